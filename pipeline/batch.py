@@ -1,0 +1,244 @@
+"""The batch orchestrator: runs the page stages in order and hands results to the store.
+
+ingest → preprocess → ocr → layout → classify → extract → store. One bad file or page
+never stops the batch: it becomes a manifest line with a status and a message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from pipeline import ingest, layout, preprocess
+from pipeline.classify import classify
+from pipeline.errors import InputError
+from pipeline.extract import extract
+from pipeline.forms import schemas
+from pipeline.model import (
+    EntryStatus,
+    FormType,
+    ManifestEntry,
+    Origin,
+    Record,
+    Route,
+    Source,
+    Status,
+    Transform,
+)
+from pipeline.ocr import OcrEngine, make_engine
+from pipeline.store import Store
+
+log = logging.getLogger("formscan")
+T = TypeVar("T")
+BLANK_INK_RATIO = 0.002  # share of dark pixels under which a page is blank
+DOC_ID_LEN = 16
+
+
+@dataclass
+class ScanOptions:
+    engine: str = "rapidocr"
+    threads: int = 0
+    progress: bool = True
+
+
+@dataclass
+class Summary:
+    """What one command did, for the summary table and the exit status."""
+
+    pages: int = 0
+    skipped: int = 0
+    duplicates: int = 0
+    failures: list[ManifestEntry] = field(default_factory=list)
+    documents: Counter = field(default_factory=Counter)
+    needs_review: int = 0
+
+
+class StageError(Exception):
+    def __init__(self, stage: str, exc: Exception) -> None:
+        super().__init__(f"{stage} failed: {type(exc).__name__}: {exc}")
+        self.stage = stage
+
+
+def _stage(name: str, fn: Callable[..., T], *args: object) -> T:
+    try:
+        return fn(*args)
+    except Exception as exc:  # noqa: BLE001 - named and recorded for this page only
+        raise StageError(name, exc) from exc
+
+
+class Scanner:
+    """Reads paper scans into the store (``formscan scan``)."""
+
+    def __init__(self, store: Store, options: ScanOptions, engine: OcrEngine | None = None):
+        self.store = store
+        self.options = options
+        self.engine = engine or make_engine(options.engine, options.threads)
+        self.summary = Summary()
+
+    def run(self, paths: list[str]) -> Summary:
+        files = ingest.discover(paths)
+        plans = [self._plan(path) for path in files]
+        total = sum(len(todo) for _, _, todo, _ in plans if todo)
+        with tqdm(total=total, unit="page", disable=not self.options.progress,
+                  desc="scanning") as bar:
+            for path, kind, todo, sha in plans:
+                if kind is not None and todo:
+                    self._scan_file(path, kind, todo, sha, bar)
+        self._tally(files)
+        return self.summary
+
+    def _plan(self, path: str) -> tuple[str, str | None, set[int], str | None]:
+        """What is left to do for a file: (path, kind, pages to read, sha)."""
+        try:
+            sha = ingest.file_hash(path)
+        except OSError as exc:
+            self._fail_file(path, None, f"cannot read file: {exc.strerror}")
+            return path, None, set(), None
+        done = self.store.file_entries(path)
+        if done and any(e.file_sha256 != sha for e in done):
+            log.info("%s changed since the last run: reading it again", path)
+            self.store.forget_file(path)
+            done = []
+        try:
+            kind = ingest.read_kind(path)
+            count = ingest.count_pages(path, kind)
+        except InputError as exc:
+            if not done:
+                self._fail_file(path, sha, str(exc))
+            return path, None, set(), sha
+        self._note_mislabelled(path, kind)
+        todo = set(range(1, count + 1)) - {e.page for e in done if e.page}
+        return path, kind, todo, sha
+
+    def _note_mislabelled(self, path: str, kind: str) -> None:
+        suffix = Path(path).suffix.lower().lstrip(".")
+        expected = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png", "tif": "tiff", "tiff": "tiff",
+                    "pdf": "pdf", "bmp": "bmp"}.get(suffix)
+        if expected != kind:
+            log.warning("%s: named .%s but is really %s; read as %s", path, suffix, kind, kind)
+
+    def _fail_file(self, path: str, sha: str | None, error: str) -> None:
+        with self.store.transaction():
+            self.store.put_entry(ManifestEntry(path, None, EntryStatus.FAILED,
+                                               route=Route.NONE.value, error=error,
+                                               file_sha256=sha))
+        tqdm.write(f"failed: {path}: {error}")
+
+    def _scan_file(self, path: str, kind: str, todo: set[int], sha: str | None, bar) -> None:  # noqa: ANN001
+        try:
+            for item in ingest.pages(path, kind, todo):
+                if isinstance(item, InputError):
+                    self._put(None, ManifestEntry(path, item.page, EntryStatus.FAILED,  # type: ignore[attr-defined]
+                                                  error=str(item), file_sha256=sha))
+                else:
+                    record, entry = self._page(item)
+                    entry.file_sha256 = sha
+                    self._put(record, entry)
+                bar.update(1)
+        except InputError as exc:
+            self._fail_file(path, sha, str(exc))
+
+    def _put(self, record: Record | None, entry: ManifestEntry) -> None:
+        with self.store.transaction():
+            if record is not None:
+                self.store.put_record(record)
+            self.store.put_entry(entry)
+        if entry.status in (EntryStatus.FAILED, EntryStatus.SKIPPED):
+            tqdm.write(f"{entry.status.value}: {entry.path} page {entry.page}: {entry.error}")
+
+    def _page(self, src: ingest.SourcePage) -> tuple[Record | None, ManifestEntry]:
+        doc_id = src.content_hash[:DOC_ID_LEN]
+        entry = ManifestEntry(src.path, src.page, EntryStatus.OK, doc_id=doc_id,
+                              route=src.route.value)
+        existing = self.store.record(doc_id)
+        if existing is not None:
+            # The same page content arrived again in another file.
+            existing.add_flag("duplicate")
+            entry.status = EntryStatus.DUPLICATE
+            entry.error = (f"same page as {existing.source.path} page "
+                           f"{existing.source.pages[0]}; kept once")
+            return existing, entry
+        if src.route is Route.OCR and _is_blank(src.image):
+            entry.status, entry.doc_id = EntryStatus.SKIPPED, None
+            entry.error = "blank page: nothing printed or written on it"
+            return None, entry
+        try:
+            record = self._read_form(src, doc_id)
+        except StageError as exc:
+            record = Record(doc_id, Origin.PAPER, FormType.UNKNOWN,
+                            Source(src.path, [src.page]), status=Status.FAILED,
+                            route=src.route.value, errors=[str(exc)])
+            entry.status = EntryStatus.FAILED
+            entry.error = f"{exc}; the page is kept as a failed record, please report it"
+            return record, entry
+        if record.form_type is FormType.UNKNOWN:
+            entry.status = EntryStatus.SKIPPED
+            entry.error = ("not recognised as a contest form (no form title or labels found); "
+                           "kept as form_type unknown for review")
+        return record, entry
+
+    def _read_form(self, src: ingest.SourcePage, doc_id: str) -> Record:
+        if src.route is Route.TEXT_LAYER:
+            image, transform, lines = src.image, Transform(), src.text_lines
+        else:
+            prep = _stage("preprocess", preprocess.prepare, src.image)
+            turns = _stage("orientation", self.engine.orientation, prep.ocr_image)
+            if turns:
+                prep = preprocess.rotate_quarter(prep, turns)
+            lines = _stage("ocr", self.engine.recognize, prep.ocr_image)
+            image, transform = prep.image, prep.transform
+        page_layout = _stage("layout", layout.analyze, image, lines)
+        verdict = _stage("classify", classify, page_layout)
+        record = Record(doc_id, Origin.PAPER, verdict.form_type, Source(src.path, [src.page]),
+                        route=src.route.value, form_score=verdict.score)
+        if verdict.form_type is FormType.UNKNOWN:
+            record.add_flag("unclassified")
+            return record
+        schema = schemas()[verdict.form_type]
+        record.fields = _stage("extract", extract, schema, page_layout, src.page, transform)
+        for spec in schema.fields:
+            if spec.required and record.fields[spec.key].value is None:
+                record.add_flag(f"missing_field:{spec.key}")
+        record.update_status()
+        return record
+
+    def _tally(self, files: list[str]) -> None:
+        wanted = set(files)
+        entries = [e for e in self.store.manifest() if e.path in wanted]
+        docs = {e.doc_id for e in entries if e.doc_id and e.status is not EntryStatus.DUPLICATE}
+        s = self.summary
+        s.pages = sum(1 for e in entries if e.page is not None)
+        s.skipped = sum(e.status is EntryStatus.SKIPPED for e in entries)
+        s.duplicates = sum(e.status is EntryStatus.DUPLICATE for e in entries)
+        s.failures = [e for e in entries if e.status is EntryStatus.FAILED]
+        for record in self.store.records():
+            if record.doc_id in docs:
+                s.documents[record.form_type.value] += 1
+                s.needs_review += record.status is Status.NEEDS_REVIEW
+
+
+def _is_blank(image: np.ndarray) -> bool:
+    grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) if image.ndim == 3 else image
+    small = cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    ink = cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
+                                31, 25)
+    return float(np.count_nonzero(ink)) / ink.size < BLANK_INK_RATIO
+
+
+def scan(paths: list[str], out_dir: Path, options: ScanOptions | None = None) -> Summary:
+    """Scan paper inputs into ``out_dir`` and rewrite its files; the batch API of the CLI."""
+    store = Store(out_dir)
+    try:
+        summary = Scanner(store, options or ScanOptions()).run(paths)
+    finally:
+        store.export()
+        store.close()
+    return summary

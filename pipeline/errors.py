@@ -1,0 +1,29 @@
+"""User-facing failures carry an exit code and a message that says what to do next."""
+
+from __future__ import annotations
+
+
+class ExitCode:
+    """Process exit statuses of the ``formscan`` command (documented in the README)."""
+
+    OK = 0
+    INPUT_FAILURES = 3  # some inputs failed; the rest was processed and written
+    USAGE = 2  # bad command line (argparse's own code)
+    CONFIG = 4  # a schema, model file or the output folder is unusable
+    INTERRUPTED = 130
+
+
+class FormscanError(Exception):
+    exit_code = ExitCode.CONFIG
+
+
+class SchemaError(FormscanError):
+    """A form schema file is invalid."""
+
+
+class ModelError(FormscanError):
+    """An OCR model file is missing, altered, or its engine is not installed."""
+
+
+class InputError(Exception):
+    """One input file or page cannot be read; recorded in the manifest, never fatal."""

@@ -1,0 +1,271 @@
+"""Extract stage: field values by fuzzy label matching, paired by table cell.
+
+A label is found by fuzzy comparison with the start of a cell or a text row (tolerating
+OCR substitutions, drops and merged characters). Its value is, in order of preference,
+the text after the label in the same cell or row (``联系人：张三``), the next cell to the
+right, or for multi-line fields the cell below.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from pipeline.forms import FieldSpec, FormSchema
+from pipeline.model import Field, PageLayout, Segment, Transform, group_rows
+from pipeline.normalize import clean_text, normalize_date, normalize_value
+
+LABEL_THRESHOLD = 78  # rapidfuzz ratio (0-100) for a text to count as a label
+_COLON = "：:"
+_SIGNATURE = "__signature__"
+# What printings add after a label: （盖章）, (500字), （签字）, or the unclosed start of one.
+_LABEL_TAIL = re.compile(r"^[（(][^）)]{0,7}(?:[）)]|$)|^[^（(）)]{0,5}[）)]")
+_CLAUSE_START = re.compile(r"^(相关协议|[1-4一二三四][.．、]?报送作品|[1-4][.．、])")
+
+
+@dataclass
+class Container:
+    """A place a label can stand: a table cell, or a row of text outside any table."""
+
+    segments: list[Segment]
+    cell: int | None
+
+    @property
+    def text(self) -> str:
+        return "".join(s.text for row in group_rows(self.segments) for s in row)
+
+    @property
+    def bbox(self) -> list[float]:
+        return _union([s.bbox for s in self.segments])
+
+
+@dataclass
+class LabelMatch:
+    key: str
+    container: int
+    score: float
+    consumed: int  # characters of the container's clean text the label covers
+
+
+def _union(boxes: list[list[float]]) -> list[float]:
+    return [min(b[0] for b in boxes), min(b[1] for b in boxes),
+            max(b[2] for b in boxes), max(b[3] for b in boxes)]
+
+
+def label_score(alias: str, text: str) -> tuple[float, int]:
+    """How well ``text`` starts with ``alias``: (ratio 0-100, characters it covers).
+
+    Spaced labels (联 系 人) are already joined by clean_text; a colon ends the label.
+    """
+    colon = next((i for i, c in enumerate(text) if c in _COLON), -1)
+    if 0 < colon <= len(alias) + 3:
+        return fuzz.ratio(alias, text[:colon]), colon + 1
+    best = (0.0, 0)
+    for n in range(max(1, len(alias) - 1), min(len(text), len(alias) + 2) + 1):
+        score = fuzz.ratio(alias, text[:n])
+        if score > best[0] or (score == best[0] and n > best[1]):
+            best = (score, n)
+    return best
+
+
+def _containers(layout: PageLayout) -> list[Container]:
+    by_cell: dict[int, list[Segment]] = {}
+    loose: list[Segment] = []
+    for seg in layout.segments:
+        if seg.cell is None:
+            loose.append(seg)
+        else:
+            by_cell.setdefault(seg.cell, []).append(seg)
+    containers = [Container(segs, cell) for cell, segs in sorted(by_cell.items())]
+    containers += [Container(row, None) for row in group_rows(loose)]
+    return containers
+
+
+def _split_rows(containers: list[Container], aliases: list[str]) -> list[Container]:
+    """Split rows outside tables where a second ``label：`` starts mid-row.
+
+    Colon-style forms put two pairs on one line (联系人：张三  电话：138…); each becomes
+    its own container so both labels are seen at the start of one.
+    """
+    starts = re.compile("|".join(f"(?={re.escape(a)}[：:])" for a in aliases))
+    out: list[Container] = []
+    for c in containers:
+        if c.cell is not None:
+            out.append(c)
+            continue
+        pieces: list[list[Segment]] = [[]]
+        for seg in c.segments:
+            for part in _cut_segment(seg, starts):
+                if pieces[-1] and starts.match(clean_text(part.text)):
+                    pieces.append([])
+                pieces[-1].append(part)
+        out.extend(Container(p, None) for p in pieces if p)
+    return out
+
+
+def _cut_segment(seg: Segment, starts: re.Pattern) -> list[Segment]:
+    """Cut one segment before each label found inside it (boxes shared proportionally)."""
+    text = clean_text(seg.text)
+    cuts = [m.start() for m in starts.finditer(text) if m.start() > 0]
+    if not cuts:
+        return [seg]
+    x0, y0, x1, y1 = seg.bbox
+    per_char = (x1 - x0) / max(len(text), 1)
+    bounds = [0, *cuts, len(text)]
+    return [Segment(text[a:b], [x0 + a * per_char, y0, x0 + b * per_char, y1], seg.confidence,
+                    seg.cell) for a, b in zip(bounds, bounds[1:])]
+
+
+def _match_labels(schema: FormSchema, containers: list[Container]) -> dict[str, LabelMatch]:
+    """Assign each field at most one label container, and each container at most one field."""
+    specs = [(f.key, f.labels) for f in schema.fields]
+    specs.append((_SIGNATURE, schema.signature_labels))
+    candidates: list[LabelMatch] = []
+    for idx, container in enumerate(containers):
+        text = clean_text(container.text)
+        if not text or _CLAUSE_START.match(text):
+            continue
+        for key, aliases in specs:
+            score, consumed = max(label_score(a, text) for a in aliases)
+            if score >= LABEL_THRESHOLD:
+                candidates.append(LabelMatch(key, idx, score, consumed))
+    candidates.sort(key=lambda m: (m.score, m.consumed), reverse=True)
+    taken_keys: dict[str, LabelMatch] = {}
+    taken_containers: set[int] = set()
+    for match in candidates:
+        if match.key in taken_keys or match.container in taken_containers:
+            continue
+        taken_keys[match.key] = match
+        taken_containers.add(match.container)
+    taken_keys.pop(_SIGNATURE, None)
+    return taken_keys
+
+
+def _neighbour(layout: PageLayout, cell: int, direction: str) -> int | None:
+    """The adjacent cell to the right of or below ``cell``."""
+    x0, y0, x1, y1 = layout.cells[cell]
+    best, best_gap = None, float("inf")
+    for i, (a0, b0, a1, b1) in enumerate(layout.cells):
+        if i == cell:
+            continue
+        if direction == "right":
+            overlap = min(y1, b1) - max(y0, b0)
+            gap = a0 - x1
+            ok = overlap >= 0.5 * min(y1 - y0, b1 - b0) and gap >= -8
+        else:
+            overlap = min(x1, a1) - max(x0, a0)
+            gap = b0 - y1
+            ok = overlap >= 0.5 * min(x1 - x0, a1 - a0) and gap >= -8
+        if ok and gap < best_gap:
+            best, best_gap = i, gap
+    return best
+
+
+def _value_segments(
+    spec: FieldSpec,
+    match: LabelMatch,
+    containers: list[Container],
+    layout: PageLayout,
+    label_cells: set[int],
+) -> list[Segment]:
+    container = containers[match.container]
+    remainder = _remainder(container, match.consumed)
+    if remainder:
+        return remainder
+    if container.cell is None:
+        return _rows_below(spec, match, containers) if spec.kind == "multiline" else []
+    directions = ("right", "below") if spec.kind == "multiline" else ("right",)
+    for direction in directions:
+        neighbour = _neighbour(layout, container.cell, direction)
+        if neighbour is None or neighbour in label_cells:
+            continue
+        segs = [s for row in layout.rows(neighbour) for s in row]
+        if segs and _LABEL_TAIL.match(clean_text(segs[0].text)) and clean_text(
+                container.text).count("（") > clean_text(container.text).count("）"):
+            first = segs[0]
+            segs[0] = Segment(_LABEL_TAIL.sub("", clean_text(first.text), count=1), first.bbox,
+                              first.confidence, first.cell)
+        if segs:
+            return segs
+    return []
+
+
+def _remainder(container: Container, consumed: int) -> list[Segment]:
+    """The segments after the label's first ``consumed`` clean characters."""
+    out: list[Segment] = []
+    seen = 0
+    for row in group_rows(container.segments):
+        for seg in row:
+            text = clean_text(seg.text)
+            if seen >= consumed:
+                out.append(seg)
+            elif seen + len(text) > consumed:
+                rest = text[consumed - seen:].lstrip(_COLON)
+                if rest:
+                    # Shrink the box to the part after the label, proportionally.
+                    x0, y0, x1, y1 = seg.bbox
+                    cut = x0 + (x1 - x0) * (consumed - seen) / max(len(text), 1)
+                    out.append(Segment(rest, [cut, y0, x1, y1], seg.confidence, seg.cell))
+            seen += len(text)
+    if out:
+        first = out[0]
+        out[0] = Segment(_LABEL_TAIL.sub("", clean_text(first.text)), first.bbox,
+                         first.confidence, first.cell)
+    return [s for s in out if clean_text(s.text)]
+
+
+def _rows_below(spec: FieldSpec, match: LabelMatch, containers: list[Container]) -> list[Segment]:
+    """For a multi-line value under a label outside any table: rows until the next label."""
+    label_box = containers[match.container].bbox
+    out: list[Segment] = []
+    for c in containers[match.container + 1:]:
+        if c.cell is not None or c.bbox[1] < label_box[1]:
+            continue
+        text = clean_text(c.text)
+        if _CLAUSE_START.match(text) or any(
+            label_score(a, text)[0] >= LABEL_THRESHOLD for a in spec.labels
+        ):
+            break
+        out.extend(c.segments)
+    return out
+
+
+def _date_anywhere(containers: list[Container]) -> list[Segment]:
+    """The last ``YYYY年M月D日`` on the page: the date by the signature, when unlabelled."""
+    for c in reversed(containers):
+        if normalize_date(c.text):
+            return c.segments
+    return []
+
+
+def extract(
+    schema: FormSchema, layout: PageLayout, page: int, transform: Transform | None = None
+) -> dict[str, Field]:
+    """Every field of the schema, ``value=None`` where the form has the label but no value."""
+    aliases = sorted({a for f in schema.fields for a in f.labels} | set(schema.signature_labels),
+                     key=len, reverse=True)
+    containers = _split_rows(_containers(layout), aliases)
+    matches = _match_labels(schema, containers)
+    label_cells = {containers[m.container].cell for m in matches.values()} - {None}
+    fields: dict[str, Field] = {}
+    for spec in schema.fields:
+        match = matches.get(spec.key)
+        segs = _value_segments(spec, match, containers, layout, label_cells) if match else []
+        if spec.kind == "date" and not normalize_date("".join(s.text for s in segs)):
+            segs = _date_anywhere(containers) or segs
+        fields[spec.key] = _field(spec, segs, page, transform)
+    return fields
+
+
+def _field(spec: FieldSpec, segs: list[Segment], page: int, transform: Transform | None) -> Field:
+    raw = "".join(s.text for row in group_rows(segs) for s in row) if segs else ""
+    value = normalize_value(spec.kind, raw)
+    if not segs or value is None:
+        return Field(None, 0.0, page, None)
+    bbox = _union([s.bbox for s in segs])
+    if transform is not None:
+        bbox = transform.bbox_to_original(bbox)
+    confidence = sum(s.confidence for s in segs) / len(segs)
+    return Field(value, round(confidence, 4), page, [round(v, 1) for v in bbox])

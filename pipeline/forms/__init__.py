@@ -1,0 +1,131 @@
+"""Form schemas: one declarative YAML file per form type, validated on load.
+
+Form knowledge lives here, not in code: titles, distinctive labels (classification
+evidence), field keys, label aliases, value kinds and constraints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.errors import SchemaError
+from pipeline.model import FormType
+
+FORMS_DIR = Path(__file__).parent
+KINDS = {"text", "person", "names", "phone", "date", "duration", "multiline"}
+_FORM_KEYS = {
+    "form_type", "titles", "distinctive", "deadline", "consent", "signature_labels", "fields",
+}
+_FIELD_KEYS = {"key", "labels", "kind", "required", "max_chars"}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    key: str
+    labels: tuple[str, ...]
+    kind: str = "text"
+    required: bool = True
+    max_chars: int | None = None
+
+
+@dataclass(frozen=True)
+class FormSchema:
+    form_type: FormType
+    titles: tuple[str, ...]
+    distinctive: tuple[str, ...]
+    deadline: str | None
+    consent: bool
+    signature_labels: tuple[str, ...]
+    fields: tuple[FieldSpec, ...]
+
+    def field(self, key: str) -> FieldSpec:
+        return next(f for f in self.fields if f.key == key)
+
+    @property
+    def keys(self) -> list[str]:
+        return [f.key for f in self.fields]
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(s, str) and s for s in value):
+        raise SchemaError(f"{where}: expected a non-empty list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _field(raw: Any, where: str) -> FieldSpec:
+    if not isinstance(raw, dict):
+        raise SchemaError(f"{where}: expected a mapping, got {raw!r}")
+    unknown = set(raw) - _FIELD_KEYS
+    if unknown:
+        raise SchemaError(
+            f"{where}: unknown key(s) {sorted(unknown)}; allowed {sorted(_FIELD_KEYS)}")
+    key = raw.get("key")
+    if not isinstance(key, str) or not key.isidentifier():
+        raise SchemaError(f"{where}: 'key' must be an identifier, got {key!r}")
+    kind = raw.get("kind", "text")
+    if kind not in KINDS:
+        raise SchemaError(f"{where} ({key}): kind {kind!r} is not one of {sorted(KINDS)}")
+    max_chars = raw.get("max_chars")
+    if max_chars is not None and (not isinstance(max_chars, int) or max_chars <= 0):
+        raise SchemaError(f"{where} ({key}): max_chars must be a positive integer")
+    return FieldSpec(
+        key=key,
+        labels=_strings(raw.get("labels"), f"{where} ({key}).labels"),
+        kind=kind,
+        required=bool(raw.get("required", True)),
+        max_chars=max_chars,
+    )
+
+
+def parse_schema(raw: Any, source: str) -> FormSchema:
+    """Validate one loaded YAML document; errors name the file and the bad key."""
+    if not isinstance(raw, dict):
+        raise SchemaError(f"{source}: the file must hold a mapping")
+    unknown = set(raw) - _FORM_KEYS
+    if unknown:
+        raise SchemaError(
+            f"{source}: unknown key(s) {sorted(unknown)}; allowed {sorted(_FORM_KEYS)}")
+    try:
+        form_type = FormType(raw.get("form_type"))
+    except ValueError:
+        raise SchemaError(
+            f"{source}: form_type {raw.get('form_type')!r} is not a known form type") from None
+    if form_type is FormType.UNKNOWN:
+        raise SchemaError(f"{source}: form_type 'unknown' cannot have a schema")
+    fields_raw = raw.get("fields")
+    if not isinstance(fields_raw, list) or not fields_raw:
+        raise SchemaError(f"{source}: 'fields' must be a non-empty list")
+    fields = tuple(_field(f, f"{source}: fields[{i}]") for i, f in enumerate(fields_raw))
+    keys = [f.key for f in fields]
+    if len(set(keys)) != len(keys):
+        raise SchemaError(f"{source}: duplicate field keys in {keys}")
+    deadline = raw.get("deadline")
+    return FormSchema(
+        form_type=form_type,
+        titles=_strings(raw.get("titles"), f"{source}: titles"),
+        distinctive=_strings(raw.get("distinctive"), f"{source}: distinctive"),
+        deadline=str(deadline) if deadline else None,
+        consent=bool(raw.get("consent", False)),
+        signature_labels=_strings(raw.get("signature_labels"), f"{source}: signature_labels"),
+        fields=fields,
+    )
+
+
+def load_schema(path: Path) -> FormSchema:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SchemaError(f"{path}: not valid YAML: {exc}") from exc
+    return parse_schema(raw, str(path))
+
+
+@cache
+def schemas() -> dict[FormType, FormSchema]:
+    """All form schemas shipped with formscan, keyed by form type."""
+    loaded = [load_schema(p) for p in sorted(FORMS_DIR.glob("*.yaml"))]
+    return {s.form_type: s for s in loaded}

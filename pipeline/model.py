@@ -1,0 +1,326 @@
+"""Typed objects passed between the stages.
+
+Every node serialises with ``to_dict()`` / ``from_dict()``; bboxes are ``[x0, y0, x1, y1]`` in
+pixels of the *original* page image (or PDF points scaled to the render dpi for text-layer
+pages), after mapping back through the page's :class:`Transform`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+BBox = list[float]  # [x0, y0, x1, y1]
+
+
+class FormType(StrEnum):
+    PROPOSAL_REGISTRATION = "proposal_registration"
+    WORK_REGISTRATION = "work_registration"
+    WORK_AUTHORIZATION = "work_authorization"
+    UNKNOWN = "unknown"
+
+
+class Origin(StrEnum):
+    PAPER = "paper"
+    EMAIL = "email"
+
+
+class Status(StrEnum):
+    OK = "ok"
+    NEEDS_REVIEW = "needs_review"
+    FAILED = "failed"
+
+
+class EntryStatus(StrEnum):
+    """Status of one manifest line (input file, page or attachment)."""
+
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    DUPLICATE = "duplicate"
+
+
+class Route(StrEnum):
+    """How the text of a page was obtained."""
+
+    OCR = "ocr"
+    TEXT_LAYER = "text-layer"
+    NONE = "none"  # the file could not be opened
+
+
+@dataclass
+class Transform:
+    """The geometric operations applied to a page image, in order.
+
+    Each op maps a point of the image *before* it to the image *after* it with a 3x3 matrix
+    (rotation, crop, resize and perspective warps are all projective). ``to_original`` inverts
+    the chain so a bbox found on the processed image lands on the scan as it was read.
+    """
+
+    ops: list[dict[str, Any]] = field(default_factory=list)
+
+    def push(self, name: str, matrix: np.ndarray, **info: Any) -> None:
+        self.ops.append({"op": name, "matrix": np.asarray(matrix, float).tolist(), **info})
+
+    def matrix(self) -> np.ndarray:
+        """Original -> processed, as one 3x3 matrix."""
+        m = np.eye(3)
+        for op in self.ops:
+            m = np.asarray(op["matrix"]) @ m
+        return m
+
+    def points_to_original(self, pts: np.ndarray) -> np.ndarray:
+        pts = np.asarray(pts, float).reshape(-1, 2)
+        inv = np.linalg.inv(self.matrix())
+        homo = np.hstack([pts, np.ones((len(pts), 1))]) @ inv.T
+        return homo[:, :2] / homo[:, 2:3]
+
+    def bbox_to_original(self, bbox: BBox) -> BBox:
+        x0, y0, x1, y1 = bbox
+        pts = self.points_to_original(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]))
+        return [round(float(v), 1) for v in (*pts.min(axis=0), *pts.max(axis=0))]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ops": self.ops}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Transform:
+        return cls(ops=list(d.get("ops", [])))
+
+
+@dataclass
+class Word:
+    """One recognised character or word with its box (processed-page pixels)."""
+
+    text: str
+    bbox: BBox
+    confidence: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Word:
+        return cls(d["text"], list(d["bbox"]), float(d["confidence"]))
+
+
+@dataclass
+class Line:
+    """One text line as the OCR engine (or the text layer) returned it."""
+
+    text: str
+    bbox: BBox
+    confidence: float
+    words: list[Word] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text,
+            "bbox": self.bbox,
+            "confidence": self.confidence,
+            "words": [w.to_dict() for w in self.words],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Line:
+        return cls(
+            d["text"],
+            list(d["bbox"]),
+            float(d["confidence"]),
+            [Word.from_dict(w) for w in d.get("words", [])],
+        )
+
+
+@dataclass
+class Field:
+    value: str | None
+    confidence: float
+    page: int | None
+    bbox: BBox | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Field:
+        return cls(d.get("value"), float(d.get("confidence", 0.0)), d.get("page"), d.get("bbox"))
+
+
+@dataclass
+class Mark:
+    """A signature or seal verdict."""
+
+    present: bool
+    confidence: float
+    bbox: BBox | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> Mark | None:
+        if d is None:
+            return None
+        return cls(bool(d["present"]), float(d["confidence"]), d.get("bbox"))
+
+
+@dataclass
+class Segment:
+    """A run of text inside one table cell (or outside any table: ``cell`` is None).
+
+    OCR lines that cross a cell border are split into one segment per cell.
+    """
+
+    text: str
+    bbox: BBox
+    confidence: float
+    cell: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class PageLayout:
+    """Cells found from the ruling lines of a page, and the page's text split by cell."""
+
+    width: int
+    height: int
+    cells: list[BBox] = field(default_factory=list)
+    segments: list[Segment] = field(default_factory=list)
+
+    def rows(self, cell: int | None, segments: list[Segment] | None = None) -> list[list[Segment]]:
+        """Segments of one cell grouped into visual rows, top to bottom, left to right."""
+        chosen = [s for s in (segments or self.segments) if s.cell == cell]
+        return group_rows(chosen)
+
+    def cell_text(self, cell: int) -> str:
+        return "".join(s.text for row in self.rows(cell) for s in row)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"width": self.width, "height": self.height, "cells": self.cells,
+                "segments": [s.to_dict() for s in self.segments]}
+
+
+def group_rows(segments: list[Segment]) -> list[list[Segment]]:
+    """Group boxes into rows by vertical overlap, each row sorted left to right."""
+    rows: list[list[Segment]] = []
+    for seg in sorted(segments, key=lambda s: (s.bbox[1] + s.bbox[3]) / 2):
+        cy = (seg.bbox[1] + seg.bbox[3]) / 2
+        for row in rows:
+            top = min(s.bbox[1] for s in row)
+            bottom = max(s.bbox[3] for s in row)
+            if top <= cy <= bottom:
+                row.append(seg)
+                break
+        else:
+            rows.append([seg])
+    for row in rows:
+        row.sort(key=lambda s: s.bbox[0])
+    rows.sort(key=lambda r: min(s.bbox[1] for s in r))
+    return rows
+
+
+@dataclass
+class Source:
+    path: str
+    pages: list[int]
+    attachment: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Source:
+        return cls(d["path"], list(d.get("pages") or []), d.get("attachment"))
+
+
+@dataclass
+class Record:
+    """One form document (a paper page or an emailed attachment), as SPEC §4 writes it."""
+
+    doc_id: str
+    origin: Origin
+    form_type: FormType
+    source: Source
+    fields: dict[str, Field] = field(default_factory=dict)
+    signature: Mark | None = None
+    seal: Mark | None = None
+    consent: list[dict[str, Any]] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    status: Status = Status.OK
+    route: str = Route.OCR.value
+    form_score: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    def add_flag(self, flag: str) -> None:
+        if flag not in self.flags:
+            self.flags.append(flag)
+        self.update_status()
+
+    def update_status(self) -> None:
+        if self.status is not Status.FAILED:
+            self.status = Status.NEEDS_REVIEW if self.flags else Status.OK
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc_id,
+            "origin": self.origin.value,
+            "form_type": self.form_type.value,
+            "source": self.source.to_dict(),
+            "fields": {k: f.to_dict() for k, f in self.fields.items()},
+            "signature": self.signature.to_dict() if self.signature else None,
+            "seal": self.seal.to_dict() if self.seal else None,
+            "consent": self.consent,
+            "flags": self.flags,
+            "status": self.status.value,
+            "route": self.route,
+            "form_score": self.form_score,
+            "errors": self.errors,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Record:
+        return cls(
+            doc_id=d["doc_id"],
+            origin=Origin(d["origin"]),
+            form_type=FormType(d["form_type"]),
+            source=Source.from_dict(d["source"]),
+            fields={k: Field.from_dict(v) for k, v in d.get("fields", {}).items()},
+            signature=Mark.from_dict(d.get("signature")),
+            seal=Mark.from_dict(d.get("seal")),
+            consent=list(d.get("consent") or []),
+            flags=list(d.get("flags") or []),
+            status=Status(d.get("status", "ok")),
+            route=d.get("route", Route.OCR.value),
+            form_score=float(d.get("form_score", 0.0)),
+            errors=list(d.get("errors") or []),
+        )
+
+
+@dataclass
+class ManifestEntry:
+    """One line of manifest.jsonl: an input file, page or attachment and what became of it."""
+
+    path: str
+    page: int | None
+    status: EntryStatus
+    attachment: str | None = None
+    doc_id: str | None = None
+    route: str = Route.OCR.value
+    error: str | None = None
+    file_sha256: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "page": self.page, "attachment": self.attachment,
+                "status": self.status.value, "doc_id": self.doc_id, "route": self.route,
+                "error": self.error}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ManifestEntry:
+        return cls(d["path"], d.get("page"), EntryStatus(d["status"]), d.get("attachment"),
+                   d.get("doc_id"), d.get("route", Route.OCR.value), d.get("error"),
+                   d.get("file_sha256"))

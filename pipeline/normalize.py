@@ -1,0 +1,157 @@
+"""Value normalisation shared by extraction, evaluation and (later) reconciliation.
+
+SPEC §4: phone digits only for mobiles, ``0351-1234567`` for landlines; dates ISO; other
+fields as written with whitespace removed inside Chinese text. SPEC §3 lists the noise the
+PP-OCR recogniser adds on these forms; the tables below undo the common cases.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Traditional forms the multi-script recogniser returns for simplified glyphs on these
+# forms (SPEC §3). Only characters whose simplified form is unambiguous in this domain.
+_TRAD_TO_SIMP = str.maketrans(
+    "區號軍傳電話單聯繫係員縣國黨關務處農學樂視頻紀錄專題動畫書權證時間鐘華龍馬見風雲張陳劉楊趙黃"
+    "吳孫鄭錢範韓馮謝許鄧蕭葉羅蘇郵門東長運臨呂陽陰鐵廣場藝術協會團隊組織職業業發經濟寫編導演攝製劇"
+    "類別稱簡介報送蓋訊這個們應該讓認為說話語詩詞實現夢際歷史區域軟體網絡愛與義務學習勞動創傑華豐",
+    "区号军传电话单联系系员县国党关务处农学乐视频纪录专题动画书权证时间钟华龙马见风云张陈刘杨赵黄"
+    "吴孙郑钱范韩冯谢许邓萧叶罗苏邮门东长运临吕阳阴铁广场艺术协会团队组织职业业发经济写编导演摄制剧"
+    "类别称简介报送盖讯这个们应该让认为说话语诗词实现梦际历史区域软体网络爱与义务学习劳动创杰华丰",
+)
+
+# Letters and symbols the recogniser returns for digits in digit-only fields (SPEC §3).
+_DIGIT_LOOKALIKES = str.maketrans(
+    {"β": "8", "B": "8", "$": "5", "S": "5", "s": "5", "O": "0", "o": "0", "D": "0", "Q": "0",
+     "l": "1", "I": "1", "|": "1", "i": "1", "Z": "2", "z": "2", "g": "9", "q": "9", "b": "6",
+     "G": "6", "T": "7", "A": "4"}
+)
+_DASHES = "-－—–‐−一~～"
+_WHITESPACE = re.compile(r"\s+")
+_TRAILING_PUNCT = "：:;；,，、|_ "
+_EDGE_PUNCT = "：:;；,，.。、|_ '\""
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_TO_FULLWIDTH_PUNCT = str.maketrans({",": "，", ":": "：", ";": "；", "?": "？", "!": "！",
+                                     "(": "（", ")": "）"})
+
+
+def _halfwidth_alnum(text: str) -> str:
+    """Full-width letters and digits become ASCII; Chinese punctuation is kept as written."""
+    return "".join(
+        unicodedata.normalize("NFKC", c) if "\uff10" <= c <= "\uff5a" and c.isalnum() else c
+        for c in text
+    )
+
+
+def clean_text(text: str | None) -> str:
+    """Simplified forms, no whitespace, no stray punctuation at the ends.
+
+    Chinese text keeps full-width punctuation (the recogniser sometimes returns ASCII
+    commas and brackets for them).
+    """
+    if not text:
+        return ""
+    text = _halfwidth_alnum(text).translate(_TRAD_TO_SIMP).replace("\u3000", " ")
+    text = _WHITESPACE.sub("", text)
+    if _CJK.search(text):
+        text = text.translate(_TO_FULLWIDTH_PUNCT)
+    return text.lstrip(_EDGE_PUNCT).rstrip(_TRAILING_PUNCT)
+
+
+def comparable(text: str | None) -> str:
+    """A canonical key for comparing two readings of the same value (NFKC, no whitespace)."""
+    return _WHITESPACE.sub("", unicodedata.normalize("NFKC", clean_text(text)))
+
+
+def to_digits(text: str) -> str:
+    """Map digit look-alikes to digits (for fields that hold digits only)."""
+    return unicodedata.normalize("NFKC", text).translate(_DIGIT_LOOKALIKES)
+
+
+def normalize_phone(text: str | None) -> str | None:
+    """``13834567890`` for mobiles, ``0351-1234567`` for landlines; None when no number.
+
+    Anything that is neither stays as its digits so a reviewer sees what was read.
+    """
+    if not text:
+        return None
+    raw = to_digits(clean_text(text))
+    raw = re.sub(r"^\+?86", "", raw)
+    digits = re.sub(r"\D", "", raw)
+    if not digits:
+        return None
+    mobile = re.search(r"1[3-9]\d{9}", digits)
+    if mobile and len(digits) <= 12:
+        return mobile.group(0)
+    # Landline: area code 0xx or 0xxx, then a 7- or 8-digit number.
+    parts = [p for p in re.split(rf"[{_DASHES}()（）\s]+", raw) if p]
+    parts = [re.sub(r"\D", "", p) for p in parts]
+    parts = [p for p in parts if p]
+    if len(parts) >= 2 and parts[0].startswith("0") and 3 <= len(parts[0]) <= 4:
+        return f"{parts[0]}-{''.join(parts[1:])}"
+    if digits.startswith("0") and len(digits) in (10, 11, 12):
+        area = 3 if digits[1] in "12" else 4
+        return f"{digits[:area]}-{digits[area:]}"
+    return digits
+
+
+def is_valid_phone(value: str | None) -> bool:
+    return bool(value) and bool(re.fullmatch(r"1[3-9]\d{9}|0\d{2,3}-\d{7,8}", value))
+
+
+_DATE_CJK = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
+_DATE_SEP = re.compile(r"(\d{4})[./\-年](\d{1,2})[./\-月](\d{1,2})")
+
+
+def normalize_date(text: str | None) -> str | None:
+    """ISO ``2023-05-10`` from ``2023年5月10日``, ``2023.5.10`` and OCR-noisy variants."""
+    if not text:
+        return None
+    raw = clean_text(text)
+    # Digits only where digits belong: keep 年月日 and separators.
+    raw = "".join(to_digits(c) if c not in "年月日" else c for c in raw)
+    raw = raw.replace("Q", "0")
+    for pattern in (_DATE_CJK, _DATE_SEP):
+        m = pattern.search(raw)
+        if m:
+            year, month, day = (int(g) for g in m.groups())
+            if 1 <= month <= 12 and 1 <= day <= 31 and 2000 <= year <= 2099:
+                return f"{year:04d}-{month:02d}-{day:02d}"
+    return None
+
+
+def normalize_duration(text: str | None) -> str | None:
+    if not text:
+        return None
+    raw = clean_text(text)
+    return "".join(to_digits(c) if c.isascii() else c for c in raw) or None
+
+
+def normalize_names(text: str | None) -> str | None:
+    """Names separated by 、 (SPEC §2); commas, spaces and slashes become 、."""
+    if not text:
+        return None
+    raw = unicodedata.normalize("NFKC", text).translate(_TRAD_TO_SIMP)
+    names = [n for n in re.split(r"[、,，;；/\s]+", raw) if n]
+    return "、".join(n.strip(_EDGE_PUNCT) for n in names) or None
+
+
+def normalize_value(kind: str, text: str | None) -> str | None:
+    """Normalise a raw field value by the kind its schema declares."""
+    if kind == "phone":
+        return normalize_phone(text)
+    if kind == "date":
+        return normalize_date(text)
+    if kind == "duration":
+        return normalize_duration(text)
+    if kind == "names":
+        return normalize_names(text)
+    return clean_text(text) or None
+
+
+def synopsis_length(text: str | None) -> int:
+    """Characters as the notice counts them: Chinese characters and punctuation, no spaces."""
+    return len(_WHITESPACE.sub("", text or ""))

@@ -1,0 +1,482 @@
+"""Page image preparation: phone-photo crop, perspective fix, deskew and red-seal suppression.
+
+``prepare`` turns a page image as it was read into the geometry the OCR stage works on and
+records every geometric operation on a :class:`~pipeline.model.Transform`, so a bbox found on
+the prepared image maps back to the original scan. The steps, in order:
+
+1. **Photo crop** – a page photographed on a darker table is found as the largest bright
+   quadrilateral with a clearly darker surround, and warped to an upright rectangle
+   (snapped to the A4 aspect when close to it). Flatbed scans (page fills the image, white
+   margins) and scans with a thin dark scanner edge are left alone.
+2. **Deskew** – the skew is estimated from the long ruling lines of the form (HoughLinesP on a
+   downscaled binary image) and refined with a projection profile; pages without ruling lines
+   fall back to the projection profile of the text lines alone. Range ±10°, angles below
+   0.1° are ignored; the page is rotated about its centre onto a canvas large enough to keep
+   every pixel, the new corners filled white.
+3. **Red suppression** – ``ocr_image`` is the red channel, contrast-stretched, with red ink
+   (seals) pushed to white while black and blue ink stay dark.
+
+Orientation (0/90/180/270°) is decided later by the OCR stage, which calls
+:func:`rotate_quarter`.
+
+Coordinates follow OpenCV's convention: pixel centres sit at integer coordinates, so pixel
+``(x, y)`` of one image maps exactly onto a pixel index of the next.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+
+from pipeline.model import Transform
+
+# Photo crop: analysis size and acceptance thresholds.
+_PHOTO_LONG_SIDE = 800  # px, long side of the image the paper is searched on
+_PHOTO_MIN_AREA = 0.30  # the paper covers at least this share of the image ...
+_PHOTO_MIN_OUTSIDE = 0.05  # ... and leaves at least this share outside it
+_PHOTO_MIN_CONTRAST = 40.0  # grey levels between the paper and its surround (medians)
+_PHOTO_SIDE_MARGIN = 0.015  # a side is "bordered" when this far (share of size) from the edge
+_A4_RATIO = math.sqrt(2.0)
+_A4_SNAP = 0.10  # snap the warped size to A4 when its aspect is within 10% of it
+
+# Deskew: analysis size, search range and precision.
+_SKEW_LONG_SIDE = 1200  # px, long side of the image the skew is measured on
+_SKEW_MAX_DEG = 10.0
+_SKEW_MIN_DEG = 0.1
+_COARSE_STEP_DEG = 0.5
+_FINE_HALF_DEG = 0.6
+_FINE_STEP_DEG = 0.05
+_COARSE_MAX_POINTS = 40_000  # ink pixels sampled for the coarse profile search
+_SKEW_MIN_INK = 1000  # fewer ink pixels (at analysis size) than this: nothing to measure
+_TEXT_MIN_PEAK = 1.2  # best / median profile score below this: no text lines to align
+
+# Red suppression.
+_WHITE_COMPRESS = 0.88  # R values above this share of the paper level become pure white
+_GREY_CHROMA = 24  # max-min channel spread that counts as colour ...
+_GREY_MAX_SHARE = 1e-4  # ... and the share of coloured pixels below which a page is grey
+
+
+@dataclass
+class Prepared:
+    """A page ready for OCR, with the geometry that links it to the image as it was read."""
+
+    image: np.ndarray  # BGR uint8, geometry-corrected (border cropped, perspective fixed, deskewed)
+    ocr_image: np.ndarray  # same geometry, 3-channel uint8, red ink suppressed for recognition
+    transform: Transform  # original scan -> image
+    info: dict[str, Any] = field(default_factory=dict)  # JSON-safe notes on what was done
+
+
+def prepare(image: np.ndarray) -> Prepared:
+    """Crop a phone photo to its paper, deskew the page and build the red-free OCR image.
+
+    ``image`` is the page as read: BGR (or BGRA, or single-channel grey) uint8. The returned
+    ``transform`` maps original pixel coordinates to ``Prepared.image`` coordinates; ``info``
+    holds ``photo_crop`` (bool), ``paper_quad`` (the paper's corners in the original, when
+    cropped), ``skew_deg`` (measured skew, counter-clockwise positive as seen on screen),
+    ``skew_source`` (``"lines"``, ``"text"`` or ``"none"``), ``deskewed`` (bool) and the
+    input/output sizes as ``[width, height]``. When no geometric op was needed, ``image``
+    may share memory with the input array.
+    """
+    img = _as_bgr(image)
+    h, w = img.shape[:2]
+    transform = Transform()
+    info: dict[str, Any] = {"input_size": [w, h], "photo_crop": False}
+
+    quad = _find_paper_quad(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY))
+    if quad is not None:
+        matrix, (pw, ph) = _paper_homography(quad)
+        img = cv2.warpPerspective(
+            img, matrix, (pw, ph), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
+        transform.push("perspective", matrix, size=[pw, ph])
+        info["photo_crop"] = True
+        info["paper_quad"] = [[round(float(x), 1), round(float(y), 1)] for x, y in quad]
+
+    # The red channel hides red seals, which would otherwise add curved "ink" to the analysis.
+    skew, source = estimate_skew(img[:, :, 2])
+    info["skew_deg"] = round(skew, 2)
+    info["skew_source"] = source
+    info["deskewed"] = abs(skew) >= _SKEW_MIN_DEG
+    if info["deskewed"]:
+        matrix, (rw, rh) = _rotation_matrix(img.shape[1], img.shape[0], -skew)
+        img = cv2.warpAffine(
+            img,
+            matrix,
+            (rw, rh),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_CONSTANT,
+            borderValue=(255, 255, 255),
+        )
+        transform.push(
+            "rotate", np.vstack([matrix, [0.0, 0.0, 1.0]]), angle_deg=round(-skew, 3), size=[rw, rh]
+        )
+
+    info["output_size"] = [img.shape[1], img.shape[0]]
+    return Prepared(image=img, ocr_image=suppress_red(img), transform=transform, info=info)
+
+
+def rotate_quarter(prep: Prepared, quarter_turns: int) -> Prepared:
+    """Rotate a prepared page by ``quarter_turns`` × 90° **counter-clockwise** (as on screen).
+
+    Negative values turn clockwise; any integer is taken modulo 4. The rotation is an exact
+    pixel permutation (``np.rot90``), and the matching op is pushed on a copy of the
+    transform, so points map back exactly. ``info["quarter_turns"]`` accumulates the total
+    turns applied. The input ``prep`` is not modified.
+    """
+    k = int(quarter_turns) % 4
+    h, w = prep.image.shape[:2]
+    # Where np.rot90 sends pixel (x, y) for one counter-clockwise turn: (y, w - 1 - x).
+    matrix = np.eye(3)
+    cur_w, cur_h = w, h
+    for _ in range(k):
+        step = np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, cur_w - 1.0], [0.0, 0.0, 1.0]])
+        matrix = step @ matrix
+        cur_w, cur_h = cur_h, cur_w
+    transform = Transform(ops=[dict(op) for op in prep.transform.ops])
+    info = dict(prep.info)
+    info["quarter_turns"] = (int(info.get("quarter_turns", 0)) + k) % 4
+    if k == 0:
+        return Prepared(prep.image, prep.ocr_image, transform, info)
+    transform.push("rot90", matrix, quarter_turns=k, size=[cur_w, cur_h])
+    info["output_size"] = [cur_w, cur_h]
+    return Prepared(
+        image=np.ascontiguousarray(np.rot90(prep.image, k)),
+        ocr_image=np.ascontiguousarray(np.rot90(prep.ocr_image, k)),
+        transform=transform,
+        info=info,
+    )
+
+
+def suppress_red(image: np.ndarray) -> np.ndarray:
+    """Return a 3-channel grey image in which red ink is near-white and black/blue ink is dark.
+
+    Black and blue ink are dark in the red channel while red ink (seals) is bright there, so
+    the red channel is the base; its levels are stretched from the darkest ink to slightly
+    below the paper level, and pixels that are clearly red *and* bright in R (seal ink on
+    paper, not text under a seal, which the multiply blend keeps dark) are pushed to white.
+    A grey-scale image (2-D, or 3 channels without colour) has nothing to suppress: its
+    values come back unchanged, as 3 channels.
+    """
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    img = _as_bgr(image)
+    if _is_grey(img):
+        return img.copy()
+    b, g, r = cv2.split(img)
+
+    # Levels from the histogram of R: the paper is the bulk of the page.
+    hist = np.bincount(r[::2, ::2].ravel(), minlength=256).cumsum()
+    total = hist[-1]
+    paper = float(np.searchsorted(hist, 0.90 * total))
+    ink = float(np.searchsorted(hist, 0.005 * total))
+    white = max(paper * _WHITE_COMPRESS, 64.0)
+    black = min(ink, 0.3 * paper, white - 64.0)  # capped: a page may hold no black ink
+    lut = np.clip((np.arange(256) - black) * 255.0 / (white - black), 0, 255).astype(np.uint8)
+    out = cv2.LUT(r, lut)
+
+    # Push red ink to white: redness = R - max(G, B), weighted by how bright R is, so that
+    # dark text under a seal (low R after the multiply blend) stays dark.
+    redness = cv2.subtract(r, cv2.max(g, b))  # saturates at 0 for non-red pixels
+    red_w = np.clip((redness.astype(np.float32) - 30.0) / 60.0, 0.0, 1.0)
+    bright_w = np.clip((r.astype(np.float32) / max(paper, 1.0) - 0.35) / 0.20, 0.0, 1.0)
+    weight = red_w * bright_w
+    out = out.astype(np.float32)
+    out += weight * (255.0 - out)
+    grey = np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+
+
+def estimate_skew(grey: np.ndarray) -> tuple[float, str]:
+    """Estimate the page skew in degrees (counter-clockwise positive, as seen on screen).
+
+    Returns ``(angle, source)`` with ``source`` ``"lines"`` when long ruling lines gave the
+    angle, ``"text"`` when the text-line projection profile did, and ``"none"`` (angle 0)
+    when the page has too little ink to tell. Rotating the image by ``-angle`` with
+    ``cv2.getRotationMatrix2D`` straightens it.
+    """
+    h, w = grey.shape[:2]
+    scale = min(1.0, _SKEW_LONG_SIDE / max(h, w))
+    small = (
+        cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        if scale < 1.0
+        else grey
+    )
+    ink = _ink_mask(small)
+    ys, xs = np.nonzero(ink)
+    if len(xs) < _SKEW_MIN_INK:
+        return 0.0, "none"
+    pts = np.stack([xs, ys]).astype(np.float32)
+    pts -= pts.mean(axis=1, keepdims=True)
+
+    coarse = _angle_from_lines(ink)
+    if coarse is not None:
+        source = "lines"
+    else:
+        source = "text"
+        sample = pts
+        if pts.shape[1] > _COARSE_MAX_POINTS:
+            rng = np.random.default_rng(0)
+            sample = pts[:, rng.choice(pts.shape[1], _COARSE_MAX_POINTS, replace=False)]
+        angles = np.arange(-_SKEW_MAX_DEG, _SKEW_MAX_DEG + 1e-9, _COARSE_STEP_DEG)
+        scores = np.array([_profile_score(sample, a) for a in angles])
+        if scores.max() < _TEXT_MIN_PEAK * float(np.median(scores)):
+            return 0.0, "none"  # no direction stands out: no lines of text to align
+        coarse = float(angles[int(np.argmax(scores))])
+
+    angles = coarse + np.arange(-_FINE_HALF_DEG, _FINE_HALF_DEG + 1e-9, _FINE_STEP_DEG)
+    scores = np.array([_profile_score(pts, a) for a in angles])
+    i = int(np.argmax(scores))
+    best = float(angles[i])
+    if 0 < i < len(scores) - 1:  # parabolic interpolation between the fine steps
+        s0, s1, s2 = scores[i - 1], scores[i], scores[i + 1]
+        den = s0 - 2 * s1 + s2
+        if den < 0:
+            best += 0.5 * (s0 - s2) / den * _FINE_STEP_DEG
+    best = float(np.clip(best, -_SKEW_MAX_DEG, _SKEW_MAX_DEG))
+    return best, source
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _as_bgr(image: np.ndarray) -> np.ndarray:
+    """Return ``image`` as 3-channel BGR uint8 (grey and BGRA accepted, 16-bit scaled down)."""
+    img = np.asarray(image)
+    if img.dtype == np.uint16:
+        img = (img >> 8).astype(np.uint8)
+    elif img.dtype != np.uint8:
+        raise ValueError(f"page image must be uint8 or uint16, got {img.dtype}")
+    if img.ndim == 2:
+        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    if img.ndim == 3 and img.shape[2] == 4:
+        return cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
+    if img.ndim == 3 and img.shape[2] == 3:
+        return img
+    if img.ndim == 3 and img.shape[2] == 1:
+        return cv2.cvtColor(img[:, :, 0], cv2.COLOR_GRAY2BGR)
+    raise ValueError(f"page image must be HxW, HxWx3 or HxWx4, got shape {img.shape}")
+
+
+def _is_grey(img: np.ndarray) -> bool:
+    """True when (almost) no pixel of a BGR image has colour."""
+    sub = img[::4, ::4]
+    chroma = cv2.subtract(sub.max(axis=2), sub.min(axis=2))
+    return float(np.count_nonzero(chroma > _GREY_CHROMA)) < _GREY_MAX_SHARE * chroma.size
+
+
+def _order_corners(pts: np.ndarray) -> np.ndarray:
+    """Order four points clockwise (as on screen) starting with the top-left one."""
+    pts = np.asarray(pts, np.float64).reshape(4, 2)
+    centre = pts.mean(axis=0)
+    ang = np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0])
+    pts = pts[np.argsort(ang)]  # increasing angle = clockwise on screen (y points down)
+    start = int(np.argmin(pts.sum(axis=1)))
+    return np.roll(pts, -start, axis=0)
+
+
+def _find_paper_quad(grey: np.ndarray) -> np.ndarray | None:
+    """Corners (TL, TR, BR, BL; original pixels) of a photographed page, or None.
+
+    None unless the largest bright region is a clean quadrilateral covering at least 30% of
+    the image, leaving at least 5% outside, with a clearly darker surround on at least two
+    sides: that rules out flatbed scans and thin dark scanner edges.
+    """
+    h, w = grey.shape
+    scale = min(1.0, _PHOTO_LONG_SIDE / max(h, w))
+    small = (
+        cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        if scale < 1.0
+        else grey
+    )
+    sh, sw = small.shape
+    img_area = float(sh * sw)
+    blur = cv2.GaussianBlur(small, (0, 0), 2.0)
+    _, mask = cv2.threshold(blur, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return None
+    contour = max(contours, key=cv2.contourArea)
+    hull = cv2.convexHull(contour)
+    hull_area = cv2.contourArea(hull)
+    if not _PHOTO_MIN_AREA * img_area <= hull_area <= (1 - _PHOTO_MIN_OUTSIDE) * img_area:
+        return None
+    if cv2.contourArea(contour) < 0.90 * hull_area:
+        return None  # ragged region: not a sheet of paper
+
+    quad = None
+    perimeter = cv2.arcLength(hull, True)
+    for eps in (0.01, 0.02, 0.03, 0.05):
+        approx = cv2.approxPolyDP(hull, eps * perimeter, True)
+        if len(approx) == 4:
+            quad = approx.reshape(4, 2).astype(np.float64)
+            break
+    if quad is None:
+        return None
+    quad = _order_corners(quad)
+    if abs(cv2.contourArea(quad.astype(np.float32)) - hull_area) > 0.05 * hull_area:
+        return None
+    quad = _refine_quad(quad, contour.reshape(-1, 2).astype(np.float64))
+
+    # At least two sides must lie away from the image edge, over a dark surround.
+    margin = _PHOTO_SIDE_MARGIN * min(sh, sw)
+    mids = (quad + np.roll(quad, -1, axis=0)) / 2
+    edge_dist = np.minimum.reduce(
+        [mids[:, 0], mids[:, 1], sw - 1 - mids[:, 0], sh - 1 - mids[:, 1]]
+    )
+    if int(np.count_nonzero(edge_dist > margin)) < 2:
+        return None
+    paper = np.zeros_like(small)
+    cv2.fillConvexPoly(paper, np.round(quad).astype(np.int32), 255)
+    band = max(3, int(round(0.02 * min(sh, sw))))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * band + 1, 2 * band + 1))
+    ring = cv2.subtract(cv2.dilate(paper, kernel), paper)
+    inner = cv2.erode(paper, kernel)
+    if cv2.countNonZero(ring) < 4 * band * band or cv2.countNonZero(inner) == 0:
+        return None
+    inside_level = float(np.median(blur[inner > 0]))
+    outside_level = float(np.median(blur[ring > 0]))
+    if inside_level - outside_level < _PHOTO_MIN_CONTRAST:
+        return None
+    return quad / scale
+
+
+def _refine_quad(quad: np.ndarray, contour: np.ndarray) -> np.ndarray:
+    """Sharpen the corners of ``quad`` by fitting a line to the contour points of each side."""
+    lines = []
+    diag = float(np.hypot(*(quad.max(axis=0) - quad.min(axis=0))))
+    for i in range(4):
+        p, q = quad[i], quad[(i + 1) % 4]
+        d = q - p
+        length = float(np.hypot(*d))
+        if length < 1:
+            return quad
+        u = d / length
+        rel = contour - p
+        t = rel @ u
+        dist = np.abs(rel[:, 0] * u[1] - rel[:, 1] * u[0])
+        sel = (t > 0.1 * length) & (t < 0.9 * length) & (dist < 0.015 * diag)
+        if np.count_nonzero(sel) < 10:
+            return quad
+        vx, vy, x0, y0 = cv2.fitLine(
+            contour[sel].astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01
+        ).ravel()
+        lines.append((np.array([x0, y0], float), np.array([vx, vy], float)))
+    refined = np.empty_like(quad)
+    for i in range(4):
+        (p1, d1), (p2, d2) = lines[i - 1], lines[i]  # the two sides meeting at corner i
+        den = d1[0] * d2[1] - d1[1] * d2[0]
+        if abs(den) < 1e-6:
+            return quad
+        t = ((p2[0] - p1[0]) * d2[1] - (p2[1] - p1[1]) * d2[0]) / den
+        refined[i] = p1 + t * d1
+    if np.abs(refined - quad).max() > 0.03 * diag:
+        return quad
+    return refined
+
+
+def _paper_homography(quad: np.ndarray) -> tuple[np.ndarray, tuple[int, int]]:
+    """Homography taking the paper's corners to an upright rectangle, and that size."""
+    tl, tr, br, bl = quad
+    width = max(np.hypot(*(tr - tl)), np.hypot(*(br - bl)))
+    height = max(np.hypot(*(bl - tl)), np.hypot(*(br - tr)))
+    long_side, short_side = max(width, height), min(width, height)
+    if abs(long_side / short_side / _A4_RATIO - 1.0) < _A4_SNAP:
+        short_side = long_side / _A4_RATIO
+        width, height = (short_side, long_side) if height >= width else (long_side, short_side)
+    pw, ph = int(round(width)), int(round(height))
+    dst = np.array([[0, 0], [pw - 1, 0], [pw - 1, ph - 1], [0, ph - 1]], np.float32)
+    matrix = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
+    return matrix.astype(np.float64), (pw, ph)
+
+
+def _rotation_matrix(w: int, h: int, angle_deg: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """2x3 matrix rotating a w x h image by ``angle_deg`` (CCW on screen) onto a canvas
+    large enough to hold all of it, and that canvas size."""
+    centre = ((w - 1) / 2.0, (h - 1) / 2.0)
+    matrix = cv2.getRotationMatrix2D(centre, angle_deg, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    nw = int(math.ceil(w * cos + h * sin))
+    nh = int(math.ceil(w * sin + h * cos))
+    matrix[0, 2] += (nw - 1) / 2.0 - centre[0]
+    matrix[1, 2] += (nh - 1) / 2.0 - centre[1]
+    return matrix, (nw, nh)
+
+
+def _ink_mask(grey: np.ndarray) -> np.ndarray:
+    """Binary ink mask (255 = ink) without the blobs that touch the image border.
+
+    Border-touching components are scanner edges, black wedges around a skewed sheet or
+    table surround: they are aligned with the image, not with the page.
+    """
+    ink = cv2.adaptiveThreshold(
+        grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15
+    )
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    h, w = ink.shape
+    x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
+    x1 = x + stats[:, cv2.CC_STAT_WIDTH]
+    y1 = y + stats[:, cv2.CC_STAT_HEIGHT]
+    touching = (x <= 1) | (y <= 1) | (x1 >= w - 1) | (y1 >= h - 1)
+    touching[0] = True  # background
+    if np.count_nonzero(touching) > 1:
+        keep = np.where(touching, 0, 255).astype(np.uint8)
+        ink = keep[labels]
+    return ink
+
+
+def _angle_from_lines(ink: np.ndarray) -> float | None:
+    """Coarse skew from long straight segments (ruling lines), or None when there are none."""
+    h, w = ink.shape
+    min_len = int(0.25 * min(h, w))
+    segs = cv2.HoughLinesP(
+        ink, 1, np.pi / 360, threshold=int(0.6 * min_len), minLineLength=min_len, maxLineGap=4
+    )
+    if segs is None:
+        return None
+    s = segs.reshape(-1, 4).astype(np.float64)
+    dx, dy = s[:, 2] - s[:, 0], s[:, 3] - s[:, 1]
+    length = np.hypot(dx, dy)
+    phi = np.degrees(np.arctan2(dy, dx))  # (-180, 180]
+    phi = (phi + 90.0) % 180.0 - 90.0  # direction-free, [-90, 90)
+    horiz = np.abs(phi) <= _SKEW_MAX_DEG + 0.5
+    vert = np.abs(phi) >= 90.0 - _SKEW_MAX_DEG - 0.5
+    # Content turned counter-clockwise by a: horizontals point at -a, verticals at 90 - a.
+    angle = np.where(horiz, -phi, np.where(phi > 0, 90.0 - phi, -90.0 - phi))
+    ok = horiz | vert
+    if not np.any(ok) or length[ok].sum() < 2 * min_len:
+        return None
+    angle, length = angle[ok], length[ok]
+    order = np.argsort(angle)
+    cum = np.cumsum(length[order])
+    median = float(angle[order][np.searchsorted(cum, cum[-1] / 2)])
+    near = np.abs(angle - median) <= 0.75
+    if length[near].sum() < 0.5 * length.sum():
+        return None  # the segments disagree: not a ruled form
+    return float(np.average(angle[near], weights=length[near]))
+
+
+def _profile_score(pts: np.ndarray, angle_deg: float) -> float:
+    """Sharpness of the row and column projection profiles of ``pts`` unrotated by an angle.
+
+    ``pts`` is a 2xN array of centred ink coordinates; each profile's sum of squared bin
+    counts is normalised by the value a uniform spread over the ink's unrotated height (or
+    width) would give, so rows and columns weigh alike and no angle is favoured.
+    """
+    a = math.radians(angle_deg)
+    c, s = math.cos(a), math.sin(a)
+    n = pts.shape[1]
+    total = 0.0
+    rows = (pts[0] * s + pts[1] * c, float(np.ptp(pts[1])) + 1.0)
+    cols = (pts[0] * c - pts[1] * s, float(np.ptp(pts[0])) + 1.0)
+    for coord, extent in (rows, cols):
+        bins = np.rint(coord).astype(np.int64)
+        bins -= bins.min()
+        hist = np.bincount(bins).astype(np.float64)
+        total += float(hist @ hist) * extent / (n * n)
+    return total

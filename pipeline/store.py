@@ -1,0 +1,169 @@
+"""The record store: SQLite in OUT (the source of truth) and the files written from it.
+
+Every page is committed in its own transaction, so a run killed half-way keeps what it
+finished; the next run skips pages already in the manifest (same file content) and
+writes the same records, without duplicates or loss. The only module that writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+from pipeline.forms import schemas
+from pipeline.model import EntryStatus, ManifestEntry, Record
+
+DB_NAME = "formscan.sqlite"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    doc_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS manifest (
+    path TEXT NOT NULL,
+    page INTEGER NOT NULL,          -- 0 for a whole-file line (page null in the contract)
+    attachment TEXT NOT NULL,       -- '' for none
+    seq INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (path, page, attachment)
+);
+"""
+
+
+class Store:
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.out_dir / DB_NAME)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.db:
+            yield
+
+    # --- reading ------------------------------------------------------------------------
+    def record(self, doc_id: str) -> Record | None:
+        row = self.db.execute("SELECT body FROM records WHERE doc_id=?", (doc_id,)).fetchone()
+        return Record.from_dict(json.loads(row[0])) if row else None
+
+    def records(self) -> list[Record]:
+        """Records that some manifest line still points at, in the order they were first read."""
+        rows = self.db.execute(
+            "SELECT body FROM records WHERE doc_id IN (SELECT json_extract(body, '$.doc_id') "
+            "FROM manifest) ORDER BY seq").fetchall()
+        return [Record.from_dict(json.loads(r[0])) for r in rows]
+
+    def manifest(self) -> list[ManifestEntry]:
+        rows = self.db.execute("SELECT body FROM manifest ORDER BY seq").fetchall()
+        return [ManifestEntry.from_dict(json.loads(r[0])) for r in rows]
+
+    def file_entries(self, path: str, attachment: str = "") -> list[ManifestEntry]:
+        rows = self.db.execute("SELECT body FROM manifest WHERE path=? AND attachment=? "
+                               "ORDER BY page", (path, attachment)).fetchall()
+        return [ManifestEntry.from_dict(json.loads(r[0])) for r in rows]
+
+    # --- writing ------------------------------------------------------------------------
+    def forget_file(self, path: str) -> None:
+        """Drop a file's manifest lines (its content changed since the last run)."""
+        with self.db:
+            self.db.execute("DELETE FROM manifest WHERE path=?", (path,))
+
+    def put_record(self, record: Record) -> None:
+        body = json.dumps(record.to_dict(), ensure_ascii=False)
+        self.db.execute(
+            "INSERT INTO records (doc_id, seq, body) VALUES (?, "
+            "(SELECT COALESCE(MAX(seq), 0) + 1 FROM records), ?) "
+            "ON CONFLICT(doc_id) DO UPDATE SET body=excluded.body", (record.doc_id, body))
+
+    def put_entry(self, entry: ManifestEntry) -> None:
+        body = json.dumps({**entry.to_dict(), "file_sha256": entry.file_sha256},
+                          ensure_ascii=False)
+        self.db.execute(
+            "INSERT INTO manifest (path, page, attachment, seq, body) VALUES (?, ?, ?, "
+            "(SELECT COALESCE(MAX(seq), 0) + 1 FROM manifest), ?) "
+            "ON CONFLICT(path, page, attachment) DO UPDATE SET body=excluded.body",
+            (entry.path, entry.page or 0, entry.attachment or "", body))
+
+    # --- exports ------------------------------------------------------------------------
+    def export(self) -> dict[str, Path]:
+        """Rewrite every people- and machine-facing file in OUT from the store."""
+        records = self.records()
+        manifest = self.manifest()
+        paths = {
+            "records.jsonl": _write_jsonl(self.out_dir / "records.jsonl",
+                                          [r.to_dict() for r in records]),
+            "manifest.jsonl": _write_jsonl(self.out_dir / "manifest.jsonl",
+                                           [m.to_dict() for m in manifest]),
+        }
+        table = records_table(records)
+        paths["records.csv"] = _atomic(self.out_dir / "records.csv",
+                                       lambda p: table.to_csv(p, index=False,
+                                                              quoting=csv.QUOTE_MINIMAL,
+                                                              encoding="utf-8-sig"))
+        paths["records.xlsx"] = _atomic(self.out_dir / "records.xlsx",
+                                        lambda p: table.to_excel(p, index=False,
+                                                                 sheet_name="records"))
+        return paths
+
+
+def field_keys() -> list[str]:
+    """Every field key of every schema, in schema order, each once."""
+    keys: list[str] = []
+    for schema in schemas().values():
+        keys += [k for k in schema.keys if k not in keys]
+    return keys
+
+
+def records_table(records: list[Record]) -> pd.DataFrame:
+    """One row per document, one column per field, flags joined (records.csv/.xlsx)."""
+    keys = field_keys()
+    rows = []
+    for r in records:
+        row = {"doc_id": r.doc_id, "origin": r.origin.value, "form_type": r.form_type.value,
+               "status": r.status.value, "path": r.source.path,
+               "pages": ",".join(map(str, r.source.pages)),
+               "attachment": r.source.attachment or ""}
+        for key in keys:
+            f = r.fields.get(key)
+            row[key] = f.value if f and f.value is not None else ""
+        row["signature"] = "" if r.signature is None else ("yes" if r.signature.present else "no")
+        row["seal"] = "" if r.seal is None else ("yes" if r.seal.present else "no")
+        row["flags"] = ";".join(r.flags)
+        row["route"] = r.route
+        rows.append(row)
+    columns = ["doc_id", "origin", "form_type", "status", "path", "pages", "attachment", *keys,
+               "signature", "seal", "flags", "route"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _atomic(path: Path, write) -> Path:  # noqa: ANN001 - a writer taking the temp path
+    tmp = path.with_name(f".tmp-{path.name}")  # keeps the extension pandas reads
+    write(tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> Path:
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8") as fh:
+            for row in rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    return _atomic(path, write)
+
+
+def failed_entries(manifest: list[ManifestEntry]) -> list[ManifestEntry]:
+    return [m for m in manifest if m.status is EntryStatus.FAILED]

@@ -1,0 +1,43 @@
+import pytest
+import yaml
+
+from pipeline.errors import SchemaError
+from pipeline.forms import FORMS_DIR, parse_schema, schemas
+from pipeline.model import FormType
+
+
+def test_every_form_type_has_a_schema_with_the_spec_keys():
+    loaded = schemas()
+    assert set(loaded) == {FormType.PROPOSAL_REGISTRATION, FormType.WORK_REGISTRATION,
+                           FormType.WORK_AUTHORIZATION}
+    assert loaded[FormType.PROPOSAL_REGISTRATION].keys == [
+        "title", "address", "contact", "phone", "unit", "synopsis", "date"]
+    assert loaded[FormType.WORK_REGISTRATION].keys == [
+        "title", "work_type", "duration", "unit", "creators", "contact", "phone", "address",
+        "synopsis", "date"]
+    assert loaded[FormType.WORK_AUTHORIZATION].keys == [
+        "title", "author", "unit", "contact", "phone", "date"]
+
+
+def _raw(name="work_registration"):
+    return yaml.safe_load((FORMS_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda r: r.update(form_type="invoice"), "form_type 'invoice'"),
+        (lambda r: r.update(colour="red"), "unknown key(s) ['colour']"),
+        (lambda r: r["fields"][0].update(kind="money"), "kind 'money'"),
+        (lambda r: r["fields"][1].update(labels=[]), "(work_type).labels"),
+        (lambda r: r["fields"].append(dict(r["fields"][0])), "duplicate field keys"),
+        (lambda r: r["fields"][0].update(key="not a key"), "'key' must be an identifier"),
+    ],
+)
+def test_a_bad_schema_is_refused_naming_the_file_and_the_key(mutate, message):
+    raw = _raw()
+    mutate(raw)
+    with pytest.raises(SchemaError) as err:
+        parse_schema(raw, "forms/work_registration.yaml")
+    assert "forms/work_registration.yaml" in str(err.value)
+    assert message in str(err.value)
