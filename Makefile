@@ -35,6 +35,7 @@ bench: $(STAMP)
 samples: $(STAMP)
 	rm -rf samples/paper
 	$(BIN)/python -m samples.generate --out samples/paper --seed 1 --forms 10
+	mv samples/paper/truth.jsonl samples/paper-truth.jsonl
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from pipeline import ingest, layout, preprocess
 from pipeline.classify import classify
-from pipeline.errors import InputError
+from pipeline.errors import FormscanError, InputError, NotAScan
 from pipeline.extract import extract
 from pipeline.forms import schemas
 from pipeline.model import (
@@ -70,6 +70,8 @@ class StageError(Exception):
 def _stage(name: str, fn: Callable[..., T], *args: object) -> T:
     try:
         return fn(*args)
+    except FormscanError:
+        raise  # configuration (models, schemas): no page can succeed, stop the batch
     except Exception as exc:  # noqa: BLE001 - named and recorded for this page only
         raise StageError(name, exc) from exc
 
@@ -112,27 +114,31 @@ class Scanner:
             count = ingest.count_pages(path, kind)
         except InputError as exc:
             if not done:
-                self._fail_file(path, sha, str(exc))
+                self._fail_file(path, sha, str(exc), skipped=isinstance(exc, NotAScan))
             return path, None, set(), sha
-        self._note_mislabelled(path, kind)
         todo = set(range(1, count + 1)) - {e.page for e in done if e.page}
         return path, kind, todo, sha
 
-    def _note_mislabelled(self, path: str, kind: str) -> None:
+    @staticmethod
+    def _mislabelled(path: str, kind: str) -> str | None:
         suffix = Path(path).suffix.lower().lstrip(".")
         expected = {"jpg": "jpeg", "jpeg": "jpeg", "png": "png", "tif": "tiff", "tiff": "tiff",
                     "pdf": "pdf", "bmp": "bmp"}.get(suffix)
-        if expected != kind:
-            log.warning("%s: named .%s but is really %s; read as %s", path, suffix, kind, kind)
+        if expected == kind:
+            return None
+        return f"named .{suffix} but is really a {kind.upper()} file; read as {kind.upper()}"
 
-    def _fail_file(self, path: str, sha: str | None, error: str) -> None:
+    def _fail_file(self, path: str, sha: str | None, error: str, skipped: bool = False) -> None:
+        status = EntryStatus.SKIPPED if skipped else EntryStatus.FAILED
         with self.store.transaction():
-            self.store.put_entry(ManifestEntry(path, None, EntryStatus.FAILED,
-                                               route=Route.NONE.value, error=error,
-                                               file_sha256=sha))
-        tqdm.write(f"failed: {path}: {error}")
+            self.store.put_entry(ManifestEntry(path, None, status, route=Route.NONE.value,
+                                               error=error, file_sha256=sha))
+        tqdm.write(f"{status.value}: {path}: {error}")
 
     def _scan_file(self, path: str, kind: str, todo: set[int], sha: str | None, bar) -> None:  # noqa: ANN001
+        note = self._mislabelled(path, kind)
+        if note:
+            tqdm.write(f"note: {path}: {note}")
         try:
             for item in ingest.pages(path, kind, todo):
                 if isinstance(item, InputError):
@@ -140,7 +146,7 @@ class Scanner:
                                                   error=str(item), file_sha256=sha))
                 else:
                     record, entry = self._page(item)
-                    entry.file_sha256 = sha
+                    entry.file_sha256, entry.note = sha, note
                     self._put(record, entry)
                 bar.update(1)
         except InputError as exc:

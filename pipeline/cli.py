@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
 def print_summary(summary: Summary, out_dir: Path) -> None:
     rows = [("pages read", summary.pages)]
     rows += [(f"  {kind}", n) for kind, n in sorted(summary.documents.items())]
-    rows += [("needs_review", summary.needs_review), ("skipped (blank / not a form)",
+    rows += [("needs_review", summary.needs_review), ("skipped (blank, not a form, not a scan)",
              summary.skipped), ("duplicates", summary.duplicates),
              ("failures", len(summary.failures))]
     width = max(len(label) for label, _ in rows)

@@ -27,3 +27,7 @@ class ModelError(FormscanError):
 
 class InputError(Exception):
     """One input file or page cannot be read; recorded in the manifest, never fatal."""
+
+
+class NotAScan(InputError):
+    """A file in the input that is not a scan at all (skipped, not failed)."""

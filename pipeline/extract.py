@@ -18,6 +18,11 @@ from pipeline.model import Field, PageLayout, Segment, Transform, group_rows
 from pipeline.normalize import clean_text, normalize_date, normalize_value
 
 LABEL_THRESHOLD = 78  # rapidfuzz ratio (0-100) for a text to count as a label
+# A box this many times taller than the page's typical line, and not a wide line of text,
+# is not a value written in a cell: it is ring text of a seal stamped over it (grey scans,
+# where colour cannot tell), or a signature reaching into it.
+FOREIGN_HEIGHT = 1.6
+FOREIGN_MAX_ASPECT = 1.6
 _COLON = "：:"
 _SIGNATURE = "__signature__"
 # What printings add after a label: （盖章）, (500字), （签字）, or the unclosed start of one.
@@ -89,7 +94,8 @@ def _split_rows(containers: list[Container], aliases: list[str]) -> list[Contain
     Colon-style forms put two pairs on one line (联系人：张三  电话：138…); each becomes
     its own container so both labels are seen at the start of one.
     """
-    starts = re.compile("|".join(f"(?={re.escape(a)}[：:])" for a in aliases))
+    # Longest alias first, matches not overlapping: 电话 inside 联系电话 is not a second label.
+    starts = re.compile("(?:" + "|".join(re.escape(a) for a in aliases) + ")[：:]")
     out: list[Container] = []
     for c in containers:
         if c.cell is not None:
@@ -255,8 +261,19 @@ def extract(
         segs = _value_segments(spec, match, containers, layout, label_cells) if match else []
         if spec.kind == "date" and not normalize_date("".join(s.text for s in segs)):
             segs = _date_anywhere(containers) or segs
+        segs = _written_in_place(segs, layout)
         fields[spec.key] = _field(spec, segs, page, transform)
     return fields
+
+
+def _written_in_place(segs: list[Segment], layout: PageLayout) -> list[Segment]:
+    limit = FOREIGN_HEIGHT * layout.typical_height()
+
+    def foreign(s: Segment) -> bool:
+        width, height = s.bbox[2] - s.bbox[0], s.bbox[3] - s.bbox[1]
+        return bool(limit) and height > limit and width < FOREIGN_MAX_ASPECT * height
+
+    return [s for s in segs if not foreign(s)]
 
 
 def _field(spec: FieldSpec, segs: list[Segment], page: int, transform: Transform | None) -> Field:

@@ -13,17 +13,18 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pymupdf
 
-from pipeline.errors import InputError
+from pipeline.errors import InputError, NotAScan
 from pipeline.model import Line, Route, Word
 
 DPI = 200
 SCALE = DPI / 72
-IMAGE_KINDS = {"jpeg", "png", "tiff", "bmp"}
+SCAN_SUFFIXES = {".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp"}
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Printed words every form carries: a text layer holding none of them is not a form's text.
 _FORM_WORDS = ("报送单位", "联系人", "电话", "作品", "文案", "授权", "地址", "签名", "日期")
@@ -96,8 +97,11 @@ def read_kind(path: str) -> str:
         raise InputError("empty file (0 bytes): the scan did not save; scan the pages again")
     kind = sniff(head)
     if kind is None:
-        raise InputError("not a PDF or image (jpg/png/tif): if this is an emailed copy, "
-                         "use `formscan email`; otherwise rescan it")
+        if Path(path).suffix.lower() not in SCAN_SUFFIXES:
+            raise NotAScan("not a scan (PDF or jpg/png/tif), left out; if it is an emailed "
+                           "copy, read it with `formscan email`")
+        raise InputError(f"named {Path(path).suffix} but its content is not a PDF or an image: "
+                         "the file is damaged or mislabelled; rescan it")
     return kind
 
 

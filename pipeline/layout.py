@@ -11,6 +11,9 @@ import numpy as np
 
 from pipeline.model import Line, PageLayout, Segment
 
+RED_MARGIN = 50  # R above max(G, B) by this much: red (seal) ink
+DARK_IN_RED = 110  # black and blue ink: dark in the red channel, also under a seal
+TEXT_INK_SHARE = 0.1  # a box with fewer such pixels than this share of its red ones: seal text
 MIN_CELL = 18  # px at 200 dpi: smaller enclosed regions are gaps between double lines
 
 
@@ -97,8 +100,27 @@ def _segment(words: list, cell: int | None) -> Segment:
     )
 
 
+def is_red_ink(image: np.ndarray, bbox: list[float]) -> bool:
+    """Whether a box holds only red ink: text of a seal, not of the form.
+
+    Black and blue ink stay dark in the red channel even under a seal (the inks multiply),
+    so a box with almost no dark-in-red pixels but plenty of red ones is seal text.
+    """
+    if image.ndim != 3:
+        return False
+    x0, y0, x1, y1 = (int(round(v)) for v in bbox)
+    crop = image[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)].astype(np.int16)
+    if crop.size == 0:
+        return False
+    b, g, r = crop[..., 0], crop[..., 1], crop[..., 2]
+    red = int(((r - np.maximum(g, b)) > RED_MARGIN).sum())
+    text_ink = int((r < DARK_IN_RED).sum())
+    return red > 20 and text_ink < TEXT_INK_SHARE * red
+
+
 def analyze(image: np.ndarray, lines: list[Line]) -> PageLayout:
+    """Cells of the page and its text split by cell; seal text (red ink) is left out."""
     cells = find_cells(image)
     height, width = image.shape[:2]
-    return PageLayout(width=width, height=height, cells=cells,
-                      segments=split_lines(lines, cells))
+    segments = [s for s in split_lines(lines, cells) if not is_red_ink(image, s.bbox)]
+    return PageLayout(width=width, height=height, cells=cells, segments=segments)

@@ -197,6 +197,11 @@ class PageLayout:
         chosen = [s for s in (segments or self.segments) if s.cell == cell]
         return group_rows(chosen)
 
+    def typical_height(self) -> float:
+        """Median height of the page's text segments: the size of its printed lines."""
+        heights = sorted(s.bbox[3] - s.bbox[1] for s in self.segments)
+        return heights[len(heights) // 2] if heights else 0.0
+
     def cell_text(self, cell: int) -> str:
         return "".join(s.text for row in self.rows(cell) for s in row)
 
@@ -313,14 +318,18 @@ class ManifestEntry:
     route: str = Route.OCR.value
     error: str | None = None
     file_sha256: str | None = None
+    note: str | None = None  # e.g. a mislabelled file that was read as what it really is
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "page": self.page, "attachment": self.attachment,
-                "status": self.status.value, "doc_id": self.doc_id, "route": self.route,
-                "error": self.error}
+        d = {"path": self.path, "page": self.page, "attachment": self.attachment,
+             "status": self.status.value, "doc_id": self.doc_id, "route": self.route,
+             "error": self.error}
+        if self.note:
+            d["note"] = self.note
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ManifestEntry:
         return cls(d["path"], d.get("page"), EntryStatus(d["status"]), d.get("attachment"),
                    d.get("doc_id"), d.get("route", Route.OCR.value), d.get("error"),
-                   d.get("file_sha256"))
+                   d.get("file_sha256"), d.get("note"))

@@ -46,6 +46,17 @@ def _halfwidth_alnum(text: str) -> str:
     )
 
 
+def _pair_quotes(text: str) -> str:
+    """Chinese double quotes alternate open/close; the recogniser often returns ” for “."""
+    out, opened = [], False
+    for char in text:
+        if char in "“”\"":
+            char = "”" if opened else "“"
+            opened = not opened
+        out.append(char)
+    return "".join(out)
+
+
 def clean_text(text: str | None) -> str:
     """Simplified forms, no whitespace, no stray punctuation at the ends.
 
@@ -57,7 +68,7 @@ def clean_text(text: str | None) -> str:
     text = _halfwidth_alnum(text).translate(_TRAD_TO_SIMP).replace("\u3000", " ")
     text = _WHITESPACE.sub("", text)
     if _CJK.search(text):
-        text = text.translate(_TO_FULLWIDTH_PUNCT)
+        text = _pair_quotes(text.translate(_TO_FULLWIDTH_PUNCT))
     return text.lstrip(_EDGE_PUNCT).rstrip(_TRAILING_PUNCT)
 
 

@@ -200,6 +200,10 @@ ENGINES = {"rapidocr": RapidOcrEngine, "paddleocr": PaddleOcrEngine}
 
 
 def make_engine(name: str = "rapidocr", threads: int = 0) -> OcrEngine:
+    """The named engine, its model files checked now rather than at the first page."""
     if name not in ENGINES:
         raise ModelError(f"unknown OCR engine {name!r}; choose one of {sorted(ENGINES)}")
-    return RapidOcrEngine(threads=threads) if name == "rapidocr" else ENGINES[name]()
+    if name == "rapidocr":
+        resolve_models()
+        return RapidOcrEngine(threads=threads)
+    return ENGINES[name]()

@@ -56,6 +56,8 @@ _TEXT_MIN_PEAK = 1.2  # best / median profile score below this: no text lines to
 
 # Red suppression.
 _WHITE_COMPRESS = 0.88  # R values above this share of the paper level become pure white
+_GREY_SEAL_MIN = 120.0 # grey level range where the white point of a grey scan may be set:
+_GREY_SEAL_MAX = 160.0 # blue/black ink stays below it, a red seal's grey above
 _GREY_CHROMA = 24  # max-min channel spread that counts as colour ...
 _GREY_MAX_SHARE = 1e-4  # ... and the share of coloured pixels below which a page is grey
 
@@ -162,10 +164,10 @@ def suppress_red(image: np.ndarray) -> np.ndarray:
     values come back unchanged, as 3 channels.
     """
     if image.ndim == 2:
-        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+        return cv2.cvtColor(_lift_grey_seal(image), cv2.COLOR_GRAY2BGR)
     img = _as_bgr(image)
     if _is_grey(img):
-        return img.copy()
+        return cv2.cvtColor(_lift_grey_seal(img[:, :, 1]), cv2.COLOR_GRAY2BGR)
     b, g, r = cv2.split(img)
 
     # Levels from the histogram of R: the paper is the bulk of the page.
@@ -188,6 +190,24 @@ def suppress_red(image: np.ndarray) -> np.ndarray:
     out += weight * (255.0 - out)
     grey = np.clip(out + 0.5, 0, 255).astype(np.uint8)
     return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+
+
+def _lift_grey_seal(grey: np.ndarray) -> np.ndarray:
+    """On a grey-scale scan a red seal turns mid-grey, lighter than black or blue ink.
+
+    Otsu's threshold among the pixels darker than the paper separates the two inks; the
+    levels are stretched so that the seal's grey (and everything lighter) becomes white while
+    the text keeps its anti-aliased edges.
+    """
+    hist = np.bincount(grey[::2, ::2].ravel(), minlength=256).cumsum()
+    paper = int(np.searchsorted(hist, 0.5 * hist[-1]))
+    dark = grey[::2, ::2][grey[::2, ::2] < paper - 40]
+    if dark.size < 500:
+        return grey.copy()
+    otsu, _ = cv2.threshold(dark.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    white = float(np.clip(otsu, _GREY_SEAL_MIN, _GREY_SEAL_MAX))
+    lut = np.clip(np.arange(256) * 255.0 / white, 0, 255).astype(np.uint8)
+    return cv2.LUT(grey, lut)
 
 
 def estimate_skew(grey: np.ndarray) -> tuple[float, str]:

@@ -50,9 +50,7 @@ def evaluate(sample_dir: Path, out_dir: Path) -> dict:
         if entry is None:
             lost.append((t["path"], t["page"]))
             continue
-        expected = {"ok": {"ok"}, "failed": {"failed"}, "duplicate": {"duplicate"}}[t["expect"]]
-        if t["kind"] in ("blank", "not_form"):
-            expected = {"skipped"}
+        expected = {"skipped"} if t["kind"] in ("blank", "not_form") else {t["expect"]}
         if entry["status"] not in expected:
             wrong_status.append((t["path"], t["page"], t["expect"], entry["status"]))
         if t["kind"] != "form" or t["expect"] == "duplicate":

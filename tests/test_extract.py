@@ -160,3 +160,13 @@ def test_a_line_running_across_a_cell_border_is_split_by_its_character_boxes():
     words = [Word(c, [76 + 12 * i, 10, 86 + 12 * i, 30], 0.9) for i, c in enumerate(chars)]
     segments = layout.split_lines([Line(chars, [76, 10, 254, 30], 0.9, words)], cells)
     assert [(s.text, s.cell) for s in segments] == [("电话", 0), ("13834567890", 1)]
+
+
+def test_seal_ring_text_is_left_out_but_black_text_under_a_seal_is_kept():
+    image = np.full((200, 400, 3), 255, np.uint8)
+    image[20:60, 20:60] = (40, 30, 220)  # a red seal character (BGR)
+    image[100:140, 20:60] = (40, 30, 220)
+    image[110:130, 30:50] = (20, 20, 25)  # black text the seal is stamped over
+    assert layout.is_red_ink(image, [20, 20, 60, 60])
+    assert not layout.is_red_ink(image, [20, 100, 60, 140])
+    assert not layout.is_red_ink(image[:, :, 0], [20, 20, 60, 60])  # grey: colour can't tell

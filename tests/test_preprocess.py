@@ -295,14 +295,17 @@ def test_suppress_red_whitens_seal_keeps_black_and_blue() -> None:
     assert np.median(grey[paper]) > 245
 
 
-def test_suppress_red_leaves_grey_scans_unchanged() -> None:
-    img, _ = _sealed_sample()
+def test_on_a_grey_scan_the_lighter_seal_grey_is_lifted_and_ink_stays_dark() -> None:
+    img, m = _sealed_sample()
     grey = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
-    grey3 = cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
-    assert np.array_equal(suppress_red(grey3), grey3)
-    out = suppress_red(grey)  # single-channel input comes back as 3 equal channels
-    assert out.shape == (*grey.shape, 3)
-    assert np.array_equal(out[:, :, 1], grey)
+    grey[m["blue"]] = 51  # blue ballpoint on a grey scan: as dark as the generator's
+    seal_only = m["ring"] & ~m["black"] & ~m["blue"]
+    for given in (grey, cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)):
+        out = suppress_red(given)
+        assert out.shape == (*grey.shape, 3)
+        assert np.percentile(out[:, :, 1][seal_only], 50) > 170  # seal ring: near white
+        assert np.percentile(out[:, :, 1][m["black"]], 95) < 80
+        assert np.percentile(out[:, :, 1][m["blue"] & ~m["ring"]], 95) < 120
 
 
 def test_prepare_builds_red_free_ocr_image(form: np.ndarray) -> None:
@@ -319,7 +322,7 @@ def test_prepare_accepts_grey_and_bgra(form: np.ndarray) -> None:
     grey = cv2.cvtColor(form, cv2.COLOR_BGR2GRAY)
     prep = prepare(grey)
     assert prep.image.shape == form.shape
-    assert np.array_equal(prep.ocr_image, prep.image)
+    assert prep.ocr_image.shape == form.shape
     bgra = cv2.cvtColor(form, cv2.COLOR_BGR2BGRA)
     assert prepare(bgra).image.shape == form.shape
 
