@@ -95,6 +95,7 @@ def test_records_follow_the_output_contract_and_match_truth(scanned):
         assert set(record) >= {"doc_id", "origin", "form_type", "source", "fields", "signature",
                                "seal", "consent", "flags", "status"}
         assert record["origin"] == "paper"
+        assert record["route"] == t["route"]  # text layer read, hidden scanner OCR ignored
         assert record["source"]["pages"] == [t["page"]]
         assert record["form_type"] == t["form_type"]
         for key, want in t["fields"].items():

@@ -57,13 +57,18 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _field(raw: Any, where: str) -> FieldSpec:
+def _mapping(raw: Any, allowed: set[str], where: str) -> dict[str, Any]:
+    """``raw`` as a mapping holding only ``allowed`` keys, else a SchemaError naming ``where``."""
     if not isinstance(raw, dict):
         raise SchemaError(f"{where}: expected a mapping, got {raw!r}")
-    unknown = set(raw) - _FIELD_KEYS
+    unknown = set(raw) - allowed
     if unknown:
-        raise SchemaError(
-            f"{where}: unknown key(s) {sorted(unknown)}; allowed {sorted(_FIELD_KEYS)}")
+        raise SchemaError(f"{where}: unknown key(s) {sorted(unknown)}; allowed {sorted(allowed)}")
+    return raw
+
+
+def _field(raw: Any, where: str) -> FieldSpec:
+    raw = _mapping(raw, _FIELD_KEYS, where)
     key = raw.get("key")
     if not isinstance(key, str) or not key.isidentifier():
         raise SchemaError(f"{where}: 'key' must be an identifier, got {key!r}")
@@ -84,12 +89,7 @@ def _field(raw: Any, where: str) -> FieldSpec:
 
 def parse_schema(raw: Any, source: str) -> FormSchema:
     """Validate one loaded YAML document; errors name the file and the bad key."""
-    if not isinstance(raw, dict):
-        raise SchemaError(f"{source}: the file must hold a mapping")
-    unknown = set(raw) - _FORM_KEYS
-    if unknown:
-        raise SchemaError(
-            f"{source}: unknown key(s) {sorted(unknown)}; allowed {sorted(_FORM_KEYS)}")
+    raw = _mapping(raw, _FORM_KEYS, source)
     try:
         form_type = FormType(raw.get("form_type"))
     except ValueError:
