@@ -1,6 +1,6 @@
 """The batch orchestrator: runs the page stages in order and hands results to the store.
 
-ingest → preprocess → ocr → layout → classify → extract → store. One bad file or page
+ingest → preprocess → ocr → layout → classify → extract → verify → store. One bad file or page
 never stops the batch: it becomes a manifest line with a status and a message.
 """
 
@@ -18,15 +18,17 @@ import numpy as np
 from tqdm import tqdm
 
 from pipeline import ingest, layout, preprocess
+from pipeline.checks import apply_checks, default_config
 from pipeline.classify import classify
 from pipeline.errors import FormscanError, InputError, NotAScan
 from pipeline.extract import extract
-from pipeline.forms import schemas
+from pipeline.forms import FormSchema, schemas
 from pipeline.model import (
     EntryStatus,
     FormType,
     ManifestEntry,
     Origin,
+    PageLayout,
     Record,
     Route,
     Source,
@@ -35,6 +37,9 @@ from pipeline.model import (
 )
 from pipeline.ocr import OcrEngine, make_engine
 from pipeline.store import Store
+from pipeline.verify.consent import match_clauses
+from pipeline.verify.seal import detect_seal
+from pipeline.verify.signature import detect_signature
 
 log = logging.getLogger("formscan")
 T = TypeVar("T")
@@ -83,6 +88,7 @@ class Scanner:
         self.store = store
         self.options = options
         self.engine = engine or make_engine(options.engine, options.threads)
+        self.config = default_config()
         self.summary = Summary()
 
     def run(self, paths: list[str]) -> Summary:
@@ -177,7 +183,7 @@ class Scanner:
             entry.error = "blank page: nothing printed or written on it"
             return None, entry
         try:
-            record = self._read_form(src, doc_id)
+            record = self.read_form(src, doc_id)
         except StageError as exc:
             record = Record(doc_id, Origin.PAPER, FormType.UNKNOWN,
                             Source(src.path, [src.page]), status=Status.FAILED,
@@ -191,17 +197,20 @@ class Scanner:
                            "kept as form_type unknown for review")
         return record, entry
 
-    def _read_form(self, src: ingest.SourcePage, doc_id: str) -> Record:
+    def read_form(self, src: ingest.SourcePage, doc_id: str) -> Record:
+        """One page through preprocess, OCR, layout, classify, extract and verify."""
         if src.route is Route.TEXT_LAYER:
             image, transform, lines = src.image, Transform(), src.text_lines
+            ocr_image = image
         else:
             prep = _stage("preprocess", preprocess.prepare, src.image)
             turns = _stage("orientation", self.engine.orientation, prep.ocr_image)
             if turns:
                 prep = preprocess.rotate_quarter(prep, turns)
             lines = _stage("ocr", self.engine.recognize, prep.ocr_image)
-            image, transform = prep.image, prep.transform
-        page_layout = _stage("layout", layout.analyze, image, lines)
+            image, ocr_image, transform = prep.image, prep.ocr_image, prep.transform
+        page_layout = _stage("layout", layout.analyze, image, lines,
+                             src.route is Route.OCR)
         verdict = _stage("classify", classify, page_layout)
         record = Record(doc_id, Origin.PAPER, verdict.form_type, Source(src.path, [src.page]),
                         route=src.route.value, form_score=verdict.score)
@@ -210,11 +219,28 @@ class Scanner:
             return record
         schema = schemas()[verdict.form_type]
         record.fields = _stage("extract", extract, schema, page_layout, src.page, transform)
-        for spec in schema.fields:
-            if spec.required and record.fields[spec.key].value is None:
-                record.add_flag(f"missing_field:{spec.key}")
-        record.update_status()
+        self._verify(record, schema, image, ocr_image, page_layout, transform)
+        apply_checks(record, schema, self.config)
         return record
+
+    def _verify(self, record: Record, schema: FormSchema, image: np.ndarray,
+                ocr_image: np.ndarray, page_layout: PageLayout, transform: Transform) -> None:
+        """Signature, seal and consent verdicts, bboxes mapped back to the scan."""
+        signature = _stage("signature", detect_signature, ocr_image, page_layout,
+                           schema.signature_labels)
+        finding = _stage("seal", detect_seal, image, self._read_text)
+        seal = finding.mark
+        seal.text = finding.ring_text
+        for mark in (signature, seal):
+            if mark.bbox is not None:
+                mark.bbox = transform.bbox_to_original(mark.bbox)
+        record.signature, record.seal = signature, seal
+        if schema.consent:
+            record.consent = _stage("consent", match_clauses, page_layout,
+                                    self.config.clauses, self.config.clause_threshold)
+
+    def _read_text(self, image: np.ndarray) -> str:
+        return "".join(line.text for line in self.engine.recognize(image))
 
     def _tally(self, files: list[str]) -> None:
         wanted = set(files)

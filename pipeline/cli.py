@@ -12,9 +12,12 @@ import logging
 import sys
 from pathlib import Path
 
+from pipeline.audit import AuditResult, audit
 from pipeline.batch import ScanOptions, Summary, scan
+from pipeline.checks import load_config
 from pipeline.errors import ExitCode, FormscanError
 from pipeline.ocr import ENGINES
+from pipeline.store import DB_NAME
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -34,7 +37,30 @@ def _parser() -> argparse.ArgumentParser:
     p_scan.add_argument("--threads", type=int, default=0,
                         help="ONNX Runtime threads (default: all cores)")
     p_scan.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p_audit = sub.add_parser("audit", help="flag what each form is missing; unit quota table")
+    p_audit.add_argument("--out", required=True, type=Path, help="output folder (the batch)")
+    p_audit.add_argument("--config", type=Path,
+                         help="YAML merged over pipeline/config/audit.yaml (deadlines, "
+                              "thresholds, units and quotas)")
     return parser
+
+
+def print_audit(result: AuditResult, out_dir: Path, limit: int = 40) -> None:
+    flagged = result.flagged
+    print(f"{len(flagged)} of {result.documents} documents need review")
+    for _, row in flagged.head(limit).iterrows():
+        where = f"{row['path']} p.{row['pages']}" if row["pages"] else row["path"]
+        print(f"  {where:<40} {row['form_type']:<22} {row['unit'] or '?':<14} {row['missing']}")
+    if len(flagged) > limit:
+        print(f"  ... {len(flagged) - limit} more in audit.csv")
+    print(f"\n{'unit':<16}{'works':>6}{'proposals':>10}{'required':>10}{'met':>5}"
+          f"{'no sign.':>9}{'no seal':>8}")
+    for _, u in result.units.iterrows():
+        required = f"{u['required_works']}/{u['required_proposals']}" if u[
+            "required_works"] != "" else "-"
+        print(f"{u['unit']:<16}{u['works']:>6}{u['proposals']:>10}{required:>10}"
+              f"{u['met'][:3]:>5}{u['missing_signatures']:>9}{u['missing_seals']:>8}")
+    print(f"\nwritten: {out_dir}/audit.csv, {out_dir}/units.csv (and records updated)")
 
 
 def print_summary(summary: Summary, out_dir: Path) -> None:
@@ -64,6 +90,12 @@ def main(argv: list[str] | None = None) -> int:
             summary = scan(args.paths, args.out, options)
             print_summary(summary, args.out)
             return ExitCode.INPUT_FAILURES if summary.failures else ExitCode.OK
+        if args.command == "audit":
+            if not (args.out / DB_NAME).exists():
+                raise FormscanError(f"{args.out} holds no formscan batch: run "
+                                    f"`formscan scan PATH... --out {args.out}` first")
+            print_audit(audit(args.out, load_config(args.config)), args.out)
+            return ExitCode.OK
     except FormscanError as exc:
         print(f"formscan: error: {exc}", file=sys.stderr)
         return exc.exit_code

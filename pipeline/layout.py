@@ -118,9 +118,13 @@ def is_red_ink(image: np.ndarray, bbox: list[float]) -> bool:
     return red > 20 and text_ink < TEXT_INK_SHARE * red
 
 
-def analyze(image: np.ndarray, lines: list[Line]) -> PageLayout:
-    """Cells of the page and its text split by cell; seal text (red ink) is left out."""
+def analyze(image: np.ndarray, lines: list[Line], ocr: bool = True) -> PageLayout:
+    """Cells of the page and its text split by cell.
+
+    For OCR'd text, seal text (red ink) is left out; a text layer holds no seal text.
+    """
     cells = find_cells(image)
     height, width = image.shape[:2]
-    segments = [s for s in split_lines(lines, cells) if not is_red_ink(image, s.bbox)]
+    segments = [s for s in split_lines(lines, cells)
+                if not (ocr and is_red_ink(image, s.bbox))]
     return PageLayout(width=width, height=height, cells=cells, segments=segments)

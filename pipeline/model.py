@@ -141,6 +141,11 @@ class Field:
     page: int | None
     bbox: BBox | None
 
+    def __post_init__(self) -> None:
+        self.confidence = round(float(self.confidence), 4)
+        if self.bbox is not None:
+            self.bbox = [round(float(v), 1) for v in self.bbox]
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -151,20 +156,31 @@ class Field:
 
 @dataclass
 class Mark:
-    """A signature or seal verdict."""
+    """A signature or seal verdict; ``text`` is what was read of it (a seal's ring text)."""
 
     present: bool
     confidence: float
     bbox: BBox | None = None
+    text: str | None = None
+
+    def __post_init__(self) -> None:
+        # Detectors compute with numpy: store plain Python values (JSON, SQLite).
+        self.present = bool(self.present)
+        self.confidence = round(float(self.confidence), 4)
+        if self.bbox is not None:
+            self.bbox = [round(float(v), 1) for v in self.bbox]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = {"present": self.present, "confidence": self.confidence, "bbox": self.bbox}
+        if self.text is not None:
+            d["text"] = self.text
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None) -> Mark | None:
         if d is None:
             return None
-        return cls(bool(d["present"]), float(d["confidence"]), d.get("bbox"))
+        return cls(bool(d["present"]), float(d["confidence"]), d.get("bbox"), d.get("text"))
 
 
 @dataclass

@@ -7,7 +7,6 @@ writes the same records, without duplicates or loss. The only module that writes
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sqlite3
@@ -98,6 +97,11 @@ class Store:
             (entry.path, entry.page or 0, entry.attachment or "", body))
 
     # --- exports ------------------------------------------------------------------------
+    def write_table(self, name: str, table: pd.DataFrame) -> Path:
+        """A people-facing CSV in OUT (UTF-8 with BOM, so Excel shows Chinese right)."""
+        return _atomic(self.out_dir / name,
+                       lambda p: table.to_csv(p, index=False, encoding="utf-8-sig"))
+
     def export(self) -> dict[str, Path]:
         """Rewrite every people- and machine-facing file in OUT from the store."""
         records = self.records()
@@ -109,10 +113,7 @@ class Store:
                                            [m.to_dict() for m in manifest]),
         }
         table = records_table(records)
-        paths["records.csv"] = _atomic(self.out_dir / "records.csv",
-                                       lambda p: table.to_csv(p, index=False,
-                                                              quoting=csv.QUOTE_MINIMAL,
-                                                              encoding="utf-8-sig"))
+        paths["records.csv"] = self.write_table("records.csv", table)
         paths["records.xlsx"] = _atomic(self.out_dir / "records.xlsx",
                                         lambda p: table.to_excel(p, index=False,
                                                                  sheet_name="records"))

@@ -70,7 +70,7 @@ def read(doc, form=True):
     image = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, 3)[:, :, ::-1].copy()
     lines = ingest.text_layer(page, require_form_words=form)
     assert lines, "the test page must take the text-layer route"
-    return layout.analyze(image, lines)
+    return layout.analyze(image, lines, ocr=False)
 
 
 WORK_ROWS = [

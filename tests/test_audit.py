@@ -1,0 +1,188 @@
+"""Audit rules and the audit command, on records whose truth is set by hand (no OCR)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from pipeline.audit import audit
+from pipeline.checks import apply_checks, canonical_unit, check_flags, load_config
+from pipeline.forms import schemas
+from pipeline.model import (
+    EntryStatus,
+    Field,
+    FormType,
+    ManifestEntry,
+    Mark,
+    Origin,
+    Record,
+    Source,
+)
+from pipeline.store import Store
+
+CONFIG = load_config()
+AUTH = schemas()[FormType.WORK_AUTHORIZATION]
+REG = schemas()[FormType.WORK_REGISTRATION]
+
+
+def authorization(**changes) -> Record:
+    """A complete, valid, signed and stamped 作品授权书; keyword arguments change fields."""
+    values = {"title": "晋中故事", "author": "李明", "unit": "中共晋中市委宣传部",
+              "contact": "王芳", "phone": "13512345678", "date": "2023-08-08"}
+    values.update(changes)
+    return Record(
+        doc_id=f"doc{abs(hash(tuple(values.items()))) % 10**8}", origin=Origin.PAPER,
+        form_type=FormType.WORK_AUTHORIZATION, source=Source("env.pdf", [1]),
+        fields={k: Field(v, 0.98 if v else 0.0, 1, [0, 0, 1, 1] if v else None)
+                for k, v in values.items()},
+        signature=Mark(True, 0.9, [1, 1, 2, 2]),
+        seal=Mark(True, 0.95, [1, 1, 2, 2], text="中共晋中市委宣传部"),
+        consent=[{"clause": n, "present": True, "score": 0.97} for n in range(1, 5)],
+    )
+
+
+def test_a_complete_form_raises_no_flag():
+    record = authorization()
+    apply_checks(record, AUTH, CONFIG)
+    assert record.flags == [] and record.status.value == "ok"
+
+
+@pytest.mark.parametrize(
+    "change, flag",
+    [
+        (lambda r: setattr(r, "signature", Mark(False, 0.8)), "missing_signature"),
+        (lambda r: setattr(r, "seal", Mark(False, 0.9)), "missing_seal"),
+        (lambda r: r.fields.update(date=Field(None, 0.0, 1, None)), "missing_date"),
+        (lambda r: r.fields.update(author=Field(None, 0.0, 1, None)), "missing_field:author"),
+        (lambda r: r.consent.__setitem__(2, {"clause": 3, "present": False, "score": 0.5}),
+         "clause_missing:3"),
+        (lambda r: r.fields.update(phone=Field("1351234567", 0.99, 1, [0, 0, 1, 1])),
+         "invalid_phone"),
+        (lambda r: r.fields.update(contact=Field("王芳", 0.42, 1, [0, 0, 1, 1])),
+         "low_confidence:contact"),
+        (lambda r: r.fields.update(date=Field("2023-09-21", 0.99, 1, [0, 0, 1, 1])), "late"),
+        (lambda r: setattr(r, "seal", Mark(True, 0.9, [1, 1, 2, 2], text="中共大同市委宣传部")),
+         "mismatch:seal"),
+    ],
+)
+def test_each_flag_and_needs_review(change, flag):
+    record = authorization()
+    change(record)
+    apply_checks(record, AUTH, CONFIG)
+    assert record.flags == [flag]
+    assert record.status.value == "needs_review"
+
+
+def test_synopsis_over_500_characters_counting_punctuation():
+    fields = {"title": "t", "work_type": "纪录片", "duration": "5分钟",
+              "unit": "省直机关工委", "creators": "甲、乙", "contact": "王芳",
+              "phone": "13512345678", "address": "太原", "date": "2023-09-01"}
+    record = authorization()
+    record.form_type = FormType.WORK_REGISTRATION
+    record.fields = {k: Field(v, 0.99, 1, [0, 0, 1, 1]) for k, v in fields.items()}
+    record.fields["synopsis"] = Field("好" * 499 + "。", 0.99, 1, [0, 0, 1, 1])
+    assert "synopsis_too_long" not in check_flags(record, REG, CONFIG)
+    record.fields["synopsis"] = Field("好" * 500 + "。", 0.99, 1, [0, 0, 1, 1])
+    assert "synopsis_too_long" in check_flags(record, REG, CONFIG)
+
+
+def test_flags_of_other_stages_survive_a_recheck():
+    record = authorization()
+    record.flags = ["duplicate", "missing_seal"]
+    apply_checks(record, AUTH, CONFIG)
+    assert record.flags == ["duplicate"]
+
+
+def test_a_seal_ring_read_in_part_or_not_at_all_is_no_mismatch():
+    for text in (None, "宣传", "晋中市委宣"):
+        record = authorization()
+        record.seal = Mark(True, 0.9, [1, 1, 2, 2], text=text)
+        assert "mismatch:seal" not in check_flags(record, AUTH, CONFIG)
+
+
+@pytest.mark.parametrize(
+    "written, canonical",
+    [("中共晋中市委宣传部", "中共晋中市委宣传部"), ("晋中市委宣传部", "中共晋中市委宣传部"),
+     ("中共晋中市委宣傳部", "中共晋中市委宣传部"), ("山西省直机关工委", "省直机关工委"),
+     ("某某公司", "某某公司")],
+)
+def test_unit_names_are_canonicalised(written, canonical):
+    assert canonical_unit(written, CONFIG) == canonical
+
+
+def test_config_overrides_deadline_threshold_and_units(tmp_path):
+    override = tmp_path / "office.yaml"
+    override.write_text("deadlines: {work_authorization: '2023-10-31'}\nlow_confidence: 0.5\n"
+                        "units: [{name: 某某公司, group: committee}]\n", encoding="utf-8")
+    config = load_config(override)
+    record = authorization(date="2023-10-01")
+    record.fields["contact"] = Field("王芳", 0.6, 1, [0, 0, 1, 1])
+    assert check_flags(record, AUTH, config) == []
+    assert check_flags(record, AUTH, CONFIG) == ["low_confidence:contact", "late"]
+    assert config.required("某某公司") == {"works": 5, "proposals": 2}
+    assert config.deadlines["proposal_registration"] == "2023-05-15"  # merged, not replaced
+
+
+def _store_with(tmp_path, records):
+    out = tmp_path / "out"
+    store = Store(out)
+    with store.transaction():
+        for n, record in enumerate(records, start=1):
+            record.source = Source("envelope.pdf", [n])
+            store.put_record(record)
+            store.put_entry(ManifestEntry("envelope.pdf", n, EntryStatus.OK,
+                                          doc_id=record.doc_id))
+    store.export()
+    store.close()
+    return out
+
+
+def test_audit_writes_flagged_documents_and_unit_quotas(tmp_path):
+    records = [authorization(title=f"作品{i}") for i in range(10)]
+    records[3].signature = Mark(False, 0.8)
+    records[4].seal = Mark(False, 0.9)
+    proposal = authorization(title="文案一", unit="晋中市委宣传部", address="晋中市顺城街1号",
+                             date="2023-05-01",
+                             synopsis="一部关于乡村教师的纪录片。")
+    proposal.form_type = FormType.PROPOSAL_REGISTRATION
+    proposal.fields.pop("author")
+    records.append(proposal)
+    other = authorization(title="别的作品", unit="省委教育工委")
+    other.seal.text = "山西省委教育工委"
+    records.append(other)
+    out = _store_with(tmp_path, records)
+
+    result = audit(out, CONFIG)
+    flagged = pd.read_csv(out / "audit.csv", dtype=str, keep_default_na=False)
+    assert list(flagged["doc_id"]) == [records[3].doc_id, records[4].doc_id]
+    assert list(flagged["missing"]) == ["signature", "seal"]
+    assert list(flagged["pages"]) == ["4", "5"]
+    units = pd.read_csv(out / "units.csv", dtype=str, keep_default_na=False).set_index("unit")
+    jinzhong = units.loc["中共晋中市委宣传部"]
+    assert (jinzhong["works"], jinzhong["proposals"], jinzhong["required_works"]) == (
+        "10", "1", "10")
+    assert jinzhong["met"] == "no"  # 10 works but one proposal of the two required
+    assert (jinzhong["missing_signatures"], jinzhong["missing_seals"]) == ("1", "1")
+    education = units.loc["省委教育工委"]
+    assert (education["works"], education["required_works"], education["met"]) == (
+        "1", "5", "no")
+    assert len(units) == len(CONFIG.units)  # every listed unit, also those with nothing
+    assert len(result.flagged) == 2
+    # The flags are stored: records.jsonl carries them too.
+    jsonl = (out / "records.jsonl").read_text(encoding="utf-8")
+    assert jsonl.count('"missing_signature"') == 1
+
+
+def test_audit_command_prints_the_tables(tmp_path):
+    out = _store_with(tmp_path, [authorization(date=None)])
+    run = subprocess.run([sys.executable, "-m", "pipeline", "audit", "--out", str(out)],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "1 of 1 documents need review" in run.stdout
+    assert "date" in run.stdout and "中共晋中市委宣传部" in run.stdout
+    missing = subprocess.run([sys.executable, "-m", "pipeline", "audit", "--out",
+                              str(tmp_path / "nothing")], capture_output=True, text=True)
+    assert missing.returncode == 4 and "formscan scan" in missing.stderr
