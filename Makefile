@@ -15,9 +15,11 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/formscan scan samples/paper --out $(OUT); status=$$?; \
-	echo; echo "Results: $(OUT)/records.jsonl, records.csv, records.xlsx, manifest.jsonl"; \
-	echo "(exit status $$status: 3 means some sample inputs are deliberately broken)"; \
+	echo "(scan exit status $$status: 3 because some sample inputs are deliberately broken)"; \
 	test $$status -eq 0 -o $$status -eq 3
+	$(BIN)/formscan audit --out $(OUT)
+	@echo; echo "Results in $(OUT)/: records.jsonl records.csv records.xlsx manifest.jsonl" \
+	  "audit.csv units.csv (store: formscan.sqlite)"
 
 test: $(STAMP)
 	$(BIN)/ruff check pipeline samples tests scripts

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.checks import AuditConfig, apply_checks, canonical_unit
+from pipeline.checks import AuditConfig, apply_checks, canonical_unit, seal_unit
 from pipeline.forms import schemas
 from pipeline.model import FormType, Origin, Record, Status
 from pipeline.store import Store
@@ -59,12 +59,18 @@ def _missing(flags: list[str]) -> str:
     return "; ".join(words)
 
 
+def record_unit(record: Record, config: AuditConfig) -> str | None:
+    """The submitting unit: the unit field, canonicalised; else the unit its seal names."""
+    return canonical_unit(_value(record, "unit"), config) or seal_unit(
+        record.seal.text if record.seal and record.seal.present else None, config)
+
+
 def flagged_table(records: list[Record], config: AuditConfig) -> pd.DataFrame:
     rows = [{
         "doc_id": r.doc_id, "path": r.source.path,
         "pages": ",".join(map(str, r.source.pages)), "attachment": r.source.attachment or "",
         "form_type": r.form_type.value,
-        "unit": canonical_unit(_value(r, "unit"), config) or "", "title": _value(r, "title"),
+        "unit": record_unit(r, config) or "", "title": _value(r, "title"),
         "status": r.status.value, "missing": _missing(r.flags), "flags": ";".join(r.flags),
     } for r in records if r.status is not Status.OK]
     return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
@@ -77,7 +83,7 @@ def units_table(records: list[Record], config: AuditConfig) -> pd.DataFrame:
     no_signature: dict[str, int] = defaultdict(int)
     no_seal: dict[str, int] = defaultdict(int)
     for r in records:
-        unit = canonical_unit(_value(r, "unit"), config)
+        unit = record_unit(r, config)
         if not unit or r.origin is not Origin.PAPER:
             continue
         title = _value(r, "title") or r.doc_id  # untitled proposals count one each

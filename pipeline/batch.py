@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 from tqdm import tqdm
 
-from pipeline import ingest, layout, preprocess
+from pipeline import __version__, ingest, layout, preprocess
 from pipeline.checks import apply_checks, default_config
 from pipeline.classify import classify
 from pipeline.errors import FormscanError, InputError, NotAScan
@@ -115,6 +115,10 @@ class Scanner:
             log.info("%s changed since the last run: reading it again", path)
             self.store.forget_file(path)
             done = []
+        elif done and any(e.reader != __version__ for e in done):
+            log.info("%s was read by another formscan version: reading it again", path)
+            self.store.forget_file(path)
+            done = []
         try:
             kind = ingest.read_kind(path)
             count = ingest.count_pages(path, kind)
@@ -138,7 +142,8 @@ class Scanner:
         status = EntryStatus.SKIPPED if skipped else EntryStatus.FAILED
         with self.store.transaction():
             self.store.put_entry(ManifestEntry(path, None, status, route=Route.NONE.value,
-                                               error=error, file_sha256=sha))
+                                               error=error, file_sha256=sha,
+                                               reader=__version__))
         tqdm.write(f"{status.value}: {path}: {error}")
 
     def _scan_file(self, path: str, kind: str, todo: set[int], sha: str | None, bar) -> None:  # noqa: ANN001
@@ -149,10 +154,11 @@ class Scanner:
             for item in ingest.pages(path, kind, todo):
                 if isinstance(item, InputError):
                     self._put(None, ManifestEntry(path, item.page, EntryStatus.FAILED,  # type: ignore[attr-defined]
-                                                  error=str(item), file_sha256=sha))
+                                                  error=str(item), file_sha256=sha,
+                                                  reader=__version__))
                 else:
                     record, entry = self._page(item)
-                    entry.file_sha256, entry.note = sha, note
+                    entry.file_sha256, entry.note, entry.reader = sha, note, __version__
                     self._put(record, entry)
                 bar.update(1)
         except InputError as exc:
@@ -171,7 +177,9 @@ class Scanner:
         entry = ManifestEntry(src.path, src.page, EntryStatus.OK, doc_id=doc_id,
                               route=src.route.value)
         existing = self.store.record(doc_id)
-        if existing is not None:
+        read_before = existing is not None and (existing.source.path, existing.source.pages) == (
+            src.path, [src.page])  # this very page, read by another version or an earlier run
+        if existing is not None and not read_before:
             # The same page content arrived again in another file.
             existing.add_flag("duplicate")
             entry.status = EntryStatus.DUPLICATE

@@ -113,6 +113,17 @@ def canonical_unit(name: str | None, config: AuditConfig) -> str | None:
     return best if best_score >= 80 else clean_text(name)
 
 
+def seal_unit(seal_text: str | None, config: AuditConfig) -> str | None:
+    """The configured unit a seal's ring text clearly names, or None."""
+    if not seal_text or len(clean_text(seal_text)) < 4:
+        return None
+    ring = _unit_key(seal_text)
+    scores = {u.name: max(fuzz.partial_ratio(_unit_key(a), ring) for a in (u.name, *u.aliases))
+              for u in config.units}
+    named = max(scores, key=scores.get) if scores else None
+    return named if named and scores[named] >= 80 else None
+
+
 def seal_matches_unit(seal_text: str | None, unit: str | None, config: AuditConfig) -> bool:
     """Whether the ring text of the seal names the unit on the form (fuzzy, OCR-tolerant).
 
@@ -122,13 +133,11 @@ def seal_matches_unit(seal_text: str | None, unit: str | None, config: AuditConf
     """
     if not seal_text or not unit or len(clean_text(seal_text)) < 4:
         return True  # nothing readable to contradict the form
-    ring = _unit_key(seal_text)
-    scores = {u.name: max(fuzz.partial_ratio(_unit_key(a), ring) for a in (u.name, *u.aliases))
-              for u in config.units}
-    named = max(scores, key=scores.get) if scores else None
-    if named and scores[named] >= 80:
+    named = seal_unit(seal_text, config)
+    if named:
         return named == canonical_unit(unit, config)
-    return fuzz.partial_ratio(_unit_key(unit), ring) / 100 >= config.seal_unit_threshold
+    score = fuzz.partial_ratio(_unit_key(unit), _unit_key(seal_text)) / 100
+    return score >= config.seal_unit_threshold
 
 
 def check_flags(record: Record, schema: FormSchema, config: AuditConfig) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import unicodedata
 from pathlib import Path
 
 from pipeline.audit import AuditResult, audit
@@ -45,21 +46,32 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _fit(text: object, width: int, right: bool = False) -> str:
+    """Pad to a display width: Chinese characters take two terminal columns."""
+    text = str(text)
+    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    pad = " " * max(width - shown, 0)
+    return pad + text if right else text + pad
+
+
 def print_audit(result: AuditResult, out_dir: Path, limit: int = 40) -> None:
     flagged = result.flagged
     print(f"{len(flagged)} of {result.documents} documents need review")
     for _, row in flagged.head(limit).iterrows():
         where = f"{row['path']} p.{row['pages']}" if row["pages"] else row["path"]
-        print(f"  {where:<40} {row['form_type']:<22} {row['unit'] or '?':<14} {row['missing']}")
+        print(f"  {_fit(where, 40)} {_fit(row['form_type'], 22)} {_fit(row['unit'] or '?', 20)}"
+              f" {row['missing']}")
     if len(flagged) > limit:
         print(f"  ... {len(flagged) - limit} more in audit.csv")
-    print(f"\n{'unit':<16}{'works':>6}{'proposals':>10}{'required':>10}{'met':>5}"
-          f"{'no sign.':>9}{'no seal':>8}")
+    widths = (22, 6, 10, 10, 5, 9, 8)
+    header = ("unit", "works", "proposals", "required", "met", "no sign.", "no seal")
+    print("\n" + "".join(_fit(h, w, right=i > 0) for i, (h, w) in enumerate(zip(header, widths))))
     for _, u in result.units.iterrows():
-        required = f"{u['required_works']}/{u['required_proposals']}" if u[
-            "required_works"] != "" else "-"
-        print(f"{u['unit']:<16}{u['works']:>6}{u['proposals']:>10}{required:>10}"
-              f"{u['met'][:3]:>5}{u['missing_signatures']:>9}{u['missing_seals']:>8}")
+        required = (f"{u['required_works']}/{u['required_proposals']}"
+                    if u["required_works"] != "" else "-")
+        cells = (u["unit"], u["works"], u["proposals"], required, u["met"][:3],
+                 u["missing_signatures"], u["missing_seals"])
+        print("".join(_fit(c, w, right=i > 0) for i, (c, w) in enumerate(zip(cells, widths))))
     print(f"\nwritten: {out_dir}/audit.csv, {out_dir}/units.csv (and records updated)")
 
 

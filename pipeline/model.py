@@ -335,6 +335,7 @@ class ManifestEntry:
     error: str | None = None
     file_sha256: str | None = None
     note: str | None = None  # e.g. a mislabelled file that was read as what it really is
+    reader: str | None = None  # formscan version that read it: a newer one reads it again
 
     def to_dict(self) -> dict[str, Any]:
         d = {"path": self.path, "page": self.page, "attachment": self.attachment,
@@ -348,4 +349,4 @@ class ManifestEntry:
     def from_dict(cls, d: dict[str, Any]) -> ManifestEntry:
         return cls(d["path"], d.get("page"), EntryStatus(d["status"]), d.get("attachment"),
                    d.get("doc_id"), d.get("route", Route.OCR.value), d.get("error"),
-                   d.get("file_sha256"), d.get("note"))
+                   d.get("file_sha256"), d.get("note"), d.get("reader"))

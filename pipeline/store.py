@@ -88,8 +88,8 @@ class Store:
             "ON CONFLICT(doc_id) DO UPDATE SET body=excluded.body", (record.doc_id, body))
 
     def put_entry(self, entry: ManifestEntry) -> None:
-        body = json.dumps({**entry.to_dict(), "file_sha256": entry.file_sha256},
-                          ensure_ascii=False)
+        body = json.dumps({**entry.to_dict(), "file_sha256": entry.file_sha256,
+                           "reader": entry.reader}, ensure_ascii=False)
         self.db.execute(
             "INSERT INTO manifest (path, page, attachment, seq, body) VALUES (?, ?, ?, "
             "(SELECT COALESCE(MAX(seq), 0) + 1 FROM manifest), ?) "

@@ -186,3 +186,14 @@ def test_audit_command_prints_the_tables(tmp_path):
     missing = subprocess.run([sys.executable, "-m", "pipeline", "audit", "--out",
                               str(tmp_path / "nothing")], capture_output=True, text=True)
     assert missing.returncode == 4 and "formscan scan" in missing.stderr
+
+
+def test_a_form_without_its_unit_field_counts_for_the_unit_its_seal_names(tmp_path):
+    record = authorization(unit=None)
+    record.seal.text = "中共大同市委宣传部专用章"
+    out = _store_with(tmp_path, [record])
+    result = audit(out, CONFIG)
+    units = result.units.set_index("unit")
+    assert units.loc["中共大同市委宣传部", "works"] == 1
+    assert list(result.flagged["unit"]) == ["中共大同市委宣传部"]
+    assert list(result.flagged["missing"]) == ["field unit"]

@@ -193,3 +193,20 @@ def test_cli_exit_codes(scanned, tmp_path):
     assert rerun.returncode == 3
     assert rerun.stdout.count("FAILED") == len(
         [t for t in read_jsonl(samples / "truth.jsonl") if t["kind"] == "bad_file"])
+
+
+def test_pages_read_by_another_formscan_version_are_read_again(scanned, copy_of):
+    samples, out, _ = scanned
+    old = copy_of(out)
+    store = Store(old)
+    entries = store.manifest()
+    with store.transaction():
+        for entry in entries:
+            entry.reader = "0.0.1"
+            store.put_entry(entry)
+    plans = {path: todo for path, kind, todo, _ in
+             (Scanner(store, ScanOptions(progress=False), engine=object())._plan(path)
+              for path in sorted({e.path for e in entries}))}
+    store.close()
+    pages = {(e.path, e.page) for e in entries if e.page}
+    assert {(path, page) for path, todo in plans.items() for page in todo} == pages
