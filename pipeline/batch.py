@@ -6,6 +6,7 @@ never stops the batch: it becomes a manifest line with a status and a message.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable
@@ -15,9 +16,10 @@ from typing import TypeVar
 
 import cv2
 import numpy as np
+import pymupdf
 from tqdm import tqdm
 
-from pipeline import __version__, ingest, layout, preprocess
+from pipeline import __version__, ingest, layout, mail, preprocess
 from pipeline.checks import apply_checks, default_config
 from pipeline.classify import classify
 from pipeline.errors import FormscanError, InputError, NotAScan
@@ -170,7 +172,9 @@ class Scanner:
                 self.store.put_record(record)
             self.store.put_entry(entry)
         if entry.status in (EntryStatus.FAILED, EntryStatus.SKIPPED):
-            tqdm.write(f"{entry.status.value}: {entry.path} page {entry.page}: {entry.error}")
+            where = entry.path + (f" page {entry.page}" if entry.page else "") + (
+                f" [{entry.attachment}]" if entry.attachment else "")
+            tqdm.write(f"{entry.status.value}: {where}: {entry.error}")
 
     def _page(self, src: ingest.SourcePage) -> tuple[Record | None, ManifestEntry]:
         doc_id = src.content_hash[:DOC_ID_LEN]
@@ -278,6 +282,183 @@ def scan(paths: list[str], out_dir: Path, options: ScanOptions | None = None) ->
     store = Store(out_dir)
     try:
         summary = Scanner(store, options or ScanOptions()).run(paths)
+    finally:
+        store.export()
+        store.close()
+    return summary
+
+
+class MailReader(Scanner):
+    """Reads emailed copies into the store (``formscan email``).
+
+    Every attachment is a document of origin ``email``: Word and Excel files through their
+    tables, text PDFs through their text layer, scanned PDFs through the OCR path.
+    """
+
+    def run(self, paths: list[str]) -> Summary:
+        files = mail.discover(paths)
+        for path in tqdm(files, unit="file", disable=not self.options.progress, desc="email"):
+            self._read_mail_file(path)
+        self._tally(files)
+        return self.summary
+
+    def _read_mail_file(self, path: str) -> None:
+        try:
+            sha = ingest.file_hash(path)
+        except OSError as exc:
+            self._fail_file(path, None, f"cannot read file: {exc.strerror}")
+            return
+        done = self.store.file_entries_any(path)
+        if done and all(e.file_sha256 == sha and e.reader == __version__ for e in done):
+            return  # read before, unchanged: nothing to add
+        self.store.forget_file(path)
+        try:
+            attachments = mail.read_attachments(path)
+        except InputError as exc:
+            self._fail_file(path, sha, str(exc), skipped=isinstance(exc, NotAScan))
+            return
+        if not attachments:
+            self._fail_file(path, sha, "message has no attachment: nothing to read",
+                            skipped=True)
+            return
+        for att in attachments:
+            for record, entry in self._attachment(att):
+                entry.file_sha256, entry.reader = sha, __version__
+                self._put(record, entry)
+
+    def _attachment(self, att: mail.Attachment):  # noqa: ANN202 - yields (record, entry)
+        entry = ManifestEntry(att.path, None, EntryStatus.OK, attachment=_display(att))
+        if att.kind == "unreadable" and att.sender is None and Path(att.path).suffix.lower() \
+                not in mail.DOCUMENT_SUFFIXES:
+            # A stray file among the mail (a list, a note): not an emailed copy at all.
+            entry.status, entry.route = EntryStatus.SKIPPED, Route.NONE.value
+            entry.error = "not an email or a document (.eml .mbox .docx .pdf .xlsx): left out"
+            yield None, entry
+            return
+        if att.kind == "unreadable":
+            entry.status, entry.route, entry.error = EntryStatus.FAILED, Route.NONE.value, (
+                att.reason or "attachment cannot be read")
+            yield None, entry
+            return
+        self._save(att)
+        if att.kind == "pdf":
+            yield from self._pdf_attachment(att)
+            return
+        route = Route.DOCX if att.kind == "docx" else Route.XLSX
+        reader = mail.docx_pages if att.kind == "docx" else _one_page(mail.xlsx_lines)
+        try:
+            pages = _stage("read", reader, att.data)
+        except StageError as exc:
+            entry.route, entry.status = route.value, EntryStatus.FAILED
+            entry.error = f"{exc}; is the file damaged?"
+            yield None, entry
+            return
+        for index, (lines, cells) in enumerate(pages, start=1):
+            page = index if len(pages) > 1 else None  # several forms in one Word file
+            digest = hashlib.sha256(att.data + (str(page).encode() if page else b""))
+            doc_id = digest.hexdigest()[:DOC_ID_LEN]
+            page_entry = ManifestEntry(att.path, page, EntryStatus.OK, doc_id=doc_id,
+                                       attachment=_display(att), route=route.value)
+            record = self._classified(mail.layout_of(lines, cells), doc_id, att, route, page)
+            yield self._finish(record, page_entry), page_entry
+
+    def _pdf_attachment(self, att: mail.Attachment):  # noqa: ANN202
+        try:
+            doc = pymupdf.open(stream=att.data, filetype="pdf")
+        except Exception as exc:  # noqa: BLE001 - MuPDF's own error types
+            yield None, ManifestEntry(att.path, None, EntryStatus.FAILED,
+                                      attachment=_display(att), route=Route.NONE.value,
+                                      error=f"attached PDF cannot be opened ({exc})")
+            return
+        with doc:
+            if doc.needs_pass:
+                yield None, ManifestEntry(att.path, None, EntryStatus.FAILED,
+                                          attachment=_display(att), route=Route.NONE.value,
+                                          error="attached PDF is password-protected: ask "
+                                                "the unit for an unprotected copy")
+                return
+            for index, page in enumerate(doc):
+                number = index + 1
+                src = ingest.page_source(att.path, number, page)
+                doc_id = hashlib.sha256(att.data + str(number).encode()).hexdigest()[
+                    :DOC_ID_LEN]
+                entry = ManifestEntry(att.path, number, EntryStatus.OK, doc_id=doc_id,
+                                      attachment=_display(att), route=src.route.value)
+                try:
+                    record = self.read_form(src, doc_id)
+                except StageError as exc:
+                    entry.status, entry.error = EntryStatus.FAILED, str(exc)
+                    yield None, entry
+                    continue
+                record.origin, record.message = Origin.EMAIL, _message(att)
+                record.source = Source(att.path, [number], _display(att))
+                record.signature = record.seal = None  # SPEC §4: no verdict for email
+                apply_checks(record, schemas().get(record.form_type), self.config)
+                yield self._finish(record, entry), entry
+
+    def _classified(self, page_layout: PageLayout, doc_id: str, att: mail.Attachment,
+                    route: Route, page: int | None) -> Record:
+        verdict = classify(page_layout)
+        record = Record(doc_id, Origin.EMAIL, verdict.form_type,
+                        Source(att.path, [page] if page else [], _display(att)),
+                        route=route.value, form_score=verdict.score, message=_message(att))
+        if verdict.form_type is FormType.UNKNOWN:
+            record.add_flag("unclassified")
+            return record
+        schema = schemas()[verdict.form_type]
+        record.fields = _stage("extract", extract, schema, page_layout, 0)
+        for f in record.fields.values():  # no page geometry in a Word or Excel file
+            f.page, f.bbox = None, None
+        if schema.consent:
+            record.consent = match_clauses(page_layout, self.config.clauses,
+                                           self.config.clause_threshold)
+        apply_checks(record, schema, self.config)
+        return record
+
+    def _finish(self, record: Record, entry: ManifestEntry) -> Record:
+        """The record to store for this entry: the first copy when it arrived before."""
+        existing = self.store.record(record.doc_id)
+        if existing is not None and (existing.source.path, existing.source.attachment) != (
+                record.source.path, record.source.attachment):
+            existing.add_flag("duplicate")
+            entry.status = EntryStatus.DUPLICATE
+            entry.error = f"same attachment as in {existing.source.path}; kept once"
+            return existing
+        if record.form_type is FormType.UNKNOWN:
+            entry.status = EntryStatus.SKIPPED
+            entry.error = "not recognised as a contest form; kept as form_type unknown"
+        return record
+
+    def _save(self, att: mail.Attachment) -> Path:
+        """Keep a copy under OUT/attachments, whatever the sender called the file."""
+        folder = (self.store.out_dir / "attachments").resolve()
+        digest = hashlib.sha256(att.data).hexdigest()[:DOC_ID_LEN]
+        target = (folder / f"{digest}-{att.safe_name}").resolve()
+        if folder not in target.parents:
+            raise InputError(f"attachment name {att.filename!r} would leave the output folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(att.data)
+        return target
+
+
+def _one_page(reader):  # noqa: ANN001, ANN202 - adapts a one-page reader to a page list
+    return lambda data: [reader(data)]
+
+
+def _display(att: mail.Attachment) -> str:
+    """The attachment as the manifest names it: its file name, and which message of an mbox."""
+    return att.filename if att.message is None else f"message {att.message}: {att.filename}"
+
+
+def _message(att: mail.Attachment) -> dict[str, str | None]:
+    return {"sender": att.sender, "subject": att.subject, "date": att.date}
+
+
+def read_email(paths: list[str], out_dir: Path, options: ScanOptions | None = None) -> Summary:
+    """Read emailed copies into ``out_dir`` and rewrite its files."""
+    store = Store(out_dir)
+    try:
+        summary = MailReader(store, options or ScanOptions()).run(paths)
     finally:
         store.export()
         store.close()

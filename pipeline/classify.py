@@ -45,8 +45,10 @@ def _score(schema: FormSchema, top: list[Segment], texts: list[str]) -> float:
     title = max(_title_score(t, top) for t in schema.titles)
     distinctive = _label_hits(schema.distinctive, texts)
     generic = _label_hits(GENERIC_LABELS, texts)
-    # A title alone may be a cover letter naming the form; labels alone may be any table.
-    return 0.55 * title + 0.3 * min(1.0, 2 * distinctive) + 0.15 * generic
+    # A title alone may be a cover letter naming the form (附件：作品登记表); labels alone
+    # may be any table. Without the form's own labels a page cannot pass.
+    score = 0.55 * title + 0.3 * min(1.0, 2 * distinctive) + 0.15 * generic
+    return score if distinctive > 0 or generic >= 0.6 else min(score, THRESHOLD - 0.05)
 
 
 def classify(layout: PageLayout) -> Classification:

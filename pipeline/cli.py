@@ -11,13 +11,15 @@ import argparse
 import logging
 import sys
 import unicodedata
+from collections import Counter
 from pathlib import Path
 
 from pipeline.audit import AuditResult, audit
-from pipeline.batch import ScanOptions, Summary, scan
+from pipeline.batch import ScanOptions, Summary, read_email, scan
 from pipeline.checks import load_config
 from pipeline.errors import ExitCode, FormscanError
 from pipeline.ocr import ENGINES
+from pipeline.reconcile import Pair, reconcile
 from pipeline.store import DB_NAME
 
 
@@ -38,6 +40,20 @@ def _parser() -> argparse.ArgumentParser:
     p_scan.add_argument("--threads", type=int, default=0,
                         help="ONNX Runtime threads (default: all cores)")
     p_scan.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p_email = sub.add_parser("email", help="read emailed copies: .eml/.mbox, folders, "
+                                           "loose .docx/.pdf/.xlsx")
+    p_email.add_argument("paths", nargs="+", metavar="PATH")
+    p_email.add_argument("--out", required=True, type=Path, help="output folder (the batch)")
+    p_email.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p_rec = sub.add_parser("reconcile", help="pair paper and email copies, list differences")
+    p_rec.add_argument("--out", required=True, type=Path, help="output folder (the batch)")
+    p_rec.add_argument("--config", type=Path, help="as for audit (unit list)")
+    p_run = sub.add_parser("run", help="scan, email, reconcile and audit in order")
+    p_run.add_argument("--paper", nargs="+", required=True, metavar="P")
+    p_run.add_argument("--email", nargs="+", required=True, metavar="E")
+    p_run.add_argument("--out", required=True, type=Path, help="output folder (the batch)")
+    p_run.add_argument("--config", type=Path, help="as for audit")
+    p_run.add_argument("--no-progress", action="store_true", help="no progress bar")
     p_audit = sub.add_parser("audit", help="flag what each form is missing; unit quota table")
     p_audit.add_argument("--out", required=True, type=Path, help="output folder (the batch)")
     p_audit.add_argument("--config", type=Path,
@@ -91,21 +107,55 @@ def print_summary(summary: Summary, out_dir: Path) -> None:
     print(f"\nresults in {out_dir}/: records.jsonl records.csv records.xlsx manifest.jsonl")
 
 
+def _require_batch(out_dir: Path) -> None:
+    if not (out_dir / DB_NAME).exists():
+        raise FormscanError(f"{out_dir} holds no formscan batch: run "
+                            f"`formscan scan PATH... --out {out_dir}` first")
+
+
+def print_reconcile(pairs: list[Pair], out_dir: Path) -> None:
+    counts = Counter(p.status for p in pairs)
+    differing = [p for p in pairs if p.diffs]
+    print(f"paper and email: {counts['matched']} matched ({len(differing)} with differences), "
+          f"{counts['paper_only']} paper only, {counts['email_only']} email only")
+    for p in differing[:20]:
+        title = (p.paper.fields.get("title") if p.paper else None)
+        name = title.value if title and title.value else p.paper.doc_id
+        print(f"  {_fit(name, 24)} " + "; ".join(
+            f"{d['field']}: {d['paper']} ≠ {d['email']}" for d in p.diffs))
+    print(f"written: {out_dir}/reconciliation.jsonl, reconciliation.csv, reconciliation.xlsx")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(message)s")
     try:
+        progress = not getattr(args, "no_progress", True) and sys.stderr.isatty()
         if args.command == "scan":
-            options = ScanOptions(args.engine, args.threads,
-                                  progress=not args.no_progress and sys.stderr.isatty())
+            options = ScanOptions(args.engine, args.threads, progress=progress)
             summary = scan(args.paths, args.out, options)
             print_summary(summary, args.out)
             return ExitCode.INPUT_FAILURES if summary.failures else ExitCode.OK
+        if args.command == "email":
+            summary = read_email(args.paths, args.out, ScanOptions(progress=progress))
+            print_summary(summary, args.out)
+            return ExitCode.INPUT_FAILURES if summary.failures else ExitCode.OK
+        if args.command == "run":
+            config = load_config(args.config)
+            failures = 0
+            for reader, paths in ((scan, args.paper), (read_email, args.email)):
+                summary = reader(paths, args.out, ScanOptions(progress=progress))
+                print_summary(summary, args.out)
+                failures += len(summary.failures)
+            print_reconcile(reconcile(args.out, config), args.out)
+            print_audit(audit(args.out, config), args.out)
+            return ExitCode.INPUT_FAILURES if failures else ExitCode.OK
+        _require_batch(args.out)
+        if args.command == "reconcile":
+            print_reconcile(reconcile(args.out, load_config(args.config)), args.out)
+            return ExitCode.OK
         if args.command == "audit":
-            if not (args.out / DB_NAME).exists():
-                raise FormscanError(f"{args.out} holds no formscan batch: run "
-                                    f"`formscan scan PATH... --out {args.out}` first")
             print_audit(audit(args.out, load_config(args.config)), args.out)
             return ExitCode.OK
     except FormscanError as exc:

@@ -92,7 +92,8 @@ def _split_rows(containers: list[Container], aliases: list[str]) -> list[Contain
     """Split rows outside tables where a second ``label：`` starts mid-row.
 
     Colon-style forms put two pairs on one line (联系人：张三  电话：138…); each becomes
-    its own container so both labels are seen at the start of one.
+    its own container so both labels are seen at the start of one. Labels are looked for in
+    the row's whole text, since a text layer or OCR may cut a label into pieces (联 系 人：).
     """
     # Longest alias first, matches not overlapping: 电话 inside 联系电话 is not a second label.
     starts = re.compile("(?:" + "|".join(re.escape(a) for a in aliases) + ")[：:]")
@@ -101,27 +102,32 @@ def _split_rows(containers: list[Container], aliases: list[str]) -> list[Contain
         if c.cell is not None:
             out.append(c)
             continue
+        parts = [(seg, clean_text(seg.text, strip=False)) for seg in c.segments]
+        text = "".join(t for _, t in parts)
+        cuts = {m.start() for m in starts.finditer(text) if m.start() > 0}
         pieces: list[list[Segment]] = [[]]
-        for seg in c.segments:
-            for part in _cut_segment(seg, starts):
-                if pieces[-1] and starts.match(clean_text(part.text)):
+        offset = 0
+        for seg, seg_text in parts:
+            inside = sorted(k - offset for k in cuts if offset <= k < offset + len(seg_text))
+            for piece_start, piece in _cut_segment(seg, seg_text, inside):
+                if pieces[-1] and offset + piece_start in cuts:
                     pieces.append([])
-                pieces[-1].append(part)
+                pieces[-1].append(piece)
+            offset += len(seg_text)
         out.extend(Container(p, None) for p in pieces if p)
     return out
 
 
-def _cut_segment(seg: Segment, starts: re.Pattern) -> list[Segment]:
-    """Cut one segment before each label found inside it (boxes shared proportionally)."""
-    text = clean_text(seg.text)
-    cuts = [m.start() for m in starts.finditer(text) if m.start() > 0]
+def _cut_segment(seg: Segment, text: str, cuts: list[int]) -> list[tuple[int, Segment]]:
+    """Cut one segment at character offsets (boxes shared proportionally)."""
+    cuts = [k for k in cuts if k > 0]
     if not cuts:
-        return [seg]
+        return [(0, seg)]
     x0, y0, x1, y1 = seg.bbox
     per_char = (x1 - x0) / max(len(text), 1)
     bounds = [0, *cuts, len(text)]
-    return [Segment(text[a:b], [x0 + a * per_char, y0, x0 + b * per_char, y1], seg.confidence,
-                    seg.cell) for a, b in zip(bounds, bounds[1:])]
+    return [(a, Segment(text[a:b], [x0 + a * per_char, y0, x0 + b * per_char, y1],
+                        seg.confidence, seg.cell)) for a, b in zip(bounds, bounds[1:])]
 
 
 def _match_labels(schema: FormSchema, containers: list[Container]) -> dict[str, LabelMatch]:
@@ -130,7 +136,7 @@ def _match_labels(schema: FormSchema, containers: list[Container]) -> dict[str, 
     specs.append((_SIGNATURE, schema.signature_labels))
     candidates: list[LabelMatch] = []
     for idx, container in enumerate(containers):
-        text = clean_text(container.text)
+        text = clean_text(container.text, strip=False)
         if not text or _CLAUSE_START.match(text):
             continue
         for key, aliases in specs:
@@ -204,7 +210,7 @@ def _remainder(container: Container, consumed: int) -> list[Segment]:
     seen = 0
     for row in group_rows(container.segments):
         for seg in row:
-            text = clean_text(seg.text)
+            text = clean_text(seg.text, strip=False)
             if seen >= consumed:
                 out.append(seg)
             elif seen + len(text) > consumed:

@@ -166,17 +166,21 @@ def _pdf_pages(path: str, only: set[int] | None) -> Iterator[SourcePage | InputE
             if only is not None and number not in only:
                 continue
             try:
-                pix = page.get_pixmap(dpi=DPI, colorspace=pymupdf.csRGB, alpha=False)
-                rgb = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, 3)
-                image = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-                lines = text_layer(page)
+                yield page_source(path, number, page)
             except Exception as exc:  # noqa: BLE001 - one bad page must not sink the file
                 error = InputError(f"page cannot be rendered ({exc}); rescan this page")
                 error.page = number  # type: ignore[attr-defined]
                 yield error
-                continue
-            route = Route.TEXT_LAYER if lines else Route.OCR
-            yield SourcePage(path, number, image, route, pixel_hash(image), lines)
+
+
+def page_source(path: str, number: int, page: pymupdf.Page) -> SourcePage:
+    """One PDF page rendered at DPI, with its text layer when that is usable."""
+    pix = page.get_pixmap(dpi=DPI, colorspace=pymupdf.csRGB, alpha=False)
+    rgb = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, 3)
+    image = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    lines = text_layer(page)
+    route = Route.TEXT_LAYER if lines else Route.OCR
+    return SourcePage(path, number, image, route, pixel_hash(image), lines)
 
 
 def text_layer(page: pymupdf.Page, require_form_words: bool = True) -> list[Line]:

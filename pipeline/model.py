@@ -48,6 +48,8 @@ class Route(StrEnum):
 
     OCR = "ocr"
     TEXT_LAYER = "text-layer"
+    DOCX = "docx"
+    XLSX = "xlsx"
     NONE = "none"  # the file could not be opened
 
 
@@ -276,6 +278,7 @@ class Record:
     route: str = Route.OCR.value
     form_score: float = 0.0
     errors: list[str] = field(default_factory=list)
+    message: dict[str, str | None] | None = None  # emailed copies: sender, subject, date
 
     def add_flag(self, flag: str) -> None:
         if flag not in self.flags:
@@ -301,6 +304,7 @@ class Record:
             "route": self.route,
             "form_score": self.form_score,
             "errors": self.errors,
+            **({"message": self.message} if self.message else {}),
         }
 
     @classmethod
@@ -319,6 +323,7 @@ class Record:
             route=d.get("route", Route.OCR.value),
             form_score=float(d.get("form_score", 0.0)),
             errors=list(d.get("errors") or []),
+            message=d.get("message"),
         )
 
 

@@ -57,11 +57,12 @@ def _pair_quotes(text: str) -> str:
     return "".join(out)
 
 
-def clean_text(text: str | None) -> str:
+def clean_text(text: str | None, strip: bool = True) -> str:
     """Simplified forms, no whitespace, no stray punctuation at the ends.
 
     Chinese text keeps full-width punctuation (the recogniser sometimes returns ASCII
-    commas and brackets for them).
+    commas and brackets for them). ``strip=False`` keeps punctuation at the ends, so that
+    offsets counted piece by piece add up to those of the joined text.
     """
     if not text:
         return ""
@@ -69,7 +70,7 @@ def clean_text(text: str | None) -> str:
     text = _WHITESPACE.sub("", text)
     if _CJK.search(text):
         text = _pair_quotes(text.translate(_TO_FULLWIDTH_PUNCT))
-    return text.lstrip(_EDGE_PUNCT).rstrip(_TRAILING_PUNCT)
+    return text.lstrip(_EDGE_PUNCT).rstrip(_TRAILING_PUNCT) if strip else text
 
 
 def comparable(text: str | None) -> str:

@@ -74,6 +74,12 @@ class Store:
                                "ORDER BY page", (path, attachment)).fetchall()
         return [ManifestEntry.from_dict(json.loads(r[0])) for r in rows]
 
+    def file_entries_any(self, path: str) -> list[ManifestEntry]:
+        """Every manifest line of a file, its attachments included."""
+        rows = self.db.execute("SELECT body FROM manifest WHERE path=? ORDER BY seq",
+                               (path,)).fetchall()
+        return [ManifestEntry.from_dict(json.loads(r[0])) for r in rows]
+
     # --- writing ------------------------------------------------------------------------
     def forget_file(self, path: str) -> None:
         """Drop a file's manifest lines (its content changed since the last run)."""
@@ -107,17 +113,20 @@ class Store:
         records = self.records()
         manifest = self.manifest()
         paths = {
-            "records.jsonl": _write_jsonl(self.out_dir / "records.jsonl",
-                                          [r.to_dict() for r in records]),
-            "manifest.jsonl": _write_jsonl(self.out_dir / "manifest.jsonl",
-                                           [m.to_dict() for m in manifest]),
+            "records.jsonl": self.write_jsonl("records.jsonl", [r.to_dict() for r in records]),
+            "manifest.jsonl": self.write_jsonl("manifest.jsonl", [m.to_dict() for m in manifest]),
         }
         table = records_table(records)
         paths["records.csv"] = self.write_table("records.csv", table)
-        paths["records.xlsx"] = _atomic(self.out_dir / "records.xlsx",
-                                        lambda p: table.to_excel(p, index=False,
-                                                                 sheet_name="records"))
+        paths["records.xlsx"] = self.write_excel("records.xlsx", table)
         return paths
+
+    def write_excel(self, name: str, table: pd.DataFrame) -> Path:
+        return _atomic(self.out_dir / name,
+                       lambda p: table.to_excel(p, index=False, sheet_name=Path(name).stem))
+
+    def write_jsonl(self, name: str, rows: list[dict]) -> Path:
+        return _write_jsonl(self.out_dir / name, rows)
 
 
 def field_keys() -> list[str]:

@@ -40,12 +40,53 @@ or random document id is written. With ``n_forms >= 12`` every file type appears
                   byte-identical page image, else null
 ``expect``        the manifest status formscan should report: ``ok`` | ``duplicate`` |
                   ``failed`` (bad files) | ``skipped`` (blank and not-a-form pages)
+
+The emailed side (SPEC section 1) of the same batch is written with ``email_dir``::
+
+    generate(Path("paper"), seed=7, n_forms=36, email_dir=Path("email"))
+
+    python -m samples.generate --out paper --seed 7 --forms 36 --email-out email
+
+Every email-side choice comes from ``random.Random(f"{seed}-email")``, so the paper output is
+byte-identical with or without it. Each work (registration and authorization together, now
+and then one message per form) or proposal goes as ``mail_NNN.eml`` from the unit's mailbox to
+``sxwdy2023@163.com``: Chinese subject and attachment names (RFC 2047 / 2231), mostly .docx
+(title, label | value table, clauses, no signature or seal), some PDFs exported from Word (text
+layer) and a few .xlsx (label in column A, value in column B). On purpose: about 8% of the
+works (at least one) are not emailed (paper_only), ``round(n_forms / 12)`` works exist only by
+email (email_only), about 15% of the emailed paper forms differ from the paper in one field
+(phone, contact, title, address, duration or work_type), the emailed copy carries the paper's
+date or none; two attachments have hostile names (``../../etc/...docx``, ``/tmp/...docx``),
+one message brings a cover letter, one a legacy ``.doc`` (OLE header and junk), one message
+has no attachment, the last 2-3 messages (by date) sit in ``inbox_export.mbox`` and one
+.docx lies loose in the folder. Same seed, same bytes: zip entries and Office core
+properties carry fixed dates, Message-IDs, MIME boundaries and Date headers come from the
+seed.
+
+``email_truth.jsonl`` holds one JSON object per attachment (and one per message without):
+
+``message``       ``mail_NNN.eml``, ``inbox_export.mbox#K`` (K-th message in the file,
+                  1-based) or, for the loose file, its own name
+``attachment``    the file name exactly as set in the message (null for a message without
+                  attachment; the loose file's own name)
+``kind``          ``form`` | ``unreadable`` (the .doc) | ``other`` (cover letter) |
+                  ``no_attachment``
+``form_type``     as in ``truth.jsonl``; null unless kind is form
+``fields``        every key of the form type, normalised as in ``truth.jsonl``; {} unless form
+``paper``         ``{path, page}`` of the same form in ``truth.jsonl`` (its first, non-duplicate
+                  page), null for email-only forms and non-forms
+``changed``       keys whose value deliberately differs from the paper; a date left out of the
+                  emailed copy (fields.date null, paper dated) is not listed. Every other key
+                  equals the paper truth
+``format``        ``docx`` | ``pdf`` | ``xlsx`` | ``doc``; null without attachment
 """
 
 from __future__ import annotations
 
 import argparse
+import email.policy
 import hashlib
+import io
 import itertools
 import json
 import math
@@ -53,14 +94,20 @@ import random
 import re
 import sys
 import time
+import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
 import cv2
+import docx
 import numpy as np
+import openpyxl
 import pymupdf
 
 # --------------------------------------------------------------------------------------------
@@ -1745,9 +1792,13 @@ def _write_envelopes(batch: Batch, envelopes: list[list[Sheet]], bad_inputs: boo
     return original
 
 
-def generate(out_dir: Path, seed: int, n_forms: int = 36, bad_inputs: bool = True
-             ) -> list[dict[str, Any]]:
-    """Write a pile of scanned forms and ``truth.jsonl`` into ``out_dir``; return the rows."""
+def generate(out_dir: Path, seed: int, n_forms: int = 36, bad_inputs: bool = True,
+             email_dir: Path | None = None) -> list[dict[str, Any]]:
+    """Write a pile of scanned forms and ``truth.jsonl`` into ``out_dir``; return the rows.
+
+    With ``email_dir`` the emailed copies of the same forms go there too (with
+    ``email_truth.jsonl``); the paper output stays byte-identical to a run without it.
+    """
     if n_forms < 1:
         raise ValueError("n_forms must be at least 1")
     out_dir = Path(out_dir)
@@ -1793,7 +1844,10 @@ def generate(out_dir: Path, seed: int, n_forms: int = 36, bad_inputs: bool = Tru
     with (out_dir / "truth.jsonl").open("w", encoding="utf-8") as fh:
         for row in rows:
             fh.write(json.dumps(row.to_dict(), ensure_ascii=False) + "\n")
-    return [row.to_dict() for row in rows]
+    paper_rows = [row.to_dict() for row in rows]
+    if email_dir is not None:
+        generate_email(Path(email_dir), forms, paper_rows, seed)
+    return paper_rows
 
 
 def _write_bad_files(batch: Batch, sheet: Sheet, n_envelopes: int) -> None:
@@ -1808,6 +1862,478 @@ def _write_bad_files(batch: Batch, sheet: Sheet, n_envelopes: int) -> None:
                                                    password=f"{batch.rng.randint(0, 9999):04d}"))
 
 
+# --------------------------------------------------------------------------------------------
+# The emailed side: the same forms as .eml / .mbox attachments (docx, pdf, xlsx)
+# --------------------------------------------------------------------------------------------
+
+COMMITTEE_MAILBOX = "sxwdy2023@163.com"
+COMMITTEE_NAME = "第六届微电影组委会"
+_MAIL_PREFIX = {  # unit name -> local part of its office mailbox
+    "太原": "ty", "大同": "dt", "阳泉": "yq", "长治": "cz", "晋城": "jc", "朔州": "sz",
+    "晋中": "jz", "运城": "yc", "忻州": "xz", "临汾": "lf", "吕梁": "ll",
+    "省直机关工委": "szjggw", "省委教育工委": "sjyjw", "省国资委党委": "sgzwdw",
+    "省委军民融合办宣传部": "sjmrhb",
+}
+_ATTACHMENT_STEMS = {
+    PROPOSAL: "重点作品创作文案登记表", WORK_REG: "作品登记表", WORK_AUTH: "作品授权书",
+}
+CHANGEABLE = ("phone", "contact", "title", "address", "duration", "work_type")
+ZIP_DATE = (2023, 9, 1, 9, 0, 0)  # every zip entry of a .docx / .xlsx gets this timestamp
+OFFICE_DATE = "2023-09-01T09:00:00Z"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # a legacy Word .doc starts like this
+TZ_CN = timezone(timedelta(hours=8))
+
+
+@dataclass
+class Attachment:
+    filename: str | None  # None: a message that came without attachment
+    data: bytes
+    truth: dict[str, Any]
+
+
+@dataclass
+class Mail:
+    unit: Unit
+    subject: str
+    sent: datetime
+    body: str
+    attachments: list[Attachment]
+    sender: str = ""
+
+
+def _unit_of(form: FormContent, rng: random.Random) -> Unit:
+    written = form.written.get("unit")
+    for unit in UNITS:
+        if written in unit.spellings:
+            return unit
+    address = form.written.get("address") or ""
+    for unit in UNITS[:len(_CITIES)]:
+        if f"{unit.city}市" in address:
+            return unit
+    return rng.choice(UNITS)
+
+
+def _short_unit(unit: Unit) -> str:
+    return unit.name.removeprefix("中共")
+
+
+def _sender(unit: Unit, rng: random.Random) -> str:
+    key = unit.city if unit.name.startswith("中共") else unit.name
+    prefix = _MAIL_PREFIX[key]
+    roll = rng.random()
+    if roll < 0.55:
+        addr = f"{prefix}xcb@163.com"
+    elif roll < 0.8:
+        addr = f"{prefix}swxcb{rng.choice(('', '2023', '01'))}@126.com"
+    else:
+        addr = f"{rng.randint(10**8, 10**10 - 1)}@qq.com"
+    name = _short_unit(unit) if rng.random() < 0.7 else _person(rng)
+    return str(Address(name, addr_spec=addr))
+
+
+def _swap_digits(text: str, rng: random.Random) -> str:
+    """Swap two neighbouring, different digits after the area code / the first three."""
+    spots = [i for i in range(4, len(text) - 1)
+             if text[i].isdigit() and text[i + 1].isdigit() and text[i] != text[i + 1]]
+    if not spots:
+        return text[:-1] + str((int(text[-1]) + 1) % 10)
+    i = rng.choice(spots)
+    return text[:i] + text[i + 1] + text[i] + text[i + 2:]
+
+
+def _change(form: FormContent, key: str, rng: random.Random) -> str:
+    """A real difference in ``key`` (not merely another spelling of the same value)."""
+    old = form.written[key] or ""
+    if key == "phone":
+        return _swap_digits(old, rng)
+    if key == "contact":
+        while (new := _person(rng)) == old:
+            pass
+        return new
+    if key == "title":
+        return old.replace("的", "", 1) if "的" in old else old + rng.choice(("记", "（新）"))
+    if key == "address":
+        match = re.search(r"(\d+)号", old)
+        if not match:
+            return old + "1号"
+        number = int(match.group(1))
+        number = number + rng.choice((-2, -1, 1, 2, 10)) if number > 2 else number + 10
+        return old[:match.start(1)] + str(number) + old[match.end(1):]
+    if key == "duration":
+        match = re.match(r"\d+", old)
+        if not match:
+            return "10分钟"
+        minutes = int(match.group())
+        minutes = minutes + rng.choice((-2, -1, 1, 2, 3)) if minutes > 2 else minutes + 3
+        return str(minutes) + old[match.end():]
+    if key == "work_type":
+        return rng.choice([t for t in _WORK_TYPES if t != old])
+    raise ValueError(key)
+
+
+def _cn_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _office_zip(data: bytes) -> bytes:
+    """Rewrite a .docx/.xlsx zip with fixed timestamps and fixed core-property dates."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            blob = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                blob = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*",
+                              rb"\g<1>" + OFFICE_DATE.encode(), blob)
+            dst.writestr(zipfile.ZipInfo(info.filename, ZIP_DATE), blob,
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def _label(form_type: str, key: str, rng: random.Random) -> str:
+    return rng.choice(LABELS[form_type][key])
+
+
+def _clause_texts(rng: random.Random) -> list[str]:
+    numbering = rng.choice(NUMBERINGS)
+    return [numbering.format(i) + clause for i, clause in enumerate(CLAUSES, 1)]
+
+
+def _row_keys(form: FormContent) -> list[str]:
+    return [k for k in FIELDS[form.form_type]
+            if k not in ("date", "synopsis") and (k != "title" or form.title_row)]
+
+
+def docx_form(form: FormContent, rng: random.Random) -> bytes:
+    """The form as retyped in Word: title, a label | value table, clauses, no signature."""
+    doc = docx.Document()
+    props = doc.core_properties
+    props.author = rng.choice(("Administrator", "user", "微软用户", _person(rng)))
+    props.created = props.modified = datetime(2023, 9, 1, 9, 0, 0)
+    props.last_modified_by = props.author
+    props.revision = rng.randint(1, 9)
+    if form.form_type == PROPOSAL and rng.random() < 0.5:
+        doc.add_paragraph(CONTEST)
+    for line in FORM_TITLES[form.form_type]:
+        doc.add_paragraph(line)
+    keys = _row_keys(form)
+    rows: list[list[str]] = []
+    pair = rng.random() < 0.4
+    i = 0
+    while i < len(keys):
+        key = keys[i]
+        nxt = keys[i + 1] if i + 1 < len(keys) else None
+        value = form.written.get(key) or ""
+        if pair and nxt and frozenset((key, nxt)) in PAIRABLE:
+            rows.append([_label(form.form_type, key, rng), value,
+                         _label(form.form_type, nxt, rng), form.written.get(nxt) or ""])
+            i += 2
+            continue
+        rows.append([_label(form.form_type, key, rng), value])
+        i += 1
+    if "synopsis" in FIELDS[form.form_type]:
+        rows.append([_label(form.form_type, "synopsis", rng), form.written.get("synopsis") or ""])
+    width = max(len(r) for r in rows)
+    table = doc.add_table(rows=len(rows), cols=width)
+    if rng.random() < 0.8:
+        table.style = "Table Grid"
+    for r, cells in enumerate(rows):
+        row = table.rows[r].cells
+        if len(cells) < width:  # one value spans the rest of the row
+            row[1].merge(row[width - 1])
+        for c, text in enumerate(cells):
+            row[c].text = text
+    if form.form_type != WORK_REG:
+        doc.add_paragraph(CONSENT_HEADING)
+        for text in _clause_texts(rng):
+            doc.add_paragraph(text)
+    sign = rng.choice(SIGN_LABELS[form.form_type])
+    doc.add_paragraph(f"{sign}：")
+    day = _cn_date(form.signed_on) if form.signed_on else "    年    月    日"
+    doc.add_paragraph(f"日期：{day}")
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return _office_zip(buffer.getvalue())
+
+
+def xlsx_form(form: FormContent, rng: random.Random) -> bytes:
+    """The form typed into a spreadsheet: label in column A, value in column B."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = rng.choice(("Sheet1", _ATTACHMENT_STEMS[form.form_type][:10]))
+    wb.properties.creator = "Administrator"
+    wb.properties.created = datetime(2023, 9, 1, 9, 0, 0)
+    ws.append(["".join(FORM_TITLES[form.form_type])])
+    for key in _row_keys(form) + (["synopsis"] if "synopsis" in FIELDS[form.form_type] else []):
+        ws.append([_label(form.form_type, key, rng), form.written.get(key)])
+    ws.append(["日期", _cn_date(form.signed_on) if form.signed_on else None])
+    ws.column_dimensions["A"].width = 18
+    ws.column_dimensions["B"].width = 60
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return _office_zip(buffer.getvalue())
+
+
+def pdf_form(form: FormContent, rng: random.Random) -> bytes:
+    """The Word form exported as PDF: a real text layer, no signature or seal."""
+    doc, _anchors, _variant = draw_form(form, rng, electronic=True)
+    return _pdf_bytes(doc, rng.choice(("Microsoft® Word 2016", "Microsoft® Word 2019",
+                                        "WPS 文字")))
+
+
+def cover_letter_docx(unit: Unit, n_works: int, rng: random.Random) -> bytes:
+    doc = docx.Document()
+    doc.core_properties.created = doc.core_properties.modified = datetime(2023, 9, 1, 9)
+    doc.add_paragraph(_COVER_TITLE)
+    contact, phone = _person(rng), _phone(rng, unit)
+    for line in _COVER_BODY:
+        doc.add_paragraph(line.format(works=n_works, proposals=rng.randint(0, 2),
+                                      contact=contact, phone=phone))
+    doc.add_paragraph(unit.name)
+    buffer = io.BytesIO()
+    doc.save(buffer)
+    return _office_zip(buffer.getvalue())
+
+
+def _attachment_name(form: FormContent, ext: str, rng: random.Random) -> str:
+    stem = _ATTACHMENT_STEMS[form.form_type]
+    title = form.written.get("title")
+    if not title:
+        return f"{stem}{ext}"
+    return rng.choice((f"{stem}-{title}{ext}", f"《{title}》{stem}{ext}", f"{title}{stem}{ext}"))
+
+
+def _build_message(mail: Mail, rng: random.Random, number: int) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = mail.sender
+    msg["To"] = str(Address(COMMITTEE_NAME, addr_spec=COMMITTEE_MAILBOX)) \
+        if rng.random() < 0.5 else COMMITTEE_MAILBOX
+    msg["Subject"] = mail.subject
+    msg["Date"] = format_datetime(mail.sent)
+    domain = mail.sender.rsplit("@", 1)[1].rstrip(">")
+    msg["Message-ID"] = f"<{rng.getrandbits(64):016x}.{number}@{domain}>"
+    msg.set_content(mail.body)
+    for att in mail.attachments:
+        if att.filename is None:
+            continue
+        maintype, subtype = _MIME.get(Path(att.filename).suffix, ("application", "octet-stream"))
+        msg.add_attachment(att.data, maintype=maintype, subtype=subtype, filename=att.filename)
+    if msg.is_multipart():
+        msg.set_boundary(f"----=_Part_{rng.getrandbits(48):012x}_{number}")
+    return msg
+
+
+_MIME = {
+    ".docx": ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ".pdf": ("application", "pdf"),
+    ".doc": ("application", "msword"),
+}
+
+
+def _paper_index(paper_rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Paper form pages by content (first occurrence; duplicates are scanned again)."""
+    index: dict[str, dict[str, Any]] = {}
+    for row in paper_rows:
+        if row["kind"] == "form" and row["expect"] == "ok":
+            key = json.dumps([row["form_type"], row["fields"]], ensure_ascii=False)
+            index.setdefault(key, {"path": row["path"], "page": row["page"]})
+    return index
+
+
+def _form_key(form: FormContent) -> str:
+    return json.dumps([form.form_type, form.truth_fields()], ensure_ascii=False)
+
+
+def _groups(forms: Sequence[FormContent]) -> list[list[FormContent]]:
+    """The forms of one unit-and-work together (a work's registration and authorization)."""
+    groups: dict[Any, list[FormContent]] = {}
+    for number, form in enumerate(forms):
+        key = form.written.get("title") or number
+        groups.setdefault(key, []).append(form)
+    return list(groups.values())
+
+
+def _email_copy(form: FormContent, rng: random.Random, changed: list[str]) -> FormContent:
+    written = dict(form.written)
+    for key in changed:
+        written[key] = _change(form, key, rng)
+    signed_on = form.signed_on if form.signed_on and rng.random() < 0.6 else None
+    return replace(form, written=written, handwritten=frozenset(), signer=None,
+                   signed_on=signed_on, seal_unit=None)
+
+
+def _subject(unit: Unit, group: Sequence[FormContent], rng: random.Random) -> str:
+    title = next((f.written["title"] for f in group if f.written.get("title")), None)
+    short = _short_unit(unit)
+    if group[0].form_type == PROPOSAL:
+        if title:
+            return rng.choice((f"{short}报送重点作品创作文案《{title}》",
+                               f"重点作品创作文案登记表-{title}（{short}）"))
+        return f"{short}重点作品创作文案登记表"
+    return rng.choice((f"{short}报送作品《{title}》", f"{short}-{title}-作品登记表及授权书",
+                       f"微电影征集活动作品报送：{title}（{short}）"))
+
+
+def _body(unit: Unit, rng: random.Random, attached: bool) -> str:
+    opener = rng.choice(("组委会办公室：", "老师您好：", "您好！"))
+    if not attached:
+        return (f"{opener}\n\n我单位报送的作品材料附件较大，稍后补发，请查收。\n\n"
+                f"{unit.name}\n")
+    line = rng.choice(("现将我单位报送作品的相关表格发送给您，请查收。",
+                       "附件为作品登记表和作品授权书电子版，纸质版已邮寄。",
+                       "根据活动通知要求，报送相关材料，请审核。"))
+    return f"{opener}\n\n{line}\n\n{unit.name}\n"
+
+
+def _form_attachment(form: FormContent, email_form: FormContent, fmt: str,
+                     paper: dict[str, Any] | None, changed: list[str],
+                     rng: random.Random) -> Attachment:
+    ext = "." + fmt
+    name = _attachment_name(form, ext, rng)
+    data = {"docx": docx_form, "pdf": pdf_form, "xlsx": xlsx_form}[fmt](email_form, rng)
+    truth = {
+        "message": "", "attachment": name, "kind": "form", "form_type": form.form_type,
+        "fields": email_form.truth_fields(), "paper": paper, "changed": changed, "format": fmt,
+    }
+    return Attachment(name, data, truth)
+
+
+def _extra_attachment(name: str, data: bytes, kind: str, fmt: str) -> Attachment:
+    truth = {"message": "", "attachment": name, "kind": kind, "form_type": None, "fields": {},
+             "paper": None, "changed": [], "format": fmt}
+    return Attachment(name, data, truth)
+
+
+def _write_message(path: Path, msg: EmailMessage) -> None:
+    path.write_bytes(msg.as_bytes(policy=email.policy.SMTP))
+
+
+def generate_email(email_dir: Path, forms: Sequence[FormContent],
+                   paper_rows: Sequence[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
+    """Write the emailed copies of ``forms`` (and a few email-only works) into ``email_dir``."""
+    rng = random.Random(f"{seed}-email")
+    email_dir = Path(email_dir)
+    email_dir.mkdir(parents=True, exist_ok=True)
+    index = _paper_index(paper_rows)
+    groups = _groups(forms)
+
+    # Which works stay on paper, which come only by email.
+    n_paper_only = max(1, round(0.08 * len(groups))) if len(groups) > 1 else 0
+    paper_only = set(rng.sample(range(len(groups)), n_paper_only))
+    emailed = [(g, True) for i, g in enumerate(groups) if i not in paper_only]
+    used_titles = {f.written["title"] for f in forms if f.written.get("title")}
+    for i in range(max(1, round(len(forms) / 12))):
+        entry = _sample_entry(rng, used_titles, is_proposal=i == 2)
+        types = (PROPOSAL,) if entry.is_proposal else (WORK_REG, WORK_AUTH)
+        emailed.append(([_fill_form(rng, entry, t) for t in types], False))
+    rng.shuffle(emailed)
+
+    # Formats and deliberate changes, drawn over every emailed form.
+    slots = [(g, j) for g, (group, _) in enumerate(emailed) for j in range(len(group))]
+    order = rng.sample(range(len(slots)), len(slots))
+    n_pdf = max(1, round(0.17 * len(slots)))
+    n_xlsx = max(1, round(0.08 * len(slots)))
+    fmt = {slots[k]: ("pdf" if r < n_pdf else "xlsx" if r < n_pdf + n_xlsx else "docx")
+           for r, k in enumerate(order)}
+    on_paper = [s for s in slots if emailed[s[0]][1]]
+    changes: dict[tuple[int, int], list[str]] = {}
+    for s in rng.sample(on_paper, min(len(on_paper), max(1, round(0.15 * len(slots))))):
+        form = emailed[s[0]][0][s[1]]
+        keys = [k for k in CHANGEABLE if k in FIELDS[form.form_type] and form.written.get(k)]
+        changes[s] = [rng.choice(keys)]
+
+    mails: list[Mail] = []
+    for g, (group, is_paper) in enumerate(emailed):
+        unit = _unit_of(group[0], rng)
+        split = len(group) > 1 and rng.random() < 0.15  # one message per form
+        parts = [[j] for j in range(len(group))] if split else [list(range(len(group)))]
+        for part in parts:
+            attachments = []
+            for j in part:
+                form = group[j]
+                email_form = _email_copy(form, rng, changes.get((g, j), []))
+                paper = index.get(_form_key(form)) if is_paper else None
+                if is_paper and paper is None:
+                    raise RuntimeError("emailed form has no paper page in the truth")
+                attachments.append(_form_attachment(form, email_form, fmt[(g, j)], paper,
+                                                    changes.get((g, j), []), rng))
+            signed = [group[j].signed_on for j in part if group[j].signed_on]
+            base = min(signed) if signed else DEADLINES[group[0].form_type] - timedelta(days=20)
+            sent = datetime.combine(base + timedelta(days=rng.randint(0, 3)),
+                                    datetime.min.time(), TZ_CN)
+            sent += timedelta(minutes=rng.randint(8 * 60, 22 * 60), seconds=rng.randint(0, 59))
+            sub_group = [group[j] for j in part]
+            mails.append(Mail(unit, _subject(unit, sub_group, rng), sent,
+                              _body(unit, rng, True), attachments, _sender(unit, rng)))
+
+    # Oddities: hostile names, a cover letter, a legacy .doc, a mail without attachment.
+    docx_atts = [a for m in mails for a in m.attachments if a.truth["format"] == "docx"]
+    hostile = rng.sample(docx_atts, min(2, len(docx_atts)))
+    for att, name in zip(hostile, ("../../etc/{}.docx", "/tmp/{}.docx")):
+        att.filename = name.format(_ATTACHMENT_STEMS[att.truth["form_type"]])
+        att.truth["attachment"] = att.filename
+    with_letter = rng.choice(mails)
+    with_letter.attachments.insert(0, _extra_attachment(
+        "关于报送微电影作品的函.docx", cover_letter_docx(with_letter.unit, 1, rng), "other",
+        "docx"))
+    with_doc = rng.choice(mails)
+    junk = OLE_MAGIC + bytes(rng.getrandbits(8) for _ in range(rng.randint(600, 2000)))
+    with_doc.attachments.append(_extra_attachment("作品授权书（旧版）.doc", junk, "unreadable",
+                                                  "doc"))
+    lonely_unit = rng.choice(UNITS)
+    lonely = Mail(lonely_unit, f"{_short_unit(lonely_unit)}报送作品（附件补发）",
+                  datetime(2023, 9, 18, 16, 20, 0, tzinfo=TZ_CN), _body(lonely_unit, rng, False),
+                  [Attachment(None, b"", {
+                      "message": "", "attachment": None, "kind": "no_attachment",
+                      "form_type": None, "fields": {}, "paper": None, "changed": [],
+                      "format": None})], _sender(lonely_unit, rng))
+    mails.insert(rng.randint(0, len(mails)), lonely)
+
+    # One docx saved loose in the folder rather than sent.
+    rows: list[dict[str, Any]] = []
+    candidates = [m for m in mails if len(m.attachments) == 1
+                  and m.attachments[0].truth["format"] == "docx"
+                  and not m.attachments[0].filename.startswith(("/", ".."))]
+    if candidates:
+        loose = rng.choice(candidates)
+        mails.remove(loose)
+        att = loose.attachments[0]
+        name = att.filename
+        if (email_dir / name).exists() or "/" in name:
+            raise RuntimeError(f"unexpected loose file name {name!r}")
+        (email_dir / name).write_bytes(att.data)
+        rows.append({**att.truth, "message": name, "attachment": name})
+
+    mails.sort(key=lambda m: m.sent)
+    in_mbox = mails[-rng.randint(2, 3):] if len(mails) >= 4 else []
+    boxed = {id(mail) for mail in in_mbox}
+    number = 0
+    for mail in mails:
+        if id(mail) in boxed:
+            continue
+        number += 1
+        name = f"mail_{number:03d}.eml"
+        _write_message(email_dir / name, _build_message(mail, rng, number))
+        rows.extend({**a.truth, "message": name} for a in mail.attachments)
+    if in_mbox:
+        with (email_dir / "inbox_export.mbox").open("wb") as fh:
+            for k, mail in enumerate(in_mbox, 1):
+                msg = _build_message(mail, rng, 100 + k)
+                addr = mail.sender.rsplit("<", 1)[-1].rstrip(">")
+                fh.write(f"From {addr} {mail.sent.strftime('%a %b %d %H:%M:%S %Y')}\n".encode())
+                data = msg.as_bytes(policy=email.policy.default)
+                fh.write(re.sub(rb"(?m)^From ", b">From ", data).rstrip(b"\n") + b"\n\n")
+                rows.extend({**a.truth, "message": f"inbox_export.mbox#{k}"}
+                            for a in mail.attachments)
+
+    rows.sort(key=lambda r: (r["message"], r["attachment"] or ""))
+    with (email_dir / "email_truth.jsonl").open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return rows
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m samples.generate",
@@ -1818,9 +2344,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--forms", type=int, default=36, help="number of forms (default 36)")
     parser.add_argument("--no-bad-inputs", action="store_true",
                         help="leave out blank, cover-letter and unreadable files")
+    parser.add_argument("--email-out", type=Path, default=None,
+                        help="also write the emailed copies (.eml, .mbox, email_truth.jsonl)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    rows = generate(args.out, args.seed, args.forms, bad_inputs=not args.no_bad_inputs)
+    rows = generate(args.out, args.seed, args.forms, bad_inputs=not args.no_bad_inputs,
+                    email_dir=args.email_out)
     files = len({row["path"] for row in rows})
     print(f"{len(rows)} truth rows, {files} files in {args.out} "
           f"({time.perf_counter() - started:.1f} s)", file=sys.stderr)

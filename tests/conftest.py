@@ -23,8 +23,14 @@ def read_jsonl(path: Path) -> list[dict]:
 def sample_set(tmp_path_factory) -> Path:
     """A small generated batch (all three form types, bad inputs too) with its truth."""
     root = tmp_path_factory.mktemp("samples")
-    generate(root, seed=E2E_SEED, n_forms=E2E_FORMS)
+    generate(root, seed=E2E_SEED, n_forms=E2E_FORMS, email_dir=root.parent / f"{root.name}-email")
     return root
+
+
+@pytest.fixture(scope="session")
+def email_set(sample_set) -> Path:
+    """The emailed copies of the same works (generated beside the paper set)."""
+    return sample_set.parent / f"{sample_set.name}-email"
 
 
 @pytest.fixture(scope="session")

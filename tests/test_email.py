@@ -1,0 +1,133 @@
+"""End to end: emailed copies read, reconciled with the paper scans, `formscan run`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import read_jsonl
+
+from pipeline.batch import ScanOptions, read_email
+from pipeline.checks import load_config
+from pipeline.normalize import comparable
+from pipeline.reconcile import reconcile
+
+pytestmark = pytest.mark.ocr
+
+
+@pytest.fixture(scope="module")
+def emailed(scanned, email_set, copy_of):
+    """The scanned batch, plus the emailed copies read and reconciled into it."""
+    samples, out, _ = scanned
+    out = copy_of(out)
+    summary = read_email([str(email_set)], out, ScanOptions(progress=False))
+    reconcile(out, load_config())
+    return samples, email_set, out, summary
+
+
+@pytest.fixture(scope="module")
+def copy_of(tmp_path_factory):
+    import shutil
+
+    def copy(src: Path) -> Path:
+        dst = tmp_path_factory.mktemp("copy") / src.name
+        shutil.copytree(src, dst)
+        return dst
+
+    return copy
+
+
+def _truth(email_set: Path) -> list[dict]:
+    return read_jsonl(email_set / "email_truth.jsonl")
+
+
+def _entries(out: Path) -> dict[tuple[str, str | None], dict]:
+    return {(Path(m["path"]).name, m["attachment"]): m for m in read_jsonl(out / "manifest.jsonl")
+            if m["attachment"] is not None or m["path"].endswith(".eml")}
+
+
+def _key(t: dict) -> tuple[str, str]:
+    message, _, index = t["message"].partition("#")
+    return message, t["attachment"] if not index else f"message {index}: {t['attachment']}"
+
+
+def test_every_attachment_is_listed_and_unreadable_ones_say_why(emailed):
+    _, email_set, out, summary = emailed
+    entries = _entries(out)
+    for t in _truth(email_set):
+        if t["kind"] == "no_attachment":
+            if "#" not in t["message"]:
+                entry = entries[(t["message"], None)]
+                assert entry["status"] == "skipped" and "no attachment" in entry["error"]
+            continue
+        entry = entries[_key(t)]
+        if t["kind"] == "unreadable":
+            assert entry["status"] == "failed" and ".doc" in entry["error"]
+        elif t["kind"] == "form":
+            assert entry["status"] == "ok" and entry["route"] in ("docx", "xlsx", "text-layer")
+    assert summary.failures  # the legacy .doc
+
+
+def test_email_records_carry_the_message_and_the_right_fields(emailed):
+    _, email_set, out, _ = emailed
+    entries = _entries(out)
+    records = {r["doc_id"]: r for r in read_jsonl(out / "records.jsonl")}
+    right = total = 0
+    for t in _truth(email_set):
+        if t["kind"] != "form":
+            continue
+        record = records[entries[_key(t)]["doc_id"]]
+        assert record["origin"] == "email" and record["form_type"] == t["form_type"]
+        assert record["signature"] is None and record["seal"] is None
+        assert record["message"]["subject"] or t["message"].endswith((".docx", ".pdf"))
+        for key, want in t["fields"].items():
+            if key != "date":
+                total += 1
+                right += comparable(record["fields"][key]["value"]) == comparable(want)
+    assert total > 30 and right / total >= 0.97, f"{right}/{total}"
+
+
+def test_attachments_never_leave_the_output_folder(emailed):
+    _, email_set, out, _ = emailed
+    hostile = [t for t in _truth(email_set) if t["attachment"] and (
+        t["attachment"].startswith("/") or ".." in t["attachment"])]
+    assert hostile
+    saved = list((out / "attachments").iterdir())
+    assert saved and all(p.parent == out / "attachments" and p.is_file() for p in saved)
+    assert all("/" not in p.name and ".." not in p.name for p in saved)
+
+
+def test_paper_and_email_are_paired_and_differences_reported(emailed):
+    samples, email_set, out, _ = emailed
+    paper = {(Path(m["path"]).relative_to(samples).as_posix(), m["page"]): m["doc_id"]
+             for m in read_jsonl(out / "manifest.jsonl") if m["attachment"] is None
+             and m["path"].startswith(str(samples))}
+    entries = _entries(out)
+    pairs = {(p["paper_doc_id"], p["email_doc_id"]): p
+             for p in read_jsonl(out / "reconciliation.jsonl") if p["status"] == "matched"}
+    expected = [t for t in _truth(email_set) if t["kind"] == "form" and t["paper"]]
+    assert expected
+    for t in expected:
+        key = (paper[(t["paper"]["path"], t["paper"]["page"])], entries[_key(t)]["doc_id"])
+        assert key in pairs, f"not paired: {t['message']} {t['attachment']}"
+        assert set(t["changed"]) == {d["field"] for d in pairs[key]["diffs"]}
+    assert len(pairs) == len({(p, e) for p, e in pairs})
+    flags = [r["flags"] for r in read_jsonl(out / "records.jsonl")]
+    assert any("email_only" in f for f in flags)
+
+
+def test_formscan_run_does_everything_in_order(emailed, copy_of):
+    samples, email_set, out, _ = emailed
+    again = copy_of(out)
+    run = subprocess.run([sys.executable, "-m", "pipeline", "run", "--paper", str(samples),
+                          "--email", str(email_set), "--out", str(again), "--no-progress"],
+                         capture_output=True, text=True)
+    assert run.returncode == 3, run.stderr  # the broken sample files, listed
+    assert "matched" in run.stdout and "need review" in run.stdout
+    for name in ("records.jsonl", "manifest.jsonl", "reconciliation.jsonl", "reconciliation.csv",
+                 "reconciliation.xlsx", "audit.csv", "units.csv"):
+        assert (again / name).exists(), name
+    assert json.loads((again / "reconciliation.jsonl").read_text().splitlines()[0])["status"]
