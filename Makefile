@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
-.PHONY: demo test bench eval lint samples clean
+.PHONY: demo test bench eval eval-email samples clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,12 +14,11 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/formscan scan samples/paper --out $(OUT); status=$$?; \
-	echo "(scan exit status $$status: 3 because some sample inputs are deliberately broken)"; \
+	$(BIN)/formscan run --paper samples/paper --email samples/email --out $(OUT); status=$$?; \
+	echo "(exit status $$status: 3 because some sample inputs are deliberately broken)"; \
 	test $$status -eq 0 -o $$status -eq 3
-	$(BIN)/formscan audit --out $(OUT)
 	@echo; echo "Results in $(OUT)/: records.jsonl records.csv records.xlsx manifest.jsonl" \
-	  "audit.csv units.csv (store: formscan.sqlite)"
+	  "reconciliation.jsonl/.csv/.xlsx audit.csv units.csv (store: formscan.sqlite)"
 
 test: $(STAMP)
 	$(BIN)/ruff check pipeline samples tests scripts
@@ -33,11 +32,17 @@ eval: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py --seed $${SEED:-11} --forms $${FORMS:-12}
 
-# Regenerate the committed sample set.
+# Accuracy of the emailed side and of reconciliation on freshly generated samples.
+eval-email: $(STAMP)
+	$(BIN)/python scripts/evaluate_email.py --seed $${SEED:-2024} --forms $${FORMS:-36}
+
+# Regenerate the committed sample set (paper scans and the emailed copies of the same works).
 samples: $(STAMP)
-	rm -rf samples/paper
-	$(BIN)/python -m samples.generate --out samples/paper --seed 1 --forms 10
+	rm -rf samples/paper samples/email
+	$(BIN)/python -m samples.generate --out samples/paper --seed 1 --forms 10 \
+	  --email-out samples/email
 	mv samples/paper/truth.jsonl samples/paper-truth.jsonl
+	mv samples/email/email_truth.jsonl samples/email-truth.jsonl
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

@@ -309,9 +309,11 @@ class MailReader(Scanner):
             self._fail_file(path, None, f"cannot read file: {exc.strerror}")
             return
         done = self.store.file_entries_any(path)
-        if done and all(e.file_sha256 == sha and e.reader == __version__ for e in done):
-            return  # read before, unchanged: nothing to add
-        self.store.forget_file(path)
+        if any(e.file_sha256 != sha or e.reader != __version__ for e in done):
+            self.store.forget_file(path)  # changed, or read by another version: read again
+            done = []
+        if done and all(e.attachment is None for e in done):
+            return  # the file itself was listed (unreadable, or no attachment)
         try:
             attachments = mail.read_attachments(path)
         except InputError as exc:
@@ -321,7 +323,10 @@ class MailReader(Scanner):
             self._fail_file(path, sha, "message has no attachment: nothing to read",
                             skipped=True)
             return
+        finished = {e.attachment for e in done}  # a run stopped half-way left the rest
         for att in attachments:
+            if _display(att) in finished:
+                continue
             for record, entry in self._attachment(att):
                 entry.file_sha256, entry.reader = sha, __version__
                 self._put(record, entry)
@@ -393,6 +398,7 @@ class MailReader(Scanner):
                 record.origin, record.message = Origin.EMAIL, _message(att)
                 record.source = Source(att.path, [number], _display(att))
                 record.signature = record.seal = None  # SPEC §4: no verdict for email
+                record.consent = []  # consent is given on the signed paper
                 apply_checks(record, schemas().get(record.form_type), self.config)
                 yield self._finish(record, entry), entry
 
@@ -409,10 +415,7 @@ class MailReader(Scanner):
         record.fields = _stage("extract", extract, schema, page_layout, 0)
         for f in record.fields.values():  # no page geometry in a Word or Excel file
             f.page, f.bbox = None, None
-        if schema.consent:
-            record.consent = match_clauses(page_layout, self.config.clauses,
-                                           self.config.clause_threshold)
-        apply_checks(record, schema, self.config)
+        apply_checks(record, schema, self.config)  # consent is given on the signed paper
         return record
 
     def _finish(self, record: Record, entry: ManifestEntry) -> Record:

@@ -153,8 +153,9 @@ def check_flags(record: Record, schema: FormSchema, config: AuditConfig) -> list
         f = record.fields.get(spec.key)
         value = f.value if f else None
         if value is None:
-            if spec.kind == "date" and paper:
-                flags.append("missing_date")
+            if spec.kind == "date":
+                if paper:  # an emailed copy is typed before it is signed and dated
+                    flags.append("missing_date")
             elif spec.required:
                 flags.append(f"missing_field:{spec.key}")
             continue

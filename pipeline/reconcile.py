@@ -10,6 +10,7 @@ OCR'd 500-character text never matches exactly.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,7 +101,11 @@ def compare(pair: Pair, config: AuditConfig) -> list[dict]:
         if not a or not b:
             continue
         similarity = field_similarity(spec.key, a, b, config)
-        if similarity < TOLERANCE.get(spec.key, 1.0):
+        # Tolerance is for wording read slightly differently; a house number, a duration or
+        # a date that differs is a real difference however similar the rest is.
+        numbers_differ = spec.kind != "multiline" and (
+            re.findall(r"\d+", comparable(a)) != re.findall(r"\d+", comparable(b)))
+        if similarity < TOLERANCE.get(spec.key, 1.0) or numbers_differ:
             diffs.append({"field": spec.key, "paper": a, "email": b,
                           "similarity": round(similarity, 3)})
     return diffs

@@ -197,3 +197,9 @@ def test_a_form_without_its_unit_field_counts_for_the_unit_its_seal_names(tmp_pa
     assert units.loc["中共大同市委宣传部", "works"] == 1
     assert list(result.flagged["unit"]) == ["中共大同市委宣传部"]
     assert list(result.flagged["missing"]) == ["field unit"]
+
+
+def test_an_undated_emailed_copy_is_not_missing_its_date():
+    record = authorization(date=None)
+    record.origin, record.signature, record.seal, record.consent = Origin.EMAIL, None, None, []
+    assert check_flags(record, AUTH, CONFIG) == []

@@ -131,3 +131,31 @@ def test_formscan_run_does_everything_in_order(emailed, copy_of):
                  "reconciliation.xlsx", "audit.csv", "units.csv"):
         assert (again / name).exists(), name
     assert json.loads((again / "reconciliation.jsonl").read_text().splitlines()[0])["status"]
+
+
+def test_email_rerun_adds_nothing_and_a_half_read_message_is_completed(emailed, copy_of):
+    _, email_set, out, _ = emailed
+    again = copy_of(out)
+    before = [(again / n).read_text(encoding="utf-8") for n in ("records.jsonl",
+                                                                 "manifest.jsonl")]
+    read_email([str(email_set)], again, ScanOptions(progress=False))
+    assert [(again / n).read_text(encoding="utf-8") for n in ("records.jsonl",
+                                                              "manifest.jsonl")] == before
+    # As if a run had died after the first attachment of a message with several.
+    from pipeline.store import Store
+
+    store = Store(again)
+    entries = [e for e in store.manifest() if e.attachment and e.path.endswith(".eml")]
+    by_file: dict[str, list] = {}
+    for e in entries:
+        by_file.setdefault(e.path, []).append(e)
+    path, lost = next((p, es[1:]) for p, es in by_file.items() if len(es) > 1)
+    with store.transaction():
+        for e in lost:
+            store.db.execute("DELETE FROM manifest WHERE path=? AND attachment=?",
+                             (e.path, e.attachment))
+    store.close()
+    read_email([str(email_set)], again, ScanOptions(progress=False))
+    manifest = read_jsonl(again / "manifest.jsonl")
+    assert sorted(json.dumps(m, sort_keys=True) for m in manifest) == sorted(
+        json.dumps(m, sort_keys=True) for m in map(json.loads, before[1].splitlines()))

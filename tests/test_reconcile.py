@@ -64,6 +64,12 @@ def test_differences_use_a_tolerance_that_suits_each_field():
                    synopsis="完全不同的一段简介，讲的是另一部作品的故事。")
     [pair] = [p for p in pair_documents([paper[2], changed], CONFIG) if p.paper]
     assert [d["field"] for d in pair.diffs] == ["synopsis"]
+    # An address one character apart is alike in wording, but a house number is a fact.
+    moved = work(Origin.EMAIL, 10, "光阴的故事", "省直机关工委", "赵六", "0351-1234567",
+                 address="山西省晋中市榆次区顺城街2号")
+    [pair] = [p for p in pair_documents([paper[2], moved], CONFIG) if p.paper]
+    assert [d["field"] for d in pair.diffs] == ["address"]
+    assert pair.diffs[0]["similarity"] >= 0.9
 
 
 def test_reconcile_writes_its_files_and_flags_the_records(tmp_path):
