@@ -277,15 +277,20 @@ def _is_blank(image: np.ndarray) -> bool:
     return float(np.count_nonzero(ink)) / ink.size < BLANK_INK_RATIO
 
 
-def scan(paths: list[str], out_dir: Path, options: ScanOptions | None = None) -> Summary:
-    """Scan paper inputs into ``out_dir`` and rewrite its files; the batch API of the CLI."""
+def _run(reader: type[Scanner], paths: list[str], out_dir: Path,
+         options: ScanOptions | None) -> Summary:
+    """Read inputs into the batch in ``out_dir``; its files are rewritten even on a failure."""
     store = Store(out_dir)
     try:
-        summary = Scanner(store, options or ScanOptions()).run(paths)
+        return reader(store, options or ScanOptions()).run(paths)
     finally:
         store.export()
         store.close()
-    return summary
+
+
+def scan(paths: list[str], out_dir: Path, options: ScanOptions | None = None) -> Summary:
+    """Scan paper inputs into ``out_dir`` and rewrite its files; the batch API of the CLI."""
+    return _run(Scanner, paths, out_dir, options)
 
 
 class MailReader(Scanner):
@@ -459,10 +464,4 @@ def _message(att: mail.Attachment) -> dict[str, str | None]:
 
 def read_email(paths: list[str], out_dir: Path, options: ScanOptions | None = None) -> Summary:
     """Read emailed copies into ``out_dir`` and rewrite its files."""
-    store = Store(out_dir)
-    try:
-        summary = MailReader(store, options or ScanOptions()).run(paths)
-    finally:
-        store.export()
-        store.close()
-    return summary
+    return _run(MailReader, paths, out_dir, options)
