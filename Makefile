@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
-.PHONY: demo test bench eval eval-email samples clean
+.PHONY: demo test bench eval eval-email samples clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,14 @@ demo: $(STAMP)
 	@echo; echo "Results in $(OUT)/: records.jsonl records.csv records.xlsx manifest.jsonl" \
 	  "reconciliation.jsonl/.csv/.xlsx audit.csv units.csv (store: formscan.sqlite)"
 
-test: $(STAMP)
+# The report tests open report.html in a real headless Chromium (Debian's), with CJK fonts.
+browser:
+	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || { \
+	  echo "installing Debian's chromium and fonts-noto-cjk for the report tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium fonts-noto-cjk >/dev/null; }
+
+test: $(STAMP) browser
 	$(BIN)/ruff check pipeline samples tests scripts
 	$(BIN)/python -m pytest -q
 

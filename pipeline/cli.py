@@ -20,6 +20,7 @@ from pipeline.checks import load_config
 from pipeline.errors import ExitCode, FormscanError
 from pipeline.ocr import ENGINES
 from pipeline.reconcile import Pair, reconcile
+from pipeline.report import build_report
 from pipeline.store import DB_NAME
 
 
@@ -54,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     p_run.add_argument("--out", required=True, type=Path, help="output folder (the batch)")
     p_run.add_argument("--config", type=Path, help="as for audit")
     p_run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p_report = sub.add_parser("report", help="write OUT/report.html for people to check")
+    p_report.add_argument("--out", required=True, type=Path, help="output folder (the batch)")
+    p_report.add_argument("--config", type=Path, help="as for audit (unit list)")
     p_audit = sub.add_parser("audit", help="flag what each form is missing; unit quota table")
     p_audit.add_argument("--out", required=True, type=Path, help="output folder (the batch)")
     p_audit.add_argument("--config", type=Path,
@@ -150,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
                 failures += len(summary.failures)
             print_reconcile(reconcile(args.out, config), args.out)
             print_audit(audit(args.out, config), args.out)
+            print(f"report: {build_report(args.out, config)}")
             return ExitCode.INPUT_FAILURES if failures else ExitCode.OK
         _require_batch(args.out)
         if args.command == "reconcile":
@@ -157,6 +162,10 @@ def main(argv: list[str] | None = None) -> int:
             return ExitCode.OK
         if args.command == "audit":
             print_audit(audit(args.out, load_config(args.config)), args.out)
+            return ExitCode.OK
+        if args.command == "report":
+            print(f"report: {build_report(args.out, load_config(args.config))} "
+                  "(open it in any browser; images in report/ beside it)")
             return ExitCode.OK
     except FormscanError as exc:
         print(f"formscan: error: {exc}", file=sys.stderr)

@@ -1,0 +1,152 @@
+"""``formscan report``: one HTML file people can check a batch with, offline.
+
+A reader of the store. ``OUT/report.html`` holds the data as JSON and a small script that
+renders it with ``textContent`` only, so text from documents (a title or subject such as
+``<script>…</script>``) is always shown as text and never runs. Page thumbnails and the
+crops fields were read from are small JPEGs in ``OUT/report/``, loaded lazily; the list is
+paginated so a thousand documents filter without freezing the browser.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections import Counter
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from pipeline import ingest
+from pipeline.audit import record_unit, units_table
+from pipeline.checks import AuditConfig
+from pipeline.errors import InputError
+from pipeline.model import EntryStatus, Origin, Record
+from pipeline.store import Store
+
+THUMB_WIDTH = 240
+CROP_MAX_WIDTH = 480
+PAGE_SIZE = 50
+
+
+def _page_image(path: str, page: int) -> np.ndarray | None:
+    """The scanned page as it was read (before any correction), or None if it is gone."""
+    try:
+        kind = ingest.read_kind(path)
+        for item in ingest.pages(path, kind, {page}):
+            return None if isinstance(item, InputError) else item.image
+    except (InputError, OSError):
+        return None
+    return None
+
+
+def _save_jpeg(image: np.ndarray, target: Path, max_width: int) -> str:
+    scale = min(1.0, max_width / max(image.shape[1], 1))
+    if scale < 1:
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(target), image, [cv2.IMWRITE_JPEG_QUALITY, 80])
+    return target.relative_to(target.parents[2]).as_posix()  # report/<kind>/<file>
+
+
+def _crop(image: np.ndarray, bbox: list[float] | None, margin: int = 8) -> np.ndarray | None:
+    if not bbox:
+        return None
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = (int(round(v)) for v in bbox)
+    x0, y0 = max(x0 - margin, 0), max(y0 - margin, 0)
+    x1, y1 = min(x1 + margin, w), min(y1 + margin, h)
+    return image[y0:y1, x0:x1] if x1 > x0 and y1 > y0 else None
+
+
+def _images(record: Record, folder: Path) -> dict:
+    """Thumbnail and crops of a paper record's page, written under ``folder``."""
+    if record.origin is not Origin.PAPER or not record.source.pages:
+        return {}
+    image = _page_image(record.source.path, record.source.pages[0])
+    if image is None:
+        return {}
+    out = {"thumb": _save_jpeg(image, folder / "thumbs" / f"{record.doc_id}.jpg", THUMB_WIDTH),
+           "crops": {}}
+    boxes = {key: f.bbox for key, f in record.fields.items()}
+    boxes["signature"] = record.signature.bbox if record.signature else None
+    boxes["seal"] = record.seal.bbox if record.seal else None
+    for key, bbox in boxes.items():
+        crop = _crop(image, bbox)
+        if crop is not None:
+            out["crops"][key] = _save_jpeg(
+                crop, folder / "crops" / f"{record.doc_id}-{key}.jpg", CROP_MAX_WIDTH)
+    return out
+
+
+def _document(record: Record, config: AuditConfig, images: dict, pair: dict | None) -> dict:
+    fields = {k: {"value": f.value, "confidence": f.confidence} for k, f in
+              record.fields.items()}
+    return {
+        "doc_id": record.doc_id, "origin": record.origin.value,
+        "form_type": record.form_type.value, "status": record.status.value,
+        "path": record.source.path, "pages": record.source.pages,
+        "attachment": record.source.attachment, "unit": record_unit(record, config),
+        "fields": fields, "flags": record.flags,
+        "signature": record.signature.to_dict() if record.signature else None,
+        "seal": record.seal.to_dict() if record.seal else None,
+        "date": (record.fields.get("date").value if record.fields.get("date") else None),
+        "message": record.message, "images": images, "pair": pair,
+    }
+
+
+def _pairs(out_dir: Path, records: dict[str, Record]) -> dict[str, dict]:
+    """doc_id -> the other side's values and the differences, from reconciliation.jsonl."""
+    path = out_dir / "reconciliation.jsonl"
+    if not path.exists():
+        return {}
+    found: dict[str, dict] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        pair = json.loads(line)
+        paper, email = pair["paper_doc_id"], pair["email_doc_id"]
+        if not (paper and email and paper in records and email in records):
+            continue
+        for mine, other in ((paper, email), (email, paper)):
+            found[mine] = {"other": other, "status": pair["status"], "diffs": pair["diffs"],
+                           "other_fields": {k: f.value for k, f in
+                                            records[other].fields.items()}}
+    return found
+
+
+def _summary(records: list[Record], failures: list[dict], config: AuditConfig) -> dict:
+    by_kind = Counter((r.form_type.value, r.origin.value) for r in records)
+    units = units_table(records, config).astype(str).to_dict(orient="records")
+    return {
+        "documents": len(records),
+        "needs_review": sum(r.status.value == "needs_review" for r in records),
+        "by_type": [{"form_type": t, "origin": o, "count": n}
+                    for (t, o), n in sorted(by_kind.items())],
+        "units": units, "failures": failures,
+    }
+
+
+def build_report(out_dir: Path, config: AuditConfig) -> Path:
+    """Write ``OUT/report.html`` and its images in ``OUT/report/``."""
+    store = Store(out_dir)
+    try:
+        records = store.records()
+        manifest = store.manifest()
+    finally:
+        store.close()
+    by_id = {r.doc_id: r for r in records}
+    pairs = _pairs(out_dir, by_id)
+    folder = out_dir / "report"
+    docs = [_document(r, config, _images(r, folder), pairs.get(r.doc_id)) for r in records]
+    failures = [{"path": m.path, "page": m.page, "attachment": m.attachment, "error": m.error}
+                for m in manifest if m.status is EntryStatus.FAILED]
+    data = {"summary": _summary(records, failures, config), "documents": docs,
+            "page_size": PAGE_SIZE}
+    # JSON inside <script type="application/json">: only "</" could end the element early.
+    payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
+    target = out_dir / "report.html"
+    target.write_text(TEMPLATE.replace("{{DATA}}", payload).replace(
+        "{{TITLE}}", html.escape(f"formscan report — {out_dir.name}")), encoding="utf-8")
+    return target
+
+
+TEMPLATE = (Path(__file__).parent / "report_template.html").read_text(encoding="utf-8")

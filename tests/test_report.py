@@ -1,0 +1,164 @@
+"""The review report, opened in real headless Chromium (Debian's, installed by `make test`)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from pipeline.checks import load_config
+from pipeline.model import (
+    EntryStatus,
+    Field,
+    FormType,
+    ManifestEntry,
+    Mark,
+    Origin,
+    Record,
+    Source,
+)
+from pipeline.report import build_report
+from pipeline.store import Store
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "chromium"
+EVIL = '<script>document.title="PWNED"</script><img src=x onerror="document.title=\'PWNED\'">'
+FLAGS = ["missing_seal", "missing_signature", "late"]
+TYPES = [FormType.WORK_REGISTRATION, FormType.WORK_AUTHORIZATION, FormType.PROPOSAL_REGISTRATION]
+
+
+def _records(scan: Path, n: int) -> list[Record]:
+    records = []
+    for i in range(n):
+        flags = [FLAGS[i % 3]] if i % 4 == 0 else []
+        title = EVIL if i == 7 else f"作品{i:04d}"
+        record = Record(
+            f"doc{i:04d}", Origin.PAPER, TYPES[i % 3], Source(str(scan), [1]),
+            fields={"title": Field(title, 0.95, 1, [100, 100, 300, 140]),
+                    "contact": Field(f"联系人{i}", 0.7 if i % 5 == 0 else 0.99, 1,
+                                     [100, 200, 260, 240]),
+                    "unit": Field("中共晋中市委宣传部" if i % 2 else "省直机关工委", 0.99, 1,
+                                  None)},
+            signature=Mark(i % 4 != 1, 0.9, [400, 500, 600, 560]),
+            seal=Mark(True, 0.95, [300, 400, 500, 600], text="中共晋中市委宣传部"),
+            flags=flags)
+        record.update_status()
+        records.append(record)
+    return records
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> tuple[Path, list[Record]]:
+    root = tmp_path_factory.mktemp("report")
+    scan = root / "scan.png"
+    page = np.full((842, 595, 3), 255, np.uint8)
+    cv2.putText(page, "FORM", (100, 130), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (0, 0, 0), 2)
+    cv2.imwrite(str(scan), page)
+    out = root / "out"
+    store = Store(out)
+    records = _records(scan, 1000)
+    with store.transaction():
+        for r in records:
+            store.put_record(r)
+            store.put_entry(ManifestEntry(f"{scan}#{r.doc_id}", 1, EntryStatus.OK,
+                                          doc_id=r.doc_id))
+        store.put_entry(ManifestEntry(str(root / "bad.pdf"), None, EntryStatus.FAILED,
+                                      error="PDF is password-protected"))
+    store.close()
+    build_report(out, load_config())
+    return out / "report.html", records
+
+
+def _chromium(*args: str) -> str:
+    assert shutil.which(CHROMIUM), "no chromium: run `make test`, which installs Debian's"
+    run = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={Path('/tmp') / 'formscan-chromium-test'}", *args],
+        capture_output=True, text=True, timeout=120)
+    return run.stdout
+
+
+def dom(report_html: Path, hash_: str = "") -> str:
+    return _chromium("--dump-dom", f"{report_html.as_uri()}#{hash_}")
+
+
+def shown(page: str) -> int:
+    return int(re.search(r'id="shown-count">(\d+)<', page).group(1))
+
+
+def test_summary_numbers_match_the_records(report):
+    html, records = report
+    page = dom(html)
+    assert re.search(r'id="sum-documents">(\d+)<', page).group(1) == str(len(records))
+    review = sum(r.status.value == "needs_review" for r in records)
+    assert re.search(r'id="sum-review">(\d+)<', page).group(1) == str(review)
+    assert re.search(r'id="sum-failures">(\d+)<', page).group(1) == "1"
+    assert "password-protected" in page
+
+
+def test_a_thousand_documents_are_paginated_and_filters_work(report):
+    html, records = report
+    page = dom(html)
+    assert shown(page) == 1000
+    assert page.count('class="doc ') == 50  # one page of the list is in the document
+    assert shown(dom(html, "review=1")) == sum(r.status.value == "needs_review" for r in records)
+    assert shown(dom(html, "type=work_authorization")) == sum(
+        r.form_type is FormType.WORK_AUTHORIZATION for r in records)
+    assert shown(dom(html, "flag=missing_seal")) == sum("missing_seal" in r.flags for r in records)
+    assert shown(dom(html, "unit=省直机关工委")) == 500
+    one = dom(html, "q=作品0042")
+    assert shown(one) == 1 and 'data-doc-id="doc0042"' in one
+    assert 'data-doc-id="doc0150"' in dom(html, "page=4")
+
+
+def test_text_from_documents_is_shown_never_run(report):
+    html, _ = report
+    page = dom(html, "q=" + "document.title")
+    assert "<title>formscan report" in page and "PWNED</title>" not in page
+    assert "&lt;script&gt;document.title" in page  # shown as text
+    assert "<img src=\"x\"" not in page.split('id="data"')[0]
+
+
+def test_images_are_small_files_beside_the_report_and_lazy(report, tmp_path):
+    html, _ = report
+    thumbs = list((html.parent / "report" / "thumbs").glob("*.jpg"))
+    assert len(thumbs) == 1000 and all(p.stat().st_size < 20_000 for p in thumbs[:20])
+    page = dom(html)
+    assert 'loading="lazy"' in page and 'src="report/thumbs/doc0000.jpg"' in page
+    shot = tmp_path / "report.png"
+    _chromium("--window-size=1300,1800", f"--screenshot={shot}", html.as_uri())
+    assert shot.stat().st_size > 10_000
+
+
+def test_reconciled_values_are_side_by_side_with_differences_marked(tmp_path):
+    out = tmp_path / "out"
+    store = Store(out)
+    paper = Record("p1", Origin.PAPER, FormType.WORK_AUTHORIZATION, Source("x.pdf", [1]),
+                   fields={"title": Field("回家", 0.99, 1, None),
+                           "phone": Field("13512345678", 0.99, 1, None)})
+    email = Record("e1", Origin.EMAIL, FormType.WORK_AUTHORIZATION,
+                   Source("m.eml", [], "授权书.docx"),
+                   fields={"title": Field("回家", 1.0, None, None),
+                           "phone": Field("13512345687", 1.0, None, None)},
+                   message={"sender": "a@b.cn", "subject": "报送作品", "date": "Fri, 1 Sep 2023"})
+    with store.transaction():
+        for r in (paper, email):
+            store.put_record(r)
+            store.put_entry(ManifestEntry(r.source.path, 1, EntryStatus.OK, doc_id=r.doc_id,
+                                          attachment=r.source.attachment))
+    store.close()
+    (out / "reconciliation.jsonl").write_text(json.dumps({
+        "paper_doc_id": "p1", "email_doc_id": "e1", "form_type": "work_authorization",
+        "status": "matched", "score": 0.9, "diffs": [{"field": "phone", "paper": "13512345678",
+                                                      "email": "13512345687",
+                                                      "similarity": 0.91}]}) + "\n")
+    page = dom(build_report(out, load_config()))
+    assert page.count('class="conf-high diff"') == 2  # phone on both documents
+    assert page.count('<span class="diff">13512345687</span>') == 1
+    assert "emailed copy" in page and "paper copy" in page and "a@b.cn" in page
