@@ -14,11 +14,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/formscan run --paper samples/paper --email samples/email --out $(OUT); status=$$?; \
+	@$(BIN)/formscan run --paper samples/paper --email samples/email --out $(OUT); status=$$?; \
 	echo "(exit status $$status: 3 because some sample inputs are deliberately broken)"; \
 	test $$status -eq 0 -o $$status -eq 3
-	@echo; echo "Results in $(OUT)/: records.jsonl records.csv records.xlsx manifest.jsonl" \
-	  "reconciliation.jsonl/.csv/.xlsx audit.csv units.csv (store: formscan.sqlite)"
+	@echo; echo "Results in $(OUT)/: report.html (open it in a browser), records.jsonl" \
+	  "records.csv records.xlsx manifest.jsonl reconciliation.jsonl/.csv/.xlsx audit.csv" \
+	  "units.csv (store: formscan.sqlite)"
 
 # The report tests open report.html in a real headless Chromium (Debian's), with CJK fonts.
 browser:

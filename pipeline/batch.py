@@ -232,7 +232,7 @@ class Scanner:
         schema = schemas()[verdict.form_type]
         record.fields = _stage("extract", extract, schema, page_layout, src.page, transform)
         self._verify(record, schema, image, ocr_image, page_layout, transform)
-        apply_checks(record, schema, self.config)
+        _stage("checks", apply_checks, record, schema, self.config)
         return record
 
     def _verify(self, record: Record, schema: FormSchema, image: np.ndarray,
@@ -369,7 +369,13 @@ class MailReader(Scanner):
             doc_id = digest.hexdigest()[:DOC_ID_LEN]
             page_entry = ManifestEntry(att.path, page, EntryStatus.OK, doc_id=doc_id,
                                        attachment=_display(att), route=route.value)
-            record = self._classified(mail.layout_of(lines, cells), doc_id, att, route, page)
+            try:
+                record = self._classified(_stage("layout", mail.layout_of, lines, cells),
+                                          doc_id, att, route, page)
+            except StageError as exc:
+                page_entry.status, page_entry.error = EntryStatus.FAILED, str(exc)
+                yield None, page_entry
+                continue
             yield self._finish(record, page_entry), page_entry
 
     def _pdf_attachment(self, att: mail.Attachment):  # noqa: ANN202
@@ -396,20 +402,21 @@ class MailReader(Scanner):
                                       attachment=_display(att), route=src.route.value)
                 try:
                     record = self.read_form(src, doc_id)
+                    record.origin, record.message = Origin.EMAIL, _message(att)
+                    record.source = Source(att.path, [number], _display(att))
+                    record.signature = record.seal = None  # SPEC §4: no verdict for email
+                    record.consent = []  # consent is given on the signed paper
+                    _stage("checks", apply_checks, record, schemas().get(record.form_type),
+                           self.config)
                 except StageError as exc:
                     entry.status, entry.error = EntryStatus.FAILED, str(exc)
                     yield None, entry
                     continue
-                record.origin, record.message = Origin.EMAIL, _message(att)
-                record.source = Source(att.path, [number], _display(att))
-                record.signature = record.seal = None  # SPEC §4: no verdict for email
-                record.consent = []  # consent is given on the signed paper
-                apply_checks(record, schemas().get(record.form_type), self.config)
                 yield self._finish(record, entry), entry
 
     def _classified(self, page_layout: PageLayout, doc_id: str, att: mail.Attachment,
                     route: Route, page: int | None) -> Record:
-        verdict = classify(page_layout)
+        verdict = _stage("classify", classify, page_layout)
         record = Record(doc_id, Origin.EMAIL, verdict.form_type,
                         Source(att.path, [page] if page else [], _display(att)),
                         route=route.value, form_score=verdict.score, message=_message(att))
@@ -420,7 +427,8 @@ class MailReader(Scanner):
         record.fields = _stage("extract", extract, schema, page_layout, 0)
         for f in record.fields.values():  # no page geometry in a Word or Excel file
             f.page, f.bbox = None, None
-        apply_checks(record, schema, self.config)  # consent is given on the signed paper
+        # No consent check: consent is given on the signed paper.
+        _stage("checks", apply_checks, record, schema, self.config)
         return record
 
     def _finish(self, record: Record, entry: ManifestEntry) -> Record:

@@ -210,3 +210,33 @@ def test_pages_read_by_another_formscan_version_are_read_again(scanned, copy_of)
     store.close()
     pages = {(e.path, e.page) for e in entries if e.page}
     assert {(path, page) for path, todo in plans.items() for page in todo} == pages
+
+
+def test_a_page_that_breaks_a_stage_fails_alone_and_the_batch_goes_on(scanned, tmp_path):
+    samples, _, _ = scanned
+    envelope = max(samples.glob("envelope_*.pdf"), key=lambda p: p.stat().st_size)
+    real = make_engine()
+
+    class BreaksOnSecondPage:
+        name = "breaks"
+        calls = 0
+
+        def recognize(self, image):
+            BreaksOnSecondPage.calls += 1
+            if BreaksOnSecondPage.calls == 2:
+                raise RuntimeError("engine crashed on this page")
+            return real.recognize(image)
+
+        def orientation(self, image):
+            return real.orientation(image)
+
+    store = Store(tmp_path / "out")
+    summary = Scanner(store, ScanOptions(progress=False), engine=BreaksOnSecondPage()).run(
+        [str(envelope)])
+    store.export()
+    store.close()
+    manifest = read_jsonl(tmp_path / "out" / "manifest.jsonl")
+    failed = [m for m in manifest if m["status"] == "failed"]
+    assert len(failed) == 1 and "ocr failed: RuntimeError: engine crashed" in failed[0]["error"]
+    assert len(manifest) > 2 and len(summary.failures) == 1
+    assert any(r["status"] == "failed" for r in read_jsonl(tmp_path / "out" / "records.jsonl"))
