@@ -49,7 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     p_rec = sub.add_parser("reconcile", help="pair paper and email copies, list differences")
     p_rec.add_argument("--out", required=True, type=Path, help="output folder (the batch)")
     p_rec.add_argument("--config", type=Path, help="as for audit (unit list)")
-    p_run = sub.add_parser("run", help="scan, email, reconcile and audit in order")
+    p_run = sub.add_parser("run", help="scan, email, reconcile, audit and report in order")
     p_run.add_argument("--paper", nargs="+", required=True, metavar="P")
     p_run.add_argument("--email", nargs="+", required=True, metavar="E")
     p_run.add_argument("--out", required=True, type=Path, help="output folder (the batch)")
