@@ -98,7 +98,7 @@ class RapidOcrEngine:
         models = resolve_models()
         params = {
             "Global.log_level": "error",
-            "Global.max_side_len": 2400,
+            "Global.max_side_len": 2000,
             "Det.model_path": str(models["det"]),
             "Rec.model_path": str(models["rec"]),
             "Cls.model_path": str(models["cls"]),
