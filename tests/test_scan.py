@@ -147,28 +147,31 @@ def test_a_rerun_changes_nothing_and_reads_nothing_again(scanned, copy_of):
     assert (again / "manifest.jsonl").read_text(encoding="utf-8") == manifest_before
 
 
+class FailingEngine:
+    """The real engine, except that the n-th page's recognition raises where ``fails(n)``."""
+
+    name = "failing"
+
+    def __init__(self, fails, error) -> None:
+        self.real, self.fails, self.error, self.calls = make_engine(), fails, error, 0
+
+    def recognize(self, image):
+        self.calls += 1
+        if self.fails(self.calls):
+            raise self.error
+        return self.real.recognize(image)
+
+    def orientation(self, image):
+        return self.real.orientation(image)
+
+
 def test_a_run_killed_half_way_then_rerun_gives_the_same_records(scanned, tmp_path):
     samples, out, _ = scanned
-    real = make_engine()
-
-    class DiesAfterThreePages:
-        name = "dies"
-        calls = 0
-
-        def recognize(self, image):
-            DiesAfterThreePages.calls += 1
-            if DiesAfterThreePages.calls > 3:
-                raise KeyboardInterrupt
-            return real.recognize(image)
-
-        def orientation(self, image):
-            return real.orientation(image)
-
     resumed = tmp_path / "resumed"
     store = Store(resumed)
     with pytest.raises(KeyboardInterrupt):
-        Scanner(store, ScanOptions(progress=False), engine=DiesAfterThreePages()).run(
-            [str(samples)])
+        dies = FailingEngine(lambda n: n > 3, KeyboardInterrupt)
+        Scanner(store, ScanOptions(progress=False), engine=dies).run([str(samples)])
     store.close()
     assert 0 < len(Store(resumed).manifest()) < len(read_jsonl(out / "manifest.jsonl"))
     scan([str(samples)], resumed, ScanOptions(progress=False))
@@ -215,24 +218,9 @@ def test_pages_read_by_another_formscan_version_are_read_again(scanned, copy_of)
 def test_a_page_that_breaks_a_stage_fails_alone_and_the_batch_goes_on(scanned, tmp_path):
     samples, _, _ = scanned
     envelope = max(samples.glob("envelope_*.pdf"), key=lambda p: p.stat().st_size)
-    real = make_engine()
-
-    class BreaksOnSecondPage:
-        name = "breaks"
-        calls = 0
-
-        def recognize(self, image):
-            BreaksOnSecondPage.calls += 1
-            if BreaksOnSecondPage.calls == 2:
-                raise RuntimeError("engine crashed on this page")
-            return real.recognize(image)
-
-        def orientation(self, image):
-            return real.orientation(image)
-
     store = Store(tmp_path / "out")
-    summary = Scanner(store, ScanOptions(progress=False), engine=BreaksOnSecondPage()).run(
-        [str(envelope)])
+    breaks = FailingEngine(lambda n: n == 2, RuntimeError("engine crashed on this page"))
+    summary = Scanner(store, ScanOptions(progress=False), engine=breaks).run([str(envelope)])
     store.export()
     store.close()
     manifest = read_jsonl(tmp_path / "out" / "manifest.jsonl")
