@@ -14,20 +14,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.checks import AuditConfig, apply_checks, canonical_unit, seal_unit
+from pipeline.checks import apply_checks
+from pipeline.contest import QUOTA_KINDS, Contest
 from pipeline.forms import schemas
-from pipeline.model import FormType, Origin, Record, Status
+from pipeline.model import Flag, FlagKind, Origin, Record, Status
 from pipeline.store import Store
 
 AUDIT_COLUMNS = ["doc_id", "path", "pages", "attachment", "form_type", "unit", "title",
                  "status", "missing", "flags"]
 UNIT_COLUMNS = ["unit", "works", "proposals", "required_works", "required_proposals", "met",
                 "missing_signatures", "missing_seals"]
-_MISSING_WORDS = {"missing_signature": "signature", "missing_seal": "seal",
-                  "missing_date": "date", "late": "late (after the deadline)",
-                  "synopsis_too_long": "synopsis over 500 characters",
-                  "invalid_phone": "valid phone", "mismatch:seal": "seal of this unit",
-                  "unclassified": "form type"}
+_MISSING_WORDS = {FlagKind.MISSING_SIGNATURE: "signature", FlagKind.MISSING_SEAL: "seal",
+                  FlagKind.MISSING_DATE: "date", FlagKind.LATE: "late (after the deadline)",
+                  FlagKind.SYNOPSIS_TOO_LONG: "synopsis over 500 characters",
+                  FlagKind.INVALID_PHONE: "valid phone",
+                  FlagKind.SEAL_MISMATCH: "seal of this unit", FlagKind.UNCLASSIFIED: "form type"}
+_KEYED_WORDS = {FlagKind.MISSING_FIELD: "field {}", FlagKind.CLAUSE_MISSING: "consent clause {}",
+                FlagKind.LOW_CONFIDENCE: "check {} (low confidence)"}
 
 
 @dataclass
@@ -37,67 +40,56 @@ class AuditResult:
     documents: int
 
 
-def _value(record: Record, key: str) -> str:
-    f = record.fields.get(key)
-    return f.value if f and f.value else ""
-
-
-def _missing(flags: list[str]) -> str:
+def _missing(flags: list[Flag]) -> str:
     """What a person must chase, in words: 'signature; seal; field phone'."""
     words = []
     for flag in flags:
-        if flag in _MISSING_WORDS:
-            words.append(_MISSING_WORDS[flag])
-        elif flag.startswith("missing_field:"):
-            words.append("field " + flag.split(":", 1)[1])
-        elif flag.startswith("clause_missing:"):
-            words.append("consent clause " + flag.split(":", 1)[1])
-        elif flag.startswith("low_confidence:"):
-            words.append("check " + flag.split(":", 1)[1] + " (low confidence)")
+        if flag.kind in _MISSING_WORDS:
+            words.append(_MISSING_WORDS[flag.kind])
+        elif flag.kind in _KEYED_WORDS:
+            words.append(_KEYED_WORDS[flag.kind].format(flag.key))
         else:
-            words.append(flag)
+            words.append(str(flag))
     return "; ".join(words)
 
 
-def record_unit(record: Record, config: AuditConfig) -> str | None:
+def record_unit(record: Record, contest: Contest) -> str | None:
     """The submitting unit: the unit field, canonicalised; else the unit its seal names."""
-    return canonical_unit(_value(record, "unit"), config) or seal_unit(
-        record.seal.text if record.seal and record.seal.present else None, config)
+    return contest.canonical_unit(record.value("unit")) or contest.seal_unit(
+        record.seal.text if record.seal and record.seal.present else None)
 
 
-def flagged_table(records: list[Record], config: AuditConfig) -> pd.DataFrame:
+def flagged_table(records: list[Record], contest: Contest) -> pd.DataFrame:
     rows = [{
         "doc_id": r.doc_id, "path": r.source.path,
         "pages": ",".join(map(str, r.source.pages)), "attachment": r.source.attachment or "",
         "form_type": r.form_type.value,
-        "unit": record_unit(r, config) or "", "title": _value(r, "title"),
-        "status": r.status.value, "missing": _missing(r.flags), "flags": ";".join(r.flags),
+        "unit": record_unit(r, contest) or "", "title": r.value("title") or "",
+        "status": r.status.value, "missing": _missing(r.flags), "flags": ";".join(r.flag_names),
     } for r in records if r.status is not Status.OK]
     return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
 
 
-def units_table(records: list[Record], config: AuditConfig) -> pd.DataFrame:
+def units_table(records: list[Record], contest: Contest) -> pd.DataFrame:
     """Per unit: distinct works and proposals on paper, quota met, forms missing marks."""
-    works: dict[str, set[str]] = defaultdict(set)
-    proposals: dict[str, set[str]] = defaultdict(set)
+    counted: dict[str, dict[str, set[str]]] = {kind: defaultdict(set) for kind in QUOTA_KINDS}
     no_signature: dict[str, int] = defaultdict(int)
     no_seal: dict[str, int] = defaultdict(int)
     for r in records:
-        unit = record_unit(r, config)
+        unit = record_unit(r, contest)
         if not unit or r.origin is not Origin.PAPER:
             continue
-        title = _value(r, "title") or r.doc_id  # untitled proposals count one each
-        if r.form_type in (FormType.WORK_REGISTRATION, FormType.WORK_AUTHORIZATION):
-            works[unit].add(title)
-        elif r.form_type is FormType.PROPOSAL_REGISTRATION:
-            proposals[unit].add(title)
-        no_signature[unit] += "missing_signature" in r.flags
-        no_seal[unit] += "missing_seal" in r.flags
-    names = [u.name for u in config.units]
+        kind = contest.quota_kind(r.form_type)
+        if kind is not None:  # a work counts once, however many of its forms came
+            counted[kind][unit].add(r.value("title") or r.doc_id)  # untitled: one each
+        no_signature[unit] += r.has_flag(FlagKind.MISSING_SIGNATURE)
+        no_seal[unit] += r.has_flag(FlagKind.MISSING_SEAL)
+    works, proposals = counted["works"], counted["proposals"]
+    names = [u.name for u in contest.units]
     names += sorted((set(works) | set(proposals) | set(no_seal)) - set(names))
     rows = []
     for unit in names:
-        quota = config.required(unit)
+        quota = contest.required(unit)
         n_works, n_proposals = len(works[unit]), len(proposals[unit])
         rows.append({
             "unit": unit, "works": n_works, "proposals": n_proposals,
@@ -110,7 +102,7 @@ def units_table(records: list[Record], config: AuditConfig) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=UNIT_COLUMNS)
 
 
-def audit(out_dir: Path, config: AuditConfig) -> AuditResult:
+def audit(out_dir: Path, contest: Contest) -> AuditResult:
     """Re-check every record in OUT, store the flags, write audit.csv and units.csv."""
     store = Store(out_dir)
     try:
@@ -119,9 +111,9 @@ def audit(out_dir: Path, config: AuditConfig) -> AuditResult:
         with store.transaction():
             for record in records:
                 if record.status is not Status.FAILED:
-                    apply_checks(record, known.get(record.form_type), config)
+                    apply_checks(record, known.get(record.form_type), contest)
                 store.put_record(record)
-        result = AuditResult(flagged_table(records, config), units_table(records, config),
+        result = AuditResult(flagged_table(records, contest), units_table(records, contest),
                              len(records))
         store.write_table("audit.csv", result.flagged)
         store.write_table("units.csv", result.units)

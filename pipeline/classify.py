@@ -9,12 +9,12 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from pipeline.forms import FormSchema, schemas
+from pipeline.forms import FormSchema, schemas, shared_labels
 from pipeline.model import FormType, PageLayout, Segment
 from pipeline.normalize import clean_text
 
 THRESHOLD = 0.55  # below this best score the page is `unknown`
-GENERIC_LABELS = ("联系人", "电话", "报送单位", "作品名称", "地址")
+LABEL_HIT = 85  # partial ratio (0-100) at which a label is on the page
 
 
 @dataclass
@@ -34,17 +34,29 @@ def _title_score(title: str, segments: list[Segment]) -> float:
     return best
 
 
+def _on_page(label: str, texts: list[str]) -> bool:
+    return any(fuzz.partial_ratio(label, t) >= LABEL_HIT for t in texts)
+
+
 def _label_hits(labels: tuple[str, ...], texts: list[str]) -> float:
+    """Share of ``labels`` found on the page."""
     if not labels:
         return 0.0
-    found = sum(any(fuzz.partial_ratio(label, t) >= 85 for t in texts) for label in labels)
-    return found / len(labels)
+    return sum(_on_page(label, texts) for label in labels) / len(labels)
+
+
+def _shared_hits(texts: list[str]) -> float:
+    """Share of the labels every form prints (联系人, 电话, …) found, in any spelling."""
+    groups = shared_labels()
+    if not groups:
+        return 0.0
+    return sum(any(_on_page(label, texts) for label in group) for group in groups) / len(groups)
 
 
 def _score(schema: FormSchema, top: list[Segment], texts: list[str]) -> float:
     title = max(_title_score(t, top) for t in schema.titles)
     distinctive = _label_hits(schema.distinctive, texts)
-    generic = _label_hits(GENERIC_LABELS, texts)
+    generic = _shared_hits(texts)
     # A title alone may be a cover letter naming the form (附件：作品登记表); labels alone
     # may be any table. Without the form's own labels a page cannot pass.
     score = 0.55 * title + 0.3 * min(1.0, 2 * distinctive) + 0.15 * generic

@@ -15,13 +15,28 @@ from collections import Counter
 from pathlib import Path
 
 from pipeline.audit import AuditResult, audit
-from pipeline.batch import ScanOptions, Summary, read_email, scan
-from pipeline.checks import load_config
+from pipeline.batch import BatchOptions, Summary, read_email, scan
+from pipeline.contest import load_contest
 from pipeline.errors import ExitCode, FormscanError
 from pipeline.ocr import ENGINES
 from pipeline.reconcile import Pair, reconcile
 from pipeline.report import build_report
 from pipeline.store import DB_NAME
+
+
+def _common(parser: argparse.ArgumentParser, reads: bool = False) -> None:
+    """The options every command takes; ``reads``: it reads inputs (OCR, progress)."""
+    parser.add_argument("--out", required=True, type=Path, help="output folder (the batch)")
+    parser.add_argument("--config", type=Path, metavar="FILE",
+                        help="YAML merged over the shipped contest.yaml (deadlines, clauses, "
+                             "units and quotas, thresholds, reconciliation weights)")
+    if reads:
+        parser.add_argument("--engine", choices=sorted(ENGINES), default="rapidocr",
+                            help="OCR engine (default: rapidocr, PP-OCR models on ONNX "
+                                 "Runtime)")
+        parser.add_argument("--threads", type=int, default=0,
+                            help="ONNX Runtime threads (default: all cores)")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,34 +50,18 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p_scan = sub.add_parser("scan", help="read paper scans: PDFs, images, folders (recursive)")
     p_scan.add_argument("paths", nargs="+", metavar="PATH")
-    p_scan.add_argument("--out", required=True, type=Path, help="output folder (the batch)")
-    p_scan.add_argument("--engine", choices=sorted(ENGINES), default="rapidocr",
-                        help="OCR engine (default: rapidocr, PP-OCR models on ONNX Runtime)")
-    p_scan.add_argument("--threads", type=int, default=0,
-                        help="ONNX Runtime threads (default: all cores)")
-    p_scan.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _common(p_scan, reads=True)
     p_email = sub.add_parser("email", help="read emailed copies: .eml/.mbox, folders, "
                                            "loose .docx/.pdf/.xlsx")
     p_email.add_argument("paths", nargs="+", metavar="PATH")
-    p_email.add_argument("--out", required=True, type=Path, help="output folder (the batch)")
-    p_email.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p_rec = sub.add_parser("reconcile", help="pair paper and email copies, list differences")
-    p_rec.add_argument("--out", required=True, type=Path, help="output folder (the batch)")
-    p_rec.add_argument("--config", type=Path, help="as for audit (unit list)")
+    _common(p_email, reads=True)
     p_run = sub.add_parser("run", help="scan, email, reconcile, audit and report in order")
     p_run.add_argument("--paper", nargs="+", required=True, metavar="P")
     p_run.add_argument("--email", nargs="+", required=True, metavar="E")
-    p_run.add_argument("--out", required=True, type=Path, help="output folder (the batch)")
-    p_run.add_argument("--config", type=Path, help="as for audit")
-    p_run.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p_report = sub.add_parser("report", help="write OUT/report.html for people to check")
-    p_report.add_argument("--out", required=True, type=Path, help="output folder (the batch)")
-    p_report.add_argument("--config", type=Path, help="as for audit (unit list)")
-    p_audit = sub.add_parser("audit", help="flag what each form is missing; unit quota table")
-    p_audit.add_argument("--out", required=True, type=Path, help="output folder (the batch)")
-    p_audit.add_argument("--config", type=Path,
-                         help="YAML merged over pipeline/config/audit.yaml (deadlines, "
-                              "thresholds, units and quotas)")
+    _common(p_run, reads=True)
+    _common(sub.add_parser("reconcile", help="pair paper and email copies, list differences"))
+    _common(sub.add_parser("audit", help="flag what each form is missing; unit quota table"))
+    _common(sub.add_parser("report", help="write OUT/report.html for people to check"))
     return parser
 
 
@@ -126,7 +125,7 @@ def print_reconcile(pairs: list[Pair], out_dir: Path) -> None:
         title = (p.paper.fields.get("title") if p.paper else None)
         name = title.value if title and title.value else p.paper.doc_id
         print(f"  {_fit(name, 24)} " + "; ".join(
-            f"{d['field']}: {d['paper']} ≠ {d['email']}" for d in p.diffs))
+            f"{d.field}: {d.paper} ≠ {d.email}" for d in p.diffs))
     print(f"written: {out_dir}/reconciliation.jsonl, reconciliation.csv, reconciliation.xlsx")
 
 
@@ -135,36 +134,33 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(message)s")
     try:
-        progress = not getattr(args, "no_progress", True) and sys.stderr.isatty()
-        if args.command == "scan":
-            options = ScanOptions(args.engine, args.threads, progress=progress)
-            summary = scan(args.paths, args.out, options)
-            print_summary(summary, args.out)
-            return ExitCode.INPUT_FAILURES if summary.failures else ExitCode.OK
-        if args.command == "email":
-            summary = read_email(args.paths, args.out, ScanOptions(progress=progress))
-            print_summary(summary, args.out)
-            return ExitCode.INPUT_FAILURES if summary.failures else ExitCode.OK
-        if args.command == "run":
-            config = load_config(args.config)
+        contest = load_contest(args.config)
+        if args.command in ("scan", "email", "run"):
+            options = BatchOptions(args.engine, args.threads, contest=contest,
+                                   progress=not args.no_progress and sys.stderr.isatty())
+            steps = {"scan": [(scan, getattr(args, "paths", None))],
+                     "email": [(read_email, getattr(args, "paths", None))],
+                     "run": [(scan, getattr(args, "paper", None)),
+                             (read_email, getattr(args, "email", None))]}[args.command]
             failures = 0
-            for reader, paths in ((scan, args.paper), (read_email, args.email)):
-                summary = reader(paths, args.out, ScanOptions(progress=progress))
+            for reader, paths in steps:
+                summary = reader(paths, args.out, options)
                 print_summary(summary, args.out)
                 failures += len(summary.failures)
-            print_reconcile(reconcile(args.out, config), args.out)
-            print_audit(audit(args.out, config), args.out)
-            print(f"report: {build_report(args.out, config)}")
+            if args.command == "run":
+                print_reconcile(reconcile(args.out, contest), args.out)
+                print_audit(audit(args.out, contest), args.out)
+                print(f"report: {build_report(args.out, contest)}")
             return ExitCode.INPUT_FAILURES if failures else ExitCode.OK
         _require_batch(args.out)
         if args.command == "reconcile":
-            print_reconcile(reconcile(args.out, load_config(args.config)), args.out)
+            print_reconcile(reconcile(args.out, contest), args.out)
             return ExitCode.OK
         if args.command == "audit":
-            print_audit(audit(args.out, load_config(args.config)), args.out)
+            print_audit(audit(args.out, contest), args.out)
             return ExitCode.OK
         if args.command == "report":
-            print(f"report: {build_report(args.out, load_config(args.config))} "
+            print(f"report: {build_report(args.out, contest)} "
                   "(open it in any browser; images in report/ beside it)")
             return ExitCode.OK
     except FormscanError as exc:

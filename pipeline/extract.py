@@ -11,22 +11,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
-
 from pipeline.forms import FieldSpec, FormSchema
+from pipeline.labels import COLON, MIN_SCORE, match_start, starts_with_note, strip_note
 from pipeline.model import Field, PageLayout, Segment, Transform, group_rows
 from pipeline.normalize import clean_text, normalize_date, normalize_value
 
-LABEL_THRESHOLD = 78  # rapidfuzz ratio (0-100) for a text to count as a label
 # A box this many times taller than the page's typical line, and not a wide line of text,
 # is not a value written in a cell: it is ring text of a seal stamped over it (grey scans,
 # where colour cannot tell), or a signature reaching into it.
 FOREIGN_HEIGHT = 1.6
 FOREIGN_MAX_ASPECT = 1.6
-_COLON = "：:"
 _SIGNATURE = "__signature__"
-# What printings add after a label: （盖章）, (500字), （签字）, or the unclosed start of one.
-_LABEL_TAIL = re.compile(r"^[（(][^）)]{0,7}(?:[）)]|$)|^[^（(）)]{0,5}[）)]")
 _CLAUSE_START = re.compile(r"^(相关协议|[1-4一二三四][.．、]?报送作品|[1-4][.．、])")
 
 
@@ -57,22 +52,6 @@ class LabelMatch:
 def _union(boxes: list[list[float]]) -> list[float]:
     return [min(b[0] for b in boxes), min(b[1] for b in boxes),
             max(b[2] for b in boxes), max(b[3] for b in boxes)]
-
-
-def label_score(alias: str, text: str) -> tuple[float, int]:
-    """How well ``text`` starts with ``alias``: (ratio 0-100, characters it covers).
-
-    Spaced labels (联 系 人) are already joined by clean_text; a colon ends the label.
-    """
-    colon = next((i for i, c in enumerate(text) if c in _COLON), -1)
-    if 0 < colon <= len(alias) + 3:
-        return fuzz.ratio(alias, text[:colon]), colon + 1
-    best = (0.0, 0)
-    for n in range(max(1, len(alias) - 1), min(len(text), len(alias) + 2) + 1):
-        score = fuzz.ratio(alias, text[:n])
-        if score > best[0] or (score == best[0] and n > best[1]):
-            best = (score, n)
-    return best
 
 
 def _containers(layout: PageLayout) -> list[Container]:
@@ -140,8 +119,8 @@ def _match_labels(schema: FormSchema, containers: list[Container]) -> dict[str, 
         if not text or _CLAUSE_START.match(text):
             continue
         for key, aliases in specs:
-            score, consumed = max(label_score(a, text) for a in aliases)
-            if score >= LABEL_THRESHOLD:
+            score, consumed = max(match_start(a, text) for a in aliases)
+            if score >= MIN_SCORE:
                 candidates.append(LabelMatch(key, idx, score, consumed))
     candidates.sort(key=lambda m: (m.score, m.consumed), reverse=True)
     taken_keys: dict[str, LabelMatch] = {}
@@ -194,10 +173,10 @@ def _value_segments(
         if neighbour is None or neighbour in label_cells:
             continue
         segs = [s for row in layout.rows(neighbour) for s in row]
-        if segs and _LABEL_TAIL.match(clean_text(segs[0].text)) and clean_text(
+        if segs and starts_with_note(clean_text(segs[0].text)) and clean_text(
                 container.text).count("（") > clean_text(container.text).count("）"):
             first = segs[0]
-            segs[0] = Segment(_LABEL_TAIL.sub("", clean_text(first.text), count=1), first.bbox,
+            segs[0] = Segment(strip_note(clean_text(first.text)), first.bbox,
                               first.confidence, first.cell)
         if segs:
             return segs
@@ -214,7 +193,7 @@ def _remainder(container: Container, consumed: int) -> list[Segment]:
             if seen >= consumed:
                 out.append(seg)
             elif seen + len(text) > consumed:
-                rest = text[consumed - seen:].lstrip(_COLON)
+                rest = text[consumed - seen:].lstrip(COLON)
                 if rest:
                     # Shrink the box to the part after the label, proportionally.
                     x0, y0, x1, y1 = seg.bbox
@@ -223,7 +202,7 @@ def _remainder(container: Container, consumed: int) -> list[Segment]:
             seen += len(text)
     if out:
         first = out[0]
-        out[0] = Segment(_LABEL_TAIL.sub("", clean_text(first.text)), first.bbox,
+        out[0] = Segment(strip_note(clean_text(first.text)), first.bbox,
                          first.confidence, first.cell)
     return [s for s in out if clean_text(s.text)]
 
@@ -237,7 +216,7 @@ def _rows_below(spec: FieldSpec, match: LabelMatch, containers: list[Container])
             continue
         text = clean_text(c.text)
         if _CLAUSE_START.match(text) or any(
-            label_score(a, text)[0] >= LABEL_THRESHOLD for a in spec.labels
+            match_start(a, text)[0] >= MIN_SCORE for a in spec.labels
         ):
             break
         out.extend(c.segments)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pipeline.model import Line, PageLayout, Segment
+from pipeline.imaging import RED_INK_MARGIN, red_excess, to_grey
+from pipeline.model import BBox, Line, PageLayout, Segment
 
-RED_MARGIN = 50  # R above max(G, B) by this much: red (seal) ink
 DARK_IN_RED = 110  # black and blue ink: dark in the red channel, also under a seal
 TEXT_INK_SHARE = 0.1  # a box with fewer such pixels than this share of its red ones: seal text
 MIN_CELL = 18  # px at 200 dpi: smaller enclosed regions are gaps between double lines
@@ -19,7 +19,7 @@ MIN_CELL = 18  # px at 200 dpi: smaller enclosed regions are gaps between double
 
 def ruling_mask(image: np.ndarray) -> np.ndarray:
     """Binary mask of long horizontal and vertical strokes (the table's ruling lines)."""
-    grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    grey = to_grey(image)
     binary = cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C,
                                    cv2.THRESH_BINARY_INV, 25, 15)
     height, width = binary.shape
@@ -109,12 +109,11 @@ def is_red_ink(image: np.ndarray, bbox: list[float]) -> bool:
     if image.ndim != 3:
         return False
     x0, y0, x1, y1 = (int(round(v)) for v in bbox)
-    crop = image[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)].astype(np.int16)
+    crop = image[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)]
     if crop.size == 0:
         return False
-    b, g, r = crop[..., 0], crop[..., 1], crop[..., 2]
-    red = int(((r - np.maximum(g, b)) > RED_MARGIN).sum())
-    text_ink = int((r < DARK_IN_RED).sum())
+    red = int((red_excess(crop) > RED_INK_MARGIN).sum())
+    text_ink = int((crop[..., 2] < DARK_IN_RED).sum())
     return red > 20 and text_ink < TEXT_INK_SHARE * red
 
 
@@ -128,3 +127,9 @@ def analyze(image: np.ndarray, lines: list[Line], ocr: bool = True) -> PageLayou
     segments = [s for s in split_lines(lines, cells)
                 if not (ocr and is_red_ink(image, s.bbox))]
     return PageLayout(width=width, height=height, cells=cells, segments=segments)
+
+
+def from_cells(lines: list[Line], cells: list[BBox], size: tuple[int, int]) -> PageLayout:
+    """The layout of a synthetic page (a Word or Excel file), whose cells are given."""
+    width, height = size
+    return PageLayout(width=width, height=height, cells=cells, segments=split_lines(lines, cells))

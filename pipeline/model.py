@@ -52,6 +52,127 @@ class Route(StrEnum):
     XLSX = "xlsx"
     NONE = "none"  # the file could not be opened
 
+    @property
+    def has_geometry(self) -> bool:
+        """Whether boxes on this route are places on a page (not on a synthetic Word page)."""
+        return self in (Route.OCR, Route.TEXT_LAYER)
+
+
+class Owner(StrEnum):
+    """Who raises, and alone may clear, a kind of flag."""
+
+    BATCH = "batch"  # the runner: the page itself (duplicate, unclassified)
+    CHECKS = "checks"  # the audit rules over one record
+    RECONCILE = "reconcile"  # pairing paper with email
+
+
+class FlagKind(StrEnum):
+    """The flag vocabulary (SPEC §4). Kinds that name a field or clause carry it as ``key``."""
+
+    MISSING_SIGNATURE = "missing_signature"
+    MISSING_SEAL = "missing_seal"
+    MISSING_DATE = "missing_date"
+    MISSING_FIELD = "missing_field"  # key: the field
+    CLAUSE_MISSING = "clause_missing"  # key: the clause's number
+    SYNOPSIS_TOO_LONG = "synopsis_too_long"
+    INVALID_PHONE = "invalid_phone"
+    LOW_CONFIDENCE = "low_confidence"  # key: the field
+    LATE = "late"
+    SEAL_MISMATCH = "mismatch:seal"  # the seal names another unit
+    UNCLASSIFIED = "unclassified"
+    DUPLICATE = "duplicate"
+    PAPER_ONLY = "paper_only"
+    EMAIL_ONLY = "email_only"
+    MISMATCH = "mismatch"  # key: the field whose paper and email readings differ
+
+    @property
+    def owner(self) -> Owner:
+        return _FLAG_OWNERS.get(self, Owner.CHECKS)
+
+
+_FLAG_OWNERS = {
+    FlagKind.UNCLASSIFIED: Owner.BATCH, FlagKind.DUPLICATE: Owner.BATCH,
+    FlagKind.PAPER_ONLY: Owner.RECONCILE, FlagKind.EMAIL_ONLY: Owner.RECONCILE,
+    FlagKind.MISMATCH: Owner.RECONCILE,
+}
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One reason a document needs a person: ``missing_field:phone`` is (MISSING_FIELD, phone)."""
+
+    kind: FlagKind
+    key: str | None = None
+
+    def __str__(self) -> str:
+        return self.kind.value if self.key is None else f"{self.kind.value}:{self.key}"
+
+    @property
+    def owner(self) -> Owner:
+        return self.kind.owner
+
+    @classmethod
+    def parse(cls, text: str) -> Flag:
+        try:
+            return cls(FlagKind(text))
+        except ValueError:
+            kind, _, key = text.partition(":")
+            return cls(FlagKind(kind), key or None)
+
+
+@dataclass(frozen=True)
+class ErrorItem:
+    """What went wrong with a document: in which stage, on which page, and what to do."""
+
+    stage: str
+    page: int | None
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.stage} failed: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | str) -> ErrorItem:
+        if isinstance(d, str):  # a store written by formscan 0.3
+            return cls("unknown", None, d)
+        return cls(d["stage"], d.get("page"), d["message"])
+
+
+@dataclass(frozen=True)
+class ConsentVerdict:
+    """One consent clause of 相关协议，签名同意 (1-4) found in the page text or not."""
+
+    clause: int
+    present: bool
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"clause": self.clause, "present": self.present, "score": self.score}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ConsentVerdict:
+        return cls(int(d["clause"]), bool(d["present"]), float(d["score"]))
+
+
+@dataclass(frozen=True)
+class Diff:
+    """A field whose paper and emailed readings disagree beyond its tolerance."""
+
+    field: str
+    paper: str
+    email: str
+    similarity: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Diff:
+        return cls(d["field"], d["paper"], d["email"], float(d["similarity"]))
+
 
 @dataclass
 class Transform:
@@ -261,9 +382,29 @@ class Source:
         return cls(d["path"], list(d.get("pages") or []), d.get("attachment"))
 
 
+@dataclass(frozen=True)
+class Message:
+    """The message an emailed copy came with."""
+
+    sender: str | None
+    subject: str | None
+    date: str | None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> Message | None:
+        return cls(d.get("sender"), d.get("subject"), d.get("date")) if d else None
+
+
 @dataclass
 class Record:
-    """One form document (a paper page or an emailed attachment), as SPEC §4 writes it."""
+    """One form document (a paper page or an emailed attachment), as SPEC §4 writes it.
+
+    ``transform`` maps the processed page the boxes were found on back to the scan (the
+    boxes stored are already mapped: it is kept so a viewer can show the page upright).
+    """
 
     doc_id: str
     origin: Origin
@@ -272,18 +413,39 @@ class Record:
     fields: dict[str, Field] = field(default_factory=dict)
     signature: Mark | None = None
     seal: Mark | None = None
-    consent: list[dict[str, Any]] = field(default_factory=list)
-    flags: list[str] = field(default_factory=list)
+    consent: list[ConsentVerdict] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
     status: Status = Status.OK
-    route: str = Route.OCR.value
+    route: Route = Route.OCR
     form_score: float = 0.0
-    errors: list[str] = field(default_factory=list)
-    message: dict[str, str | None] | None = None  # emailed copies: sender, subject, date
+    errors: list[ErrorItem] = field(default_factory=list)
+    message: Message | None = None  # emailed copies: sender, subject, date
+    transform: Transform | None = None
 
-    def add_flag(self, flag: str) -> None:
+    def add_flag(self, flag: Flag) -> None:
         if flag not in self.flags:
             self.flags.append(flag)
         self.update_status()
+
+    def replace_flags(self, owner: Owner, flags: list[Flag]) -> None:
+        """Drop the flags ``owner`` raised before and add ``flags``: the others are kept."""
+        self.flags = [f for f in self.flags if f.owner is not owner]
+        for flag in flags:
+            if flag not in self.flags:
+                self.flags.append(flag)
+        self.update_status()
+
+    def has_flag(self, kind: FlagKind) -> bool:
+        return any(f.kind is kind for f in self.flags)
+
+    @property
+    def flag_names(self) -> list[str]:
+        """The flags as SPEC §4 writes them (``missing_field:phone``)."""
+        return [str(f) for f in self.flags]
+
+    def value(self, key: str) -> str | None:
+        f = self.fields.get(key)
+        return f.value if f else None
 
     def update_status(self) -> None:
         if self.status is not Status.FAILED:
@@ -298,13 +460,14 @@ class Record:
             "fields": {k: f.to_dict() for k, f in self.fields.items()},
             "signature": self.signature.to_dict() if self.signature else None,
             "seal": self.seal.to_dict() if self.seal else None,
-            "consent": self.consent,
-            "flags": self.flags,
+            "consent": [c.to_dict() for c in self.consent],
+            "flags": self.flag_names,
             "status": self.status.value,
-            "route": self.route,
+            "route": self.route.value,
             "form_score": self.form_score,
-            "errors": self.errors,
-            **({"message": self.message} if self.message else {}),
+            "errors": [e.to_dict() for e in self.errors],
+            **({"message": self.message.to_dict()} if self.message else {}),
+            **({"transform": self.transform.to_dict()} if self.transform else {}),
         }
 
     @classmethod
@@ -317,14 +480,50 @@ class Record:
             fields={k: Field.from_dict(v) for k, v in d.get("fields", {}).items()},
             signature=Mark.from_dict(d.get("signature")),
             seal=Mark.from_dict(d.get("seal")),
-            consent=list(d.get("consent") or []),
-            flags=list(d.get("flags") or []),
+            consent=[ConsentVerdict.from_dict(c) for c in d.get("consent") or []],
+            flags=[Flag.parse(f) for f in d.get("flags") or []],
             status=Status(d.get("status", "ok")),
-            route=d.get("route", Route.OCR.value),
+            route=Route(d.get("route", Route.OCR.value)),
             form_score=float(d.get("form_score", 0.0)),
-            errors=list(d.get("errors") or []),
-            message=d.get("message"),
+            errors=[ErrorItem.from_dict(e) for e in d.get("errors") or []],
+            message=Message.from_dict(d.get("message")),
+            transform=Transform.from_dict(d["transform"]) if d.get("transform") else None,
         )
+
+
+@dataclass
+class WorkItem:
+    """One piece of work for the page stages: a page of a paper file, or a page of an emailed
+    attachment (a Word or Excel file is laid out on a synthetic page: ``cells`` given, no
+    ``image``). ``doc_id`` is a hash of the content, so the same page fed twice has one id.
+    """
+
+    path: str
+    page: int | None  # 1-based within the file or attachment; None for a one-page document
+    origin: Origin
+    route: Route
+    doc_id: str
+    attachment: str | None = None  # as the manifest names it
+    image: np.ndarray | None = None  # the page as read (BGR), for scans and PDF pages
+    lines: list[Line] = field(default_factory=list)  # a text layer, or a synthetic page's
+    cells: list[BBox] | None = None  # a synthetic page's table cells (no ruling lines to find)
+    size: tuple[int, int] | None = None  # (width, height) of a synthetic page
+    message: Message | None = None
+
+    @property
+    def source(self) -> Source:
+        return Source(self.path, [self.page] if self.page else [], self.attachment)
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A page or attachment a reader could not turn into a :class:`WorkItem`, and why (the
+    message says what to do). Skipped when it is no form to begin with, else failed."""
+
+    page: int | None
+    message: str
+    skipped: bool = False
+    route: Route = Route.NONE
 
 
 @dataclass
@@ -336,7 +535,7 @@ class ManifestEntry:
     status: EntryStatus
     attachment: str | None = None
     doc_id: str | None = None
-    route: str = Route.OCR.value
+    route: Route = Route.OCR
     error: str | None = None
     file_sha256: str | None = None
     note: str | None = None  # e.g. a mislabelled file that was read as what it really is
@@ -344,7 +543,7 @@ class ManifestEntry:
 
     def to_dict(self) -> dict[str, Any]:
         d = {"path": self.path, "page": self.page, "attachment": self.attachment,
-             "status": self.status.value, "doc_id": self.doc_id, "route": self.route,
+             "status": self.status.value, "doc_id": self.doc_id, "route": self.route.value,
              "error": self.error}
         if self.note:
             d["note"] = self.note
@@ -353,5 +552,5 @@ class ManifestEntry:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ManifestEntry:
         return cls(d["path"], d.get("page"), EntryStatus(d["status"]), d.get("attachment"),
-                   d.get("doc_id"), d.get("route", Route.OCR.value), d.get("error"),
+                   d.get("doc_id"), Route(d.get("route", Route.OCR.value)), d.get("error"),
                    d.get("file_sha256"), d.get("note"), d.get("reader"))

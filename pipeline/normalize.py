@@ -10,16 +10,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Traditional forms the multi-script recogniser returns for simplified glyphs on these
-# forms (SPEC §3). Only characters whose simplified form is unambiguous in this domain.
-_TRAD_TO_SIMP = str.maketrans(
-    "區號軍傳電話單聯繫係員縣國黨關務處農學樂視頻紀錄專題動畫書權證時間鐘華龍馬見風雲張陳劉楊趙黃"
-    "吳孫鄭錢範韓馮謝許鄧蕭葉羅蘇郵門東長運臨呂陽陰鐵廣場藝術協會團隊組織職業業發經濟寫編導演攝製劇"
-    "類別稱簡介報送蓋訊這個們應該讓認為說話語詩詞實現夢際歷史區域軟體網絡愛與義務學習勞動創傑華豐",
-    "区号军传电话单联系系员县国党关务处农学乐视频纪录专题动画书权证时间钟华龙马见风云张陈刘杨赵黄"
-    "吴孙郑钱范韩冯谢许邓萧叶罗苏邮门东长运临吕阳阴铁广场艺术协会团队组织职业业发经济写编导演摄制剧"
-    "类别称简介报送盖讯这个们应该让认为说话语诗词实现梦际历史区域软体网络爱与义务学习劳动创杰华丰",
-)
+import opencc
+
+# The recogniser covers simplified and traditional Chinese in one model and sometimes returns
+# traditional forms for simplified glyphs (SPEC §3: 區 for 区, 號 for 号): OpenCC's
+# traditional-to-simplified conversion undoes that for every character.
+_T2S = opencc.OpenCC("t2s")
 
 # Letters and symbols the recogniser returns for digits in digit-only fields (SPEC §3).
 _DIGIT_LOOKALIKES = str.maketrans(
@@ -57,6 +53,20 @@ def _pair_quotes(text: str) -> str:
     return "".join(out)
 
 
+def to_simplified(text: str) -> str:
+    """Simplified forms of the traditional characters in ``text``, character for character.
+
+    OpenCC converts phrases as well; where a phrase would change the length (offsets into
+    the text must stay valid) each character is converted on its own.
+    """
+    if text.isascii():
+        return text
+    out = _T2S.convert(text)
+    if len(out) != len(text):
+        out = "".join(_T2S.convert(c) for c in text)
+    return out
+
+
 def clean_text(text: str | None, strip: bool = True) -> str:
     """Simplified forms, no whitespace, no stray punctuation at the ends.
 
@@ -66,7 +76,7 @@ def clean_text(text: str | None, strip: bool = True) -> str:
     """
     if not text:
         return ""
-    text = _halfwidth_alnum(text).translate(_TRAD_TO_SIMP).replace("\u3000", " ")
+    text = to_simplified(_halfwidth_alnum(text)).replace("\u3000", " ")
     text = _WHITESPACE.sub("", text)
     if _CJK.search(text):
         text = _pair_quotes(text.translate(_TO_FULLWIDTH_PUNCT))
@@ -146,7 +156,7 @@ def normalize_names(text: str | None) -> str | None:
     """Names separated by 、 (SPEC §2); commas, spaces and slashes become 、."""
     if not text:
         return None
-    raw = unicodedata.normalize("NFKC", text).translate(_TRAD_TO_SIMP)
+    raw = to_simplified(unicodedata.normalize("NFKC", text))
     names = [n for n in re.split(r"[、,，;；/\s]+", raw) if n]
     return "、".join(n.strip(_EDGE_PUNCT) for n in names) or None
 

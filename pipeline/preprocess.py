@@ -32,6 +32,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from pipeline.imaging import as_bgr, is_grey, red_excess, to_grey
 from pipeline.model import Transform
 
 # Photo crop: analysis size and acceptance thresholds.
@@ -54,12 +55,12 @@ _COARSE_MAX_POINTS = 40_000  # ink pixels sampled for the coarse profile search
 _SKEW_MIN_INK = 1000  # fewer ink pixels (at analysis size) than this: nothing to measure
 _TEXT_MIN_PEAK = 1.2  # best / median profile score below this: no text lines to align
 
+BLANK_INK_RATIO = 0.002  # share of dark pixels under which a page is blank
+
 # Red suppression.
 _WHITE_COMPRESS = 0.88  # R values above this share of the paper level become pure white
 _GREY_SEAL_MIN = 120.0 # grey level range where the white point of a grey scan may be set:
 _GREY_SEAL_MAX = 160.0 # blue/black ink stays below it, a red seal's grey above
-_GREY_CHROMA = 24  # max-min channel spread that counts as colour ...
-_GREY_MAX_SHARE = 1e-4  # ... and the share of coloured pixels below which a page is grey
 
 
 @dataclass
@@ -70,6 +71,14 @@ class Prepared:
     ocr_image: np.ndarray  # same geometry, 3-channel uint8, red ink suppressed for recognition
     transform: Transform  # original scan -> image
     info: dict[str, Any] = field(default_factory=dict)  # JSON-safe notes on what was done
+
+
+def is_blank(image: np.ndarray) -> bool:
+    """Whether a page holds nothing printed or written (a blank sheet in an envelope)."""
+    small = cv2.resize(to_grey(image), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    ink = cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV,
+                                31, 25)
+    return float(np.count_nonzero(ink)) / ink.size < BLANK_INK_RATIO
 
 
 def prepare(image: np.ndarray) -> Prepared:
@@ -83,7 +92,7 @@ def prepare(image: np.ndarray) -> Prepared:
     input/output sizes as ``[width, height]``. When no geometric op was needed, ``image``
     may share memory with the input array.
     """
-    img = _as_bgr(image)
+    img = as_bgr(image)
     h, w = img.shape[:2]
     transform = Transform()
     info: dict[str, Any] = {"input_size": [w, h], "photo_crop": False}
@@ -165,8 +174,8 @@ def suppress_red(image: np.ndarray) -> np.ndarray:
     """
     if image.ndim == 2:
         return cv2.cvtColor(_lift_grey_seal(image), cv2.COLOR_GRAY2BGR)
-    img = _as_bgr(image)
-    if _is_grey(img):
+    img = as_bgr(image)
+    if is_grey(img):
         return cv2.cvtColor(_lift_grey_seal(img[:, :, 1]), cv2.COLOR_GRAY2BGR)
     b, g, r = cv2.split(img)
 
@@ -182,7 +191,7 @@ def suppress_red(image: np.ndarray) -> np.ndarray:
 
     # Push red ink to white: redness = R - max(G, B), weighted by how bright R is, so that
     # dark text under a seal (low R after the multiply blend) stays dark.
-    redness = cv2.subtract(r, cv2.max(g, b))  # saturates at 0 for non-red pixels
+    redness = red_excess(img)  # saturates at 0 for non-red pixels
     red_w = np.clip((redness.astype(np.float32) - 30.0) / 60.0, 0.0, 1.0)
     bright_w = np.clip((r.astype(np.float32) / max(paper, 1.0) - 0.35) / 0.20, 0.0, 1.0)
     weight = red_w * bright_w
@@ -262,31 +271,6 @@ def estimate_skew(grey: np.ndarray) -> tuple[float, str]:
 
 # --------------------------------------------------------------------------------------------
 # Helpers
-
-
-def _as_bgr(image: np.ndarray) -> np.ndarray:
-    """Return ``image`` as 3-channel BGR uint8 (grey and BGRA accepted, 16-bit scaled down)."""
-    img = np.asarray(image)
-    if img.dtype == np.uint16:
-        img = (img >> 8).astype(np.uint8)
-    elif img.dtype != np.uint8:
-        raise ValueError(f"page image must be uint8 or uint16, got {img.dtype}")
-    if img.ndim == 2:
-        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
-    if img.ndim == 3 and img.shape[2] == 4:
-        return cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
-    if img.ndim == 3 and img.shape[2] == 3:
-        return img
-    if img.ndim == 3 and img.shape[2] == 1:
-        return cv2.cvtColor(img[:, :, 0], cv2.COLOR_GRAY2BGR)
-    raise ValueError(f"page image must be HxW, HxWx3 or HxWx4, got shape {img.shape}")
-
-
-def _is_grey(img: np.ndarray) -> bool:
-    """True when (almost) no pixel of a BGR image has colour."""
-    sub = img[::4, ::4]
-    chroma = cv2.subtract(sub.max(axis=2), sub.min(axis=2))
-    return float(np.count_nonzero(chroma > _GREY_CHROMA)) < _GREY_MAX_SHARE * chroma.size
 
 
 def _order_corners(pts: np.ndarray) -> np.ndarray:

@@ -19,25 +19,13 @@ import numpy as np
 
 from pipeline import ingest
 from pipeline.audit import record_unit, units_table
-from pipeline.checks import AuditConfig
-from pipeline.errors import InputError
+from pipeline.contest import Contest
 from pipeline.model import EntryStatus, Origin, Record
 from pipeline.store import Store
 
 THUMB_WIDTH = 240
 CROP_MAX_WIDTH = 480
 PAGE_SIZE = 50
-
-
-def _page_image(path: str, page: int) -> np.ndarray | None:
-    """The scanned page as it was read (before any correction), or None if it is gone."""
-    try:
-        kind = ingest.read_kind(path)
-        for item in ingest.pages(path, kind, {page}):
-            return None if isinstance(item, InputError) else item.image
-    except (InputError, OSError):
-        return None
-    return None
 
 
 def _save_jpeg(image: np.ndarray, target: Path, max_width: int) -> str:
@@ -63,7 +51,7 @@ def _images(record: Record, folder: Path) -> dict:
     """Thumbnail and crops of a paper record's page, written under ``folder``."""
     if record.origin is not Origin.PAPER or not record.source.pages:
         return {}
-    image = _page_image(record.source.path, record.source.pages[0])
+    image = ingest.page_image(record.source.path, record.source.pages[0])
     if image is None:
         return {}
     out = {"thumb": _save_jpeg(image, folder / "thumbs" / f"{record.doc_id}.jpg", THUMB_WIDTH),
@@ -79,19 +67,20 @@ def _images(record: Record, folder: Path) -> dict:
     return out
 
 
-def _document(record: Record, config: AuditConfig, images: dict, pair: dict | None) -> dict:
+def _document(record: Record, contest: Contest, images: dict, pair: dict | None) -> dict:
     fields = {k: {"value": f.value, "confidence": f.confidence} for k, f in
               record.fields.items()}
     return {
         "doc_id": record.doc_id, "origin": record.origin.value,
         "form_type": record.form_type.value, "status": record.status.value,
         "path": record.source.path, "pages": record.source.pages,
-        "attachment": record.source.attachment, "unit": record_unit(record, config),
-        "fields": fields, "flags": record.flags,
+        "attachment": record.source.attachment, "unit": record_unit(record, contest),
+        "fields": fields, "flags": record.flag_names,
         "signature": record.signature.to_dict() if record.signature else None,
         "seal": record.seal.to_dict() if record.seal else None,
         "date": (record.fields.get("date").value if record.fields.get("date") else None),
-        "message": record.message, "images": images, "pair": pair,
+        "message": record.message.to_dict() if record.message else None,
+        "images": images, "pair": pair,
     }
 
 
@@ -113,9 +102,9 @@ def _pairs(out_dir: Path, records: dict[str, Record]) -> dict[str, dict]:
     return found
 
 
-def _summary(records: list[Record], failures: list[dict], config: AuditConfig) -> dict:
+def _summary(records: list[Record], failures: list[dict], contest: Contest) -> dict:
     by_kind = Counter((r.form_type.value, r.origin.value) for r in records)
-    units = units_table(records, config).astype(str).to_dict(orient="records")
+    units = units_table(records, contest).astype(str).to_dict(orient="records")
     return {
         "documents": len(records),
         "needs_review": sum(r.status.value == "needs_review" for r in records),
@@ -125,7 +114,7 @@ def _summary(records: list[Record], failures: list[dict], config: AuditConfig) -
     }
 
 
-def build_report(out_dir: Path, config: AuditConfig) -> Path:
+def build_report(out_dir: Path, contest: Contest) -> Path:
     """Write ``OUT/report.html`` and its images in ``OUT/report/``."""
     store = Store(out_dir)
     try:
@@ -136,10 +125,10 @@ def build_report(out_dir: Path, config: AuditConfig) -> Path:
     by_id = {r.doc_id: r for r in records}
     pairs = _pairs(out_dir, by_id)
     folder = out_dir / "report"
-    docs = [_document(r, config, _images(r, folder), pairs.get(r.doc_id)) for r in records]
+    docs = [_document(r, contest, _images(r, folder), pairs.get(r.doc_id)) for r in records]
     failures = [{"path": m.path, "page": m.page, "attachment": m.attachment, "error": m.error}
                 for m in manifest if m.status is EntryStatus.FAILED]
-    data = {"summary": _summary(records, failures, config), "documents": docs,
+    data = {"summary": _summary(records, failures, contest), "documents": docs,
             "page_size": PAGE_SIZE}
     # JSON inside <script type="application/json">: only "</" could end the element early.
     payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")

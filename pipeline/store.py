@@ -7,6 +7,7 @@ writes the same records, without duplicates or loss. The only module that writes
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -16,10 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.errors import InputError
 from pipeline.forms import schemas
-from pipeline.model import EntryStatus, ManifestEntry, Record
+from pipeline.model import ManifestEntry, Record
 
 DB_NAME = "formscan.sqlite"
+ATTACHMENTS = "attachments"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
     doc_id TEXT PRIMARY KEY,
@@ -69,13 +72,8 @@ class Store:
         rows = self.db.execute("SELECT body FROM manifest ORDER BY seq").fetchall()
         return [ManifestEntry.from_dict(json.loads(r[0])) for r in rows]
 
-    def file_entries(self, path: str, attachment: str = "") -> list[ManifestEntry]:
-        rows = self.db.execute("SELECT body FROM manifest WHERE path=? AND attachment=? "
-                               "ORDER BY page", (path, attachment)).fetchall()
-        return [ManifestEntry.from_dict(json.loads(r[0])) for r in rows]
-
-    def file_entries_any(self, path: str) -> list[ManifestEntry]:
-        """Every manifest line of a file, its attachments included."""
+    def file_entries(self, path: str) -> list[ManifestEntry]:
+        """Every manifest line of one input file, its attachments' included."""
         rows = self.db.execute("SELECT body FROM manifest WHERE path=? ORDER BY seq",
                                (path,)).fetchall()
         return [ManifestEntry.from_dict(json.loads(r[0])) for r in rows]
@@ -85,6 +83,18 @@ class Store:
         """Drop a file's manifest lines (its content changed since the last run)."""
         with self.db:
             self.db.execute("DELETE FROM manifest WHERE path=?", (path,))
+
+    def keep_attachment(self, safe_name: str, data: bytes) -> Path:
+        """A copy of an emailed attachment under OUT/attachments, whatever the sender called
+        it: ``<sha256 prefix>-<safe name>``."""
+        folder = (self.out_dir / ATTACHMENTS).resolve()
+        digest = hashlib.sha256(data).hexdigest()[:16]
+        target = (folder / f"{digest}-{safe_name}").resolve()
+        if folder not in target.parents:
+            raise InputError(f"attachment name {safe_name!r} would leave the output folder")
+        folder.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        return target
 
     def put_record(self, record: Record) -> None:
         body = json.dumps(record.to_dict(), ensure_ascii=False)
@@ -151,8 +161,8 @@ def records_table(records: list[Record]) -> pd.DataFrame:
             row[key] = f.value if f and f.value is not None else ""
         row["signature"] = "" if r.signature is None else ("yes" if r.signature.present else "no")
         row["seal"] = "" if r.seal is None else ("yes" if r.seal.present else "no")
-        row["flags"] = ";".join(r.flags)
-        row["route"] = r.route
+        row["flags"] = ";".join(r.flag_names)
+        row["route"] = r.route.value
         rows.append(row)
     columns = ["doc_id", "origin", "form_type", "status", "path", "pages", "attachment", *keys,
                "signature", "seal", "flags", "route"]
@@ -173,7 +183,3 @@ def _write_jsonl(path: Path, rows: list[dict]) -> Path:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
     return _atomic(path, write)
-
-
-def failed_entries(manifest: list[ManifestEntry]) -> list[ManifestEntry]:
-    return [m for m in manifest if m.status is EntryStatus.FAILED]

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.batch import ScanOptions, scan  # noqa: E402
+from pipeline.batch import BatchOptions, scan  # noqa: E402
 from pipeline.normalize import comparable  # noqa: E402
 from samples.generate import generate  # noqa: E402
 
@@ -121,7 +121,7 @@ def main() -> int:
     samples, out = work / "samples", work / "out"
     generate(samples, seed=args.seed, n_forms=args.forms)
     start = time.perf_counter()
-    scan([str(samples)], out, ScanOptions(progress=sys.stderr.isatty()))
+    scan([str(samples)], out, BatchOptions(progress=sys.stderr.isatty()))
     elapsed = time.perf_counter() - start
     result = evaluate(samples, out)
     (work / "evaluation.json").write_text(json.dumps(result, ensure_ascii=False, indent=1))

@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.batch import ScanOptions, read_email, scan  # noqa: E402
-from pipeline.checks import load_config  # noqa: E402
+from pipeline.batch import BatchOptions, read_email, scan  # noqa: E402
+from pipeline.contest import load_contest  # noqa: E402
 from pipeline.normalize import comparable  # noqa: E402
 from pipeline.reconcile import reconcile  # noqa: E402
 from samples.generate import generate  # noqa: E402
@@ -123,10 +123,10 @@ def main() -> int:
     work = args.work or Path(tempfile.mkdtemp(prefix="formscan-email-eval-"))
     paper_dir, email_dir, out = work / "paper", work / "email", work / "out"
     generate(paper_dir, seed=args.seed, n_forms=args.forms, email_dir=email_dir)
-    options = ScanOptions(progress=sys.stderr.isatty())
+    options = BatchOptions(progress=sys.stderr.isatty())
     scan([str(paper_dir)], out, options)
     read_email([str(email_dir)], out, options)
-    reconcile(out, load_config())
+    reconcile(out, load_contest())
     r = evaluate(paper_dir, email_dir, out)
     (work / "evaluation_email.json").write_text(json.dumps(r, ensure_ascii=False, indent=1))
     print(f"seed {args.seed}: {r['attachments']} attachments in truth, {r['lost']} missing "

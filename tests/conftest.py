@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.batch import ScanOptions, scan
+from pipeline.batch import BatchOptions, scan
 from samples.generate import generate
 
 E2E_SEED = 3
@@ -37,7 +37,7 @@ def email_set(sample_set) -> Path:
 def scanned(sample_set, tmp_path_factory):
     """The sample set scanned once into OUT: (samples, out, summary)."""
     out = tmp_path_factory.mktemp("out")
-    summary = scan([str(sample_set)], out, ScanOptions(progress=False))
+    summary = scan([str(sample_set)], out, BatchOptions(progress=False))
     return sample_set, out, summary
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pipeline.checks import load_config
+from pipeline.contest import load_contest
 from pipeline.model import PageLayout, Segment
 from pipeline.verify.consent import match_clauses
 
-CONFIG = load_config()
+CONFIG = load_contest()
 C1, C2, C3, C4 = CONFIG.clauses
 
 
@@ -18,15 +18,15 @@ def page(*lines: str) -> PageLayout:
 
 
 def verdicts(layout: PageLayout) -> list[bool]:
-    return [c["present"] for c in match_clauses(layout, CONFIG.clauses, CONFIG.clause_threshold)]
+    return [c.present for c in match_clauses(layout, CONFIG.clauses, CONFIG.clause_threshold)]
 
 
 def test_all_four_clauses_wrapped_and_numbered_any_way():
     layout = page("相关协议，签名同意", "1．" + C1[:20], C1[20:], "2、" + C2,
                   "3." + C3[:30], C3[30:], C4)
     results = match_clauses(layout, CONFIG.clauses, CONFIG.clause_threshold)
-    assert [r["present"] for r in results] == [True, True, True, True]
-    assert all(r["score"] > 0.95 for r in results)
+    assert [r.present for r in results] == [True, True, True, True]
+    assert all(r.score > 0.95 for r in results)
 
 
 def test_ocr_noise_of_the_kind_spec_3_shows_is_tolerated():

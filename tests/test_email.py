@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import read_jsonl
 
-from pipeline.batch import ScanOptions, read_email
-from pipeline.checks import load_config
+from pipeline.batch import BatchOptions, read_email
+from pipeline.contest import load_contest
 from pipeline.normalize import comparable
 from pipeline.reconcile import reconcile
 
@@ -23,8 +23,8 @@ def emailed(scanned, email_set, copy_of):
     """The scanned batch, plus the emailed copies read and reconciled into it."""
     samples, out, _ = scanned
     out = copy_of(out)
-    summary = read_email([str(email_set)], out, ScanOptions(progress=False))
-    reconcile(out, load_config())
+    summary = read_email([str(email_set)], out, BatchOptions(progress=False))
+    reconcile(out, load_contest())
     return samples, email_set, out, summary
 
 
@@ -138,7 +138,7 @@ def test_email_rerun_adds_nothing_and_a_half_read_message_is_completed(emailed, 
     again = copy_of(out)
     before = [(again / n).read_text(encoding="utf-8") for n in ("records.jsonl",
                                                                  "manifest.jsonl")]
-    read_email([str(email_set)], again, ScanOptions(progress=False))
+    read_email([str(email_set)], again, BatchOptions(progress=False))
     assert [(again / n).read_text(encoding="utf-8") for n in ("records.jsonl",
                                                               "manifest.jsonl")] == before
     # As if a run had died after the first attachment of a message with several.
@@ -155,7 +155,7 @@ def test_email_rerun_adds_nothing_and_a_half_read_message_is_completed(emailed, 
             store.db.execute("DELETE FROM manifest WHERE path=? AND attachment=?",
                              (e.path, e.attachment))
     store.close()
-    read_email([str(email_set)], again, ScanOptions(progress=False))
+    read_email([str(email_set)], again, BatchOptions(progress=False))
     manifest = read_jsonl(again / "manifest.jsonl")
     assert sorted(json.dumps(m, sort_keys=True) for m in manifest) == sorted(
         json.dumps(m, sort_keys=True) for m in map(json.loads, before[1].splitlines()))

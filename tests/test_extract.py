@@ -8,7 +8,7 @@ import numpy as np
 import pymupdf
 import pytest
 
-from pipeline import ingest, layout
+from pipeline import layout, pdf
 from pipeline.classify import classify
 from pipeline.extract import extract
 from pipeline.forms import schemas
@@ -66,9 +66,8 @@ def draw_table_form(title, rows, label_width=120, two_per_row=(), synopsis_below
 def read(doc, form=True):
     """The page's layout as the text-layer route of the pipeline builds it."""
     page = doc[0]
-    pix = page.get_pixmap(dpi=ingest.DPI, colorspace=pymupdf.csRGB, alpha=False)
-    image = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, 3)[:, :, ::-1].copy()
-    lines = ingest.text_layer(page, require_form_words=form)
+    image = pdf.render(page)
+    lines = pdf.text_layer(page, require_form_words=form)
     assert lines, "the test page must take the text-layer route"
     return layout.analyze(image, lines, ocr=False)
 

@@ -13,7 +13,7 @@ import pytest
 from docx import Document
 from openpyxl import Workbook
 
-from pipeline import mail
+from pipeline import filetypes, layout, mail
 from pipeline.classify import classify
 from pipeline.errors import InputError
 from pipeline.extract import extract
@@ -129,10 +129,10 @@ def test_eml_attachments_decoded_and_sniffed(eml):
     assert [a.filename for a in atts] == [
         "作品登记表（大山里的灯）.docx", "报送汇总.xlsx", "作品授权书.doc", "../../etc/授权书.pdf"]
     assert [a.kind for a in atts] == ["docx", "xlsx", "unreadable", "docx"]
-    assert all(a.path == str(eml) and a.message is None for a in atts)
-    assert atts[0].subject == "晋中市委宣传部报送作品登记表"
-    assert atts[0].sender == "晋中市委宣传部 <jz@example.cn>"
-    assert atts[0].date == "Sun, 10 Sep 2023 10:00:00 +0800"
+    assert all(a.path == str(eml) and a.message_number is None for a in atts)
+    assert atts[0].message.subject == "晋中市委宣传部报送作品登记表"
+    assert atts[0].message.sender == "晋中市委宣传部 <jz@example.cn>"
+    assert atts[0].message.date == "Sun, 10 Sep 2023 10:00:00 +0800"
     assert atts[2].reason.startswith("legacy Word .doc/.wps cannot be read")
     assert atts[3].safe_name == "授权书.pdf"
     assert atts[0].safe_name == "作品登记表（大山里的灯）.docx"
@@ -155,7 +155,7 @@ def test_rfc2231_and_gbk_encoded_names(tmp_path):
     path.write_bytes(data)
     (att,) = mail.read_attachments(str(path))
     assert att.filename == "作品登记表.docx" and att.kind == "docx"
-    assert att.subject == "作品登记表"
+    assert att.message.subject == "作品登记表"
 
 
 def test_raw_utf8_header_bytes(tmp_path):
@@ -168,7 +168,7 @@ def test_raw_utf8_header_bytes(tmp_path):
     path = tmp_path / "raw.eml"
     path.write_bytes(data)
     (att,) = mail.read_attachments(str(path))
-    assert (att.filename, att.kind, att.subject) == ("登记表.pdf", "pdf", "作品登记表")
+    assert (att.filename, att.kind, att.message.subject) == ("登记表.pdf", "pdf", "作品登记表")
 
 
 def test_mbox_numbers_messages_and_keeps_names_unique(tmp_path):
@@ -182,8 +182,8 @@ def test_mbox_numbers_messages_and_keeps_names_unique(tmp_path):
     box.add(message("第三封").as_bytes())
     box.close()
     atts = mail.read_attachments(str(path))
-    assert [a.message for a in atts] == ["1"] * 4 + ["3"] * 4
-    assert [a.subject for a in atts][::4] == ["第一封", "第三封"]
+    assert [a.message_number for a in atts] == ["1"] * 4 + ["3"] * 4
+    assert [a.message.subject for a in atts][::4] == ["第一封", "第三封"]
     names = [a.safe_name for a in atts]
     assert len(set(names)) == len(names)
     assert names[4] == "作品登记表（大山里的灯）-2.docx"
@@ -212,14 +212,14 @@ def test_loose_files_sniffed_by_content(tmp_path):
              ".hidden": b"x"}
     for name, data in files.items():
         (tmp_path / name).write_bytes(data)
-    found = mail.discover([str(tmp_path)])
+    found = filetypes.discover([str(tmp_path)])
     assert [p.removeprefix(str(tmp_path) + "/") for p in found] == [
         "a.docx", "c.xlsx", "d.wps", "e.txt", "mislabelled.pdf", "sub/b.pdf"]
     kinds = {p.rsplit("/", 1)[1]: mail.read_attachments(p) for p in found}
     assert {k: v[0].kind for k, v in kinds.items()} == {
         "a.docx": "docx", "c.xlsx": "xlsx", "d.wps": "unreadable", "e.txt": "unreadable",
         "mislabelled.pdf": "docx", "b.pdf": "pdf"}
-    assert all(v[0].message is None and v[0].sender is None for v in kinds.values())
+    assert all(v[0].message is None and v[0].message_number is None for v in kinds.values())
     assert "legacy Word" in kinds["d.wps"][0].reason
 
 
@@ -242,21 +242,27 @@ def test_safe_name_never_escapes(given, expected, tmp_path):
     assert (tmp_path / name).resolve().parent == tmp_path.resolve()
 
 
-def _read(layout):
-    verdict = classify(layout)
+def synthetic(page: mail.SyntheticPage):
+    """The layout the pipeline builds for a Word or Excel file's synthetic page."""
+    return layout.from_cells(page.lines, page.cells, page.size)
+
+
+def _read(page_layout):
+    verdict = classify(page_layout)
     schema = schemas()[verdict.form_type]
-    return verdict.form_type, {k: f.value for k, f in extract(schema, layout, 1).items()}
+    return verdict.form_type, {k: f.value for k, f in extract(schema, page_layout, 1).items()}
 
 
 @pytest.mark.parametrize("labels", [{}, {"contact": "联系人", "phone": "电话"}])
 def test_docx_form_classified_and_extracted(labels):
-    form_type, values = _read(mail.layout_of(*mail.docx_lines(work_docx(labels))))
+    form_type, values = _read(synthetic(mail.docx_page(work_docx(labels))))
     assert form_type is FormType.WORK_REGISTRATION
     assert values == WORK
 
 
 def test_docx_merged_cells_are_one_box():
-    lines, cells = mail.docx_lines(work_docx())
+    page = mail.docx_page(work_docx())
+    lines, cells = page.lines, page.cells
     assert len(cells) == 2 + 4 + 2 + 2 + 4 + 2 + 2 + 1  # rows of 2 or 4 cells, one full row
     texts = [ln.text for ln in lines]
     assert texts.count(WORK["title"]) == 1  # a merged cell is read once
@@ -275,7 +281,8 @@ def test_docx_vertical_merge_spans_rows():
     table.cell(2, 0).text, table.cell(2, 1).text = "作品名称", WORK["title"]
     buffer = io.BytesIO()
     doc.save(buffer)
-    lines, cells = mail.docx_lines(buffer.getvalue())
+    page = mail.docx_page(buffer.getvalue())
+    lines, cells = page.lines, page.cells
     assert len(cells) == 5
     label_box = cells[0]
     assert label_box[3] == cells[3][1]  # the merged label reaches down to the third row
@@ -285,13 +292,12 @@ def test_docx_vertical_merge_spans_rows():
 def test_docx_pages_split_at_page_breaks():
     pages = mail.docx_pages(work_docx(page_break_form=True))
     assert len(pages) == 2
-    kinds = [classify(mail.layout_of(*p)).form_type for p in pages]
+    kinds = [classify(synthetic(p)).form_type for p in pages]
     assert kinds == [FormType.WORK_REGISTRATION, FormType.WORK_AUTHORIZATION]
 
 
 def test_xlsx_form_classified_and_extracted():
-    lines, cells = mail.xlsx_lines(work_xlsx())
-    form_type, values = _read(mail.layout_of(lines, cells))
+    form_type, values = _read(synthetic(mail.xlsx_page(work_xlsx())))
     assert form_type is FormType.WORK_REGISTRATION
     expected = {k: v for k, v in WORK.items() if k != "date"}
     assert {k: values[k] for k in expected} == expected

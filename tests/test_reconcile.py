@@ -6,12 +6,12 @@ import json
 
 import pandas as pd
 
-from pipeline.checks import load_config
-from pipeline.model import EntryStatus, Field, FormType, ManifestEntry, Origin, Record, Source
+from pipeline.contest import load_contest
+from pipeline.model import Diff, EntryStatus, Field, FormType, ManifestEntry, Origin, Record, Source
 from pipeline.reconcile import pair_documents, reconcile
 from pipeline.store import Store
 
-CONFIG = load_config()
+CONFIG = load_contest()
 SYNOPSIS = "本片讲述一位乡村教师扎根山区三十年，用知识点亮孩子们梦想的故事，展现了爱岗敬业的精神。"
 
 
@@ -55,21 +55,20 @@ def test_differences_use_a_tolerance_that_suits_each_field():
     paper, email = batch()
     pairs = {p.paper.doc_id: p for p in pair_documents(paper + email, CONFIG) if p.paper}
     # Two digits swapped in a phone is a difference; 中共 missing from the unit is not.
-    assert pairs["paper1"].diffs == [{"field": "phone", "paper": "13512345678",
-                                      "email": "13512345687", "similarity": 0.909}]
+    assert pairs["paper1"].diffs == [Diff("phone", "13512345678", "13512345687", 0.909)]
     assert pairs["paper2"].diffs == []
     # A synopsis with one comma read differently is the same synopsis; no date by email: fine.
     assert pairs["paper3"].diffs == []
     changed = work(Origin.EMAIL, 9, "光阴的故事", "省直机关工委", "赵六", "0351-1234567",
                    synopsis="完全不同的一段简介，讲的是另一部作品的故事。")
     [pair] = [p for p in pair_documents([paper[2], changed], CONFIG) if p.paper]
-    assert [d["field"] for d in pair.diffs] == ["synopsis"]
+    assert [d.field for d in pair.diffs] == ["synopsis"]
     # An address one character apart is alike in wording, but a house number is a fact.
     moved = work(Origin.EMAIL, 10, "光阴的故事", "省直机关工委", "赵六", "0351-1234567",
                  address="山西省晋中市榆次区顺城街2号")
     [pair] = [p for p in pair_documents([paper[2], moved], CONFIG) if p.paper]
-    assert [d["field"] for d in pair.diffs] == ["address"]
-    assert pair.diffs[0]["similarity"] >= 0.9
+    assert [d.field for d in pair.diffs] == ["address"]
+    assert pair.diffs[0].similarity >= 0.9
 
 
 def test_reconcile_writes_its_files_and_flags_the_records(tmp_path):

@@ -12,13 +12,15 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.checks import load_config
+from pipeline.contest import load_contest
 from pipeline.model import (
     EntryStatus,
     Field,
+    Flag,
     FormType,
     ManifestEntry,
     Mark,
+    Message,
     Origin,
     Record,
     Source,
@@ -35,7 +37,7 @@ TYPES = [FormType.WORK_REGISTRATION, FormType.WORK_AUTHORIZATION, FormType.PROPO
 def _records(scan: Path, n: int) -> list[Record]:
     records = []
     for i in range(n):
-        flags = [FLAGS[i % 3]] if i % 4 == 0 else []
+        flags = [Flag.parse(FLAGS[i % 3])] if i % 4 == 0 else []
         title = EVIL if i == 7 else f"作品{i:04d}"
         record = Record(
             f"doc{i:04d}", Origin.PAPER, TYPES[i % 3], Source(str(scan), [1]),
@@ -70,7 +72,7 @@ def report(tmp_path_factory) -> tuple[Path, list[Record]]:
         store.put_entry(ManifestEntry(str(root / "bad.pdf"), None, EntryStatus.FAILED,
                                       error="PDF is password-protected"))
     store.close()
-    build_report(out, load_config())
+    build_report(out, load_contest())
     return out / "report.html", records
 
 
@@ -110,7 +112,8 @@ def test_a_thousand_documents_are_paginated_and_filters_work(report):
     assert shown(dom(html, "review=1")) == sum(r.status.value == "needs_review" for r in records)
     assert shown(dom(html, "type=work_authorization")) == sum(
         r.form_type is FormType.WORK_AUTHORIZATION for r in records)
-    assert shown(dom(html, "flag=missing_seal")) == sum("missing_seal" in r.flags for r in records)
+    assert shown(dom(html, "flag=missing_seal")) == sum(
+        "missing_seal" in r.flag_names for r in records)
     assert shown(dom(html, "unit=省直机关工委")) == 500
     one = dom(html, "q=作品0042")
     assert shown(one) == 1 and 'data-doc-id="doc0042"' in one
@@ -146,7 +149,7 @@ def test_reconciled_values_are_side_by_side_with_differences_marked(tmp_path):
                    Source("m.eml", [], "授权书.docx"),
                    fields={"title": Field("回家", 1.0, None, None),
                            "phone": Field("13512345687", 1.0, None, None)},
-                   message={"sender": "a@b.cn", "subject": "报送作品", "date": "Fri, 1 Sep 2023"})
+                   message=Message("a@b.cn", "报送作品", "Fri, 1 Sep 2023"))
     with store.transaction():
         for r in (paper, email):
             store.put_record(r)
@@ -158,7 +161,7 @@ def test_reconciled_values_are_side_by_side_with_differences_marked(tmp_path):
         "status": "matched", "score": 0.9, "diffs": [{"field": "phone", "paper": "13512345678",
                                                       "email": "13512345687",
                                                       "similarity": 0.91}]}) + "\n")
-    page = dom(build_report(out, load_config()))
+    page = dom(build_report(out, load_contest()))
     assert page.count('class="conf-high diff"') == 2  # phone on both documents
     assert page.count('<span class="diff">13512345687</span>') == 1
     assert "emailed copy" in page and "paper copy" in page and "a@b.cn" in page

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 from rapidfuzz import fuzz
 
-from pipeline.ingest import pages, read_kind
+from pipeline.ingest import page_image
 from pipeline.preprocess import prepare
-from pipeline.verify.seal import GREY_MAX_CONFIDENCE, SealFinding, detect_seal
+from pipeline.verify.seal import SEAL, SealFinding, detect_seal
 from samples.generate import (
     PX_PER_PT,
     draw_form,
@@ -167,7 +167,7 @@ def test_grey_seal_found(seed):
     found = detect_seal(scanned(page, seed, grey=True))
     assert found.grey
     assert_found_at(found, spots["seal"], radius)
-    assert 0.5 <= found.mark.confidence <= GREY_MAX_CONFIDENCE
+    assert 0.5 <= found.mark.confidence <= SEAL.grey_max_confidence
 
 
 @pytest.mark.parametrize("seed", [12, 13, 14])
@@ -217,8 +217,7 @@ def test_generated_scans_match_their_truth(sample_set):
     wrong = []
     for row in rows:
         path = str(sample_set / row["path"])
-        (page,) = pages(path, read_kind(path), only={row["page"]})
-        found = detect_seal(prepare(page.image).image)
+        found = detect_seal(prepare(page_image(path, row["page"])).image)
         # A colour scan with no coloured ink at all reads as grey: only a seal tells.
         grey_ok = found.grey if row["layout"]["grey"] else not (row["seal"] and found.grey)
         if found.mark.present != row["seal"] or not grey_ok:

@@ -17,8 +17,8 @@ import pytest
 
 from pipeline import layout
 from pipeline.forms import schemas
-from pipeline.ingest import text_layer
 from pipeline.model import FormType, PageLayout, Segment
+from pipeline.pdf import text_layer
 from pipeline.preprocess import suppress_red
 from pipeline.verify.signature import detect_signature, find_label
 from samples import generate as gen

@@ -1,7 +1,8 @@
 """Form schemas: one declarative YAML file per form type, validated on load.
 
-Form knowledge lives here, not in code: titles, distinctive labels (classification
-evidence), field keys, label aliases, value kinds and constraints.
+What is printed on each form lives here, not in code: titles, distinctive labels
+(classification evidence), field keys, label aliases, value kinds and constraints. What the
+contest decides (deadlines, clauses, units, vocabularies) is in ``pipeline/contest.yaml``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pipeline.model import FormType
 FORMS_DIR = Path(__file__).parent
 KINDS = {"text", "person", "names", "phone", "date", "duration", "multiline"}
 _FORM_KEYS = {
-    "form_type", "titles", "distinctive", "deadline", "consent", "signature_labels", "fields",
+    "form_type", "titles", "distinctive", "consent", "signature_labels", "fields",
 }
 _FIELD_KEYS = {"key", "labels", "kind", "required", "max_chars"}
 
@@ -38,7 +39,6 @@ class FormSchema:
     form_type: FormType
     titles: tuple[str, ...]
     distinctive: tuple[str, ...]
-    deadline: str | None
     consent: bool
     signature_labels: tuple[str, ...]
     fields: tuple[FieldSpec, ...]
@@ -104,12 +104,10 @@ def parse_schema(raw: Any, source: str) -> FormSchema:
     keys = [f.key for f in fields]
     if len(set(keys)) != len(keys):
         raise SchemaError(f"{source}: duplicate field keys in {keys}")
-    deadline = raw.get("deadline")
     return FormSchema(
         form_type=form_type,
         titles=_strings(raw.get("titles"), f"{source}: titles"),
         distinctive=_strings(raw.get("distinctive"), f"{source}: distinctive"),
-        deadline=str(deadline) if deadline else None,
         consent=bool(raw.get("consent", False)),
         signature_labels=_strings(raw.get("signature_labels"), f"{source}: signature_labels"),
         fields=fields,
@@ -129,3 +127,30 @@ def schemas() -> dict[FormType, FormSchema]:
     """All form schemas shipped with formscan, keyed by form type."""
     loaded = [load_schema(p) for p in sorted(FORMS_DIR.glob("*.yaml"))]
     return {s.form_type: s for s in loaded}
+
+
+def shared_labels() -> tuple[tuple[str, ...], ...]:
+    """The labels several forms print, one group per field (联系人; 电话 / 联系电话; …).
+
+    Any contest form shows most of them, so they are evidence that a page is a form at all,
+    not which form it is.
+    """
+    by_label: dict[tuple[str, str], set[FormType]] = {}
+    for schema in schemas().values():
+        for spec in schema.fields:
+            for label in spec.labels:
+                by_label.setdefault((spec.key, label), set()).add(schema.form_type)
+    groups: dict[str, list[str]] = {}
+    for (key, label), forms in by_label.items():
+        if len(forms) >= 2:
+            groups.setdefault(key, []).append(label)
+    return tuple(tuple(labels) for labels in groups.values())
+
+
+def printed_words() -> frozenset[str]:
+    """Every title and label the forms print: what a form's own text holds."""
+    words: set[str] = set()
+    for schema in schemas().values():
+        words.update(schema.titles, schema.signature_labels)
+        words.update(label for spec in schema.fields for label in spec.labels)
+    return frozenset(words)

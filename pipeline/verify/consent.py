@@ -11,7 +11,7 @@ import re
 
 from rapidfuzz import fuzz
 
-from pipeline.model import PageLayout, group_rows
+from pipeline.model import ConsentVerdict, PageLayout, group_rows
 from pipeline.normalize import clean_text
 
 _NUMBERING = re.compile(r"(?:(?<=[。；])|^)[1-4一二三四][.．、]")
@@ -29,12 +29,11 @@ def page_text(layout: PageLayout) -> str:
 
 
 def match_clauses(layout: PageLayout, clauses: tuple[str, ...],
-                  threshold: float) -> list[dict]:
-    """Per clause: ``{"clause": n, "present": bool, "score": 0..1}`` (SPEC §4)."""
+                  threshold: float) -> list[ConsentVerdict]:
+    """Per clause (numbered from 1): found in the page text or not, and how well (0..1)."""
     text = _plain(page_text(layout))
     results = []
     for number, clause in enumerate(clauses, start=1):
         score = fuzz.partial_ratio(_plain(clause), text) / 100 if text else 0.0
-        results.append({"clause": number, "present": score >= threshold,
-                        "score": round(score, 3)})
+        results.append(ConsentVerdict(number, score >= threshold, round(score, 3)))
     return results

@@ -14,7 +14,7 @@ multiply-blended over the page, so black text under it stays black.
 - **Grey-scale scans** (no colour to go by): circle candidates come from ``cv2.HoughCircles``
   on the blurred page; each is refined by hill-climbing on the ink along the circle and kept
   under the same checks, stricter: table lines, text and corners cover a circle only in
-  short arcs. Confidence is capped at :data:`GREY_MAX_CONFIDENCE`.
+  short arcs. Confidence is capped at ``SealParams.grey_max_confidence``.
 - **Ring text**: the band of the ring that holds the name is unwrapped (``cv2.remap``) into a
   horizontal strip whose columns run clockwise round the seal, starting in the gap under the
   name, so the characters of the upper arc read left to right and upright, whatever the
@@ -33,51 +33,77 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
+from pipeline.imaging import RED_INK_MARGIN, as_bgr, is_grey, redness
 from pipeline.model import Mark
 
-A4_LONG_MM = 297.0
-ANALYSIS_PX_PER_MM = 4.0  # ~100 dpi: the ring (0.4-0.5 mm) stays about two pixels wide
-R_MIN_MM, R_MAX_MM = 12.5, 28.5  # ring radius accepted (seals are 35-45 mm across)
-MIN_AXIS_RATIO = 0.7  # an ellipse flatter than this is no seal, even on a skewed photo
 
-# Colour or grey: a page with (almost) no coloured pixel is a grey-scale scan.
-GREY_CHROMA = 24  # max-min channel spread that counts as colour ...
-GREY_MAX_SHARE = 1e-4  # ... and below this share of coloured pixels the page is grey
+@dataclass(frozen=True)
+class SealParams:
+    """Every number the seal check works with, named. Sizes are millimetres of paper."""
 
-# Red ink: R above max(G, B) by a margin, over the paper's own (yellowish paper is reddish).
-RED_MARGIN = 40  # red ink
-RED_FAINT = 20  # faint red ink (where the stamp pressed lightly), joined into blobs
-RED_TRACE = 12  # a trace of red (smoothed): enough along a ring already found
-RED_MIN_R = 90  # and R at least this bright: dark ink under a seal is not red ink
+    a4_long_mm: float = 297.0
+    analysis_px_per_mm: float = 4.0  # ~100 dpi: the ring (0.4-0.5 mm) stays about 2 px wide
+    r_min_mm: float = 12.5  # ring radius accepted (seals are 35-45 mm across)
+    r_max_mm: float = 28.5
+    min_axis_ratio: float = 0.7  # an ellipse flatter than this is no seal, even on a photo
 
-# Grey ink.
-GREY_INK_DELTA = 28  # grey levels below the local paper that count as ink
-GREY_BLACK_MARGIN = 60  # grey levels below the seal's grey: black text, dropped from the strip
-BLACK_RIM_SHARE = 0.006  # ... with a rim this share of the seal radius (1 px at 200 dpi)
+    # Red ink: R above max(G, B), over the paper's own (yellowish paper is reddish).
+    red_margin: int = RED_INK_MARGIN  # red ink
+    red_faint: int = 20  # faint red ink (where the stamp pressed lightly), joined into blobs
+    red_trace: int = 12  # a trace of red (smoothed): enough along a ring already found
+    red_min_r: int = 90  # and R at least this bright: dark ink under a seal is not red ink
 
-# What a seal must show, measured round and inside the fitted ring.
-RING_SAMPLES = 180  # angles sampled round a circle
-RING_HALF_MM = 0.75  # ink within this distance of the circle counts for the ring
-OUTSIDE_MM = (1.25, 3.0)  # the annulus just outside the ring, which should be paper
-NAME_BAND = (0.62, 0.86)  # shares of the radius where the name's characters are inked
-STAR_SHARE = 0.22  # the middle of the seal, as a share of its radius: the star fills it
-SOLID_MM = 1.2  # strokes thinner than this are pen or type, not the star
-MIN_COVERAGE_COLOUR = 0.6  # share of angles with ring ink: colour seal
-MIN_COVERAGE_GREY = 0.88  # ... grey seal (stricter: text and lines are ink as well)
-MIN_CONTRAST_GREY = 0.4  # ring coverage minus outside coverage, grey seal
-MIN_NAME_BAND = 0.22  # share of angles inked in the name band (names have 6+ characters)
-MIN_STAR_COLOUR = 0.08  # share of the middle solidly inked (the star, partly under dark ink)
-MIN_STAR_GREY = 0.2  # ... grey seal
-MIN_INTERIOR_COLOUR = 0.05  # share of the disc inked: a circle drawn in red pen has ~none
-MIN_INTERIOR_GREY = 0.04  # ... grey seal
-MAX_INTERIOR_GREY = 0.6  # ... and at most this: not a black disc or a block of dense text
-GREY_MAX_CONFIDENCE = 0.8
+    # Grey ink.
+    grey_ink_delta: int = 28  # grey levels below the local paper that count as ink
+    grey_black_margin: int = 60  # levels below the seal's grey: black text, dropped
+    black_rim_share: float = 0.006  # ... with a rim this share of the radius (1 px at 200 dpi)
 
-# Ring text: the band unwrapped for the recogniser, as shares of the ring radius.
-TEXT_BAND = (0.55, 0.93)  # the name sits at about 0.74 r, its characters up to 0.3 r tall
-STRIP_CHAR_PX = 40  # height the band is scaled to
-GAP_ROWS_SHARE = 0.4  # outer share of the band's rows that locates the gap under the name
-GAP_WINDOW_DEG = 70  # the least inked arc this wide is the gap under the name
+    # What a seal must show, measured round and inside the fitted ring.
+    ring_samples: int = 180  # angles sampled round a circle
+    ring_half_mm: float = 0.75  # ink within this distance of the circle counts for the ring
+    outside_mm: tuple[float, float] = (1.25, 3.0)  # the annulus just outside: paper
+    name_band: tuple[float, float] = (0.62, 0.86)  # radius shares where the name is inked
+    star_share: float = 0.22  # the middle of the seal, as a share of its radius: the star
+    solid_mm: float = 1.2  # strokes thinner than this are pen or type, not the star
+    min_coverage_colour: float = 0.6  # share of angles with ring ink: colour seal
+    min_coverage_grey: float = 0.88  # ... grey seal (stricter: text and lines are ink too)
+    min_contrast_grey: float = 0.4  # ring coverage minus outside coverage, grey seal
+    min_name_band: float = 0.22  # share of angles inked in the name band (6+ characters)
+    min_star_colour: float = 0.08  # share of the middle solidly inked (the star)
+    min_star_grey: float = 0.2  # ... grey seal
+    min_interior_colour: float = 0.05  # share of the disc inked: a red pen circle has ~none
+    min_interior_grey: float = 0.04  # ... grey seal
+    max_interior_grey: float = 0.6  # ... and at most this: not a black disc or dense text
+
+    # Confidence. A colour seal scores from its ring's completeness (full at
+    # ``full_coverage_colour``), then a clear outside, the star and the name as cues, each
+    # full at its span above its minimum; a grey one from its ring and contrast, capped.
+    colour_base: float = 0.6
+    colour_span: float = 0.39
+    ring_weight: float = 0.4  # share of the colour score the ring alone brings ...
+    cue_weight: float = 0.2  # ... and each of the three cues
+    full_coverage_colour: float = 0.9
+    outside_clear_share: float = 0.3  # this much ink just outside: no clearance left
+    star_span: float = 0.3
+    name_span: float = 0.15
+    grey_base: float = 0.5
+    grey_span: float = 0.3
+    grey_ring_weight: float = 0.6  # the rest is the contrast with the outside
+    full_coverage_grey: float = 0.95
+    contrast_span: float = 0.4
+    grey_max_confidence: float = 0.8
+    absent_colour: float = 0.9  # how sure "no seal" is on a colour page ...
+    absent_grey: float = 0.7  # ... and on a grey one, which hides a faint seal more easily
+
+    # Ring text: the band unwrapped for the recogniser, as shares of the ring radius.
+    text_band: tuple[float, float] = (0.55, 0.93)  # the name at ~0.74 r, up to 0.3 r tall
+    strip_char_px: int = 40  # height the band is scaled to
+    gap_rows_share: float = 0.4  # outer share of the band's rows that locates the gap
+    gap_window_deg: float = 70  # the least inked arc this wide is the gap under the name
+    strip_ink_level: int = 160  # darker than this in the unwrapped band: ink
+
+
+SEAL = SealParams()
 
 
 @dataclass
@@ -129,25 +155,25 @@ class _Ring:
         return [self.cx - hw, self.cy - hh, self.cx + hw, self.cy + hh]
 
 
-def detect_seal(image: np.ndarray, read_text: Callable[[np.ndarray], str] | None = None
-                ) -> SealFinding:
+def detect_seal(image: np.ndarray, read_text: Callable[[np.ndarray], str] | None = None,
+                p: SealParams = SEAL) -> SealFinding:
     """Find the round seal on a geometry-corrected page (BGR or grey uint8).
 
     Returns the best seal found, its bbox in ``image`` pixels, and, when ``read_text`` is
     given and a seal was found, the ring text read from the unwrapped ring band (one call).
     A page without any colour is analysed as a grey-scale scan (``grey=True``).
     """
-    img = _as_bgr(image)
+    img = as_bgr(image)
     h, w = img.shape[:2]
-    px_per_mm = max(h, w) / A4_LONG_MM
-    scale = min(1.0, ANALYSIS_PX_PER_MM / px_per_mm)
+    px_per_mm = max(h, w) / p.a4_long_mm
+    scale = min(1.0, p.analysis_px_per_mm / px_per_mm)
     small = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     mm = px_per_mm * scale  # analysis pixels per millimetre
 
-    grey = _is_grey(small)
-    found = _find_grey_seal(small, mm) if grey else _find_red_seal(small, mm)
+    grey = is_grey(small)
+    found = _find_grey_seal(small, mm, p) if grey else _find_red_seal(small, mm, p)
     if found is None:
-        return SealFinding(Mark(False, _absent_confidence(grey)), None, grey)
+        return SealFinding(Mark(False, p.absent_grey if grey else p.absent_colour), None, grey)
 
     ring = found.scaled(1.0 / scale)
     x0, y0, x1, y1 = ring.bbox()
@@ -155,45 +181,32 @@ def detect_seal(image: np.ndarray, read_text: Callable[[np.ndarray], str] | None
             round(min(x1, w - 1.0), 1), round(min(y1, h - 1.0), 1)]
     ring_text = None
     if read_text is not None:
-        strip = _ring_strip(img, ring, grey)
+        strip = _ring_strip(img, ring, grey, p)
         if strip is not None:
             ring_text = read_text(strip).strip() or None
     return SealFinding(Mark(True, round(found.score, 3), bbox), ring_text, grey)
-
-
-def _absent_confidence(grey: bool) -> float:
-    """How sure "no seal" is: a grey page can hide a faint seal more easily."""
-    return 0.7 if grey else 0.9
 
 
 # --------------------------------------------------------------------------------------------
 # Colour scans
 
 
-def redness(image: np.ndarray) -> np.ndarray:
-    """R - max(G, B) above the paper's own (a yellowish paper is a little red), uint8."""
-    b, g, r = cv2.split(image)
-    red = cv2.subtract(r, cv2.max(g, b))
-    paper = int(np.median(red[::4, ::4]))
-    return cv2.subtract(red, paper)
-
-
-def _find_red_seal(small: np.ndarray, mm: float) -> _Ring | None:
+def _find_red_seal(small: np.ndarray, mm: float, p: SealParams) -> _Ring | None:
     red = redness(small)
-    bright = small[:, :, 2] > RED_MIN_R  # black text under a seal is not red ink
-    mask = ((red > RED_MARGIN) & bright).astype(np.uint8) * 255
-    if cv2.countNonZero(mask) < math.pi * (R_MIN_MM * mm) * 2 * 0.3:
+    bright = small[:, :, 2] > p.red_min_r  # black text under a seal is not red ink
+    mask = ((red > p.red_margin) & bright).astype(np.uint8) * 255
+    if cv2.countNonZero(mask) < math.pi * (p.r_min_mm * mm) * 2 * 0.3:
         return None  # not enough red ink on the page for even a broken ring
-    faint = ((red > RED_FAINT) & bright).astype(np.uint8) * 255
+    faint = ((red > p.red_faint) & bright).astype(np.uint8) * 255
     faint = cv2.bitwise_or(mask, cv2.medianBlur(faint, 3))
-    trace = cv2.GaussianBlur(red, (3, 3), 0) > RED_TRACE
+    trace = cv2.GaussianBlur(red, (3, 3), 0) > p.red_trace
     # Join the ring, the name and the star of one seal into one blob.
     k = int(4 * mm) | 1
     blob = cv2.dilate(faint, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(blob, connectivity=8)
-    rmin, rmax = R_MIN_MM * mm, R_MAX_MM * mm
+    rmin, rmax = p.r_min_mm * mm, p.r_max_mm * mm
     ink = faint > 0
-    solid = _solid(ink, mm)
+    solid = _solid(ink, mm, p)
     best: _Ring | None = None
     for i in range(1, count):
         x, y, bw, bh, _ = stats[i]
@@ -203,19 +216,20 @@ def _find_red_seal(small: np.ndarray, mm: float) -> _Ring | None:
         ys, xs = np.nonzero(region)
         if len(xs) < 20:
             continue
-        ring = _fit_ring(xs + float(x), ys + float(y), rmin, rmax)
-        if ring is None or not _measure_ring(trace, ring, mm, solid):
+        ring = _fit_ring(xs + float(x), ys + float(y), rmin, rmax, p)
+        if ring is None or not _measure_ring(trace, ring, mm, p, solid):
             continue
-        if (ring.coverage < MIN_COVERAGE_COLOUR or ring.interior < MIN_INTERIOR_COLOUR
-                or ring.centre < MIN_STAR_COLOUR or ring.band < MIN_NAME_BAND):
+        if (ring.coverage < p.min_coverage_colour or ring.interior < p.min_interior_colour
+                or ring.centre < p.min_star_colour or ring.band < p.min_name_band):
             continue
-        ring.score = _colour_score(ring)
+        ring.score = _colour_score(ring, p)
         if best is None or ring.score > best.score:
             best = ring
     return best
 
 
-def _fit_ring(xs: np.ndarray, ys: np.ndarray, rmin: float, rmax: float) -> _Ring | None:
+def _fit_ring(xs: np.ndarray, ys: np.ndarray, rmin: float, rmax: float, p: SealParams
+              ) -> _Ring | None:
     """The ring of a blob of seal ink: the ellipse through its outermost points.
 
     The outermost ink by angle round the blob's centre is the ring wherever it is inked; a
@@ -243,7 +257,7 @@ def _fit_ring(xs: np.ndarray, ys: np.ndarray, rmin: float, rmax: float) -> _Ring
         cx, cy = ex, ey
     assert ring is not None
     lo, hi = sorted((ring.a, ring.b))
-    if lo < rmin or hi > rmax or lo < MIN_AXIS_RATIO * hi:
+    if lo < rmin or hi > rmax or lo < p.min_axis_ratio * hi:
         return None
     return ring
 
@@ -274,31 +288,33 @@ def _kasa(xs: np.ndarray, ys: np.ndarray) -> tuple[float, float, float] | None:
     return float(cx), float(cy), float(math.sqrt(r2))
 
 
-def _colour_score(c: _Ring) -> float:
+def _colour_score(c: _Ring, p: SealParams) -> float:
     """Confidence from ring completeness, a clear outside and ink (star, name) inside."""
-    ring = np.clip((c.coverage - MIN_COVERAGE_COLOUR) / (0.9 - MIN_COVERAGE_COLOUR), 0, 1)
-    clear = np.clip(1.0 - c.outside / 0.3, 0, 1)
-    star = np.clip((c.centre - MIN_STAR_COLOUR) / 0.3, 0, 1)
-    name = np.clip((c.band - MIN_NAME_BAND) / 0.15, 0, 1)
-    return float(0.6 + 0.39 * ring * (0.4 + 0.2 * clear + 0.2 * star + 0.2 * name))
+    ring = np.clip((c.coverage - p.min_coverage_colour)
+                   / (p.full_coverage_colour - p.min_coverage_colour), 0, 1)
+    clear = np.clip(1.0 - c.outside / p.outside_clear_share, 0, 1)
+    star = np.clip((c.centre - p.min_star_colour) / p.star_span, 0, 1)
+    name = np.clip((c.band - p.min_name_band) / p.name_span, 0, 1)
+    cues = p.cue_weight * (clear + star + name)
+    return float(p.colour_base + p.colour_span * ring * (p.ring_weight + cues))
 
 
 # --------------------------------------------------------------------------------------------
 # Grey-scale scans
 
 
-def _grey_ink(grey: np.ndarray, mm: float) -> np.ndarray:
+def _grey_ink(grey: np.ndarray, mm: float, p: SealParams) -> np.ndarray:
     """Ink mask of a grey page: darker than the local paper level by a margin."""
     k = int(8 * mm) | 1
     paper = cv2.dilate(grey, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    return cv2.subtract(paper, grey) > GREY_INK_DELTA
+    return cv2.subtract(paper, grey) > p.grey_ink_delta
 
 
-def _find_grey_seal(small: np.ndarray, mm: float) -> _Ring | None:
+def _find_grey_seal(small: np.ndarray, mm: float, p: SealParams) -> _Ring | None:
     grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
-    ink = _grey_ink(grey, mm)
-    solid = _solid(ink, mm)
-    rmin, rmax = R_MIN_MM * mm, R_MAX_MM * mm
+    ink = _grey_ink(grey, mm, p)
+    solid = _solid(ink, mm, p)
+    rmin, rmax = p.r_min_mm * mm, p.r_max_mm * mm
     blurred = cv2.GaussianBlur(grey, (0, 0), 1.5)
     found = cv2.HoughCircles(blurred, cv2.HOUGH_GRADIENT, dp=1, minDist=rmin,
                              param1=60, param2=30, minRadius=int(rmin), maxRadius=int(rmax) + 1)
@@ -306,21 +322,21 @@ def _find_grey_seal(small: np.ndarray, mm: float) -> _Ring | None:
         return None
     best: _Ring | None = None
     for cx, cy, r in found[0][:12]:
-        ring = _refine(ink, _Ring(float(cx), float(cy), float(r), float(r)), mm, rmin, rmax)
-        if ring is None or not _measure_ring(ink, ring, mm, solid):
+        ring = _refine(ink, _Ring(float(cx), float(cy), float(r), float(r)), mm, rmin, rmax, p)
+        if ring is None or not _measure_ring(ink, ring, mm, p, solid):
             continue
-        if not _grey_ring_ok(ring):
+        if not _grey_ring_ok(ring, p):
             continue
-        ring.score = _grey_score(ring)
+        ring.score = _grey_score(ring, p)
         if best is None or ring.score > best.score:
             best = ring
     return best
 
 
-def _refine(ink: np.ndarray, ring: _Ring, mm: float, rmin: float, rmax: float
-            ) -> _Ring | None:
+def _refine(ink: np.ndarray, ring: _Ring, mm: float, rmin: float, rmax: float,
+            p: SealParams) -> _Ring | None:
     """Hill-climb centre and radius (pixel steps) to the circle best covered by ink."""
-    if not _measure_ring(ink, ring, mm, inside=False):
+    if not _measure_ring(ink, ring, mm, p, inside=False):
         return None
     best = ring
     for _ in range(8):
@@ -330,33 +346,35 @@ def _refine(ink: np.ndarray, ring: _Ring, mm: float, rmin: float, rmax: float
             if not rmin <= r <= rmax:
                 continue
             cand = _Ring(best.cx + dx, best.cy + dy, r, r)
-            if _measure_ring(ink, cand, mm, inside=False) and cand.coverage > best.coverage:
+            if _measure_ring(ink, cand, mm, p, inside=False) and cand.coverage > best.coverage:
                 best, moved = cand, True
         if not moved:
             break
     return best
 
 
-def _grey_ring_ok(c: _Ring) -> bool:
-    return (c.coverage >= MIN_COVERAGE_GREY
-            and c.coverage - c.outside >= MIN_CONTRAST_GREY
-            and MIN_INTERIOR_GREY <= c.interior <= MAX_INTERIOR_GREY
-            and c.centre >= MIN_STAR_GREY
-            and c.band >= MIN_NAME_BAND)
+def _grey_ring_ok(c: _Ring, p: SealParams) -> bool:
+    return (c.coverage >= p.min_coverage_grey
+            and c.coverage - c.outside >= p.min_contrast_grey
+            and p.min_interior_grey <= c.interior <= p.max_interior_grey
+            and c.centre >= p.min_star_grey
+            and c.band >= p.min_name_band)
 
 
-def _grey_score(c: _Ring) -> float:
-    ring = np.clip((c.coverage - MIN_COVERAGE_GREY) / (0.95 - MIN_COVERAGE_GREY), 0, 1)
-    contrast = np.clip((c.coverage - c.outside - MIN_CONTRAST_GREY) / 0.4, 0, 1)
-    return float(min(GREY_MAX_CONFIDENCE, 0.5 + 0.3 * (0.6 * ring + 0.4 * contrast)))
+def _grey_score(c: _Ring, p: SealParams) -> float:
+    ring = np.clip((c.coverage - p.min_coverage_grey)
+                   / (p.full_coverage_grey - p.min_coverage_grey), 0, 1)
+    contrast = np.clip((c.coverage - c.outside - p.min_contrast_grey) / p.contrast_span, 0, 1)
+    mix = p.grey_ring_weight * ring + (1 - p.grey_ring_weight) * contrast
+    return float(min(p.grey_max_confidence, p.grey_base + p.grey_span * mix))
 
 
 # --------------------------------------------------------------------------------------------
 # Ring measurement
 
 
-def _measure_ring(ink: np.ndarray, ring: _Ring, mm: float, solid: np.ndarray | None = None,
-                  inside: bool = True) -> bool:
+def _measure_ring(ink: np.ndarray, ring: _Ring, mm: float, p: SealParams,
+                  solid: np.ndarray | None = None, inside: bool = True) -> bool:
     """Measure how ``ink`` covers the ring, the paper just outside it and (``inside``) its disc.
 
     ``centre`` is measured on ``solid`` (the ink without its thin strokes) when given: the
@@ -365,8 +383,8 @@ def _measure_ring(ink: np.ndarray, ring: _Ring, mm: float, solid: np.ndarray | N
     nothing, when the ring lies mostly off the page.
     """
     h, w = ink.shape
-    t = np.linspace(0, 2 * math.pi, RING_SAMPLES, endpoint=False)
-    half = max(1.0, RING_HALF_MM * mm)
+    t = np.linspace(0, 2 * math.pi, p.ring_samples, endpoint=False)
+    half = max(1.0, p.ring_half_mm * mm)
 
     def hits(grow: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         fx, fy = ring.points(t, grow)
@@ -377,31 +395,32 @@ def _measure_ring(ink: np.ndarray, ring: _Ring, mm: float, solid: np.ndarray | N
         return vals.any(axis=0), on.all(axis=0)
 
     on_ring, on_page = hits(np.arange(-half, half + 0.01, 0.5))
-    if on_page.sum() < 0.7 * RING_SAMPLES:
+    if on_page.sum() < 0.7 * p.ring_samples:
         return False
-    outside, out_on_page = hits(np.arange(OUTSIDE_MM[0] * mm, OUTSIDE_MM[1] * mm + 0.01, 1.0))
+    outside, out_on_page = hits(np.arange(p.outside_mm[0] * mm, p.outside_mm[1] * mm + 0.01,
+                                          1.0))
     ring.coverage = float(on_ring[on_page].mean())
     ring.outside = float(outside[out_on_page].mean()) if out_on_page.any() else 1.0
     if not inside:
         return True
 
-    name, _ = hits((np.linspace(*NAME_BAND, 8) - 1.0) * 0.5 * (ring.a + ring.b))
+    name, _ = hits((np.linspace(*p.name_band, 8) - 1.0) * 0.5 * (ring.a + ring.b))
     ring.band = float(name[on_page].mean())
     x0, y0, x1, y1 = ring.bbox()
     x0, y0 = max(int(x0), 0), max(int(y0), 0)
     x1, y1 = min(int(x1) + 1, w), min(int(y1) + 1, h)
     yy, xx = np.mgrid[y0:y1, x0:x1]
     radius = ring.norm_radius(xx, yy)
-    disc, middle = radius < 0.85, radius < STAR_SHARE
+    disc, middle = radius < 0.85, radius < p.star_share
     ring.interior = float(ink[y0:y1, x0:x1][disc].mean()) if disc.any() else 0.0
     core = (ink if solid is None else solid)[y0:y1, x0:x1]
     ring.centre = float(core[middle].mean()) if middle.any() else 0.0
     return True
 
 
-def _solid(ink: np.ndarray, mm: float) -> np.ndarray:
-    """The ink's solid shapes: strokes thinner than :data:`SOLID_MM` opened away."""
-    k = max(3, int(SOLID_MM * mm) | 1)
+def _solid(ink: np.ndarray, mm: float, p: SealParams) -> np.ndarray:
+    """The ink's solid shapes: strokes thinner than ``p.solid_mm`` opened away."""
+    k = max(3, int(p.solid_mm * mm) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     return cv2.morphologyEx(ink.astype(np.uint8), cv2.MORPH_OPEN, kernel) > 0
 
@@ -410,7 +429,8 @@ def _solid(ink: np.ndarray, mm: float) -> np.ndarray:
 # Ring text
 
 
-def _ring_strip(img: np.ndarray, ring: _Ring, grey: bool) -> np.ndarray | None:
+def _ring_strip(img: np.ndarray, ring: _Ring, grey: bool, p: SealParams
+                ) -> np.ndarray | None:
     """The name band of a seal unwrapped into an upright, left-to-right strip (BGR).
 
     Columns run clockwise round the seal, rows from the outer edge of the band inwards, so
@@ -424,12 +444,12 @@ def _ring_strip(img: np.ndarray, ring: _Ring, grey: bool) -> np.ndarray | None:
     x0, y0 = max(int(x0) - 4, 0), max(int(y0) - 4, 0)
     x1, y1 = min(int(x1) + 5, w), min(int(y1) + 5, h)
     crop, ring = img[y0:y1, x0:x1], replace(ring, cx=ring.cx - x0, cy=ring.cy - y0)
-    level = _seal_only_grey(crop, ring) if grey else _seal_only_colour(crop)
+    level = _seal_only_grey(crop, ring, p) if grey else _seal_only_colour(crop)
     radius = 0.5 * (ring.a + ring.b)
-    n_rows = max(8, int((TEXT_BAND[1] - TEXT_BAND[0]) * radius))
-    n_cols = max(64, int(math.pi * (TEXT_BAND[0] + TEXT_BAND[1]) * radius))
+    n_rows = max(8, int((p.text_band[1] - p.text_band[0]) * radius))
+    n_cols = max(64, int(math.pi * (p.text_band[0] + p.text_band[1]) * radius))
     t = np.linspace(0, 2 * math.pi, n_cols, endpoint=False)
-    share = np.linspace(TEXT_BAND[1], TEXT_BAND[0], n_rows)
+    share = np.linspace(p.text_band[1], p.text_band[0], n_rows)
     u = np.outer(share * ring.a, np.cos(t))
     v = np.outer(share * ring.b, np.sin(t))
     c, s = math.cos(ring.phi), math.sin(ring.phi)
@@ -440,11 +460,11 @@ def _ring_strip(img: np.ndarray, ring: _Ring, grey: bool) -> np.ndarray | None:
 
     # Start in the middle of the least inked arc (the gap under the name), judged on the
     # outer part of the band, which 专用章 under the star does not reach.
-    outer = band[: max(2, int(n_rows * GAP_ROWS_SHARE))]
-    ink = (outer < 160).sum(axis=0).astype(np.float32)
+    outer = band[: max(2, int(n_rows * p.gap_rows_share))]
+    ink = (outer < p.strip_ink_level).sum(axis=0).astype(np.float32)
     if not ink.any():
         return None
-    window = max(3, int(n_cols * GAP_WINDOW_DEG / 360.0))
+    window = max(3, int(n_cols * p.gap_window_deg / 360.0))
     wrapped = np.r_[ink, ink[:window]].cumsum()
     sums = wrapped[window:] - wrapped[:-window]  # ink of the window starting at each column
     shift = (int(np.argmin(sums)) + window // 2) % n_cols
@@ -455,7 +475,7 @@ def _ring_strip(img: np.ndarray, ring: _Ring, grey: bool) -> np.ndarray | None:
     pad = max(4, n_rows // 4)
     band = band[:, max(inked[0] - pad, 0):min(inked[-1] + pad + 1, n_cols)]
 
-    zoom = STRIP_CHAR_PX / n_rows
+    zoom = p.strip_char_px / n_rows
     band = cv2.resize(band, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_CUBIC)
     # A square canvas: detectors scale the short side up to a fixed size, and a long thin
     # strip would be blown up to thousands of pixels across.
@@ -471,7 +491,7 @@ def _seal_only_colour(img: np.ndarray) -> np.ndarray:
     return np.clip(255.0 - redness(img).astype(np.float32) * 2.5, 0, 255).astype(np.uint8)
 
 
-def _seal_only_grey(img: np.ndarray, ring: _Ring) -> np.ndarray:
+def _seal_only_grey(img: np.ndarray, ring: _Ring, p: SealParams) -> np.ndarray:
     """A grey page with only the seal's mid-grey ink left dark: black ink turns white.
 
     A red seal scans lighter than black or blue ink. Its grey is read on the ring itself
@@ -493,32 +513,8 @@ def _seal_only_grey(img: np.ndarray, ring: _Ring) -> np.ndarray:
     out = grey.astype(np.float32)
     stretched = np.clip((out - seal_level) / (paper - seal_level) * 1.1, 0.0, 1.0)
     # Black ink and its anti-aliased rim (which passes through the seal's grey) turn white.
-    black = (grey < seal_level - GREY_BLACK_MARGIN).astype(np.uint8)
-    rim = max(1, int(round(ring.a * BLACK_RIM_SHARE)))
+    black = (grey < seal_level - p.grey_black_margin).astype(np.uint8)
+    rim = max(1, int(round(ring.a * p.black_rim_share)))
     black = cv2.dilate(black, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rim + 1,) * 2))
     stretched[black > 0] = 1.0
     return (stretched * 255.0).astype(np.uint8)
-
-
-# --------------------------------------------------------------------------------------------
-# Helpers
-
-
-def _as_bgr(image: np.ndarray) -> np.ndarray:
-    img = np.asarray(image)
-    if img.dtype != np.uint8:
-        raise ValueError(f"page image must be uint8, got {img.dtype}")
-    if img.ndim == 2:
-        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
-    if img.ndim == 3 and img.shape[2] == 3:
-        return img
-    if img.ndim == 3 and img.shape[2] == 4:
-        return cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
-    raise ValueError(f"page image must be HxW, HxWx3 or HxWx4, got shape {img.shape}")
-
-
-def _is_grey(img: np.ndarray) -> bool:
-    """True when (almost) no pixel has colour: a grey-scale scan, or a page without ink colour."""
-    sub = img[::2, ::2]
-    chroma = cv2.subtract(sub.max(axis=2), sub.min(axis=2))
-    return float(np.count_nonzero(chroma > GREY_CHROMA)) < GREY_MAX_SHARE * chroma.size

@@ -30,41 +30,54 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from rapidfuzz import fuzz
 
+from pipeline.labels import COLON, MIN_SCORE, match_start, note_end
 from pipeline.model import BBox, Mark, PageLayout, Segment, group_rows
 from pipeline.normalize import clean_text
 
-LABEL_MIN_SCORE = 78  # rapidfuzz ratio (0-100) for text to count as the label
-NO_LABEL_CONFIDENCE = 0.1
-NO_ROOM_CONFIDENCE = 0.6
-# Search area, in printed glyph sizes ("pitch") around the label's row.
-AREA_RIGHT = 10.0
-AREA_ABOVE = 2.0
-AREA_BELOW = 1.0
-NEIGHBOUR_CELL_MIN = 2.0  # less room than this right of the label in its cell: use the next cell
-# Ink levels, as shares of the local paper level (the page as OCR saw it, or its red channel).
-BACKGROUND_WINDOW = 0.8  # pitches: wider than any pen stroke
-WEAK_INK = 0.65  # a pixel darker than this may be ink
-STRONG_INK = 0.55  # a handwriting component holds pixels darker than this (seal residue does not)
-MIN_STRONG_PIXELS = 4
-CLEAN_PAPER = 0.85  # handwriting sits on paper at least this light (not inside a smudge)
-SPECK_AREA = 0.02  # components smaller than this (in pitch²) are noise
-LINE_MIN_LENGTH = 2.0  # pitches: a straight component at least this long is a line
-LINE_RUN = 2.5  # horizontal or vertical runs longer than this (in pitches) are rules
-LINE_ELONGATION = 8.0  # a component this many times longer than wide, and straight, is a line
-LINE_FILL = 0.45  # ... straight: it fills this share of its rotated bounding box
-SHARP_EDGE = 0.15  # a pen stroke's edge steps this share of its contrast per pixel; a smudge
-# fades out over many pixels
-ON_LINE = 0.25  # pitches: a signature's ink reaches this close to the label's rows ...
-NEIGHBOUR_GAP = 0.5  # ... or lies this close to ink that does
-# The verdict: handwriting-like ink against the printed glyph size.
-SIGNED_INK = 0.45  # ink area, in pitch² (one printed glyph is about 0.15-0.25)
-SIGNED_SPAN = 1.3  # the ink spreads at least this wide or this tall, in pitches
 
-_COLON = "：:"
+@dataclass(frozen=True)
+class SignatureParams:
+    """Every number the signature check works with, named. Lengths are in printed glyph sizes
+    ("pitch"); ink levels are shares of the local paper level (the page as OCR saw it)."""
+
+    label_min_score: float = MIN_SCORE  # rapidfuzz ratio (0-100): text that is the label
+    no_label_confidence: float = 0.1
+    no_room_confidence: float = 0.6
+    # Search area around the label's row.
+    area_right: float = 10.0
+    area_above: float = 2.0
+    area_below: float = 1.0
+    neighbour_cell_min: float = 2.0  # less room right of the label in its cell: next cell
+    # Ink.
+    background_window: float = 0.8  # wider than any pen stroke
+    weak_ink: float = 0.65  # a pixel darker than this may be ink
+    strong_ink: float = 0.55  # handwriting holds pixels darker than this (seal residue not)
+    min_strong_pixels: int = 4
+    clean_paper: float = 0.85  # handwriting sits on paper at least this light (no smudge)
+    speck_area: float = 0.02  # components smaller than this (in pitch²) are noise
+    line_min_length: float = 2.0  # a straight component at least this long is a line
+    line_run: float = 2.5  # horizontal or vertical runs longer than this are rules
+    line_elongation: float = 8.0  # this many times longer than wide, and straight: a line
+    line_fill: float = 0.45  # ... straight: it fills this share of its rotated box
+    sharp_edge: float = 0.15  # a pen stroke's edge steps this share of its contrast per
+    # pixel; a smudge fades out over many pixels
+    on_line: float = 0.25  # a signature's ink reaches this close to the label's rows ...
+    neighbour_gap: float = 0.5  # ... or lies this close to ink that does
+    # The verdict: handwriting-like ink against the printed glyph size.
+    signed_ink: float = 0.45  # ink area, in pitch² (one printed glyph is about 0.15-0.25)
+    signed_span: float = 1.3  # the ink spreads at least this wide or this tall
+    unsigned_confidence: float = 0.95  # no ink at all in the area
+    # Confidence from how far the score is from the verdict's edge (log scale): base +
+    # span * tanh(steepness * margin).
+    confidence_base: float = 0.5
+    confidence_span: float = 0.49
+    confidence_steepness: float = 1.5
+
+
+SIGNATURE = SignatureParams()
+
 _DATE_LIKE = re.compile(r"日期|\d{2,4}[年.\-/]|^[\d\s.\-/年月日]+$|年.*月|月.*日")
-_LABEL_TAIL = re.compile(r"[（(][^（()）]{0,7}[）)]")
 _OTHER_LABEL = re.compile(r"^[\u4e00-\u9fff]{1,6}[：:]")
 
 
@@ -124,7 +137,8 @@ class _Area:
     band: tuple[float, float]  # the label's own rows of ink (top, bottom)
 
 
-def detect_signature(image: np.ndarray, layout: PageLayout, labels: tuple[str, ...]) -> Mark:
+def detect_signature(image: np.ndarray, layout: PageLayout, labels: tuple[str, ...],
+                     p: SignatureParams = SIGNATURE) -> Mark:
     """Whether the signature area of a page holds a handwritten signature.
 
     ``image`` is the page as the OCR saw it (red seal ink already suppressed; a plain render
@@ -132,16 +146,16 @@ def detect_signature(image: np.ndarray, layout: PageLayout, labels: tuple[str, .
     signature labels. The bbox is the signature's ink, or the searched area when absent;
     without any signature label the verdict is absent, with low confidence and no bbox.
     """
-    label = find_label(layout, labels)
+    label = find_label(layout, labels, p)
     if label is None:
-        return Mark(False, NO_LABEL_CONFIDENCE, None)
+        return Mark(False, p.no_label_confidence, None)
     grey = _grey(image)
-    area = _search_area(grey, layout, label)
+    area = _search_area(grey, layout, label, p)
     x0, y0, x1, y1 = area.box
     if x1 - x0 < area.pitch or y1 - y0 < area.pitch:  # no room: the date follows the label
-        return Mark(False, NO_ROOM_CONFIDENCE, [float(v) for v in area.box])
-    ink = _handwriting(grey, area)
-    present, confidence = _verdict(ink, area.pitch)
+        return Mark(False, p.no_room_confidence, [float(v) for v in area.box])
+    ink = _handwriting(grey, area, p)
+    present, confidence = _verdict(ink, area.pitch, p)
     if present:
         ys, xs = np.nonzero(ink)
         bbox = [float(x0 + xs.min()), float(y0 + ys.min()),
@@ -156,7 +170,8 @@ def detect_signature(image: np.ndarray, layout: PageLayout, labels: tuple[str, .
 # --------------------------------------------------------------------------------------------
 
 
-def find_label(layout: PageLayout, labels: tuple[str, ...]) -> SignatureLabel | None:
+def find_label(layout: PageLayout, labels: tuple[str, ...], p: SignatureParams = SIGNATURE
+               ) -> SignatureLabel | None:
     """The best signature label on the page: at the start of a row (of a cell, or outside
     any table), or followed by a colon in it.
 
@@ -170,7 +185,7 @@ def find_label(layout: PageLayout, labels: tuple[str, ...]) -> SignatureLabel | 
         text = "".join(pieces)
         ends = set(itertools.accumulate(len(p) for p in pieces))  # where a segment ends
         for rank, alias in enumerate(labels):
-            for start, end, score in _alias_hits(alias, text, ends):
+            for start, end, score in _alias_hits(alias, text, ends, p):
                 key = (score, len(alias), -rank, row[0].bbox[1])
                 if best is None or key > best[0]:
                     best = (key, SignatureLabel(row, start, end, score))
@@ -185,20 +200,17 @@ def _rows(layout: PageLayout) -> list[list[Segment]]:
     return [row for cell in cells for row in layout.rows(cell)] + group_rows(loose)
 
 
-def _alias_hits(alias: str, text: str, ends: set[int]) -> list[tuple[int, int, float]]:
+def _alias_hits(alias: str, text: str, ends: set[int], p: SignatureParams
+                ) -> list[tuple[int, int, float]]:
     hits = []
     # Fuzzy at the start of the segment (OCR substitutions and drops).
-    score, n = 0.0, 0
-    for size in range(max(1, len(alias) - 1), min(len(text), len(alias) + 1) + 1):
-        ratio = fuzz.ratio(alias, text[:size])
-        if ratio > score:
-            score, n = ratio, size
-    if score >= LABEL_MIN_SCORE and not text[n:].startswith("同意"):
+    score, n = match_start(alias, text)
+    if score >= p.label_min_score and not text[n:].startswith("同意"):
         hits.append((0, _label_end(text, n), score))
     # Exactly, later in the row, where a colon or the segment's end follows: ``…签名：``.
     for m in re.finditer(re.escape(alias), text):
         end = _label_end(text, m.end())
-        if m.start() > 0 and (end in ends or text[end - 1] in _COLON) \
+        if m.start() > 0 and (end in ends or text[end - 1] in COLON) \
                 and not text[end:].startswith("同意"):
             hits.append((m.start(), end, 100.0))
     return hits
@@ -207,12 +219,12 @@ def _alias_hits(alias: str, text: str, ends: set[int]) -> list[tuple[int, int, f
 def _label_end(text: str, end: int) -> int:
     """Past what printings add after a label: ``（盖章）``, the rest of an opened bracket,
     and the colon."""
-    tail = _LABEL_TAIL.match(text, end)
-    if tail:
-        end = tail.end()
+    noted = note_end(text, end)
+    if noted > end:
+        end = noted
     elif "（" in text[:end] and "）" in text[end:end + 6]:  # 授权人（签名）
         end = text.index("）", end) + 1
-    return end + 1 if end < len(text) and text[end] in _COLON else end
+    return end + 1 if end < len(text) and text[end] in COLON else end
 
 
 def _width_units(text: str) -> float:
@@ -244,7 +256,8 @@ def _grey(image: np.ndarray) -> np.ndarray:
     return image if image.ndim == 2 else np.ascontiguousarray(image[:, :, 2])
 
 
-def _search_area(grey: np.ndarray, layout: PageLayout, label: SignatureLabel) -> _Area:
+def _search_area(grey: np.ndarray, layout: PageLayout, label: SignatureLabel,
+                 p: SignatureParams) -> _Area:
     """Right of the label to the next date, label, cell border or ten glyphs on; from two
     glyphs above the label's row to one below it (handwriting is large and jittered)."""
     pitch = glyph_pitch(layout)
@@ -252,11 +265,11 @@ def _search_area(grey: np.ndarray, layout: PageLayout, label: SignatureLabel) ->
     label_x0 = label.x_at(label.start, pitch, start=True)
     label_x1 = label.x_at(label.end, pitch, start=False)
     sy0, sy1 = min(s.bbox[1] for s in own), max(s.bbox[3] for s in own)
-    colon = 0.5 * pitch if label.text[label.end - 1:label.end] in _COLON else 0.0
-    top, bottom = _label_rows(grey, label_x0, label_x1 - colon, sy0, sy1, pitch)
+    colon = 0.5 * pitch if label.text[label.end - 1:label.end] in COLON else 0.0
+    top, bottom = _label_rows(grey, label_x0, label_x1 - colon, sy0, sy1, pitch, p)
 
-    x0, x1 = label_x1 + 0.05 * pitch, label_x1 + AREA_RIGHT * pitch
-    y0, y1 = top - AREA_ABOVE * pitch, bottom + AREA_BELOW * pitch
+    x0, x1 = label_x1 + 0.05 * pitch, label_x1 + p.area_right * pitch
+    y0, y1 = top - p.area_above * pitch, bottom + p.area_below * pitch
     if own[-1].cell is not None:
         # Within the label's cell; a cell that holds the label alone (or no room after it)
         # is a label cell, and the signature goes into the cell on its right.
@@ -264,7 +277,7 @@ def _search_area(grey: np.ndarray, layout: PageLayout, label: SignatureLabel) ->
         cell = layout.cells[cell_id]
         alone = all(any(o is s for s in own) for o in layout.segments if o.cell == cell_id)
         right = _right_cell(layout, cell_id)
-        if right is not None and (alone or cell[2] - label_x1 < NEIGHBOUR_CELL_MIN * pitch):
+        if right is not None and (alone or cell[2] - label_x1 < p.neighbour_cell_min * pitch):
             nb = layout.cells[right]
             cell = [cell[0], min(cell[1], nb[1]), nb[2], max(cell[3], nb[3])]
             x1 = nb[2]
@@ -297,7 +310,7 @@ def _overlaps(a: BBox, b: tuple[int, int, int, int]) -> bool:
 
 
 def _label_rows(grey: np.ndarray, x0: float, x1: float, y0: float, y1: float,
-                pitch: float) -> tuple[float, float]:
+                pitch: float, p: SignatureParams) -> tuple[float, float]:
     """The label's own rows of ink (a merged signature makes its segment taller)."""
     fallback = (max(y0, y1 - 1.2 * pitch), y1) if y1 - y0 > 1.6 * pitch else (y0, y1)
     h, w = grey.shape
@@ -307,7 +320,7 @@ def _label_rows(grey: np.ndarray, x0: float, x1: float, y0: float, y1: float,
         return fallback
     patch = grey[ya:yb, xa:xb]
     paper = float(np.percentile(patch, 95))
-    rows = np.count_nonzero(patch < WEAK_INK * paper, axis=1) > 0
+    rows = np.count_nonzero(patch < p.weak_ink * paper, axis=1) > 0
     runs = _runs(rows, gap=max(1, int(0.15 * pitch)))
     if not runs:
         return fallback
@@ -365,16 +378,16 @@ def _other_text(seg: Segment, top: float, bottom: float, pitch: float) -> str | 
 # --------------------------------------------------------------------------------------------
 
 
-def _handwriting(grey: np.ndarray, area: _Area) -> np.ndarray:
+def _handwriting(grey: np.ndarray, area: _Area, p: SignatureParams) -> np.ndarray:
     """Binary mask (area-sized) of the ink that looks like handwriting."""
     x0, y0, x1, y1 = area.box
     pitch = area.pitch
     patch = grey[y0:y1, x0:x1]
     paper = max(float(np.percentile(patch, 90)), 1.0)
-    background = _background(patch, pitch, paper)
+    background = _background(patch, pitch, paper, p)
     ratio = patch / background
-    weak = (ratio < WEAK_INK).astype(np.uint8)
-    strong = ratio < STRONG_INK
+    weak = (ratio < p.weak_ink).astype(np.uint8)
+    strong = ratio < p.strong_ink
     for bx0, by0, bx1, by1 in area.exclude:
         weak[max(0, int(by0) - y0):max(0, int(by1) - y0 + 1),
              max(0, int(bx0) - x0):max(0, int(bx1) - x0 + 1)] = 0
@@ -382,48 +395,48 @@ def _handwriting(grey: np.ndarray, area: _Area) -> np.ndarray:
     # Straight strokes on their own (a stray or tilted line); long horizontal and vertical
     # runs (ruling lines and underlines, also where handwriting or another line meets them);
     # then what those runs held together.
-    _drop_straight(weak, pitch)
-    run = max(15, int(LINE_RUN * pitch))
+    _drop_straight(weak, pitch, p)
+    run = max(15, int(p.line_run * pitch))
     lines = cv2.morphologyEx(weak, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT,
                                                                              (run, 1)))
     lines |= cv2.morphologyEx(weak, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT,
                                                                               (1, run)))
     weak &= 1 - cv2.dilate(lines, np.ones((3, 3), np.uint8))
-    _drop_straight(weak, pitch)
+    _drop_straight(weak, pitch, p)
     # What is left: components of stroke size that hold pen-dark pixels, with sharp edges
     # (a smudge fades out), on clean paper (seal text on a grey scan shows where a smudge
     # darkened it).
     count, labels, stats, _ = cv2.connectedComponentsWithStats(weak, connectivity=8)
     strong_count = np.bincount(labels[strong], minlength=count)
-    min_area = max(6.0, SPECK_AREA * pitch * pitch)
-    any_ink = cv2.dilate((patch < WEAK_INK * paper).astype(np.uint8), np.ones((3, 3), np.uint8))
+    min_area = max(6.0, p.speck_area * pitch * pitch)
+    any_ink = cv2.dilate((patch < p.weak_ink * paper).astype(np.uint8), np.ones((3, 3), np.uint8))
     gradient = _gradient(patch)
     keep = np.zeros(count, bool)
     for i in range(1, count):
-        if stats[i, cv2.CC_STAT_AREA] < min_area or strong_count[i] < MIN_STRONG_PIXELS:
+        if stats[i, cv2.CC_STAT_AREA] < min_area or strong_count[i] < p.min_strong_pixels:
             continue
         x, y, w, h = stats[i, :4]
         inside = labels[y:y + h, x:x + w] == i
         contrast = paper - float(np.percentile(patch[y:y + h, x:x + w][inside], 5))
         sharpness = float(np.percentile(gradient[y:y + h, x:x + w][inside], 90))
-        keep[i] = (sharpness >= SHARP_EDGE * contrast
-                   and _surround(patch, labels, stats[i], i, any_ink) >= CLEAN_PAPER * paper)
-    return _on_the_line(keep, labels, stats, area)
+        keep[i] = (sharpness >= p.sharp_edge * contrast
+                   and _surround(patch, labels, stats[i], i, any_ink) >= p.clean_paper * paper)
+    return _on_the_line(keep, labels, stats, area, p)
 
 
 def _on_the_line(keep: np.ndarray, labels: np.ndarray, stats: np.ndarray,
-                 area: _Area) -> np.ndarray:
+                 area: _Area, p: SignatureParams) -> np.ndarray:
     """The kept components that sit on the label's line, with their near neighbours.
 
     A signature is written along the label's row (rising above it); ink that floats on its
     own above or below it is the line before or after (printed text OCR missed), not one."""
     pitch, y0 = area.pitch, area.box[1]
-    top, bottom = area.band[0] - y0 - ON_LINE * pitch, area.band[1] - y0 + ON_LINE * pitch
+    top, bottom = area.band[0] - y0 - p.on_line * pitch, area.band[1] - y0 + p.on_line * pitch
     ys, hs = stats[:, cv2.CC_STAT_TOP], stats[:, cv2.CC_STAT_HEIGHT]
     anchors = keep & (ys < bottom) & (ys + hs > top)
     if not anchors.any():
         return np.zeros(labels.shape, bool)
-    reach = max(3, int(NEIGHBOUR_GAP * pitch)) | 1
+    reach = max(3, int(p.neighbour_gap * pitch)) | 1
     near = cv2.dilate(anchors[labels].astype(np.uint8), np.ones((reach, reach), np.uint8))
     touched = np.zeros(len(keep), bool)
     touched[np.unique(labels[near > 0])] = True
@@ -451,45 +464,47 @@ def _surround(patch: np.ndarray, labels: np.ndarray, stat: np.ndarray, index: in
     return float(values.mean()) if values.size else 0.0
 
 
-def _background(patch: np.ndarray, pitch: float, paper: float) -> np.ndarray:
+def _background(patch: np.ndarray, pitch: float, paper: float, p: SignatureParams
+                ) -> np.ndarray:
     """The paper level around each pixel: strokes are thinner than the window, a smudge or
     uneven light is not. Never below half the area's paper level, so a dark blob stays ink."""
-    size = max(5, int(BACKGROUND_WINDOW * pitch)) | 1
+    size = max(5, int(p.background_window * pitch)) | 1
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     bg = cv2.blur(cv2.dilate(patch, kernel), (size, size)).astype(np.float32)
     return np.maximum(bg, 0.5 * paper)
 
 
-def _drop_straight(mask: np.ndarray, pitch: float) -> None:
+def _drop_straight(mask: np.ndarray, pitch: float, p: SignatureParams) -> None:
     """Clear (in place) the components of ``mask`` that are long straight lines."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     for i in range(1, count):
         x, y, w, h = stats[i, :4]
-        if max(w, h) < LINE_MIN_LENGTH * pitch:
+        if max(w, h) < p.line_min_length * pitch:
             continue
         inside = labels[y:y + h, x:x + w] == i
-        if _is_straight(inside):
+        if _is_straight(inside, p):
             mask[y:y + h, x:x + w][inside] = 0
 
 
-def _is_straight(mask: np.ndarray) -> bool:
+def _is_straight(mask: np.ndarray, p: SignatureParams) -> bool:
     """A long, thin component that fills its rotated box: a ruled or stray straight line."""
     points = cv2.findNonZero(mask.astype(np.uint8))
     (_, _), (w, h), _ = cv2.minAreaRect(points)
     long, short = max(w, h), max(min(w, h), 1.0)
-    return long / short >= LINE_ELONGATION and len(points) >= LINE_FILL * long * short
+    return long / short >= p.line_elongation and len(points) >= p.line_fill * long * short
 
 
-def _verdict(ink: np.ndarray, pitch: float) -> tuple[bool, float]:
+def _verdict(ink: np.ndarray, pitch: float, p: SignatureParams) -> tuple[bool, float]:
     """Present or not, and how sure, from the handwriting mask."""
     area = float(np.count_nonzero(ink)) / (pitch * pitch)
     if area == 0:
-        return False, 0.95
+        return False, p.unsigned_confidence
     ys, xs = np.nonzero(ink)
     span = max(xs.max() - xs.min() + 1, ys.max() - ys.min() + 1) / pitch
     # Both must hold: enough ink, spread like writing rather than one dot or glyph.
-    score = min(area / SIGNED_INK, span / SIGNED_SPAN)
+    score = min(area / p.signed_ink, span / p.signed_span)
     present = score >= 1.0
     margin = abs(np.log(max(score, 1e-3)))
-    confidence = 0.5 + 0.49 * float(np.tanh(1.5 * margin))
+    confidence = p.confidence_base + p.confidence_span * float(
+        np.tanh(p.confidence_steepness * margin))
     return present, round(confidence, 3)

@@ -1,0 +1,64 @@
+"""Image helpers every stage that looks at pixels shares: channels, colour or grey, red ink.
+
+One definition each, so that preprocessing, layout and the seal check agree on what a grey
+scan is and what counts as red (seal) ink.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+# A page with (almost) no coloured pixel is a grey-scale scan: colour cannot tell a seal.
+GREY_CHROMA = 24  # max-min channel spread that counts as colour ...
+GREY_MAX_SHARE = 1e-4  # ... and below this share of coloured pixels the page is grey
+GREY_SAMPLE_STEP = 2  # every 2nd pixel each way is enough to tell
+# Red (seal) ink: R above max(G, B) by this margin. Black and blue ink, also under a seal
+# (the inks multiply), stay dark in the red channel.
+RED_INK_MARGIN = 40
+
+
+def as_bgr(image: np.ndarray) -> np.ndarray:
+    """``image`` as 3-channel BGR uint8 (grey and BGRA accepted, 16-bit scaled down)."""
+    img = np.asarray(image)
+    if img.dtype == np.uint16:
+        img = (img >> 8).astype(np.uint8)
+    elif img.dtype != np.uint8:
+        raise ValueError(f"page image must be uint8 or uint16, got {img.dtype}")
+    if img.ndim == 2:
+        return cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
+    if img.ndim == 3 and img.shape[2] == 4:
+        return cv2.cvtColor(img, cv2.COLOR_BGRA2BGR)
+    if img.ndim == 3 and img.shape[2] == 3:
+        return img
+    if img.ndim == 3 and img.shape[2] == 1:
+        return cv2.cvtColor(img[:, :, 0], cv2.COLOR_GRAY2BGR)
+    raise ValueError(f"page image must be HxW, HxWx3 or HxWx4, got shape {img.shape}")
+
+
+def to_grey(image: np.ndarray) -> np.ndarray:
+    """One channel: the image itself when it already is, else its luminance."""
+    return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+
+
+def is_grey(image: np.ndarray) -> bool:
+    """True when (almost) no pixel of a BGR image has colour: a grey-scale scan, or a page
+    without coloured ink."""
+    if image.ndim == 2:
+        return True
+    sub = image[::GREY_SAMPLE_STEP, ::GREY_SAMPLE_STEP]
+    chroma = cv2.subtract(sub.max(axis=2), sub.min(axis=2))
+    return float(np.count_nonzero(chroma > GREY_CHROMA)) < GREY_MAX_SHARE * chroma.size
+
+
+def red_excess(image: np.ndarray) -> np.ndarray:
+    """R - max(G, B) per pixel of a BGR image (uint8, 0 where a pixel is not reddish)."""
+    b, g, r = cv2.split(image)
+    return cv2.subtract(r, cv2.max(g, b))
+
+
+def redness(image: np.ndarray) -> np.ndarray:
+    """:func:`red_excess` above the paper's own (a yellowish paper is a little red), uint8."""
+    red = red_excess(image)
+    paper = int(np.median(red[::4, ::4]))
+    return cv2.subtract(red, paper)

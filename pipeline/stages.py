@@ -1,0 +1,244 @@
+"""The page stages, in order: what happens to one work item, read top to bottom.
+
+``STAGES`` is the list the runner walks. Each stage says which routes it applies to (the
+image stages only to pages that need OCR) and whether it is a *verdict* on the signed paper
+(signature, seal, consent), which runs only where the item's origin policy counts verdicts.
+A stage works on the item's :class:`PageState` and may end the work early (a blank page, a
+page that is no contest form). Whatever a stage raises fails that page alone, as an
+:class:`~pipeline.model.ErrorItem` naming the stage.
+
+The stage functions only call the stage modules; they do no image work of their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pipeline import layout, preprocess
+from pipeline.checks import apply_checks
+from pipeline.classify import classify
+from pipeline.contest import Contest
+from pipeline.errors import FormscanError
+from pipeline.extract import extract
+from pipeline.forms import FormSchema, schemas
+from pipeline.model import (
+    ErrorItem,
+    Flag,
+    FlagKind,
+    FormType,
+    Line,
+    Origin,
+    PageLayout,
+    Record,
+    Route,
+    Status,
+    Transform,
+    WorkItem,
+)
+from pipeline.ocr import OcrEngine
+from pipeline.verify.consent import match_clauses
+from pipeline.verify.seal import detect_seal
+from pipeline.verify.signature import detect_signature
+
+BLANK = "blank page: nothing printed or written on it"
+NOT_A_FORM = ("not recognised as a contest form (no form title or labels found); kept as "
+              "form_type unknown for review")
+
+
+@dataclass(frozen=True)
+class OriginPolicy:
+    """What an origin's documents go through."""
+
+    verdicts: bool  # signature, seal and consent are read, and their flags count
+
+
+# Only the posted paper is the valid, signed authorization (SPEC §1): an emailed copy is typed
+# before it is signed, so it gets no verdicts.
+POLICIES = {Origin.PAPER: OriginPolicy(verdicts=True),
+            Origin.EMAIL: OriginPolicy(verdicts=False)}
+
+
+@dataclass
+class PageState:
+    """One work item on its way through the stages."""
+
+    item: WorkItem
+    engine: OcrEngine
+    contest: Contest
+    image: np.ndarray | None = None  # the page, geometry corrected (colour)
+    ocr_image: np.ndarray | None = None  # the same with red seal ink suppressed
+    prepared: preprocess.Prepared | None = None
+    transform: Transform = field(default_factory=Transform)
+    lines: list[Line] = field(default_factory=list)
+    layout: PageLayout | None = None
+    schema: FormSchema | None = None
+    record: Record | None = None
+    skipped: str | None = None  # why the page ended early as no document (blank)
+    finished: bool = False
+
+
+def _start(state: PageState) -> None:
+    item = state.item
+    state.image = state.ocr_image = item.image
+    state.lines = list(item.lines)
+
+
+def _blank(state: PageState) -> None:
+    if preprocess.is_blank(state.image):
+        state.skipped, state.finished = BLANK, True
+
+
+def _preprocess(state: PageState) -> None:
+    prep = preprocess.prepare(state.image)
+    state.image, state.ocr_image, state.transform = prep.image, prep.ocr_image, prep.transform
+    state.prepared = prep
+
+
+def _orientation(state: PageState) -> None:
+    turns = state.engine.orientation(state.ocr_image)
+    if turns:
+        prep = preprocess.rotate_quarter(state.prepared, turns)
+        state.image, state.ocr_image, state.transform = prep.image, prep.ocr_image, prep.transform
+
+
+def _ocr(state: PageState) -> None:
+    state.lines = state.engine.recognize(state.ocr_image)
+
+
+def _layout(state: PageState) -> None:
+    item = state.item
+    if item.cells is not None:
+        state.layout = layout.from_cells(state.lines, item.cells, item.size)
+    else:
+        state.layout = layout.analyze(state.image, state.lines, item.route is Route.OCR)
+
+
+def _classify(state: PageState) -> None:
+    item = state.item
+    verdict = classify(state.layout)
+    state.record = Record(item.doc_id, item.origin, verdict.form_type, item.source,
+                          route=item.route, form_score=verdict.score, message=item.message,
+                          transform=state.transform if state.transform.ops else None)
+    if verdict.form_type is FormType.UNKNOWN:
+        state.record.add_flag(Flag(FlagKind.UNCLASSIFIED))
+        state.finished = True
+        return
+    state.schema = schemas()[verdict.form_type]
+
+
+def _extract(state: PageState) -> None:
+    item = state.item
+    fields = extract(state.schema, state.layout, item.page or 0, state.transform)
+    if not item.route.has_geometry:  # a Word or Excel file: no page, no place on one
+        for f in fields.values():
+            f.page, f.bbox = None, None
+    state.record.fields = fields
+
+
+def _signature(state: PageState) -> None:
+    mark = detect_signature(state.ocr_image, state.layout, state.schema.signature_labels)
+    if mark.bbox is not None:
+        mark.bbox = state.transform.bbox_to_original(mark.bbox)
+    state.record.signature = mark
+
+
+def _seal(state: PageState) -> None:
+    def read_ring(strip: np.ndarray) -> str:
+        return "".join(line.text for line in state.engine.recognize(strip))
+
+    finding = detect_seal(state.image, read_ring)
+    mark = finding.mark
+    mark.text = finding.ring_text
+    if mark.bbox is not None:
+        mark.bbox = state.transform.bbox_to_original(mark.bbox)
+    state.record.seal = mark
+
+
+def _consent(state: PageState) -> None:
+    if state.schema.consent:
+        contest = state.contest
+        state.record.consent = match_clauses(state.layout, contest.clauses,
+                                             contest.clause_threshold)
+
+
+def _checks(state: PageState) -> None:
+    apply_checks(state.record, state.schema, state.contest)
+
+
+IMAGE_ROUTES = frozenset({Route.OCR})
+ALL_ROUTES = frozenset(Route)
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    run: Callable[[PageState], None]
+    routes: frozenset[Route] = ALL_ROUTES
+    verdict: bool = False  # a verdict on the signed paper (see OriginPolicy)
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("start", _start),
+    Stage("blank", _blank, IMAGE_ROUTES),
+    Stage("preprocess", _preprocess, IMAGE_ROUTES),  # photo crop, deskew, red suppressed
+    Stage("orientation", _orientation, IMAGE_ROUTES),  # quarter turns, upside down
+    Stage("ocr", _ocr, IMAGE_ROUTES),  # PP-OCR detection and recognition
+    Stage("layout", _layout),  # table cells, text cut at cell borders
+    Stage("classify", _classify),  # which form; not a form: ends here
+    Stage("extract", _extract),  # field values by label
+    Stage("signature", _signature, verdict=True),
+    Stage("seal", _seal, verdict=True),
+    Stage("consent", _consent, verdict=True),
+    Stage("checks", _checks),  # the audit rules: flags
+)
+
+
+class StageFailed(Exception):
+    """A stage raised on one page: the page fails alone."""
+
+    def __init__(self, error: ErrorItem) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def run_stages(item: WorkItem, engine: OcrEngine, contest: Contest) -> PageState:
+    """One work item through :data:`STAGES`. Raises StageFailed naming the stage that broke;
+    configuration errors (a model, a schema) stop the batch."""
+    state = PageState(item, engine, contest)
+    policy = POLICIES[item.origin]
+    for stage in STAGES:
+        if state.finished:
+            break
+        if item.route not in stage.routes or (stage.verdict and not policy.verdicts):
+            continue
+        try:
+            stage.run(state)
+        except FormscanError:
+            raise  # no page can succeed: stop the batch
+        except Exception as exc:  # noqa: BLE001 - named and recorded for this page only
+            raise StageFailed(ErrorItem(stage.name, item.page,
+                                        f"{type(exc).__name__}: {exc}")) from exc
+    return state
+
+
+@dataclass
+class Outcome:
+    """What became of one work item: its record, or why it gave none (a blank page)."""
+
+    record: Record | None
+    skipped: str | None = None
+
+
+def read_page(item: WorkItem, engine: OcrEngine, contest: Contest) -> Outcome:
+    """One work item through the stages. A page that breaks a stage is a failed record of
+    form type unknown that says which stage broke."""
+    try:
+        state = run_stages(item, engine, contest)
+    except StageFailed as failed:
+        return Outcome(Record(item.doc_id, item.origin, FormType.UNKNOWN, item.source,
+                              status=Status.FAILED, route=item.route, message=item.message,
+                              errors=[failed.error]))
+    return Outcome(state.record, state.skipped)
