@@ -8,6 +8,8 @@ raised here are owned by :attr:`Owner.CHECKS`, so a re-check replaces exactly th
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pipeline.contest import Contest
 from pipeline.forms import FormSchema
 from pipeline.model import Flag, FlagKind, Origin, Owner, Record
@@ -43,7 +45,7 @@ def check_flags(record: Record, schema: FormSchema, contest: Contest) -> list[Fl
     if date and deadline and date > deadline:
         flags.append(Flag(FlagKind.LATE))
     for verdict in record.consent:
-        if not verdict.present:
+        if verdict.score < contest.clause_threshold:
             flags.append(Flag(FlagKind.CLAUSE_MISSING, str(verdict.clause)))
     if record.seal is not None and record.seal.present and not contest.seal_matches_unit(
             record.seal.text, record.value("unit")):
@@ -52,5 +54,11 @@ def check_flags(record: Record, schema: FormSchema, contest: Contest) -> list[Fl
 
 
 def apply_checks(record: Record, schema: FormSchema | None, contest: Contest) -> None:
-    """Replace the record's check flags by freshly computed ones; keep the others."""
+    """Replace the record's check flags by freshly computed ones; keep the others.
+
+    Whether a consent clause is present is decided here, from its stored score and the
+    contest's threshold, so that ``formscan audit --config`` can change it.
+    """
+    record.consent = [replace(v, present=v.score >= contest.clause_threshold)
+                      for v in record.consent]
     record.replace_flags(Owner.CHECKS, check_flags(record, schema, contest) if schema else [])

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from rapidfuzz import fuzz
 from scipy.optimize import linear_sum_assignment
 
@@ -138,26 +137,23 @@ def _flag(records: list[Record], pairs: list[Pair]) -> None:
         record.replace_flags(Owner.RECONCILE, raised[record.doc_id])
 
 
-def _table(pairs: list[Pair]) -> pd.DataFrame:
-    rows = []
-    for p in pairs:
-        any_side = p.paper or p.email
-        rows.append({
-            "status": p.status, "form_type": p.form_type.value, "score": round(p.score, 3),
-            "title": any_side.value("title") or "", "unit": any_side.value("unit") or "",
-            "paper": (f"{p.paper.source.path} p.{','.join(map(str, p.paper.source.pages))}"
-                      if p.paper else ""),
-            "email": (f"{p.email.source.path} / {p.email.source.attachment or ''}"
-                      if p.email else ""),
-            "differences": "; ".join(f"{d.field}: {d.paper} ≠ {d.email}" for d in p.diffs),
-            "paper_doc_id": p.paper.doc_id if p.paper else "",
-            "email_doc_id": p.email.doc_id if p.email else "",
-        })
-    return pd.DataFrame(rows)
+def _row(p: Pair) -> dict[str, object]:
+    """A pair for people (reconciliation.csv/.xlsx)."""
+    any_side = p.paper or p.email
+    return {
+        "status": p.status, "form_type": p.form_type.value, "score": round(p.score, 3),
+        "title": any_side.value("title") or "", "unit": any_side.value("unit") or "",
+        "paper": (f"{p.paper.source.path} p.{','.join(map(str, p.paper.source.pages))}"
+                  if p.paper else ""),
+        "email": f"{p.email.source.path} / {p.email.source.attachment or ''}" if p.email else "",
+        "differences": "; ".join(f"{d.field}: {d.paper} ≠ {d.email}" for d in p.diffs),
+        "paper_doc_id": p.paper.doc_id if p.paper else "",
+        "email_doc_id": p.email.doc_id if p.email else "",
+    }
 
 
 def reconcile(out_dir: Path, contest: Contest) -> list[Pair]:
-    """Pair, compare, flag the records, write reconciliation.jsonl/.csv/.xlsx."""
+    """Pair, compare, flag the records; the store rewrites reconciliation.jsonl/.csv/.xlsx."""
     store = Store(out_dir)
     try:
         records = store.records()
@@ -166,10 +162,7 @@ def reconcile(out_dir: Path, contest: Contest) -> list[Pair]:
         with store.transaction():
             for record in records:
                 store.put_record(record)
-        store.write_jsonl("reconciliation.jsonl", [p.to_dict() for p in pairs])
-        table = _table(pairs)
-        store.write_table("reconciliation.csv", table)
-        store.write_excel("reconciliation.xlsx", table)
+            store.put_reconciliation([p.to_dict() for p in pairs], [_row(p) for p in pairs])
         store.export()
     finally:
         store.close()

@@ -84,14 +84,10 @@ def _document(record: Record, contest: Contest, images: dict, pair: dict | None)
     }
 
 
-def _pairs(out_dir: Path, records: dict[str, Record]) -> dict[str, dict]:
-    """doc_id -> the other side's values and the differences, from reconciliation.jsonl."""
-    path = out_dir / "reconciliation.jsonl"
-    if not path.exists():
-        return {}
+def _pairs(lines: list[dict], records: dict[str, Record]) -> dict[str, dict]:
+    """doc_id -> the other side's values and the differences, from the last reconciliation."""
     found: dict[str, dict] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        pair = json.loads(line)
+    for pair in lines:
         paper, email = pair["paper_doc_id"], pair["email_doc_id"]
         if not (paper and email and paper in records and email in records):
             continue
@@ -120,10 +116,11 @@ def build_report(out_dir: Path, contest: Contest) -> Path:
     try:
         records = store.records()
         manifest = store.manifest()
+        reconciled = store.reconciliation() or []
     finally:
         store.close()
     by_id = {r.doc_id: r for r in records}
-    pairs = _pairs(out_dir, by_id)
+    pairs = _pairs(reconciled, by_id)
     folder = out_dir / "report"
     docs = [_document(r, contest, _images(r, folder), pairs.get(r.doc_id)) for r in records]
     failures = [{"path": m.path, "page": m.page, "attachment": m.attachment, "error": m.error}

@@ -1,5 +1,7 @@
 """The record store: SQLite in OUT (the source of truth) and the files written from it.
 
+records, manifest and reconciliation files are rewritten from it after every command.
+
 Every page is committed in its own transaction, so a run killed half-way keeps what it
 finished; the next run skips pages already in the manifest (same file content) and
 writes the same records, without duplicates or loss. The only module that writes.
@@ -37,6 +39,12 @@ CREATE TABLE IF NOT EXISTS manifest (
     body TEXT NOT NULL,
     PRIMARY KEY (path, page, attachment)
 );
+CREATE TABLE IF NOT EXISTS pairs (      -- the last reconciliation, one row per work document
+    seq INTEGER PRIMARY KEY,
+    line TEXT NOT NULL,                 -- reconciliation.jsonl's line
+    row TEXT NOT NULL                   -- reconciliation.csv's row
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -78,7 +86,23 @@ class Store:
                                (path,)).fetchall()
         return [ManifestEntry.from_dict(json.loads(r[0])) for r in rows]
 
+    def reconciliation(self) -> list[dict] | None:
+        """The lines of the last reconciliation, or None when the batch was never reconciled."""
+        if self.db.execute("SELECT 1 FROM meta WHERE key='reconciled'").fetchone() is None:
+            return None
+        return [json.loads(r[0]) for r in
+                self.db.execute("SELECT line FROM pairs ORDER BY seq").fetchall()]
+
     # --- writing ------------------------------------------------------------------------
+    def put_reconciliation(self, lines: list[dict], rows: list[dict]) -> None:
+        """Replace the reconciliation: its lines (the contract) and rows (for people)."""
+        self.db.execute("DELETE FROM pairs")
+        self.db.executemany("INSERT INTO pairs (line, row) VALUES (?, ?)",
+                            [(json.dumps(line, ensure_ascii=False),
+                              json.dumps(row, ensure_ascii=False))
+                             for line, row in zip(lines, rows, strict=True)])
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('reconciled', '1')")
+
     def forget_file(self, path: str) -> None:
         """Drop a file's manifest lines (its content changed since the last run)."""
         with self.db:
@@ -129,6 +153,14 @@ class Store:
         table = records_table(records)
         paths["records.csv"] = self.write_table("records.csv", table)
         paths["records.xlsx"] = self.write_excel("records.xlsx", table)
+        lines = self.reconciliation()
+        if lines is not None:
+            rows = [json.loads(r[0]) for r in
+                    self.db.execute("SELECT row FROM pairs ORDER BY seq").fetchall()]
+            paths["reconciliation.jsonl"] = self.write_jsonl("reconciliation.jsonl", lines)
+            pairs = pd.DataFrame(rows)
+            paths["reconciliation.csv"] = self.write_table("reconciliation.csv", pairs)
+            paths["reconciliation.xlsx"] = self.write_excel("reconciliation.xlsx", pairs)
         return paths
 
     def write_excel(self, name: str, table: pd.DataFrame) -> Path:

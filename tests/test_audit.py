@@ -210,3 +210,15 @@ def test_an_undated_emailed_copy_is_not_missing_its_date():
     record = authorization(date=None)
     record.origin, record.signature, record.seal, record.consent = Origin.EMAIL, None, None, []
     assert names(check_flags(record, AUTH, CONFIG)) == []
+
+
+def test_the_clause_threshold_of_the_config_decides_clause_presence(tmp_path):
+    record = authorization()
+    record.consent[1] = ConsentVerdict(2, True, 0.85)  # read a little worse than the others
+    override = tmp_path / "strict.yaml"
+    override.write_text("clause_threshold: 0.9\n", encoding="utf-8")
+    strict = load_contest(override)
+    apply_checks(record, AUTH, strict)
+    assert record.flag_names == ["clause_missing:2"] and not record.consent[1].present
+    apply_checks(record, AUTH, CONFIG)
+    assert record.flag_names == [] and record.consent[1].present

@@ -101,3 +101,25 @@ def test_reconcile_writes_its_files_and_flags_the_records(tmp_path):
     before = (out / "records.jsonl").read_text()
     reconcile(out, CONFIG)
     assert (out / "records.jsonl").read_text() == before
+
+
+def test_reconciliation_files_are_rewritten_from_the_store(tmp_path):
+    out = tmp_path / "out"
+    store = Store(out)
+    paper, email = batch()
+    with store.transaction():
+        for record in paper + email:
+            store.put_record(record)
+            store.put_entry(ManifestEntry(record.source.path, record.source.pages[0]
+                                          if record.source.pages else None, EntryStatus.OK,
+                                          attachment=record.source.attachment,
+                                          doc_id=record.doc_id))
+    store.close()
+    reconcile(out, CONFIG)
+    written = {n: (out / n).read_bytes() for n in ("reconciliation.jsonl", "reconciliation.csv")}
+    for name in written:
+        (out / name).unlink()
+    store = Store(out)
+    store.export()  # what any later command does
+    store.close()
+    assert {n: (out / n).read_bytes() for n in written} == written

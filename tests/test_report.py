@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -25,6 +24,7 @@ from pipeline.model import (
     Record,
     Source,
 )
+from pipeline.reconcile import reconcile
 from pipeline.report import build_report
 from pipeline.store import Store
 
@@ -156,11 +156,7 @@ def test_reconciled_values_are_side_by_side_with_differences_marked(tmp_path):
             store.put_entry(ManifestEntry(r.source.path, 1, EntryStatus.OK, doc_id=r.doc_id,
                                           attachment=r.source.attachment))
     store.close()
-    (out / "reconciliation.jsonl").write_text(json.dumps({
-        "paper_doc_id": "p1", "email_doc_id": "e1", "form_type": "work_authorization",
-        "status": "matched", "score": 0.9, "diffs": [{"field": "phone", "paper": "13512345678",
-                                                      "email": "13512345687",
-                                                      "similarity": 0.91}]}) + "\n")
+    reconcile(out, load_contest())  # the two copies pair, the phone differs
     page = dom(build_report(out, load_contest()))
     assert page.count('class="conf-high diff"') == 2  # phone on both documents
     assert page.count('<span class="diff">13512345687</span>') == 1
