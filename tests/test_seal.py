@@ -97,6 +97,21 @@ def test_colour_seal_found_with_its_bbox(seed):
     assert found.ring_text is None  # nothing read without a reader
 
 
+def test_seal_whose_star_is_written_over_by_the_signature_is_found():
+    """A signature signed after stamping covers half the star in blue: the star is judged on
+    what it leaves visible (it was missed when thin leftovers of it had to be solid)."""
+    img, spots = form_image(6)
+    page, radius = stamped(img, spots["seal"], 6)
+    cx, cy = spots["seal"]
+    star = int(0.3 * radius)
+    strokes = [np.array([[cx - star + 9 * i, cy + star], [cx - star + 9 * i + 14, cy - star]])
+               for i in range(0, 2 * star // 9 + 1)]
+    layer = page.copy()
+    cv2.polylines(layer, strokes, False, (150, 60, 20), 6)  # blue ink, multiplied
+    signed = (page.astype(np.float32) * layer / 255).astype(np.uint8)
+    assert_found_at(detect_seal(scanned(signed, 6)), spots["seal"], radius)
+
+
 def test_seal_over_the_unit_name_is_found():
     img, spots = form_image(4)
     page, radius = stamped(img, spots["unit"], 4)  # black text under the ring and the star

@@ -71,6 +71,7 @@ class SealParams:
     min_name_band: float = 0.22  # share of angles inked in the name band (6+ characters)
     min_star_colour: float = 0.08  # share of the middle solidly inked (the star)
     min_star_grey: float = 0.2  # ... grey seal
+    min_visible_star: float = 0.3  # share of the middle left visible by ink over it
     min_interior_colour: float = 0.05  # share of the disc inked: a red pen circle has ~none
     min_interior_grey: float = 0.04  # ... grey seal
     max_interior_grey: float = 0.6  # ... and at most this: not a black disc or dense text
@@ -206,7 +207,9 @@ def _find_red_seal(small: np.ndarray, mm: float, p: SealParams) -> _Ring | None:
     count, labels, stats, _ = cv2.connectedComponentsWithStats(blob, connectivity=8)
     rmin, rmax = p.r_min_mm * mm, p.r_max_mm * mm
     ink = faint > 0
-    solid = _solid(ink, mm, p)
+    # The star is solid where it shows; dark ink written over it (a signature) may cut it
+    # into pieces, so the opening that finds solid shapes sees through that ink.
+    solid = _solid(ink | ~bright, mm, p) & ink
     best: _Ring | None = None
     for i in range(1, count):
         x, y, bw, bh, _ = stats[i]
@@ -217,7 +220,7 @@ def _find_red_seal(small: np.ndarray, mm: float, p: SealParams) -> _Ring | None:
         if len(xs) < 20:
             continue
         ring = _fit_ring(xs + float(x), ys + float(y), rmin, rmax, p)
-        if ring is None or not _measure_ring(trace, ring, mm, p, solid):
+        if ring is None or not _measure_ring(trace, ring, mm, p, solid, hidden=~bright):
             continue
         if (ring.coverage < p.min_coverage_colour or ring.interior < p.min_interior_colour
                 or ring.centre < p.min_star_colour or ring.band < p.min_name_band):
@@ -374,11 +377,14 @@ def _grey_score(c: _Ring, p: SealParams) -> float:
 
 
 def _measure_ring(ink: np.ndarray, ring: _Ring, mm: float, p: SealParams,
-                  solid: np.ndarray | None = None, inside: bool = True) -> bool:
+                  solid: np.ndarray | None = None, inside: bool = True,
+                  hidden: np.ndarray | None = None) -> bool:
     """Measure how ``ink`` covers the ring, the paper just outside it and (``inside``) its disc.
 
     ``centre`` is measured on ``solid`` (the ink without its thin strokes) when given: the
-    star is a solid shape, pen strokes and characters are not. Points off the image count as
+    star is a solid shape, pen strokes and characters are not. Where ``hidden`` is given (dark
+    ink over the seal: a signature written across the star), the star is judged on what it
+    leaves visible; a middle hidden almost entirely cannot tell. Points off the image count as
     neither inked nor clear (a seal may hang over the page edge). Returns False, and sets
     nothing, when the ring lies mostly off the page.
     """
@@ -414,6 +420,12 @@ def _measure_ring(ink: np.ndarray, ring: _Ring, mm: float, p: SealParams,
     disc, middle = radius < 0.85, radius < p.star_share
     ring.interior = float(ink[y0:y1, x0:x1][disc].mean()) if disc.any() else 0.0
     core = (ink if solid is None else solid)[y0:y1, x0:x1]
+    if hidden is not None:
+        visible = middle & ~hidden[y0:y1, x0:x1]
+        if visible.sum() < p.min_visible_star * middle.sum():
+            ring.centre = p.min_star_colour  # covered: no evidence either way
+            return True
+        middle = visible
     ring.centre = float(core[middle].mean()) if middle.any() else 0.0
     return True
 
