@@ -1,4 +1,4 @@
-"""Audit rules over a record: which flags it raises (SPEC §3, §4).
+"""Audit rules over a record: which flags it raises (domain.md §3, §4).
 
 Shared ground for the batch (which checks each document as it is read) and the audit command
 (which re-applies the rules with the office's ``--config``). The rules' numbers and the

@@ -67,7 +67,7 @@ class Owner(StrEnum):
 
 
 class FlagKind(StrEnum):
-    """The flag vocabulary (SPEC §4). Kinds that name a field or clause carry it as ``key``."""
+    """The flag vocabulary (domain.md §4). Kinds that name a field or clause carry it as ``key``."""
 
     MISSING_SIGNATURE = "missing_signature"
     MISSING_SEAL = "missing_seal"
@@ -400,7 +400,7 @@ class Message:
 
 @dataclass
 class Record:
-    """One form document (a paper page or an emailed attachment), as SPEC §4 writes it.
+    """One form document (a paper page or an emailed attachment), as domain.md §4 writes it.
 
     ``transform`` maps the processed page the boxes were found on back to the scan (the
     boxes stored are already mapped: it is kept so a viewer can show the page upright).
@@ -440,7 +440,7 @@ class Record:
 
     @property
     def flag_names(self) -> list[str]:
-        """The flags as SPEC §4 writes them (``missing_field:phone``)."""
+        """The flags as domain.md §4 writes them (``missing_field:phone``)."""
         return [str(f) for f in self.flags]
 
     def value(self, key: str) -> str | None:

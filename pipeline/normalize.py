@@ -1,7 +1,7 @@
 """Value normalisation shared by extraction, evaluation and (later) reconciliation.
 
-SPEC §4: phone digits only for mobiles, ``0351-1234567`` for landlines; dates ISO; other
-fields as written with whitespace removed inside Chinese text. SPEC §3 lists the noise the
+domain.md §4: phone digits only for mobiles, ``0351-1234567`` for landlines; dates ISO; other
+fields as written with whitespace removed inside Chinese text. domain.md §3 lists the noise the
 PP-OCR recogniser adds on these forms; the tables below undo the common cases.
 """
 
@@ -13,11 +13,11 @@ import unicodedata
 import opencc
 
 # The recogniser covers simplified and traditional Chinese in one model and sometimes returns
-# traditional forms for simplified glyphs (SPEC §3: 區 for 区, 號 for 号): OpenCC's
+# traditional forms for simplified glyphs (domain.md §3: 區 for 区, 號 for 号): OpenCC's
 # traditional-to-simplified conversion undoes that for every character.
 _T2S = opencc.OpenCC("t2s")
 
-# Letters and symbols the recogniser returns for digits in digit-only fields (SPEC §3).
+# Letters and symbols the recogniser returns for digits in digit-only fields (domain.md §3).
 _DIGIT_LOOKALIKES = str.maketrans(
     {"β": "8", "B": "8", "$": "5", "S": "5", "s": "5", "O": "0", "o": "0", "D": "0", "Q": "0",
      "l": "1", "I": "1", "|": "1", "i": "1", "Z": "2", "z": "2", "g": "9", "q": "9", "b": "6",
@@ -153,7 +153,7 @@ def normalize_duration(text: str | None) -> str | None:
 
 
 def normalize_names(text: str | None) -> str | None:
-    """Names separated by 、 (SPEC §2); commas, spaces and slashes become 、."""
+    """Names separated by 、 (domain.md §2); commas, spaces and slashes become 、."""
     if not text:
         return None
     raw = to_simplified(unicodedata.normalize("NFKC", text))

@@ -55,7 +55,7 @@ class OriginPolicy:
     verdicts: bool  # signature, seal and consent are read, and their flags count
 
 
-# Only the posted paper is the valid, signed authorization (SPEC §1): an emailed copy is typed
+# Only the posted paper is the valid, signed authorization (domain.md §1): an emailed copy is typed
 # before it is signed, so it gets no verdicts.
 POLICIES = {Origin.PAPER: OriginPolicy(verdicts=True),
             Origin.EMAIL: OriginPolicy(verdicts=False)}

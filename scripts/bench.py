@@ -24,23 +24,24 @@ sys.path.insert(0, str(ROOT))
 BASELINE = r"""
 import sys, json
 sys.path.insert(0, sys.argv[1])
-from pipeline import ingest
+from pipeline import filetypes, ingest
+from pipeline.errors import InputError
+from pipeline.model import WorkItem
 from rapidocr import RapidOCR
 engine = RapidOCR(params={"Global.log_level": "error"})
 n = 0
-for path in ingest.discover([sys.argv[2]]):
+for path in filetypes.discover([sys.argv[2]]):
     try:
         kind = ingest.read_kind(path)
-        for page in ingest.pages(path, kind):
-            if isinstance(page, Exception):
-                continue
-            engine(page.image)
-            n += 1
-    except ingest.InputError:
+        with ingest.open_scan(path, kind) as (count, handle):
+            for page in ingest.pages(path, kind, handle, set(range(1, count + 1))):
+                if isinstance(page, WorkItem):
+                    engine(page.image)
+                    n += 1
+    except InputError:
         pass
 print(json.dumps({"pages": n}))
 """
-
 
 def _measure(cmd: list[str]) -> dict:
     """Run ``cmd``; its wall seconds and peak RSS (MiB) from the kernel's rusage."""

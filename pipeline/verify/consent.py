@@ -1,4 +1,4 @@
-"""The four consent clauses of 相关协议，签名同意 (SPEC §3), matched fuzzily in the page text.
+"""The four consent clauses of 相关协议，签名同意 (domain.md §3), matched fuzzily in the page text.
 
 Clauses wrap over lines, are numbered ``1.``, ``1．``, ``1、`` or not at all, and OCR adds its
 own substitutions and drops; each clause is scored by its best partial alignment with the
