@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 
@@ -71,7 +72,8 @@ def test_differences_use_a_tolerance_that_suits_each_field():
     assert pair.diffs[0].similarity >= 0.9
 
 
-def test_reconcile_writes_its_files_and_flags_the_records(tmp_path):
+def stored(tmp_path) -> Path:
+    """A batch holding the paper and email records of :func:`batch`."""
     out = tmp_path / "out"
     store = Store(out)
     paper, email = batch()
@@ -83,6 +85,11 @@ def test_reconcile_writes_its_files_and_flags_the_records(tmp_path):
                                           attachment=record.source.attachment,
                                           doc_id=record.doc_id))
     store.close()
+    return out
+
+
+def test_reconcile_writes_its_files_and_flags_the_records(tmp_path):
+    out = stored(tmp_path)
     reconcile(out, CONFIG)
     lines = [json.loads(x) for x in (out / "reconciliation.jsonl").read_text().splitlines()]
     assert len(lines) == 5
@@ -104,17 +111,7 @@ def test_reconcile_writes_its_files_and_flags_the_records(tmp_path):
 
 
 def test_reconciliation_files_are_rewritten_from_the_store(tmp_path):
-    out = tmp_path / "out"
-    store = Store(out)
-    paper, email = batch()
-    with store.transaction():
-        for record in paper + email:
-            store.put_record(record)
-            store.put_entry(ManifestEntry(record.source.path, record.source.pages[0]
-                                          if record.source.pages else None, EntryStatus.OK,
-                                          attachment=record.source.attachment,
-                                          doc_id=record.doc_id))
-    store.close()
+    out = stored(tmp_path)
     reconcile(out, CONFIG)
     written = {n: (out / n).read_bytes() for n in ("reconciliation.jsonl", "reconciliation.csv")}
     for name in written:
