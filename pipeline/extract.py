@@ -134,26 +134,6 @@ def _match_labels(schema: FormSchema, containers: list[Container]) -> dict[str, 
     return taken_keys
 
 
-def _neighbour(layout: PageLayout, cell: int, direction: str) -> int | None:
-    """The adjacent cell to the right of or below ``cell``."""
-    x0, y0, x1, y1 = layout.cells[cell]
-    best, best_gap = None, float("inf")
-    for i, (a0, b0, a1, b1) in enumerate(layout.cells):
-        if i == cell:
-            continue
-        if direction == "right":
-            overlap = min(y1, b1) - max(y0, b0)
-            gap = a0 - x1
-            ok = overlap >= 0.5 * min(y1 - y0, b1 - b0) and gap >= -8
-        else:
-            overlap = min(x1, a1) - max(x0, a0)
-            gap = b0 - y1
-            ok = overlap >= 0.5 * min(x1 - x0, a1 - a0) and gap >= -8
-        if ok and gap < best_gap:
-            best, best_gap = i, gap
-    return best
-
-
 def _value_segments(
     spec: FieldSpec,
     match: LabelMatch,
@@ -169,7 +149,7 @@ def _value_segments(
         return _rows_below(spec, match, containers) if spec.kind == "multiline" else []
     directions = ("right", "below") if spec.kind == "multiline" else ("right",)
     for direction in directions:
-        neighbour = _neighbour(layout, container.cell, direction)
+        neighbour = layout.neighbour(container.cell, direction)
         if neighbour is None or neighbour in label_cells:
             continue
         segs = [s for row in layout.rows(neighbour) for s in row]

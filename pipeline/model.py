@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 BBox = list[float]  # [x0, y0, x1, y1]
+CELL_SLACK = 8  # px: neighbouring cells' borders may overlap by this much
 
 
 class FormType(StrEnum):
@@ -340,6 +341,26 @@ class PageLayout:
         """Median height of the page's text segments: the size of its printed lines."""
         heights = sorted(s.bbox[3] - s.bbox[1] for s in self.segments)
         return heights[len(heights) // 2] if heights else 0.0
+
+    def neighbour(self, cell: int, direction: str) -> int | None:
+        """The adjacent cell to the ``"right"`` of or ``"below"`` ``cell``: overlapping it
+        by half along the shared side, nearest first (borders may overlap by a few pixels)."""
+        x0, y0, x1, y1 = self.cells[cell]
+        best, best_gap = None, float("inf")
+        for i, (a0, b0, a1, b1) in enumerate(self.cells):
+            if i == cell:
+                continue
+            if direction == "right":
+                overlap = min(y1, b1) - max(y0, b0)
+                gap = a0 - x1
+                ok = overlap >= 0.5 * min(y1 - y0, b1 - b0) and gap >= -CELL_SLACK
+            else:
+                overlap = min(x1, a1) - max(x0, a0)
+                gap = b0 - y1
+                ok = overlap >= 0.5 * min(x1 - x0, a1 - a0) and gap >= -CELL_SLACK
+            if ok and gap < best_gap:
+                best, best_gap = i, gap
+        return best
 
     def cell_text(self, cell: int) -> str:
         return "".join(s.text for row in self.rows(cell) for s in row)

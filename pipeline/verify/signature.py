@@ -276,7 +276,7 @@ def _search_area(grey: np.ndarray, layout: PageLayout, label: SignatureLabel,
         cell_id = own[-1].cell
         cell = layout.cells[cell_id]
         alone = all(any(o is s for s in own) for o in layout.segments if o.cell == cell_id)
-        right = _right_cell(layout, cell_id)
+        right = layout.neighbour(cell_id, "right")
         if right is not None and (alone or cell[2] - label_x1 < p.neighbour_cell_min * pitch):
             nb = layout.cells[right]
             cell = [cell[0], min(cell[1], nb[1]), nb[2], max(cell[3], nb[3])]
@@ -339,17 +339,6 @@ def _runs(flags: np.ndarray, gap: int) -> list[tuple[int, int]]:
     starts = np.r_[idx[0], idx[breaks + 1]]
     ends = np.r_[idx[breaks], idx[-1]] + 1
     return list(zip(starts.tolist(), ends.tolist(), strict=True))
-
-
-def _right_cell(layout: PageLayout, cell: int) -> int | None:
-    x0, y0, x1, y1 = layout.cells[cell]
-    best, best_gap = None, float("inf")
-    for i, (a0, b0, _, b1) in enumerate(layout.cells):
-        overlap = min(y1, b1) - max(y0, b0)
-        gap = a0 - x1
-        if i != cell and overlap >= 0.5 * min(y1 - y0, b1 - b0) and -8 <= gap < best_gap:
-            best, best_gap = i, gap
-    return best
 
 
 def _other_text(seg: Segment, top: float, bottom: float, pitch: float) -> str | None:
