@@ -9,17 +9,22 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pipeline.imaging import RED_INK_MARGIN, red_excess, to_grey
+from pipeline.imaging import RED_INK_MARGIN, red_excess
 from pipeline.model import BBox, Line, PageLayout, Segment
 
-DARK_IN_RED = 110  # black and blue ink: dark in the red channel, also under a seal
+DARK_IN_RED = 0.6  # of the paper's level: black and blue ink in the red channel, also under a seal
 TEXT_INK_SHARE = 0.1  # a box with fewer such pixels than this share of its red ones: seal text
 MIN_CELL = 18  # px at 200 dpi: smaller enclosed regions are gaps between double lines
 
 
 def ruling_mask(image: np.ndarray) -> np.ndarray:
-    """Binary mask of long horizontal and vertical strokes (the table's ruling lines)."""
-    grey = to_grey(image)
+    """Binary mask of long horizontal and vertical strokes (the table's ruling lines).
+
+    Found in the red channel, where red seal ink is light but black and blue ink, and lines
+    under a seal, stay dark: the arc of a seal's ring is no cell border, even where it runs
+    straight long enough to look like one.
+    """
+    grey = image if image.ndim == 2 else np.ascontiguousarray(image[:, :, 2])
     binary = cv2.adaptiveThreshold(grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C,
                                    cv2.THRESH_BINARY_INV, 25, 15)
     height, width = binary.shape
@@ -100,11 +105,13 @@ def _segment(words: list, cell: int | None) -> Segment:
     )
 
 
-def is_red_ink(image: np.ndarray, bbox: list[float]) -> bool:
+def is_red_ink(image: np.ndarray, bbox: list[float], paper: float | None = None) -> bool:
     """Whether a box holds only red ink: text of a seal, not of the form.
 
     Black and blue ink stay dark in the red channel even under a seal (the inks multiply),
-    so a box with almost no dark-in-red pixels but plenty of red ones is seal text.
+    so a box with almost no dark-in-red pixels but plenty of red ones is seal text. Dark is
+    measured against the paper's level in the red channel (``paper``, the page's when not
+    given): a light or low-resolution scan's thin strokes are grey, not black.
     """
     if image.ndim != 3:
         return False
@@ -112,9 +119,16 @@ def is_red_ink(image: np.ndarray, bbox: list[float]) -> bool:
     crop = image[max(y0, 0):max(y1, 0), max(x0, 0):max(x1, 0)]
     if crop.size == 0:
         return False
+    if paper is None:
+        paper = paper_level(image)
     red = int((red_excess(crop) > RED_INK_MARGIN).sum())
-    text_ink = int((crop[..., 2] < DARK_IN_RED).sum())
+    text_ink = int((crop[..., 2] < DARK_IN_RED * paper).sum())
     return red > 20 and text_ink < TEXT_INK_SHARE * red
+
+
+def paper_level(image: np.ndarray) -> float:
+    """The paper's level in the red channel (where red seal ink is as light as paper)."""
+    return float(np.percentile(image[::4, ::4, 2], 90))
 
 
 def analyze(image: np.ndarray, lines: list[Line], ocr: bool = True) -> PageLayout:
@@ -124,8 +138,9 @@ def analyze(image: np.ndarray, lines: list[Line], ocr: bool = True) -> PageLayou
     """
     cells = find_cells(image)
     height, width = image.shape[:2]
+    paper = paper_level(image) if ocr and image.ndim == 3 else None
     segments = [s for s in split_lines(lines, cells)
-                if not (ocr and is_red_ink(image, s.bbox))]
+                if not (ocr and is_red_ink(image, s.bbox, paper))]
     return PageLayout(width=width, height=height, cells=cells, segments=segments)
 
 
