@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from pipeline.contest import Contest
+from pipeline.contest import UNITS, Contest
 from pipeline.forms import FormSchema
 from pipeline.model import Flag, FlagKind, Origin, Owner, Record
 from pipeline.normalize import is_valid_phone, synopsis_length
@@ -38,7 +38,11 @@ def check_flags(record: Record, schema: FormSchema, contest: Contest) -> list[Fl
             flags.append(Flag(FlagKind.INVALID_PHONE))
         if spec.max_chars and synopsis_length(value) > spec.max_chars:
             flags.append(Flag(FlagKind.SYNOPSIS_TOO_LONG))
-        if f.confidence < contest.low_confidence:
+        if spec.vocabulary == UNITS and not contest.is_listed(value):
+            flags.append(Flag(FlagKind.UNKNOWN_UNIT))
+        doubtful_date = spec.kind == "date" and not (
+            contest.date_window[0] <= value <= contest.date_window[1])
+        if f.confidence < contest.low_confidence or doubtful_date:
             flags.append(Flag(FlagKind.LOW_CONFIDENCE, spec.key))
     deadline = contest.deadlines.get(record.form_type.value)
     date = record.value("date")

@@ -11,12 +11,13 @@ reconciliation alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
 from rapidfuzz import fuzz
+from rapidfuzz.distance import LCSseq
 
 from pipeline.errors import FormscanError
 from pipeline.model import FormType
@@ -24,7 +25,23 @@ from pipeline.normalize import clean_text
 
 CONTEST_FILE = Path(__file__).parent / "contest.yaml"
 QUOTA_KINDS = ("works", "proposals")
+UNITS = "units"  # the vocabulary a schema names for a field snapped to the unit list
 MIN_RING_CHARS = 4  # a seal's ring read with fewer characters names nothing
+MIN_UNIT_CHARS = 3  # a unit reading shorter than this names nothing
+TRUNCATED = 0.85  # a reading that is the start of a name (cut short) scores at most this
+UNIT_MARGIN = 0.08  # the best unit must beat every other unit by this much
+WORD_MATCH = 0.6  # a vocabulary word (3-6 characters) survives one OCR substitution ...
+WORD_MARGIN = 0.15  # ... when no other word comes this close
+
+
+@dataclass(frozen=True)
+class Snap:
+    """A reading snapped to a closed list: the list's word, how close, and for a unit the
+    listed unit it names."""
+
+    value: str
+    score: float
+    canonical: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,12 +67,14 @@ class ReconcileRules:
 class Contest:
     name: str
     deadlines: dict[str, str]  # form type -> ISO date
+    date_window: tuple[str, str]  # ISO dates: a form dated outside them is doubtful
     clauses: tuple[str, ...]
     vocabularies: dict[str, tuple[str, ...]]
     low_confidence: float
     clause_threshold: float
     seal_unit_threshold: float
     unit_prefixes: tuple[str, ...]
+    unit_suffixes: tuple[str, ...]
     unit_match: float
     quotas: dict[str, dict[str, int]]  # group -> {"works": n, "proposals": n}
     quota_forms: dict[str, tuple[FormType, ...]]  # "works" / "proposals" -> form types
@@ -72,34 +91,81 @@ class Contest:
         return next((k for k, types in self.quota_forms.items() if form_type in types), None)
 
     # --- unit names -------------------------------------------------------------------------
-    def unit_key(self, name: str) -> str:
-        """A unit name without the prefixes units add or drop (中共, 山西省)."""
-        text = clean_text(name)
-        for prefix in self.unit_prefixes:
-            text = text.removeprefix(prefix)
-        return text
+    @cached_property
+    def _unit_spellings(self) -> tuple[tuple[str, Unit], ...]:
+        """Every way a listed unit may be written: its spellings with or without the prefixes
+        units add or drop (中共, 山西省), and, where a spelling lacks it, with the suffix
+        (宣传部: a committee's propaganda department submits for it)."""
+        combos = [""] + list(self.unit_prefixes) + [
+            p + q for i, p in enumerate(self.unit_prefixes) for q in self.unit_prefixes[i + 1:]]
+        found: dict[str, Unit] = {}
+        for unit in self.units:
+            for spelling in unit.spellings:
+                core = clean_text(spelling)
+                for prefix in sorted(self.unit_prefixes, key=len, reverse=True):
+                    if core.startswith(prefix) and len(core) > len(prefix) + 1:
+                        core = core[len(prefix):]
+                        break
+                cores = {core}
+                if not core.endswith(tuple(self.unit_suffixes)):
+                    cores |= {core + suffix for suffix in self.unit_suffixes}
+                for c in cores:
+                    for prefix in combos:
+                        found.setdefault(prefix + c, unit)
+        return tuple(found.items())
+
+    def snap_unit(self, reading: str | None) -> Snap | None:
+        """The listed unit a reading names, as the unit wrote it (OCR errors corrected), or
+        None when it names none clearly.
+
+        A reading cut short (a seal over the end of the cell) may be the start of a name; it
+        names a unit only when no other unit's name starts alike.
+        """
+        text = clean_text(reading)
+        if len(text) < MIN_UNIT_CHARS:
+            return None
+        by_unit: dict[str, list[tuple[float, float, str]]] = {}
+        for spelling, unit in self._unit_spellings:
+            score = fuzz.ratio(text, spelling) / 100
+            if len(text) < len(spelling) and len(text) >= MIN_RING_CHARS:
+                score = max(score, TRUNCATED * fuzz.partial_ratio(text, spelling) / 100)
+            covered = LCSseq.similarity(text, spelling) / len(text)
+            by_unit.setdefault(unit.name, []).append((score, covered, spelling))
+        if not by_unit:
+            return None
+        ranked = sorted(((max(c[0] for c in cands), name) for name, cands in by_unit.items()),
+                        reverse=True)
+        score, name = ranked[0]
+        # Of the unit's spellings, the one that explains every character read: OCR drops
+        # characters far more often than it invents them (山西省委教工委部 is 山西省委教育工委
+        # 宣传部 with three lost, not 山西省委教育工委 with 部 made up).
+        spelling = max(by_unit[name], key=lambda c: (round(c[1], 3), c[0]))[2]
+        runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+        if score < self.unit_match or score - runner_up < UNIT_MARGIN:
+            return None
+        return Snap(spelling, round(score, 3), name)
 
     def canonical_unit(self, name: str | None) -> str | None:
         """The listed unit a written name refers to (中共晋中市委宣传部 = 晋中市委宣传部); a
         name close to none keeps its own (cleaned) spelling."""
         if not name:
             return None
-        key = self.unit_key(name)
-        best, best_score = None, 0.0
-        for unit in self.units:
-            for spelling in unit.spellings:
-                score = fuzz.ratio(key, self.unit_key(spelling)) / 100
-                if score > best_score:
-                    best, best_score = unit.name, score
-        return best if best_score >= self.unit_match else clean_text(name)
+        snap = self.snap_unit(name)
+        return snap.canonical if snap else clean_text(name)
+
+    def is_listed(self, name: str | None) -> bool:
+        """Whether a written unit name is one of the listed units."""
+        return bool(name) and self.snap_unit(name) is not None
 
     def seal_unit(self, ring_text: str | None) -> str | None:
         """The listed unit a seal's ring text clearly names, or None."""
         if not ring_text or len(clean_text(ring_text)) < MIN_RING_CHARS:
             return None
-        ring = self.unit_key(ring_text)
-        scores = {u.name: max(fuzz.partial_ratio(self.unit_key(s), ring) for s in u.spellings)
-                  / 100 for u in self.units}
+        ring = clean_text(ring_text)
+        scores: dict[str, float] = {}
+        for spelling, unit in self._unit_spellings:
+            score = fuzz.partial_ratio(spelling, ring) / 100
+            scores[unit.name] = max(scores.get(unit.name, 0.0), score)
         named = max(scores, key=scores.get) if scores else None
         return named if named and scores[named] >= self.unit_match else None
 
@@ -115,8 +181,26 @@ class Contest:
         named = self.seal_unit(ring_text)
         if named:
             return named == self.canonical_unit(unit)
-        score = fuzz.partial_ratio(self.unit_key(unit), self.unit_key(ring_text)) / 100
+        score = fuzz.partial_ratio(clean_text(unit), clean_text(ring_text)) / 100
         return score >= self.seal_unit_threshold
+
+    # --- closed vocabularies ----------------------------------------------------------------
+    def snap_word(self, reading: str | None, vocabulary: str) -> Snap | None:
+        """The word of a closed vocabulary (work types, proposal types) a reading is, or None
+        when it is none of them clearly."""
+        text = clean_text(reading)
+        words = self.vocabularies.get(vocabulary, ())
+        if not text or not words:
+            return None
+        scores = sorted(((fuzz.ratio(text, w) / 100, w) for w in words), reverse=True)
+        if len(text) > max(len(w) for w in words):  # a note after the word: 纪录片（人物）
+            scores = sorted(((max(s, TRUNCATED * fuzz.partial_ratio(w, text) / 100), w)
+                             for s, w in scores), reverse=True)
+        score, word = scores[0]
+        runner_up = scores[1][0] if len(scores) > 1 else 0.0
+        if score < WORD_MATCH or score - runner_up < WORD_MARGIN:
+            return None
+        return Snap(word, round(score, 3))
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -142,6 +226,7 @@ def parse_contest(raw: dict[str, Any], source: str) -> Contest:
         contest = Contest(
             name=str(raw["name"]),
             deadlines={str(FormType(k)): str(v) for k, v in raw["deadlines"].items()},
+            date_window=(str(raw["date_window"][0]), str(raw["date_window"][1])),
             clauses=tuple(str(c) for c in raw["clauses"]),
             vocabularies={str(k): tuple(str(v) for v in values)
                           for k, values in raw["vocabularies"].items()},
@@ -149,6 +234,7 @@ def parse_contest(raw: dict[str, Any], source: str) -> Contest:
             clause_threshold=float(raw["clause_threshold"]),
             seal_unit_threshold=float(raw["seal_unit_threshold"]),
             unit_prefixes=tuple(str(p) for p in raw["unit_prefixes"]),
+            unit_suffixes=tuple(str(p) for p in raw.get("unit_suffixes") or ()),
             unit_match=float(raw["unit_match"]),
             quotas={str(k): {kind: int(v[kind]) for kind in QUOTA_KINDS}
                     for k, v in raw["quotas"].items()},

@@ -11,16 +11,38 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz
+
 from pipeline.forms import FieldSpec, FormSchema
 from pipeline.labels import COLON, MIN_SCORE, match_start, starts_with_note, strip_note
-from pipeline.model import Field, PageLayout, Segment, Transform, group_rows
-from pipeline.normalize import clean_text, normalize_date, normalize_value
+from pipeline.model import Evidence, Field, PageLayout, Segment, Transform, group_rows
+from pipeline.normalize import (
+    clean_text,
+    has_surname,
+    is_valid_phone,
+    normalize_date,
+    normalize_value,
+)
 
 # A box this many times taller than the page's typical line, and not a wide line of text,
 # is not a value written in a cell: it is ring text of a seal stamped over it (grey scans,
 # where colour cannot tell), or a signature reaching into it.
 FOREIGN_HEIGHT = 1.6
 FOREIGN_MAX_ASPECT = 1.6
+NOTE_REST_MAX = 2  # characters of a label's note OCR may run into a name, bracket lost
+OVERFLOW_GAP = 0.8  # line heights: a row this close below the box continues its text ...
+OVERFLOW_SPACING = 1.5  # ... or this close, in the value's own spacing of its lines ...
+OVERFLOW_MIN_CHARS = 8  # ... when it is running text, not a heading (授权声明)
+POSITION_CONFIDENCE = 0.6  # a value given to a field by position alone asks for a look
+RUNNING_TEXT_MIN = 20  # characters: shorter is no synopsis
+# Kinds whose values have an unmistakable shape.
+SHAPES = {
+    "phone": lambda v: is_valid_phone(v),
+    "date": lambda v: v is not None,  # normalize_date gives None unless it is a date
+    "duration": lambda v: bool(v) and bool(re.search(r"\d", v)) and any(u in v for u in "分秒′'"),
+}
+TITLE_LINE_MAX = 16  # characters: a line this short that reads as the form's title is it
+TITLE_MATCH = 85
 _SIGNATURE = "__signature__"
 _CLAUSE_START = re.compile(r"^(相关协议|[1-4一二三四][.．、]?报送作品|[1-4][.．、])")
 
@@ -109,6 +131,12 @@ def _cut_segment(seg: Segment, text: str, cuts: list[int]) -> list[tuple[int, Se
                         seg.confidence, seg.cell)) for a, b in zip(bounds, bounds[1:])]
 
 
+def _is_title(text: str, schema: FormSchema) -> bool:
+    """The form's own title line (作品授权书 is no 作品名称 label)."""
+    return len(text) <= TITLE_LINE_MAX and any(
+        fuzz.ratio(title, text.rstrip("：:")) >= TITLE_MATCH for title in schema.titles)
+
+
 def _match_labels(schema: FormSchema, containers: list[Container]) -> dict[str, LabelMatch]:
     """Assign each field at most one label container, and each container at most one field."""
     specs = [(f.key, f.labels) for f in schema.fields]
@@ -116,7 +144,7 @@ def _match_labels(schema: FormSchema, containers: list[Container]) -> dict[str, 
     candidates: list[LabelMatch] = []
     for idx, container in enumerate(containers):
         text = clean_text(container.text, strip=False)
-        if not text or _CLAUSE_START.match(text):
+        if not text or _CLAUSE_START.match(text) or _is_title(text, schema):
             continue
         for key, aliases in specs:
             score, consumed = max(match_start(a, text) for a in aliases)
@@ -153,14 +181,38 @@ def _value_segments(
         if neighbour is None or neighbour in label_cells:
             continue
         segs = [s for row in layout.rows(neighbour) for s in row]
-        if segs and starts_with_note(clean_text(segs[0].text)) and clean_text(
-                container.text).count("（") > clean_text(container.text).count("）"):
-            first = segs[0]
-            segs[0] = Segment(strip_note(clean_text(first.text)), first.bbox,
-                              first.confidence, first.cell)
+        if segs and _note_open(container):
+            segs = _without_note_rest(spec, segs)
         if segs:
             return segs
     return []
+
+
+def _note_open(container: Container) -> bool:
+    """Whether the label's bracketed note runs on past its cell (主创人员（导演、编)."""
+    text = clean_text(container.text)
+    return text.count("（") > text.count("）")
+
+
+def _without_note_rest(spec: FieldSpec, segs: list[Segment]) -> list[Segment]:
+    """A value without what a label's note left in its cell: up to the note's closing
+    bracket, or, where OCR lost the bracket, the characters before a name."""
+    text = clean_text("".join(s.text for s in segs))
+    if starts_with_note(text):
+        cut = len(text) - len(strip_note(text))
+    elif spec.kind in ("names", "person") and not has_surname(text):
+        cut = next((n for n in range(1, NOTE_REST_MAX + 1) if has_surname(text[n:])), 0)
+    else:
+        cut = 0
+    out: list[Segment] = []
+    for seg in segs:
+        seg_text = clean_text(seg.text)
+        if cut >= len(seg_text):
+            cut -= len(seg_text)
+            continue
+        out.append(Segment(seg_text[cut:], seg.bbox, seg.confidence, seg.cell) if cut else seg)
+        cut = 0
+    return out
 
 
 def _remainder(container: Container, consumed: int) -> list[Segment]:
@@ -211,24 +263,144 @@ def _date_anywhere(containers: list[Container]) -> list[Segment]:
     return []
 
 
+@dataclass
+class Reading:
+    """The fields of a page, and where the ones without a value should have been: the empty
+    cell beside a label found in a table (page pixels of the processed page)."""
+
+    fields: dict[str, Field]
+    places: dict[str, list[float]]
+
+
 def extract(
     schema: FormSchema, layout: PageLayout, page: int, transform: Transform | None = None
 ) -> dict[str, Field]:
     """Every field of the schema, ``value=None`` where the form has the label but no value."""
+    return read_fields(schema, layout, page, transform).fields
+
+
+def read_fields(schema: FormSchema, layout: PageLayout, page: int,
+                transform: Transform | None = None) -> Reading:
+    """:func:`extract`, with the places of the fields left without a value."""
     aliases = sorted({a for f in schema.fields for a in f.labels} | set(schema.signature_labels),
                      key=len, reverse=True)
     containers = _split_rows(_containers(layout), aliases)
     matches = _match_labels(schema, containers)
     label_cells = {containers[m.container].cell for m in matches.values()} - {None}
     fields: dict[str, Field] = {}
+    used = set(label_cells)
     for spec in schema.fields:
         match = matches.get(spec.key)
         segs = _value_segments(spec, match, containers, layout, label_cells) if match else []
+        if spec.kind == "multiline" and segs:
+            segs += _overflow(segs, layout, label_cells, aliases)
         if spec.kind == "date" and not normalize_date("".join(s.text for s in segs)):
             segs = _date_anywhere(containers) or segs
         segs = _written_in_place(segs, layout)
+        used |= {s.cell for s in segs if s.cell is not None}
         fields[spec.key] = _field(spec, segs, page, transform)
-    return fields
+    orphans = [c for c in containers if c.cell is not None and c.cell not in used
+               and _is_value(c, schema, aliases)]
+    _attribute(fields, schema, orphans, layout, page, transform)
+    places = {}
+    for key, match in matches.items():
+        cell = containers[match.container].cell
+        right = layout.neighbour(cell, "right") if cell is not None else None
+        if fields[key].value is None and right is not None and right not in label_cells and \
+                not any(s.cell == right for s in layout.segments):
+            places[key] = layout.cells[right]
+    return Reading(fields, places)
+
+
+def _is_label(text: str, aliases: list[str]) -> bool:
+    return any(match_start(a, text)[0] >= MIN_SCORE for a in aliases)
+
+
+def _is_value(container: Container, schema: FormSchema, aliases: list[str]) -> bool:
+    """Whether a cell no label claimed may hold a value: not a label, heading or clause."""
+    text = clean_text(container.text)
+    return bool(text) and not (_CLAUSE_START.match(text) or _is_title(text, schema)
+                               or _is_label(text, aliases) or text.endswith(COLON))
+
+
+def _overflow(segs: list[Segment], layout: PageLayout, label_cells: set[int],
+              aliases: list[str]) -> list[Segment]:
+    """Lines of running text that overflowed their box into the cell below it.
+
+    A retyped form's text box is often too small for 500 characters: the text runs on over
+    the border. Rows of the cell below continue the value while they start where its lines
+    start, follow without a gap, are no label, heading or clause, and the line before them
+    is full (it wrapped, it did not end).
+    """
+    cell = segs[-1].cell
+    below = layout.neighbour(cell, "below") if cell is not None else None
+    if below is None or below in label_cells:
+        return []
+    rows = group_rows(segs)
+    left = min(s.bbox[0] for s in segs)
+    right = max(s.bbox[2] for s in segs)
+    line = sorted(s.bbox[3] - s.bbox[1] for s in segs)[len(segs) // 2]
+    gaps = sorted(min(s.bbox[1] for s in b) - max(s.bbox[3] for s in a)
+                  for a, b in zip(rows, rows[1:]))
+    allowed = max(OVERFLOW_GAP * line, OVERFLOW_SPACING * gaps[len(gaps) // 2]) if gaps else (
+        OVERFLOW_GAP * line)
+    out: list[Segment] = []
+    last = rows[-1]
+    for row in layout.rows(below):
+        if max(s.bbox[2] for s in last) < right - line:
+            break  # the line before ended inside the box: the text ended there
+        text = clean_text("".join(s.text for s in row))
+        if (min(s.bbox[1] for s in row) - max(s.bbox[3] for s in last) > allowed
+                or abs(row[0].bbox[0] - left) > line or len(text) < OVERFLOW_MIN_CHARS
+                or _CLAUSE_START.match(text) or text.endswith(COLON)
+                or _is_label(text, aliases)):
+            break
+        out.extend(row)
+        last = row
+    return out
+
+
+def _may_be(kind: str, text: str) -> bool:
+    """Whether a text could be a value of ``kind``: a synopsis is running text, a person a
+    name."""
+    if kind == "multiline":
+        return len(text) >= RUNNING_TEXT_MIN
+    if kind in ("person", "names"):
+        return all(has_surname(n) and len(n) <= 4 for n in re.split(r"[、，,\s]+", text) if n)
+    return True
+
+
+def _attribute(fields: dict[str, Field], schema: FormSchema, orphans: list[Container],
+               layout: PageLayout, page: int, transform: Transform | None) -> None:
+    """Give values whose label could not be read to the fields that have none.
+
+    A value of an unmistakable shape (a phone number, a date, a duration) goes to the one
+    field of that kind still without a value, or with a value of the wrong shape; then, when
+    one field is left without a value and one cell without a label, they belong together
+    (their label was there, OCR did not read it), with a confidence that asks for a look.
+    """
+    for spec in schema.fields:
+        current = fields[spec.key]
+        if spec.kind not in SHAPES or (current.value is not None
+                                       and SHAPES[spec.kind](current.value)):
+            continue
+        fits = [c for c in orphans if SHAPES[spec.kind](normalize_value(spec.kind, c.text))]
+        if len(fits) == 1:
+            found = _field(spec, fits[0].segments, page, transform)
+            found.evidence = Evidence.SHAPE
+            fields[spec.key] = found
+            orphans = [c for c in orphans if c is not fits[0]]
+    if len(orphans) != 1:
+        return
+    text = clean_text(orphans[0].text)
+    empty = [spec for spec in schema.fields if fields[spec.key].value is None and spec.required
+             and spec.kind not in SHAPES and _may_be(spec.kind, text)]
+    if len(empty) == 1:
+        found = _field(empty[0], orphans[0].segments, page, transform)
+        if found.value is not None:
+            found.evidence = Evidence.POSITION
+            found.confidence = min(found.confidence, POSITION_CONFIDENCE)
+            fields[empty[0].key] = found
 
 
 def _written_in_place(segs: list[Segment], layout: PageLayout) -> list[Segment]:

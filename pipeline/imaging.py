@@ -62,3 +62,15 @@ def redness(image: np.ndarray) -> np.ndarray:
     red = red_excess(image)
     paper = int(np.median(red[::4, ::4]))
     return cv2.subtract(red, paper)
+
+
+INK_LEVEL = 0.6  # darker than this share of the paper's level: ink
+
+
+def ink_share(image: np.ndarray) -> float:
+    """Share of a (grey or BGR) image's pixels that are ink: darker than the paper by far."""
+    grey = to_grey(image)
+    if grey.size == 0:
+        return 0.0
+    paper = float(np.percentile(grey, 90))
+    return float(np.count_nonzero(grey < INK_LEVEL * paper)) / grey.size

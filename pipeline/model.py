@@ -81,10 +81,12 @@ class FlagKind(StrEnum):
     LATE = "late"
     SEAL_MISMATCH = "mismatch:seal"  # the seal names another unit
     UNCLASSIFIED = "unclassified"
+    FORM_GUESSED = "low_confidence:form_type"  # a best guess from weak evidence
     DUPLICATE = "duplicate"
     PAPER_ONLY = "paper_only"
     EMAIL_ONLY = "email_only"
     MISMATCH = "mismatch"  # key: the field whose paper and email readings differ
+    UNKNOWN_UNIT = "unknown_unit"  # the unit read is in no list of contest.yaml
 
     @property
     def owner(self) -> Owner:
@@ -93,6 +95,7 @@ class FlagKind(StrEnum):
 
 _FLAG_OWNERS = {
     FlagKind.UNCLASSIFIED: Owner.BATCH, FlagKind.DUPLICATE: Owner.BATCH,
+    FlagKind.FORM_GUESSED: Owner.BATCH,
     FlagKind.PAPER_ONLY: Owner.RECONCILE, FlagKind.EMAIL_ONLY: Owner.RECONCILE,
     FlagKind.MISMATCH: Owner.RECONCILE,
 }
@@ -248,6 +251,14 @@ class Line:
             "words": [w.to_dict() for w in self.words],
         }
 
+    def shifted(self, dx: float, dy: float) -> Line:
+        """The line moved by (dx, dy): from a crop's pixels to its page's."""
+        def move(b: BBox) -> BBox:
+            return [b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy]
+
+        return Line(self.text, move(self.bbox), self.confidence,
+                    [Word(w.text, move(w.bbox), w.confidence) for w in self.words])
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Line:
         return cls(
@@ -258,12 +269,23 @@ class Line:
         )
 
 
+class Evidence(StrEnum):
+    """What carried a field's value (its confidence is about that evidence)."""
+
+    LABEL = "label"  # read beside its printed label
+    VOCABULARY = "vocabulary"  # what was read beside the label, snapped to a closed list
+    SHAPE = "shape"  # a value of an unmistakable shape (a phone, a date) near or without label
+    POSITION = "position"  # the one value left where the form's one unread label stands
+
+
 @dataclass
 class Field:
     value: str | None
     confidence: float
     page: int | None
     bbox: BBox | None
+    evidence: Evidence = Evidence.LABEL
+    raw: str | None = None  # what OCR read, when the value is not exactly that (snapped)
 
     def __post_init__(self) -> None:
         self.confidence = round(float(self.confidence), 4)
@@ -271,11 +293,18 @@ class Field:
             self.bbox = [round(float(v), 1) for v in self.bbox]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = {"value": self.value, "confidence": self.confidence, "page": self.page,
+             "bbox": self.bbox}
+        if self.value is not None:
+            d["evidence"] = self.evidence.value
+        if self.raw is not None:
+            d["raw"] = self.raw
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Field:
-        return cls(d.get("value"), float(d.get("confidence", 0.0)), d.get("page"), d.get("bbox"))
+        return cls(d.get("value"), float(d.get("confidence", 0.0)), d.get("page"), d.get("bbox"),
+                   Evidence(d.get("evidence", Evidence.LABEL.value)), d.get("raw"))
 
 
 @dataclass
@@ -343,16 +372,16 @@ class PageLayout:
         return heights[len(heights) // 2] if heights else 0.0
 
     def neighbour(self, cell: int, direction: str) -> int | None:
-        """The adjacent cell to the ``"right"`` of or ``"below"`` ``cell``: overlapping it
+        """The adjacent cell ``"right"``, ``"left"`` of or ``"below"`` ``cell``: overlapping it
         by half along the shared side, nearest first (borders may overlap by a few pixels)."""
         x0, y0, x1, y1 = self.cells[cell]
         best, best_gap = None, float("inf")
         for i, (a0, b0, a1, b1) in enumerate(self.cells):
             if i == cell:
                 continue
-            if direction == "right":
+            if direction in ("right", "left"):
                 overlap = min(y1, b1) - max(y0, b0)
-                gap = a0 - x1
+                gap = a0 - x1 if direction == "right" else x0 - a1
                 ok = overlap >= 0.5 * min(y1 - y0, b1 - b0) and gap >= -CELL_SLACK
             else:
                 overlap = min(x1, a1) - max(x0, a0)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
+from pathlib import Path
 
 import opencc
 
@@ -171,9 +173,41 @@ def normalize_value(kind: str, text: str | None) -> str | None:
         return normalize_duration(text)
     if kind == "names":
         return normalize_names(text)
+    if kind == "multiline":
+        return running_text(text)
     return clean_text(text) or None
+
+
+# What the recogniser returns for a comma between two Chinese characters of running text.
+_COMMA_LOOKALIKE = re.compile(r"(?<=[\u4e00-\u9fff])[·•∙・.．](?=[\u4e00-\u9fff])")
+
+
+def running_text(text: str | None) -> str | None:
+    """Chinese running text (a synopsis): as :func:`clean_text`, with the dots OCR reads for
+    a comma between two characters (·, ., ．) made commas again."""
+    cleaned = clean_text(text)
+    return _COMMA_LOOKALIKE.sub("，", cleaned) or None
 
 
 def synopsis_length(text: str | None) -> int:
     """Characters as the notice counts them: Chinese characters and punctuation, no spaces."""
     return len(_WHITESPACE.sub("", text or ""))
+
+
+SURNAMES_FILE = Path(__file__).parent / "data" / "surnames.txt"
+
+
+@cache
+def _surnames() -> tuple[frozenset[str], frozenset[str]]:
+    """(single-character, compound) Chinese surnames."""
+    lines = [ln for ln in SURNAMES_FILE.read_text(encoding="utf-8").splitlines()
+             if ln and not ln.startswith("#")]
+    words = [w for ln in lines for w in ln.split()]
+    return (frozenset(c for w in words if len(w) > 2 for c in w),
+            frozenset(w for w in words if len(w) == 2))
+
+
+def has_surname(name: str) -> bool:
+    """Whether ``name`` starts with a Chinese surname (a personal name does)."""
+    single, compound = _surnames()
+    return name[:2] in compound or name[:1] in single

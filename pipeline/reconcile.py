@@ -56,6 +56,8 @@ def field_similarity(key: str, a: str | None, b: str | None, contest: Contest) -
         a, b = contest.canonical_unit(a), contest.canonical_unit(b)
     kind = _kinds().get(key, "text")
     a, b = comparable(normalize_value(kind, a)), comparable(normalize_value(kind, b))
+    if kind == "names":  # a 、 the paper's OCR lost does not make other people
+        a, b = a.replace("、", ""), b.replace("、", "")
     if a == b:
         return 1.0
     if not a or not b:

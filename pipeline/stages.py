@@ -22,8 +22,9 @@ from pipeline.checks import apply_checks
 from pipeline.classify import classify
 from pipeline.contest import Contest
 from pipeline.errors import FormscanError
-from pipeline.extract import extract
+from pipeline.extract import Reading, read_fields
 from pipeline.forms import FormSchema, schemas
+from pipeline.imaging import ink_share
 from pipeline.model import (
     ErrorItem,
     Flag,
@@ -39,11 +40,14 @@ from pipeline.model import (
     WorkItem,
 )
 from pipeline.ocr import OcrEngine
+from pipeline.snap import snap_fields
 from pipeline.verify.consent import match_clauses
 from pipeline.verify.seal import detect_seal
 from pipeline.verify.signature import detect_signature
 
 BLANK = "blank page: nothing printed or written on it"
+REREAD_INSET = 4  # px inside a cell's borders
+REREAD_MIN_INK = 0.005  # share of a cell's pixels that is ink: something is written there
 NOT_A_FORM = ("not recognised as a contest form (no form title or labels found); kept as "
               "form_type unknown for review")
 
@@ -75,6 +79,7 @@ class PageState:
     lines: list[Line] = field(default_factory=list)
     layout: PageLayout | None = None
     schema: FormSchema | None = None
+    reading: Reading | None = None
     record: Record | None = None
     skipped: str | None = None  # why the page ended early as no document (blank)
     finished: bool = False
@@ -126,16 +131,39 @@ def _classify(state: PageState) -> None:
         state.record.add_flag(Flag(FlagKind.UNCLASSIFIED))
         state.finished = True
         return
+    if verdict.guessed:
+        state.record.add_flag(Flag(FlagKind.FORM_GUESSED))
     state.schema = schemas()[verdict.form_type]
 
 
 def _extract(state: PageState) -> None:
     item = state.item
-    fields = extract(state.schema, state.layout, item.page or 0, state.transform)
+    state.reading = read_fields(state.schema, state.layout, item.page or 0, state.transform)
+    fields = state.reading.fields
     if not item.route.has_geometry:  # a Word or Excel file: no page, no place on one
         for f in fields.values():
             f.page, f.bbox = None, None
     state.record.fields = fields
+
+
+def _reread(state: PageState) -> None:
+    """A value cell that holds ink but gave no text (detection missed a line under a seal, a
+    faint stamp over it) is read again on its own; the page is then laid out and read anew."""
+    found: list[Line] = []
+    for box in state.reading.places.values():
+        x0, y0, x1, y1 = (int(round(v)) for v in box)
+        pad = REREAD_INSET
+        crop = state.ocr_image[y0 + pad:y1 - pad, x0 + pad:x1 - pad]
+        if crop.size and ink_share(crop) >= REREAD_MIN_INK:
+            found += [line.shifted(x0 + pad, y0 + pad) for line in state.engine.recognize(crop)]
+    if found:
+        state.lines = state.lines + found
+        _layout(state)
+        _extract(state)
+
+
+def _snap(state: PageState) -> None:
+    snap_fields(state.record.fields, state.schema, state.contest)
 
 
 def _signature(state: PageState) -> None:
@@ -189,6 +217,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("layout", _layout),  # table cells, text cut at cell borders
     Stage("classify", _classify),  # which form; not a form: ends here
     Stage("extract", _extract),  # field values by label
+    Stage("reread", _reread, IMAGE_ROUTES),  # a value cell with ink but no text, alone
+    Stage("snap", _snap),  # closed vocabularies: units, work types
     Stage("signature", _signature, verdict=True),
     Stage("seal", _seal, verdict=True),
     Stage("consent", _consent, verdict=True),

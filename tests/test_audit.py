@@ -127,7 +127,8 @@ def test_config_overrides_deadline_threshold_and_units(tmp_path):
     config = load_contest(override)
     record = authorization(date="2023-10-01")
     record.fields["contact"] = Field("王芳", 0.6, 1, [0, 0, 1, 1])
-    assert names(check_flags(record, AUTH, config)) == []
+    # The office's list replaces the province's: 中共晋中市委宣传部 is no longer a listed unit.
+    assert names(check_flags(record, AUTH, config)) == ["unknown_unit"]
     assert names(check_flags(record, AUTH, CONFIG)) == ["low_confidence:contact", "late"]
     assert config.required("某某公司") == {"works": 5, "proposals": 2}
     assert config.deadlines["proposal_registration"] == "2023-05-15"  # merged, not replaced

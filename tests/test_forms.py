@@ -1,6 +1,7 @@
 import pytest
 import yaml
 
+from pipeline.contest import UNITS, default_contest
 from pipeline.errors import SchemaError
 from pipeline.forms import FORMS_DIR, parse_schema, schemas
 from pipeline.model import FormType
@@ -11,7 +12,10 @@ def test_every_form_type_has_a_schema_with_the_spec_keys():
     assert set(loaded) == {FormType.PROPOSAL_REGISTRATION, FormType.WORK_REGISTRATION,
                            FormType.WORK_AUTHORIZATION}
     assert loaded[FormType.PROPOSAL_REGISTRATION].keys == [
-        "title", "address", "contact", "phone", "unit", "synopsis", "date"]
+        "title", "proposal_type", "address", "contact", "phone", "unit", "synopsis", "date"]
+    # The proposal type is not printed on every proposal form: optional, a closed list.
+    proposal_type = loaded[FormType.PROPOSAL_REGISTRATION].field("proposal_type")
+    assert not proposal_type.required and proposal_type.vocabulary == "proposal_type"
     assert loaded[FormType.WORK_REGISTRATION].keys == [
         "title", "work_type", "duration", "unit", "creators", "contact", "phone", "address",
         "synopsis", "date"]
@@ -41,3 +45,10 @@ def test_a_bad_schema_is_refused_naming_the_file_and_the_key(mutate, message):
         parse_schema(raw, "forms/work_registration.yaml")
     assert "forms/work_registration.yaml" in str(err.value)
     assert message in str(err.value)
+
+
+def test_every_vocabulary_a_schema_names_is_in_the_contest():
+    contest = default_contest()
+    known = set(contest.vocabularies) | {UNITS}
+    named = {f.vocabulary for s in schemas().values() for f in s.fields if f.vocabulary}
+    assert named and named <= known

@@ -17,7 +17,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "pipeline"
 LAYERS = {
     "ground": {"model", "errors", "forms", "contest", "normalize", "imaging", "labels",
                "checks", "filetypes", "pdf"},
-    "stage": {"ingest", "mail", "preprocess", "ocr", "layout", "classify", "extract", "verify"},
+    "stage": {"ingest", "mail", "preprocess", "ocr", "layout", "classify", "extract", "snap",
+              "verify"},
     "orchestration": {"sources", "stages", "batch"},
     "store": {"store"},
     "reader": {"reconcile", "audit", "report"},

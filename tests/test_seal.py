@@ -104,8 +104,8 @@ def test_seal_whose_star_is_written_over_by_the_signature_is_found():
     page, radius = stamped(img, spots["seal"], 6)
     cx, cy = spots["seal"]
     star = int(0.3 * radius)
-    strokes = [np.array([[cx - star + 9 * i, cy + star], [cx - star + 9 * i + 14, cy - star]])
-               for i in range(0, 2 * star // 9 + 1)]
+    strokes = [np.array([[cx - star + 12 * i, cy + star], [cx - star + 12 * i + 14, cy - star]])
+               for i in range(0, 2 * star // 12 + 1)]
     layer = page.copy()
     cv2.polylines(layer, strokes, False, (150, 60, 20), 6)  # blue ink, multiplied
     signed = (page.astype(np.float32) * layer / 255).astype(np.uint8)

@@ -22,7 +22,7 @@ KINDS = {"text", "person", "names", "phone", "date", "duration", "multiline"}
 _FORM_KEYS = {
     "form_type", "titles", "distinctive", "consent", "signature_labels", "fields",
 }
-_FIELD_KEYS = {"key", "labels", "kind", "required", "max_chars"}
+_FIELD_KEYS = {"key", "labels", "kind", "required", "max_chars", "vocabulary"}
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class FieldSpec:
     kind: str = "text"
     required: bool = True
     max_chars: int | None = None
+    vocabulary: str | None = None  # a closed list the value is snapped to (contest.yaml)
 
 
 @dataclass(frozen=True)
@@ -78,12 +79,16 @@ def _field(raw: Any, where: str) -> FieldSpec:
     max_chars = raw.get("max_chars")
     if max_chars is not None and (not isinstance(max_chars, int) or max_chars <= 0):
         raise SchemaError(f"{where} ({key}): max_chars must be a positive integer")
+    vocabulary = raw.get("vocabulary")
+    if vocabulary is not None and (not isinstance(vocabulary, str) or not vocabulary):
+        raise SchemaError(f"{where} ({key}): vocabulary must name a list of contest.yaml")
     return FieldSpec(
         key=key,
         labels=_strings(raw.get("labels"), f"{where} ({key}).labels"),
         kind=kind,
         required=bool(raw.get("required", True)),
         max_chars=max_chars,
+        vocabulary=vocabulary,
     )
 
 

@@ -66,7 +66,7 @@ def _clause_texts(rng: random.Random) -> list[str]:
 
 def _row_keys(form: FormContent) -> list[str]:
     return [k for k in FIELDS[form.form_type]
-            if k not in ("date", "synopsis") and (k != "title" or form.title_row)]
+            if k not in ("date", "synopsis") and k not in form.absent]
 
 
 def docx_form(form: FormContent, rng: random.Random) -> bytes:

@@ -19,6 +19,7 @@ from samples.generate.facts import (
     DEADLINES,
     FIELDS,
     PROPOSAL,
+    PROPOSAL_TYPES,
     TITLES,
     UNITS,
     WORK_AUTH,
@@ -26,6 +27,9 @@ from samples.generate.facts import (
     WORK_TYPES,
     optional,
 )
+
+P_ABSENT = {"title": 0.2}  # how often an optional field's row is not printed
+P_ABSENT_DEFAULT = 0.5
 
 # --------------------------------------------------------------------------------------------
 # The world: where units sit, who works there, what they film
@@ -156,7 +160,11 @@ class FormContent:
     signer: str | None  # None = not signed
     signed_on: date | None  # None = date line left blank
     seal_unit: str | None  # None = no seal; else the official name (Unit.name) on the seal
-    title_row: bool = True
+    absent: frozenset[str] = frozenset()  # optional fields whose row this printing lacks
+
+    @property
+    def title_row(self) -> bool:
+        return "title" not in self.absent
 
     def truth_fields(self) -> dict[str, str | None]:
         """Every field of the form type, normalised as domain.md §4 asks."""
@@ -279,6 +287,8 @@ def sample_entry(rng: random.Random, used_titles: set[str], is_proposal: bool) -
         "address": _address(rng, unit),
         "synopsis": _synopsis(rng, title, unit, is_proposal),
     }
+    if is_proposal:
+        values["proposal_type"] = rng.choice(PROPOSAL_TYPES)
     if not is_proposal:
         creators = [person(rng) for _ in range(rng.randint(2, 4))]
         values.update(
@@ -294,10 +304,11 @@ def sample_entry(rng: random.Random, used_titles: set[str], is_proposal: bool) -
 def fill_form(rng: random.Random, entry: Entry, form_type: str) -> FormContent:
     keys = [key for key in FIELDS[form_type] if key != "date"]
     written: dict[str, str | None] = {key: entry.values[key] for key in keys}
-    # A form whose title field is optional (the proposal's) is sometimes printed without it.
-    title_row = not (optional(form_type, "title") and rng.random() < 0.2)
-    if not title_row:
-        written["title"] = None
+    # An optional field (the proposal's title, its type) is sometimes not printed at all.
+    absent = frozenset(key for key in keys if optional(form_type, key)
+                       and rng.random() < P_ABSENT.get(key, P_ABSENT_DEFAULT))
+    for key in absent:
+        written[key] = None
     if rng.random() < 0.05:
         written[rng.choice([key for key in keys if key != "title"])] = None
     filled = [key for key in keys if written[key] is not None]
@@ -325,7 +336,7 @@ def fill_form(rng: random.Random, entry: Entry, form_type: str) -> FormContent:
         signer=entry.values[signer_key] if rng.random() < 0.85 else None,
         signed_on=signed_on,
         seal_unit=seal_unit,
-        title_row=title_row,
+        absent=absent,
     )
 
 

@@ -60,9 +60,8 @@ def _draw_header(p: Painter, form_type: str, y: float) -> float:
 
 def _row_plan(form: FormContent, rng: random.Random) -> list[tuple[str, ...]]:
     """Rows of the table: one or two label/value pairs each, order shuffled a little."""
-    keys = [k for k in FIELDS[form.form_type] if k not in ("date", "synopsis")]
-    if not form.title_row:
-        keys.remove("title")
+    keys = [k for k in FIELDS[form.form_type]
+            if k not in ("date", "synopsis") and k not in form.absent]
     head = [("title",)] if keys[0] == "title" else []
     body = keys[len(head):]
     for _ in range(rng.randint(0, 2)):

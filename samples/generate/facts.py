@@ -36,6 +36,7 @@ CONTEST = _CONTEST.name
 DEADLINES: dict[str, date] = {t: date.fromisoformat(_CONTEST.deadlines[t]) for t in FORM_TYPES}
 CLAUSES: tuple[str, ...] = _CONTEST.clauses
 WORK_TYPES: tuple[str, ...] = _CONTEST.vocabularies["work_type"]
+PROPOSAL_TYPES: tuple[str, ...] = _CONTEST.vocabularies["proposal_type"]
 UNITS: tuple[Unit, ...] = _CONTEST.units  # seals print Unit.name; forms one of its spellings
 
 # Printed above the title; the schema does not need it to recognise the form.
@@ -52,6 +53,7 @@ PAIRABLE = (frozenset(("contact", "phone")), frozenset(("work_type", "duration")
 # How often a printing of a form sets its labels in a way the schema does not spell out.
 P_SPACED = 0.15  # Word's "distributed" alignment on the label column: 联 系 人, 电 话
 P_HALFWIDTH = 0.25  # ASCII brackets typed for full-width ones: 报送单位(盖章)
+P_FIRST_LABEL = 0.5  # the notice's own spelling of a label, else any of the schema's
 _SPACED_LENGTHS = range(2, 4)  # short labels are spread to the width the longer ones set
 _TO_HALFWIDTH = str.maketrans("（）", "()")
 
@@ -78,13 +80,19 @@ def pick_label_variants(rng: random.Random) -> LabelVariants:
 
 def field_label(form_type: str, key: str, rng: random.Random,
                 variants: LabelVariants = LabelVariants()) -> str:
-    """One of the schema's spellings of the label of ``key``, as this printing sets it."""
-    return variants.apply(rng.choice(SCHEMAS[form_type].field(key).labels))
+    """One of the schema's spellings of the label of ``key``, as this printing sets it: the
+    schema's first (the notice's) spelling more often than any other."""
+    labels = SCHEMAS[form_type].field(key).labels
+    label = labels[0] if rng.random() < P_FIRST_LABEL else rng.choice(labels)
+    return variants.apply(label)
 
 
 def short_name(unit: Unit) -> str:
     """The unit's name without the prefixes units drop (中共晋中市委宣传部 -> 晋中市委宣传部)."""
-    return _CONTEST.unit_key(unit.name)
+    name = unit.name
+    for prefix in _CONTEST.unit_prefixes:
+        name = name.removeprefix(prefix)
+    return name
 
 
 def signature_label(form_type: str, rng: random.Random) -> str:

@@ -1,0 +1,240 @@
+"""Reading forms as units really fill them in: label spellings and spacing, closed lists,
+value shapes, titles, text that runs out of its box. No OCR: pages are laid out by hand as
+the OCR stage would return them (a line per run of text, a box per character)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from pipeline import layout
+from pipeline.checks import check_flags
+from pipeline.classify import classify
+from pipeline.contest import default_contest
+from pipeline.extract import extract
+from pipeline.forms import schemas
+from pipeline.model import (
+    Evidence,
+    Field,
+    FormType,
+    Line,
+    Mark,
+    Origin,
+    PageLayout,
+    Record,
+    Source,
+    Word,
+)
+from pipeline.normalize import normalize_value
+from pipeline.snap import snap_fields
+
+CONTEST = default_contest()
+REG = schemas()[FormType.WORK_REGISTRATION]
+AUTH = schemas()[FormType.WORK_AUTHORIZATION]
+CHAR = 30
+
+
+def text_line(text: str, x: float, y: float, gap: float = 0.0) -> Line:
+    """A line of text with a box per character (``gap``: letter spacing, in px)."""
+    step = CHAR + gap
+    words = [Word(c, [x + i * step, y, x + i * step + CHAR - 2, y + CHAR], 0.98)
+             for i, c in enumerate(text)]
+    return Line(text, [x, y, x + len(text) * step, y + CHAR], 0.98, words)
+
+
+@dataclass
+class Cell:
+    text: str = ""
+    spaced: bool = False  # letter-spaced: OCR returns each character as a line of its own
+    lines: tuple[str, ...] = ()  # several lines of running text
+
+
+def page(rows: list[list[Cell | str]], title: str | None = "作品登记表",
+         row_height: int = 70) -> PageLayout:
+    """A table of rows of cells (label | value | label | value ...), a title above it."""
+    lines: list[Line] = []
+    cells: list[list[float]] = []
+    if title:
+        lines.append(text_line(title, 650, 150))
+    y = 300
+    for row in rows:
+        row = [c if isinstance(c, Cell) else Cell(c) for c in row]
+        height = row_height * max(1, max(len(c.lines) for c in row))
+        width = 1400 / len(row)
+        for i, cell in enumerate(row):
+            x = 120 + i * width
+            cells.append([x, y, x + width, y + height])
+            texts = cell.lines or ((cell.text,) if cell.text else ())
+            for k, text in enumerate(texts):
+                top = y + 20 + k * row_height
+                if cell.spaced:
+                    lines += [text_line(ch, x + 10 + j * 60, top) for j, ch in enumerate(text)]
+                else:
+                    lines.append(text_line(text, x + 10, top))
+        y += height
+    return layout.from_cells(lines, cells, (1654, 2339))
+
+
+def values(schema, page_layout: PageLayout) -> dict[str, str | None]:
+    fields = extract(schema, page_layout, 1)
+    snap_fields(fields, schema, CONTEST)
+    return {k: f.value for k, f in fields.items()}
+
+
+REGISTRATION = [
+    ["作品名称", "太行山下"],
+    ["作品类型", "纪录片", "片长", "12分钟"],
+    ["报送单位（盖章）", "中共晋中市委宣传部"],
+    ["主创人员", "李明、王芳"],
+    ["联系人", "王芳", "联系电话", "13512345678"],
+    ["地址", "山西省晋中市榆次区顺城街1号"],
+]
+
+
+def test_labels_set_letter_spaced_are_read_whole():
+    rows = [[Cell(r[0], spaced=True), *r[1:]] if len(r[0]) <= 4 else r for r in REGISTRATION]
+    got = values(REG, page(rows))
+    assert got["title"] == "太行山下" and got["work_type"] == "纪录片"
+    assert got["contact"] == "王芳" and got["phone"] == "13512345678"
+
+
+@pytest.mark.parametrize("label, key, value", [
+    ("类型", "work_type", "纪录片"),
+    ("片名", "title", "太行山下"),
+    ("时长（分钟）", "duration", "12分钟"),
+    ("报送单位盖章", "unit", "中共晋中市委宣传部"),  # OCR lost the note's brackets
+    ("报送单位(盖章)", "unit", "中共晋中市委宣传部"),
+    ("手机", "phone", "13512345678"),
+    ("通信地址", "address", "山西省晋中市榆次区顺城街1号"),
+])
+def test_label_spellings_units_use(label, key, value):
+    rows = [list(r) for r in REGISTRATION]
+    for row in rows:
+        for i in range(0, len(row), 2):
+            if values(REG, page([row[i:i + 2]], title=None)).get(key) == value:
+                row[i] = label
+    assert values(REG, page(rows))[key] == value
+
+
+def test_a_unit_read_wrong_is_snapped_and_what_ocr_read_is_kept():
+    rows = [list(r) for r in REGISTRATION]
+    rows[2] = ["报送单位（盖章）", "中共晋中市委宣专部"]
+    fields = extract(REG, page(rows), 1)
+    snap_fields(fields, REG, CONTEST)
+    unit = fields["unit"]
+    assert (unit.value, unit.raw, unit.evidence) == (
+        "中共晋中市委宣传部", "中共晋中市委宣专部", Evidence.VOCABULARY)
+    assert 0.8 <= unit.confidence < 1
+
+
+@pytest.mark.parametrize("read, unit", [
+    ("中共阳泉委宣传部", "中共阳泉市委宣传部"),  # a character lost
+    ("中共太原市", "中共太原市委宣传部"),  # the end under a seal
+    ("山西省委教工委宣传部", "山西省委教育工委宣传部"),  # a committee's propaganda department
+    ("晋中市委宣传部", "晋中市委宣传部"),  # an alias, as written
+    ("中共晋中市委宣傳部", "中共晋中市委宣传部"),  # traditional forms
+])
+def test_unit_readings_snap_to_the_listed_spelling_they_come_closest_to(read, unit):
+    assert CONTEST.snap_unit(read).value == unit
+
+
+@pytest.mark.parametrize("read", ["市委宣传部", "山西传媒学院", "盖章"])
+def test_a_reading_naming_no_unit_clearly_is_left_as_read(read):
+    assert CONTEST.snap_unit(read) is None
+
+
+def test_a_unit_in_no_list_is_flagged_unknown_unit():
+    record = Record("d1", Origin.PAPER, FormType.WORK_AUTHORIZATION, Source("a.pdf", [1]),
+                    fields={"title": Field("太行山下", 0.99, 1, None),
+                            "author": Field("李明", 0.99, 1, None),
+                            "unit": Field("山西传媒学院", 0.99, 1, None),
+                            "contact": Field("王芳", 0.99, 1, None),
+                            "phone": Field("13512345678", 0.99, 1, None),
+                            "date": Field("2023-09-01", 0.99, 1, None)},
+                    signature=Mark(True, 0.9), seal=Mark(True, 0.9))
+    assert [str(f) for f in check_flags(record, AUTH, CONTEST)] == ["unknown_unit"]
+
+
+def test_a_work_type_read_wrong_is_the_vocabularys_word():
+    rows = [list(r) for r in REGISTRATION]
+    rows[1] = ["作品类型", "记录片", "片长", "12分钟"]
+    fields = extract(REG, page(rows), 1)
+    snap_fields(fields, REG, CONTEST)
+    assert (fields["work_type"].value, fields["work_type"].raw) == ("纪录片", "记录片")
+
+
+def test_a_value_whose_label_was_not_read_goes_to_the_one_field_left():
+    rows = [list(r) for r in REGISTRATION]
+    rows[0] = ["", "太行山下"]  # the label cell came out empty (a stamp, a faint print)
+    fields = extract(REG, page(rows), 1)
+    assert fields["title"].value == "太行山下"
+    assert fields["title"].evidence is Evidence.POSITION
+    assert fields["title"].confidence < CONTEST.low_confidence  # a person should look
+
+
+def test_a_phone_number_without_its_label_is_found_by_its_shape():
+    rows = [list(r) for r in REGISTRATION]
+    rows[4] = ["联系人", "王芳", "", "13512345678"]
+    fields = extract(REG, page(rows), 1)
+    assert fields["phone"].value == "13512345678" and fields["phone"].evidence is Evidence.SHAPE
+
+
+def test_a_synopsis_running_over_its_box_is_read_to_its_end():
+    first = "影片讲述了一位乡村教师三十年如一日坚守在太行山深处的小学的故事，"
+    rows = [list(r) for r in REGISTRATION]
+    rows.append([Cell(lines=("作品简介（500字）", first, first))])
+    rows.append([Cell(lines=("展现了基层党员干部的朴素情怀。", "相关协议，签名同意："))])
+    got = values(REG, page(rows))["synopsis"]
+    assert got.endswith("展现了基层党员干部的朴素情怀。") and "相关协议" not in got
+
+
+def test_what_a_wrapped_label_note_leaves_in_the_next_cell_is_no_name():
+    rows = [list(r) for r in REGISTRATION]
+    rows[3] = ["主创人员（导演、编", "剧董雨建、白丽"]
+    assert values(REG, page(rows))["creators"] == "董雨建、白丽"
+
+
+def test_a_single_character_is_no_label_found():
+    rows = [[Cell(c) for c in "作品类型片长主创人员"]]
+    assert classify(page(rows, title=None)).form_type is FormType.UNKNOWN
+
+
+def test_a_page_titled_as_a_form_is_that_form_whatever_its_labels_are_called():
+    rows = [["片名", "太行山下"], ["体裁", "纪录片"], ["送审单位", "中共晋中市委宣传部"]]
+    verdict = classify(page(rows, title="作品登记表"))
+    assert verdict.form_type is FormType.WORK_REGISTRATION and not verdict.guessed
+
+
+def test_a_cover_letter_listing_the_forms_is_no_form():
+    cover = PageLayout(1654, 2339, [], layout.split_lines([
+        text_line("关于报送微电影作品的函", 400, 150),
+        text_line("现将作品登记表、作品授权书和重点作品创作文案登记表报送你们。", 100, 300),
+        text_line("联系人：王芳，联系电话：13512345678", 100, 400),
+    ], []))
+    assert classify(cover).form_type is FormType.UNKNOWN
+
+
+def test_a_form_with_weak_evidence_is_the_best_guess_flagged_for_review():
+    rows = [["联系人", "王芳", "电话", "13512345678"], ["地址", "太原"],
+            ["报送单位", "省直机关工委"], ["主创人员", "李明"]]  # its title and more lost
+    verdict = classify(page(rows, title=None))
+    assert verdict.form_type is FormType.WORK_REGISTRATION and verdict.guessed
+
+
+def test_running_text_gets_its_commas_back():
+    assert normalize_value("multiline", "影片讲述了·一位乡村教师.坚守三十年。") == (
+        "影片讲述了，一位乡村教师，坚守三十年。")
+    assert normalize_value("person", "阿依古丽·买买提") == "阿依古丽·买买提"
+
+
+def test_a_date_outside_the_contests_window_asks_for_a_look():
+    record = Record("d1", Origin.PAPER, FormType.WORK_AUTHORIZATION, Source("a.pdf", [1]),
+                    fields={"title": Field("太行山下", 0.99, 1, None),
+                            "author": Field("李明", 0.99, 1, None),
+                            "unit": Field("省直机关工委", 0.99, 1, None),
+                            "contact": Field("王芳", 0.99, 1, None),
+                            "phone": Field("13512345678", 0.99, 1, None),
+                            "date": Field("2028-09-01", 0.99, 1, None)},
+                    signature=Mark(True, 0.9), seal=Mark(True, 0.9))
+    assert "low_confidence:date" in [str(f) for f in check_flags(record, AUTH, CONTEST)]
