@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
-.PHONY: demo test bench eval eval-email samples clean browser
+.PHONY: demo test bench eval eval-email devset samples clean browser
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,15 @@ bench: $(STAMP)
 # Accuracy of the emailed side and of reconciliation on freshly generated samples.
 eval-email: $(STAMP)
 	$(BIN)/python scripts/evaluate_email.py --seed $${SEED:-2024} --forms $${FORMS:-36}
+
+# Accuracy on a development set made by another generator, kept outside this repository:
+# make devset DEVSET=/path/to/devset (its paper/ and mail/ folders and its score.py).
+devset: $(STAMP)
+	@test -n "$(DEVSET)" || { echo "usage: make devset DEVSET=/path/to/devset"; exit 2; }
+	rm -rf out/dev && mkdir -p out
+	$(BIN)/formscan run --paper $(DEVSET)/paper --email $(DEVSET)/mail --out out/dev \
+	  --no-progress > out/dev.log; status=$$?; test $$status -le 3
+	$(BIN)/python $(DEVSET)/score.py $(DEVSET) out/dev
 
 # Regenerate the committed sample set (paper scans and the emailed copies of the same works).
 samples: $(STAMP)

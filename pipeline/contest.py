@@ -97,22 +97,36 @@ class Contest:
         units add or drop (中共, 山西省), and, where a spelling lacks it, with the suffix
         (宣传部: a committee's propaganda department submits for it)."""
         combos = [""] + list(self.unit_prefixes) + [
-            p + q for i, p in enumerate(self.unit_prefixes) for q in self.unit_prefixes[i + 1:]]
+            p + q for i, p in enumerate(self.unit_prefixes) for q in self.unit_prefixes[i + 1:]
+            if not (p.startswith(q) or q.startswith(p))]  # 中共山西省, never 山西省山西
         found: dict[str, Unit] = {}
         for unit in self.units:
-            for spelling in unit.spellings:
-                core = clean_text(spelling)
-                for prefix in sorted(self.unit_prefixes, key=len, reverse=True):
-                    if core.startswith(prefix) and len(core) > len(prefix) + 1:
-                        core = core[len(prefix):]
-                        break
-                cores = {core}
-                if not core.endswith(tuple(self.unit_suffixes)):
-                    cores |= {core + suffix for suffix in self.unit_suffixes}
-                for c in cores:
-                    for prefix in combos:
+            core = self._core(unit.name)
+            cores = {core} | {c for c in map(clean_text, unit.aliases)
+                              if core not in {c.removeprefix(p) for p in self.unit_prefixes}}
+            for c in list(cores):
+                if not c.endswith(tuple(self.unit_suffixes)):
+                    cores |= {c + suffix for suffix in self.unit_suffixes}
+            for c in sorted(cores):
+                for prefix in combos:
+                    if not (prefix and prefix[-1] == c[0]):  # never 山西省省委…
                         found.setdefault(prefix + c, unit)
         return tuple(found.items())
+
+    def _core(self, name: str) -> str:
+        """A unit's name without the prefixes units add or drop."""
+        core = clean_text(name)
+        changed = True
+        while changed:
+            changed = False
+            for prefix in self.unit_prefixes:
+                if core.startswith(prefix) and len(core) > len(prefix) + 1:
+                    core, changed = core[len(prefix):], True
+        return core
+
+    def unit_spellings(self, unit: Unit) -> tuple[str, ...]:
+        """Every way ``unit`` may be written (see :attr:`_unit_spellings`)."""
+        return tuple(s for s, u in self._unit_spellings if u == unit)
 
     def snap_unit(self, reading: str | None) -> Snap | None:
         """The listed unit a reading names, as the unit wrote it (OCR errors corrected), or

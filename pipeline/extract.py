@@ -175,7 +175,12 @@ def _value_segments(
         return remainder
     if container.cell is None:
         return _rows_below(spec, match, containers) if spec.kind == "multiline" else []
-    directions = ("right", "below") if spec.kind == "multiline" else ("right",)
+    right = layout.neighbour(container.cell, "right")
+    # The value is right of its label, a multi-line one also below it; in a table whose
+    # labels head its columns (名称 | 类型 | 片长, the values in the row under them) any
+    # value is below.
+    header = right is None or right in label_cells
+    directions = ("right", "below") if spec.kind == "multiline" or header else ("right",)
     for direction in directions:
         neighbour = layout.neighbour(container.cell, direction)
         if neighbour is None or neighbour in label_cells:
@@ -302,6 +307,7 @@ def read_fields(schema: FormSchema, layout: PageLayout, page: int,
     orphans = [c for c in containers if c.cell is not None and c.cell not in used
                and _is_value(c, schema, aliases)]
     _attribute(fields, schema, orphans, layout, page, transform)
+    _phone_with_the_person(fields, schema)
     places = {}
     for key, match in matches.items():
         cell = containers[match.container].cell
@@ -358,6 +364,26 @@ def _overflow(segs: list[Segment], layout: PageLayout, label_cells: set[int],
         out.extend(row)
         last = row
     return out
+
+
+def _phone_with_the_person(fields: dict[str, Field], schema: FormSchema) -> None:
+    """A phone number written with the contact's name (联系人及电话：王芳 13512345678) is
+    the phone's, when the phone has none of its own; the name keeps the rest."""
+    phones = [s for s in schema.fields if s.kind == "phone"]
+    for spec in schema.fields:
+        f = fields[spec.key]
+        if spec.kind != "person" or not f.value:
+            continue
+        number = re.search(r"[\d\-－—]{7,}", f.value)
+        if not number:
+            continue
+        digits = normalize_value("phone", number.group(0))
+        name = clean_text(f.value[:number.start()] + f.value[number.end():])
+        f.value = name or None
+        for phone in phones:
+            current = fields[phone.key]
+            if is_valid_phone(digits) and not (current.value and is_valid_phone(current.value)):
+                fields[phone.key] = Field(digits, f.confidence, f.page, f.bbox, Evidence.SHAPE)
 
 
 def _may_be(kind: str, text: str) -> bool:

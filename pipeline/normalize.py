@@ -159,8 +159,19 @@ def normalize_names(text: str | None) -> str | None:
     if not text:
         return None
     raw = to_simplified(unicodedata.normalize("NFKC", text))
-    names = [n for n in re.split(r"[、,，;；/\s]+", raw) if n]
-    return "、".join(n.strip(_EDGE_PUNCT) for n in names) or None
+    names = [n.strip(_EDGE_PUNCT) for n in re.split(r"[、,，;；/\s]+", raw) if n]
+    return "、".join(part for n in names for part in _two_names(n)) or None
+
+
+def _two_names(name: str) -> list[str]:
+    """A run of two names whose 、 OCR lost (钟欣姜磊), when it splits only one way into two
+    names of two or three characters, each starting with a surname; else the run as it is."""
+    if len(name) < 4 or not re.fullmatch(r"[\u4e00-\u9fff]+", name) or (
+            name[:2] in _surnames()[1]):
+        return [name]
+    splits = [(name[:k], name[k:]) for k in (2, 3)
+              if 2 <= len(name) - k <= 3 and has_surname(name[:k]) and has_surname(name[k:])]
+    return list(splits[0]) if len(splits) == 1 else [name]
 
 
 def normalize_value(kind: str, text: str | None) -> str | None:
@@ -194,7 +205,7 @@ def synopsis_length(text: str | None) -> int:
     return len(_WHITESPACE.sub("", text or ""))
 
 
-SURNAMES_FILE = Path(__file__).parent / "data" / "surnames.txt"
+SURNAMES_FILE = Path(__file__).parent / "surnames.txt"
 
 
 @cache

@@ -70,3 +70,13 @@ def test_names_are_joined_by_dunhao():
 
 def test_synopsis_length_counts_characters_and_punctuation_not_spaces():
     assert synopsis_length("一二三，四五。 \n六") == 8
+
+
+@pytest.mark.parametrize("read, names", [
+    ("钟欣姜磊", "钟欣、姜磊"),  # the 、 between two names lost
+    ("王刚华杨刚波、郝海", "王刚华、杨刚波、郝海"),
+    ("欧阳明华", "欧阳明华"),  # a compound surname: one name
+    ("王小明李华", "王小明李华"),  # 王小、明李华 or 王小明、李华: left as read
+])
+def test_two_names_run_together_are_split_when_only_one_split_fits(read, names):
+    assert normalize_names(read) == names

@@ -238,3 +238,27 @@ def test_a_date_outside_the_contests_window_asks_for_a_look():
                             "date": Field("2028-09-01", 0.99, 1, None)},
                     signature=Mark(True, 0.9), seal=Mark(True, 0.9))
     assert "low_confidence:date" in [str(f) for f in check_flags(record, AUTH, CONTEST)]
+
+
+def test_a_table_whose_labels_head_its_columns():
+    rows = [["作品名称", "作品类型", "片长"], ["太行山下", "纪录片", "12分钟"],
+            ["联系人", "联系电话", "报送单位"], ["王芳", "13512345678", "中共晋中市委宣传部"]]
+    got = values(REG, page(rows))
+    assert (got["title"], got["work_type"], got["duration"]) == ("太行山下", "纪录片", "12分钟")
+    assert (got["contact"], got["phone"], got["unit"]) == (
+        "王芳", "13512345678", "中共晋中市委宣传部")
+
+
+def test_an_empty_value_cell_is_not_filled_from_the_row_below():
+    rows = [list(r) for r in REGISTRATION]
+    rows[5] = ["地址", ""]
+    story = "影片讲述了一位乡村教师三十年如一日坚守在太行山深处的故事。"
+    rows.append([Cell(lines=("作品简介", story))])
+    assert values(REG, page(rows))["address"] is None
+
+
+def test_a_phone_written_with_the_contacts_name_is_the_phones():
+    rows = [list(r) for r in REGISTRATION]
+    rows[4] = ["联系人及电话", "王芳 13512345678"]
+    got = values(REG, page(rows))
+    assert (got["contact"], got["phone"]) == ("王芳", "13512345678")

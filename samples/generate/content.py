@@ -21,6 +21,7 @@ from samples.generate.facts import (
     PROPOSAL,
     PROPOSAL_TYPES,
     TITLES,
+    UNIT_SPELLINGS,
     UNITS,
     WORK_AUTH,
     WORK_REG,
@@ -276,12 +277,23 @@ def _sign_date(rng: random.Random, form_type: str) -> date:
     return deadline - timedelta(days=rng.randint(0, 45))
 
 
+def _unit_as_written(unit: Unit, rng: random.Random) -> str:
+    """The official name mostly; an alias; now and then any spelling contest.yaml allows
+    (中共 or 山西省 added or dropped, a committee's 宣传部)."""
+    roll = rng.random()
+    if roll < 0.65:
+        return unit.spellings[0]
+    if roll < 0.85:
+        return rng.choice(unit.spellings)
+    return rng.choice(UNIT_SPELLINGS[unit.name])
+
+
 def sample_entry(rng: random.Random, used_titles: set[str], is_proposal: bool) -> Entry:
     unit = rng.choice(UNITS)
     title = _title(rng, used_titles)
     values = {
         "title": title,
-        "unit": unit.spellings[0] if rng.random() < 0.7 else rng.choice(unit.spellings),
+        "unit": _unit_as_written(unit, rng),
         "contact": person(rng),
         "phone": phone(rng, unit),
         "address": _address(rng, unit),

@@ -38,6 +38,8 @@ CLAUSES: tuple[str, ...] = _CONTEST.clauses
 WORK_TYPES: tuple[str, ...] = _CONTEST.vocabularies["work_type"]
 PROPOSAL_TYPES: tuple[str, ...] = _CONTEST.vocabularies["proposal_type"]
 UNITS: tuple[Unit, ...] = _CONTEST.units  # seals print Unit.name; forms one of its spellings
+# Every spelling contest.yaml allows for a unit, prefixes and suffix included.
+UNIT_SPELLINGS = {u.name: _CONTEST.unit_spellings(u) for u in UNITS}
 
 # Printed above the title; the schema does not need it to recognise the form.
 _SUBTITLES = {PROPOSAL: ("社会主义核心价值观主题微电影",)}
@@ -54,8 +56,12 @@ PAIRABLE = (frozenset(("contact", "phone")), frozenset(("work_type", "duration")
 P_SPACED = 0.15  # Word's "distributed" alignment on the label column: 联 系 人, 电 话
 P_HALFWIDTH = 0.25  # ASCII brackets typed for full-width ones: 报送单位(盖章)
 P_FIRST_LABEL = 0.5  # the notice's own spelling of a label, else any of the schema's
+P_NOTES = 0.3  # a printing adds a bracketed note to labels that take one: 片长（分钟）
 _SPACED_LENGTHS = range(2, 4)  # short labels are spread to the width the longer ones set
 _TO_HALFWIDTH = str.maketrans("（）", "()")
+# Notes units add after a label, by field (the schemas' own spellings carry some already).
+_NOTES = {"duration": "（分钟）", "synopsis": "（500字以内）", "creators": "（导演、编剧）",
+          "unit": "（盖章）", "title": "（全称）"}
 
 
 @dataclass(frozen=True)
@@ -64,8 +70,11 @@ class LabelVariants:
 
     spaced: bool = False
     halfwidth: bool = False
+    notes: bool = False
 
-    def apply(self, label: str) -> str:
+    def apply(self, label: str, key: str = "") -> str:
+        if self.notes and key in _NOTES and not any(c in label for c in "（("):
+            label += _NOTES[key]
         if self.halfwidth:
             label = label.translate(_TO_HALFWIDTH)
         if self.spaced and len(label) in _SPACED_LENGTHS and all(
@@ -75,7 +84,8 @@ class LabelVariants:
 
 
 def pick_label_variants(rng: random.Random) -> LabelVariants:
-    return LabelVariants(spaced=rng.random() < P_SPACED, halfwidth=rng.random() < P_HALFWIDTH)
+    return LabelVariants(spaced=rng.random() < P_SPACED, halfwidth=rng.random() < P_HALFWIDTH,
+                         notes=rng.random() < P_NOTES)
 
 
 def field_label(form_type: str, key: str, rng: random.Random,
@@ -84,7 +94,7 @@ def field_label(form_type: str, key: str, rng: random.Random,
     schema's first (the notice's) spelling more often than any other."""
     labels = SCHEMAS[form_type].field(key).labels
     label = labels[0] if rng.random() < P_FIRST_LABEL else rng.choice(labels)
-    return variants.apply(label)
+    return variants.apply(label, key)
 
 
 def short_name(unit: Unit) -> str:
