@@ -28,7 +28,9 @@ _MISSING_WORDS = {FlagKind.MISSING_SIGNATURE: "signature", FlagKind.MISSING_SEAL
                   FlagKind.MISSING_DATE: "date", FlagKind.LATE: "late (after the deadline)",
                   FlagKind.SYNOPSIS_TOO_LONG: "synopsis over 500 characters",
                   FlagKind.INVALID_PHONE: "valid phone",
-                  FlagKind.SEAL_MISMATCH: "seal of this unit", FlagKind.UNCLASSIFIED: "form type"}
+                  FlagKind.SEAL_MISMATCH: "seal of this unit", FlagKind.UNCLASSIFIED: "form type",
+                  FlagKind.UNKNOWN_UNIT: "a listed unit (the one written is in no list)",
+                  FlagKind.FORM_GUESSED: "check form type (a best guess)"}
 _KEYED_WORDS = {FlagKind.MISSING_FIELD: "field {}", FlagKind.CLAUSE_MISSING: "consent clause {}",
                 FlagKind.LOW_CONFIDENCE: "check {} (low confidence)"}
 
