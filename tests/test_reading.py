@@ -144,15 +144,17 @@ def test_a_reading_naming_no_unit_clearly_is_left_as_read(read):
     assert CONTEST.snap_unit(read) is None
 
 
+def authorization(**changes: str) -> Record:
+    """A complete, signed and stamped 作品授权书; keyword arguments change its values."""
+    values = {"title": "太行山下", "author": "李明", "unit": "省直机关工委", "contact": "王芳",
+              "phone": "13512345678", "date": "2023-09-01", **changes}
+    return Record("d1", Origin.PAPER, FormType.WORK_AUTHORIZATION, Source("a.pdf", [1]),
+                  fields={k: Field(v, 0.99, 1, None) for k, v in values.items()},
+                  signature=Mark(True, 0.9), seal=Mark(True, 0.9))
+
+
 def test_a_unit_in_no_list_is_flagged_unknown_unit():
-    record = Record("d1", Origin.PAPER, FormType.WORK_AUTHORIZATION, Source("a.pdf", [1]),
-                    fields={"title": Field("太行山下", 0.99, 1, None),
-                            "author": Field("李明", 0.99, 1, None),
-                            "unit": Field("山西传媒学院", 0.99, 1, None),
-                            "contact": Field("王芳", 0.99, 1, None),
-                            "phone": Field("13512345678", 0.99, 1, None),
-                            "date": Field("2023-09-01", 0.99, 1, None)},
-                    signature=Mark(True, 0.9), seal=Mark(True, 0.9))
+    record = authorization(unit="山西传媒学院")
     assert [str(f) for f in check_flags(record, AUTH, CONTEST)] == ["unknown_unit"]
 
 
@@ -229,14 +231,7 @@ def test_running_text_gets_its_commas_back():
 
 
 def test_a_date_outside_the_contests_window_asks_for_a_look():
-    record = Record("d1", Origin.PAPER, FormType.WORK_AUTHORIZATION, Source("a.pdf", [1]),
-                    fields={"title": Field("太行山下", 0.99, 1, None),
-                            "author": Field("李明", 0.99, 1, None),
-                            "unit": Field("省直机关工委", 0.99, 1, None),
-                            "contact": Field("王芳", 0.99, 1, None),
-                            "phone": Field("13512345678", 0.99, 1, None),
-                            "date": Field("2028-09-01", 0.99, 1, None)},
-                    signature=Mark(True, 0.9), seal=Mark(True, 0.9))
+    record = authorization(date="2028-09-01")
     assert "low_confidence:date" in [str(f) for f in check_flags(record, AUTH, CONTEST)]
 
 
