@@ -32,7 +32,9 @@ _MISSING_WORDS = {FlagKind.MISSING_SIGNATURE: "signature", FlagKind.MISSING_SEAL
                   FlagKind.UNKNOWN_UNIT: "a listed unit (the one written is in no list)",
                   FlagKind.FORM_GUESSED: "check form type (a best guess)"}
 _KEYED_WORDS = {FlagKind.MISSING_FIELD: "field {}", FlagKind.CLAUSE_MISSING: "consent clause {}",
-                FlagKind.LOW_CONFIDENCE: "check {} (low confidence)"}
+                FlagKind.LOW_CONFIDENCE: "check {} (low confidence)",
+                FlagKind.UNREAD: "look at {} on the page (written, not read surely)",
+                FlagKind.MISREAD: "look at {} on the page (read unsurely, differs by email)"}
 
 
 @dataclass

@@ -12,27 +12,30 @@ from dataclasses import replace
 
 from pipeline.contest import UNITS, Contest
 from pipeline.forms import FormSchema
-from pipeline.model import Flag, FlagKind, Origin, Owner, Record
+from pipeline.model import Field, Flag, FlagKind, Origin, Owner, Record, Route
 from pipeline.normalize import is_valid_phone, synopsis_length
 
 
 def check_flags(record: Record, schema: FormSchema, contest: Contest) -> list[Flag]:
     """The audit flags of one form record, in a stable order."""
     flags: list[Flag] = []
-    if record.signature is not None and not record.signature.present:
+    blocks = schema.blocks
+    if "signature" in blocks and record.signature is not None and not record.signature.present:
         flags.append(Flag(FlagKind.MISSING_SIGNATURE))
-    if record.seal is not None and not record.seal.present:
+    if "seal" in blocks and record.seal is not None and not record.seal.present:
         flags.append(Flag(FlagKind.MISSING_SEAL))
     for spec in schema.fields:
         f = record.fields.get(spec.key)
         value = f.value if f else None
         if value is None:
-            if spec.kind == "date":
-                # Only the posted paper is signed and dated; an emailed copy is typed before.
-                if record.origin is Origin.PAPER:
-                    flags.append(Flag(FlagKind.MISSING_DATE))
-            elif spec.required:
-                flags.append(Flag(FlagKind.MISSING_FIELD, spec.key))
+            # Only the posted paper is signed and dated; an emailed copy is typed before.
+            dated = spec.kind == "date" and record.origin is Origin.PAPER and "date" in blocks
+            if (dated or spec.required) and _written_unread(record, f):
+                flags.append(Flag(FlagKind.UNREAD, spec.key))  # look at the page
+            elif dated:
+                flags.append(Flag(FlagKind.MISSING_DATE))
+            elif spec.required and spec.kind != "date":
+                flags.append(Flag(FlagKind.MISSING_FIELD, spec.key))  # write to the unit
             continue
         if spec.kind == "phone" and not is_valid_phone(value):
             flags.append(Flag(FlagKind.INVALID_PHONE))
@@ -43,18 +46,26 @@ def check_flags(record: Record, schema: FormSchema, contest: Contest) -> list[Fl
         doubtful_date = spec.kind == "date" and not (
             contest.date_window[0] <= value <= contest.date_window[1])
         if f.confidence < contest.low_confidence or doubtful_date:
-            flags.append(Flag(FlagKind.LOW_CONFIDENCE, spec.key))
+            flags.append(Flag(FlagKind.UNREAD, spec.key))
     deadline = contest.deadlines.get(record.form_type.value)
     date = record.value("date")
     if date and deadline and date > deadline:
         flags.append(Flag(FlagKind.LATE))
-    for verdict in record.consent:
+    for verdict in record.consent if "clauses" in blocks else ():
         if verdict.score < contest.clause_threshold:
             flags.append(Flag(FlagKind.CLAUSE_MISSING, str(verdict.clause)))
-    if record.seal is not None and record.seal.present and not contest.seal_matches_unit(
-            record.seal.text, record.value("unit")):
+    if "seal" in blocks and record.seal is not None and record.seal.present and \
+            contest.seal_verdict(record.seal.text, record.value("unit")) is False:
         flags.append(Flag(FlagKind.SEAL_MISMATCH))
     return flags
+
+
+def _written_unread(record: Record, f: Field | None) -> bool:
+    """Whether a field without a value may have one OCR did not read: its place on a scan
+    shows writing, or its label was not found on the scan (so its place is unknown)."""
+    if record.route is not Route.OCR:
+        return False  # a text layer, a Word or Excel file: what is there was read
+    return f is None or f.ink is not False
 
 
 def apply_checks(record: Record, schema: FormSchema | None, contest: Contest) -> None:

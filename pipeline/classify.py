@@ -41,6 +41,7 @@ class Classification:
 class _Place:
     text: str
     top: bool  # in the top of the page
+    parts: tuple[str, ...] = ()  # its segments' texts (a title drawn twice is one of them)
 
 
 def _places(layout: PageLayout) -> list[_Place]:
@@ -53,7 +54,8 @@ def _places(layout: PageLayout) -> list[_Place]:
         text = clean_text("".join(s.text for s in row))
         middle = (min(s.bbox[1] for s in row) + max(s.bbox[3] for s in row)) / 2
         if text:
-            places.append(_Place(text, middle < TOP_SHARE * layout.height))
+            places.append(_Place(text, middle < TOP_SHARE * layout.height,
+                                 tuple(clean_text(s.text) for s in row)))
     return places
 
 
@@ -66,9 +68,11 @@ def _title_score(title: str, places: list[_Place]) -> float:
     """Best fuzzy match of a title among the short lines at the top of the page."""
     best = 0.0
     for place in places:
-        text = place.text
-        if place.top and len(title) - 1 <= len(text) <= 2 * len(title) + 14:
-            best = max(best, fuzz.partial_ratio(title, text) / 100)
+        if not place.top:
+            continue
+        for text in {place.text, *place.parts}:
+            if len(title) - 1 <= len(text) <= 2 * len(title) + 14:
+                best = max(best, fuzz.partial_ratio(title, text) / 100)
     return best
 
 

@@ -18,6 +18,7 @@ from pipeline.audit import AuditResult, audit
 from pipeline.batch import BatchOptions, Summary, read_email, scan
 from pipeline.contest import load_contest
 from pipeline.errors import ExitCode, FormscanError
+from pipeline.model import DiffKind
 from pipeline.ocr import ENGINES
 from pipeline.reconcile import Pair, reconcile
 from pipeline.report import build_report
@@ -125,7 +126,9 @@ def print_reconcile(pairs: list[Pair], out_dir: Path) -> None:
         title = (p.paper.fields.get("title") if p.paper else None)
         name = title.value if title and title.value else p.paper.doc_id
         print(f"  {_fit(name, 24)} " + "; ".join(
-            f"{d.field}: {d.paper} ≠ {d.email}" for d in p.diffs))
+            f"{d.field}: {d.paper} ≠ {d.email}" if d.kind is DiffKind.DIFFERENCE
+            else f"{d.field}: paper read {d.paper}? email {d.email} (look at the page)"
+            for d in p.diffs))
     print(f"written: {out_dir}/reconciliation.jsonl, reconciliation.csv, reconciliation.xlsx")
 
 

@@ -61,6 +61,7 @@ class ReconcileRules:
     pair_threshold: float
     pair_weights: dict[str, float]
     tolerance: dict[str, float]
+    misread_similarity: float
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,8 @@ class Contest:
     vocabularies: dict[str, tuple[str, ...]]
     low_confidence: float
     clause_threshold: float
-    seal_unit_threshold: float
+    seal_ring_match: float
+    seal_ring_margin: float
     unit_prefixes: tuple[str, ...]
     unit_suffixes: tuple[str, ...]
     unit_match: float
@@ -171,32 +173,65 @@ class Contest:
         """Whether a written unit name is one of the listed units."""
         return bool(name) and self.snap_unit(name) is not None
 
+    def ring_scores(self, ring_text: str | None) -> dict[str, float] | None:
+        """How close a seal's ring reading comes to each listed unit (0..1, the best of its
+        spellings found in the ring), or None when too little was read to tell."""
+        ring = clean_text(ring_text)
+        if len(ring) < MIN_RING_CHARS:
+            return None
+        for prefix in sorted(self.unit_prefixes, key=len, reverse=True):
+            ring = ring.replace(prefix, "")  # 中共 is every city's: it tells none of them
+        weight = self._char_weights
+        scores: dict[str, float] = {}
+        for core, unit in self._unit_cores:
+            # The characters of the unit's name found in the ring, in order, each weighing by
+            # how few units write it: 太原 tells 中共太原市委宣传部 from the other cities,
+            # 市委宣传部 does not (and 中共 is left out: every city writes it).
+            found = _weighted_lcs(core, ring, weight) / sum(weight[c] for c in core)
+            scores[unit.name] = max(scores.get(unit.name, 0.0), found)
+        return scores
+
+    @cached_property
+    def _unit_cores(self) -> tuple[tuple[str, Unit], ...]:
+        """Each unit's names without prefixes, with and without the suffix."""
+        cores: dict[str, Unit] = {}
+        for unit in self.units:
+            for spelling in unit.spellings:
+                core = self._core(spelling)
+                cores.setdefault(core, unit)
+                for suffix in self.unit_suffixes:
+                    if core.endswith(suffix) and len(core) > len(suffix) + 1:
+                        cores.setdefault(core[:-len(suffix)], unit)
+        return tuple(cores.items())
+
+    @cached_property
+    def _char_weights(self) -> dict[str, float]:
+        """1 / the number of listed units whose names (without prefixes) hold a character."""
+        holders: dict[str, set[str]] = {}
+        for core, unit in self._unit_cores:
+            for c in core:
+                holders.setdefault(c, set()).add(unit.name)
+        return {c: 1.0 / len(units) for c, units in holders.items()}
+
     def seal_unit(self, ring_text: str | None) -> str | None:
         """The listed unit a seal's ring text clearly names, or None."""
-        if not ring_text or len(clean_text(ring_text)) < MIN_RING_CHARS:
+        scores = self.ring_scores(ring_text)
+        if not scores:
             return None
-        ring = clean_text(ring_text)
-        scores: dict[str, float] = {}
-        for spelling, unit in self._unit_spellings:
-            score = fuzz.partial_ratio(spelling, ring) / 100
-            scores[unit.name] = max(scores.get(unit.name, 0.0), score)
-        named = max(scores, key=scores.get) if scores else None
-        return named if named and scores[named] >= self.unit_match else None
+        ranked = sorted(scores.values(), reverse=True)
+        best = max(scores, key=scores.get)
+        runner_up = ranked[1] if len(ranked) > 1 else 0.0
+        clear = ranked[0] >= self.seal_ring_match and ranked[0] - runner_up >= self.seal_ring_margin
+        return best if clear else None
 
-    def seal_matches_unit(self, ring_text: str | None, unit: str | None) -> bool:
-        """Whether the ring text of a seal names the unit on the form (fuzzy, OCR-tolerant).
-
-        Units differ in a word or two (晋中 / 大同市委宣传部), so the ring is first matched
-        against every listed unit: when it clearly names another one, it is a mismatch. A ring
-        that names no listed unit is compared with the form's unit directly.
-        """
-        if not ring_text or not unit or len(clean_text(ring_text)) < MIN_RING_CHARS:
-            return True  # nothing readable to contradict the form
+    def seal_verdict(self, ring_text: str | None, unit: str | None) -> bool | None:
+        """Whether a seal is the form's unit's: True, False (it clearly names another listed
+        unit), or None when there is no verdict to give (the ring read too poorly to name one
+        unit clearly, or the form names no listed unit to compare with)."""
         named = self.seal_unit(ring_text)
-        if named:
-            return named == self.canonical_unit(unit)
-        score = fuzz.partial_ratio(clean_text(unit), clean_text(ring_text)) / 100
-        return score >= self.seal_unit_threshold
+        if named is None or not self.is_listed(unit):
+            return None
+        return named == self.canonical_unit(unit)
 
     # --- closed vocabularies ----------------------------------------------------------------
     def snap_word(self, reading: str | None, vocabulary: str) -> Snap | None:
@@ -215,6 +250,18 @@ class Contest:
         if score < WORD_MATCH or score - runner_up < WORD_MARGIN:
             return None
         return Snap(word, round(score, 3))
+
+
+def _weighted_lcs(word: str, text: str, weight: dict[str, float]) -> float:
+    """The heaviest common subsequence of ``word`` in ``text`` (characters keep their order)."""
+    previous = [0.0] * (len(text) + 1)
+    for a in word:
+        current = [0.0]
+        for j, b in enumerate(text, start=1):
+            current.append(max(previous[j], current[j - 1],
+                               previous[j - 1] + weight.get(a, 0.0) if a == b else 0.0))
+        previous = current
+    return previous[-1]
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -246,7 +293,8 @@ def parse_contest(raw: dict[str, Any], source: str) -> Contest:
                           for k, values in raw["vocabularies"].items()},
             low_confidence=float(raw["low_confidence"]),
             clause_threshold=float(raw["clause_threshold"]),
-            seal_unit_threshold=float(raw["seal_unit_threshold"]),
+            seal_ring_match=float(raw["seal_ring"]["match"]),
+            seal_ring_margin=float(raw["seal_ring"]["margin"]),
             unit_prefixes=tuple(str(p) for p in raw["unit_prefixes"]),
             unit_suffixes=tuple(str(p) for p in raw.get("unit_suffixes") or ()),
             unit_match=float(raw["unit_match"]),
@@ -261,6 +309,7 @@ def parse_contest(raw: dict[str, Any], source: str) -> Contest:
                 pair_threshold=float(rec["pair_threshold"]),
                 pair_weights={str(k): float(v) for k, v in rec["pair_weights"].items()},
                 tolerance={str(k): float(v) for k, v in rec["tolerance"].items()},
+                misread_similarity=float(rec["misread_similarity"]),
             ),
         )
     except FormscanError:

@@ -33,8 +33,8 @@ NOTE_REST_MAX = 2  # characters of a label's note OCR may run into a name, brack
 OVERFLOW_GAP = 0.8  # line heights: a row this close below the box continues its text ...
 OVERFLOW_SPACING = 1.5  # ... or this close, in the value's own spacing of its lines ...
 OVERFLOW_MIN_CHARS = 8  # ... when it is running text, not a heading (授权声明)
-POSITION_CONFIDENCE = 0.6  # a value given to a field by position alone asks for a look
 RUNNING_TEXT_MIN = 20  # characters: shorter is no synopsis
+ROW_PLACE_CHARS = 10  # label heights: a value's place right of its label outside a table
 # Kinds whose values have an unmistakable shape.
 SHAPES = {
     "phone": lambda v: is_valid_phone(v),
@@ -53,6 +53,7 @@ class Container:
 
     segments: list[Segment]
     cell: int | None
+    part: bool = False  # one of several label/value pairs a cell holds (签名：… 日期：…)
 
     @property
     def text(self) -> str:
@@ -90,20 +91,20 @@ def _containers(layout: PageLayout) -> list[Container]:
 
 
 def _split_rows(containers: list[Container], aliases: list[str]) -> list[Container]:
-    """Split rows outside tables where a second ``label：`` starts mid-row.
+    """Split rows, and cells, where a second ``label：`` starts mid-text.
 
-    Colon-style forms put two pairs on one line (联系人：张三  电话：138…); each becomes
-    its own container so both labels are seen at the start of one. Labels are looked for in
-    the row's whole text, since a text layer or OCR may cut a label into pieces (联 系 人：).
+    Colon-style forms put two pairs on one line (联系人：张三  电话：138…), a table's last cell
+    often holds 签名：… 日期：…; each pair becomes its own container so every label is seen
+    at the start of one. Labels are looked for in the whole text, since a text layer or OCR
+    may cut a label into pieces (联 系 人：).
     """
     # Longest alias first, matches not overlapping: 电话 inside 联系电话 is not a second label.
     starts = re.compile("(?:" + "|".join(re.escape(a) for a in aliases) + ")[：:]")
     out: list[Container] = []
     for c in containers:
-        if c.cell is not None:
-            out.append(c)
-            continue
-        parts = [(seg, clean_text(seg.text, strip=False)) for seg in c.segments]
+        ordered = [s for row in group_rows(c.segments) for s in row] if c.cell is not None \
+            else c.segments
+        parts = [(seg, clean_text(seg.text, strip=False)) for seg in ordered]
         text = "".join(t for _, t in parts)
         cuts = {m.start() for m in starts.finditer(text) if m.start() > 0}
         pieces: list[list[Segment]] = [[]]
@@ -115,7 +116,11 @@ def _split_rows(containers: list[Container], aliases: list[str]) -> list[Contain
                     pieces.append([])
                 pieces[-1].append(piece)
             offset += len(seg_text)
-        out.extend(Container(p, None) for p in pieces if p)
+        pieces = [p for p in pieces if p]
+        if c.cell is not None and len(pieces) == 1:
+            out.append(c)
+        else:
+            out.extend(Container(p, c.cell, part=c.cell is not None) for p in pieces)
     return out
 
 
@@ -128,7 +133,8 @@ def _cut_segment(seg: Segment, text: str, cuts: list[int]) -> list[tuple[int, Se
     per_char = (x1 - x0) / max(len(text), 1)
     bounds = [0, *cuts, len(text)]
     return [(a, Segment(text[a:b], [x0 + a * per_char, y0, x0 + b * per_char, y1],
-                        seg.confidence, seg.cell)) for a, b in zip(bounds, bounds[1:])]
+                        seg.confidence, seg.cell, seg.weakest))
+            for a, b in zip(bounds, bounds[1:])]
 
 
 def _is_title(text: str, schema: FormSchema) -> bool:
@@ -215,7 +221,8 @@ def _without_note_rest(spec: FieldSpec, segs: list[Segment]) -> list[Segment]:
         if cut >= len(seg_text):
             cut -= len(seg_text)
             continue
-        out.append(Segment(seg_text[cut:], seg.bbox, seg.confidence, seg.cell) if cut else seg)
+        out.append(Segment(seg_text[cut:], seg.bbox, seg.confidence, seg.cell, seg.weakest)
+                   if cut else seg)
         cut = 0
     return out
 
@@ -235,7 +242,8 @@ def _remainder(container: Container, consumed: int) -> list[Segment]:
                     # Shrink the box to the part after the label, proportionally.
                     x0, y0, x1, y1 = seg.bbox
                     cut = x0 + (x1 - x0) * (consumed - seen) / max(len(text), 1)
-                    out.append(Segment(rest, [cut, y0, x1, y1], seg.confidence, seg.cell))
+                    out.append(Segment(rest, [cut, y0, x1, y1], seg.confidence, seg.cell,
+                                       seg.weakest))
             seen += len(text)
     if out:
         first = out[0]
@@ -269,12 +277,21 @@ def _date_anywhere(containers: list[Container]) -> list[Segment]:
 
 
 @dataclass
+class Place:
+    """Where a value should stand (processed-page pixels); ``empty``: a whole cell in which
+    OCR found no text at all."""
+
+    box: list[float]
+    empty: bool
+
+
+@dataclass
 class Reading:
-    """The fields of a page, and where the ones without a value should have been: the empty
-    cell beside a label found in a table (page pixels of the processed page)."""
+    """The fields of a page, and where the ones without a value should have been, for each
+    label found."""
 
     fields: dict[str, Field]
-    places: dict[str, list[float]]
+    places: dict[str, Place]
 
 
 def extract(
@@ -308,14 +325,29 @@ def read_fields(schema: FormSchema, layout: PageLayout, page: int,
                and _is_value(c, schema, aliases)]
     _attribute(fields, schema, orphans, layout, page, transform)
     _phone_with_the_person(fields, schema)
-    places = {}
-    for key, match in matches.items():
-        cell = containers[match.container].cell
-        right = layout.neighbour(cell, "right") if cell is not None else None
-        if fields[key].value is None and right is not None and right not in label_cells and \
-                not any(s.cell == right for s in layout.segments):
-            places[key] = layout.cells[right]
+    places = {key: _place(containers[match.container], containers, layout, label_cells)
+              for key, match in matches.items() if fields[key].value is None}
     return Reading(fields, places)
+
+
+def _place(label: Container, containers: list[Container], layout: PageLayout,
+           label_cells: set[int]) -> Place:
+    """Where the value of a label should stand: the value cell beside (or under) it, else
+    its own cell; outside a table, the rest of its row, about ten characters wide."""
+    if label.cell is not None and not label.part:
+        for direction in ("right", "below"):
+            cell = layout.neighbour(label.cell, direction)
+            if cell is not None and cell not in label_cells:
+                empty = not any(s.cell == cell for s in layout.segments)
+                return Place(layout.cells[cell], empty)
+        return Place(layout.cells[label.cell], False)
+    x0, y0, x1, y1 = label.bbox
+    height = y1 - y0
+    edge = layout.cells[label.cell][2] if label.cell is not None else float(layout.width)
+    end = min([c.bbox[0] for c in containers if c.cell == label.cell and c is not label
+               and c.bbox[0] > x1 and c.bbox[1] < y1 and c.bbox[3] > y0]
+              + [x1 + ROW_PLACE_CHARS * height, edge])
+    return Place([x1, y0 - 0.3 * height, end, y1 + 0.3 * height], False)
 
 
 def _is_label(text: str, aliases: list[str]) -> bool:
@@ -425,7 +457,6 @@ def _attribute(fields: dict[str, Field], schema: FormSchema, orphans: list[Conta
         found = _field(empty[0], orphans[0].segments, page, transform)
         if found.value is not None:
             found.evidence = Evidence.POSITION
-            found.confidence = min(found.confidence, POSITION_CONFIDENCE)
             fields[empty[0].key] = found
 
 
@@ -448,4 +479,5 @@ def _field(spec: FieldSpec, segs: list[Segment], page: int, transform: Transform
     if transform is not None:
         bbox = transform.bbox_to_original(bbox)
     confidence = sum(s.confidence for s in segs) / len(segs)
-    return Field(value, round(confidence, 4), page, [round(v, 1) for v in bbox])
+    return Field(value, round(confidence, 4), page, [round(v, 1) for v in bbox],
+                 weakest=min(s.weakest for s in segs))

@@ -74,3 +74,27 @@ def ink_share(image: np.ndarray) -> float:
         return 0.0
     paper = float(np.percentile(grey, 90))
     return float(np.count_nonzero(grey < INK_LEVEL * paper)) / grey.size
+
+
+RULE_RUN = 40  # px: a straight run this long is a ruling line or an underline, not writing
+
+
+def unexplained_ink(image: np.ndarray, box: list[float], printed: list[list[float]],
+                    inset: int = 4) -> float:
+    """Share of the pixels in ``box`` that are ink which neither ruling lines nor the
+    ``printed`` text boxes (what OCR read there) explain: handwriting OCR did not read."""
+    h, w = image.shape[:2]
+    x0, y0 = max(int(box[0]) + inset, 0), max(int(box[1]) + inset, 0)
+    x1, y1 = min(int(box[2]) - inset, w), min(int(box[3]) - inset, h)
+    if x1 <= x0 or y1 <= y0:
+        return 0.0
+    grey = to_grey(image)
+    paper = float(np.percentile(grey, 90))
+    ink = (grey[y0:y1, x0:x1] < INK_LEVEL * paper).astype(np.uint8)
+    for bx0, by0, bx1, by1 in printed:
+        ink[max(int(by0) - y0, 0):max(int(by1) - y0 + 1, 0),
+            max(int(bx0) - x0, 0):max(int(bx1) - x0 + 1, 0)] = 0
+    rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, RULE_RUN), np.uint8)) | \
+        cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((RULE_RUN, 1), np.uint8))
+    ink &= 1 - cv2.dilate(rules, np.ones((3, 3), np.uint8))
+    return float(ink.sum()) / ink.size

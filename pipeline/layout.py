@@ -102,6 +102,7 @@ def _segment(words: list, cell: int | None) -> Segment:
               float(boxes[:, 2].max()), float(boxes[:, 3].max())],
         confidence=round(float(np.mean([w.confidence for w in words])), 4),
         cell=cell,
+        weakest=round(float(min(w.confidence for w in words)), 4),
     )
 
 

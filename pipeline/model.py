@@ -77,7 +77,7 @@ class FlagKind(StrEnum):
     CLAUSE_MISSING = "clause_missing"  # key: the clause's number
     SYNOPSIS_TOO_LONG = "synopsis_too_long"
     INVALID_PHONE = "invalid_phone"
-    LOW_CONFIDENCE = "low_confidence"  # key: the field
+    LOW_CONFIDENCE = "low_confidence"  # key: the field (formscan 0.4; now unread:<key>)
     LATE = "late"
     SEAL_MISMATCH = "mismatch:seal"  # the seal names another unit
     UNCLASSIFIED = "unclassified"
@@ -87,6 +87,8 @@ class FlagKind(StrEnum):
     EMAIL_ONLY = "email_only"
     MISMATCH = "mismatch"  # key: the field whose paper and email readings differ
     UNKNOWN_UNIT = "unknown_unit"  # the unit read is in no list of contest.yaml
+    UNREAD = "unread"  # key: a value there but not read, or read too unsurely: look at it
+    MISREAD = "misread"  # key: paper and email differ where the paper was read unsurely
 
     @property
     def owner(self) -> Owner:
@@ -97,7 +99,7 @@ _FLAG_OWNERS = {
     FlagKind.UNCLASSIFIED: Owner.BATCH, FlagKind.DUPLICATE: Owner.BATCH,
     FlagKind.FORM_GUESSED: Owner.BATCH,
     FlagKind.PAPER_ONLY: Owner.RECONCILE, FlagKind.EMAIL_ONLY: Owner.RECONCILE,
-    FlagKind.MISMATCH: Owner.RECONCILE,
+    FlagKind.MISMATCH: Owner.RECONCILE, FlagKind.MISREAD: Owner.RECONCILE,
 }
 
 
@@ -161,6 +163,11 @@ class ConsentVerdict:
         return cls(int(d["clause"]), bool(d["present"]), float(d["score"]))
 
 
+class DiffKind(StrEnum):
+    DIFFERENCE = "difference"  # the copies say different things: mismatch:<field>
+    MISREADING = "misreading"  # the paper was read unsurely, and close: misread:<field>
+
+
 @dataclass(frozen=True)
 class Diff:
     """A field whose paper and emailed readings disagree beyond its tolerance."""
@@ -169,13 +176,15 @@ class Diff:
     paper: str
     email: str
     similarity: float
+    kind: DiffKind = DiffKind.DIFFERENCE
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "kind": self.kind.value}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Diff:
-        return cls(d["field"], d["paper"], d["email"], float(d["similarity"]))
+        return cls(d["field"], d["paper"], d["email"], float(d["similarity"]),
+                   DiffKind(d.get("kind", DiffKind.DIFFERENCE.value)))
 
 
 @dataclass
@@ -286,25 +295,39 @@ class Field:
     bbox: BBox | None
     evidence: Evidence = Evidence.LABEL
     raw: str | None = None  # what OCR read, when the value is not exactly that (snapped)
+    ink: bool | None = None  # no value: whether its place shows writing OCR did not read
+    weakest: float | None = None  # the least sure character's confidence (OCR'd values)
 
     def __post_init__(self) -> None:
         self.confidence = round(float(self.confidence), 4)
+        if self.weakest is not None:
+            self.weakest = round(float(self.weakest), 4)
         if self.bbox is not None:
             self.bbox = [round(float(v), 1) for v in self.bbox]
+
+    @property
+    def surest(self) -> float:
+        """How sure the least sure character of the value is (the confidence without one)."""
+        return self.confidence if self.weakest is None else min(self.confidence, self.weakest)
 
     def to_dict(self) -> dict[str, Any]:
         d = {"value": self.value, "confidence": self.confidence, "page": self.page,
              "bbox": self.bbox}
+        if self.value is not None and self.weakest is not None:
+            d["weakest"] = self.weakest
         if self.value is not None:
             d["evidence"] = self.evidence.value
         if self.raw is not None:
             d["raw"] = self.raw
+        if self.value is None and self.ink is not None:
+            d["ink"] = self.ink
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Field:
         return cls(d.get("value"), float(d.get("confidence", 0.0)), d.get("page"), d.get("bbox"),
-                   Evidence(d.get("evidence", Evidence.LABEL.value)), d.get("raw"))
+                   Evidence(d.get("evidence", Evidence.LABEL.value)), d.get("raw"),
+                   d.get("ink"), d.get("weakest"))
 
 
 @dataclass
@@ -347,6 +370,11 @@ class Segment:
     bbox: BBox
     confidence: float
     cell: int | None = None
+    weakest: float | None = None  # the least sure character's confidence
+
+    def __post_init__(self) -> None:
+        if self.weakest is None:
+            self.weakest = self.confidence
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -58,7 +58,6 @@ _TEXT_MIN_PEAK = 1.2  # best / median profile score below this: no text lines to
 BLANK_INK_RATIO = 0.002  # share of dark pixels under which a page is blank
 
 # Red suppression.
-_WHITE_COMPRESS = 0.88  # R values above this share of the paper level become pure white
 _GREY_SEAL_MIN = 120.0 # grey level range where the white point of a grey scan may be set:
 _GREY_SEAL_MAX = 160.0 # blue/black ink stays below it, a red seal's grey above
 
@@ -162,32 +161,34 @@ def rotate_quarter(prep: Prepared, quarter_turns: int) -> Prepared:
     )
 
 
-def suppress_red(image: np.ndarray) -> np.ndarray:
+def suppress_red(image: np.ndarray, grey_seal: bool | list[float] = True) -> np.ndarray:
     """Return a 3-channel grey image in which red ink is near-white and black/blue ink is dark.
 
     Black and blue ink are dark in the red channel while red ink (seals) is bright there, so
-    the red channel is the base; its levels are stretched from the darkest ink to slightly
-    below the paper level, and pixels that are clearly red *and* bright in R (seal ink on
-    paper, not text under a seal, which the multiply blend keeps dark) are pushed to white.
-    A grey-scale image (2-D, or 3 channels without colour) has nothing to suppress: its
-    values come back unchanged, as 3 channels.
+    the red channel is the base, its levels as scanned: stretching them towards white would
+    lighten the thin grey strokes of a light font until the recogniser loses them. Pixels that
+    are clearly red *and* bright in R (seal ink on paper, not text under a seal, which the
+    multiply blend keeps dark) are pushed to white.
+    On a grey-scale image (2-D, or 3 channels without colour) a seal's lighter grey is lifted
+    towards white: over the whole page while nothing says where a seal is (``grey_seal``
+    True), inside the seal's box when it is given, nowhere when False (the lift takes a light
+    font's strokes with it, so it is kept where it is needed).
     """
-    if image.ndim == 2:
-        return cv2.cvtColor(_lift_grey_seal(image), cv2.COLOR_GRAY2BGR)
+    if image.ndim == 2 or is_grey(as_bgr(image)):
+        grey = image if image.ndim == 2 else as_bgr(image)[:, :, 1]
+        if grey_seal is True:
+            grey = _lift_grey_seal(grey)
+        elif grey_seal:
+            x0, y0, x1, y1 = (int(round(v)) for v in grey_seal)
+            grey = grey.copy()
+            grey[y0:y1, x0:x1] = _lift_grey_seal(grey[y0:y1, x0:x1])
+        return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
     img = as_bgr(image)
-    if is_grey(img):
-        return cv2.cvtColor(_lift_grey_seal(img[:, :, 1]), cv2.COLOR_GRAY2BGR)
     b, g, r = cv2.split(img)
 
-    # Levels from the histogram of R: the paper is the bulk of the page.
+    # The paper's level in R: the bulk of the page.
     hist = np.bincount(r[::2, ::2].ravel(), minlength=256).cumsum()
-    total = hist[-1]
-    paper = float(np.searchsorted(hist, 0.90 * total))
-    ink = float(np.searchsorted(hist, 0.005 * total))
-    white = max(paper * _WHITE_COMPRESS, 64.0)
-    black = min(ink, 0.3 * paper, white - 64.0)  # capped: a page may hold no black ink
-    lut = np.clip((np.arange(256) - black) * 255.0 / (white - black), 0, 255).astype(np.uint8)
-    out = cv2.LUT(r, lut)
+    paper = float(np.searchsorted(hist, 0.90 * hist[-1]))
 
     # Push red ink to white: redness = R - max(G, B), weighted by how bright R is, so that
     # dark text under a seal (low R after the multiply blend) stays dark.
@@ -195,7 +196,7 @@ def suppress_red(image: np.ndarray) -> np.ndarray:
     red_w = np.clip((redness.astype(np.float32) - 30.0) / 60.0, 0.0, 1.0)
     bright_w = np.clip((r.astype(np.float32) / max(paper, 1.0) - 0.35) / 0.20, 0.0, 1.0)
     weight = red_w * bright_w
-    out = out.astype(np.float32)
+    out = r.astype(np.float32)
     out += weight * (255.0 - out)
     grey = np.clip(out + 0.5, 0, 255).astype(np.uint8)
     return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)

@@ -16,11 +16,12 @@ from pathlib import Path
 
 import numpy as np
 from rapidfuzz import fuzz
+from rapidfuzz.distance import LCSseq
 from scipy.optimize import linear_sum_assignment
 
 from pipeline.contest import Contest
 from pipeline.forms import schemas
-from pipeline.model import Diff, Flag, FlagKind, FormType, Origin, Owner, Record, Status
+from pipeline.model import Diff, DiffKind, Flag, FlagKind, FormType, Origin, Owner, Record, Status
 from pipeline.normalize import comparable, normalize_value
 from pipeline.store import Store
 
@@ -93,8 +94,25 @@ def compare(pair: Pair, contest: Contest) -> list[Diff]:
         numbers_differ = spec.kind != "multiline" and (
             re.findall(r"\d+", comparable(a)) != re.findall(r"\d+", comparable(b)))
         if similarity < contest.reconcile.tolerance.get(spec.key, 1.0) or numbers_differ:
-            diffs.append(Diff(spec.key, a, b, round(similarity, 3)))
+            # Read unsurely on paper and within OCR's distance of the emailed value: more
+            # likely a misreading than a unit that changed the form; a person looks at it.
+            paper = pair.paper.fields[spec.key]
+            # One unsure character in a short value (钟 read as 群 at 0.46) makes it unsure;
+            # running text always holds one, so there the whole reading's confidence counts.
+            sure = paper.confidence if spec.kind == "multiline" else paper.surest
+            unsure = sure < contest.low_confidence
+            close = similarity >= contest.reconcile.misread_similarity
+            kind = (DiffKind.MISREADING if close and (unsure or _dropped(a, b))
+                    else DiffKind.DIFFERENCE)
+            diffs.append(Diff(spec.key, a, b, round(similarity, 3), kind))
     return diffs
+
+
+def _dropped(paper: str, email: str) -> bool:
+    """Whether the paper reading is the emailed value with a character or two lost (唐强 for
+    唐强国): OCR drops characters, a unit seldom cuts one out of a name."""
+    a, b = comparable(paper), comparable(email)
+    return 0 < len(b) - len(a) <= MAX_DROPPED and LCSseq.similarity(a, b) == len(a)
 
 
 def pair_documents(records: list[Record], contest: Contest) -> list[Pair]:
@@ -123,6 +141,7 @@ def pair_documents(records: list[Record], contest: Contest) -> list[Pair]:
     return pairs
 
 
+MAX_DROPPED = 2  # characters OCR may have lost from a paper value that is then no difference
 _STATUS_FLAGS = {"paper_only": FlagKind.PAPER_ONLY, "email_only": FlagKind.EMAIL_ONLY}
 
 
@@ -133,6 +152,9 @@ def _flag(records: list[Record], pairs: list[Pair]) -> None:
         if pair.status != "matched":
             raised[(pair.paper or pair.email).doc_id].append(Flag(_STATUS_FLAGS[pair.status]))
         for diff in pair.diffs:
+            if diff.kind is DiffKind.MISREADING:
+                raised[pair.paper.doc_id].append(Flag(FlagKind.MISREAD, diff.field))
+                continue
             for side in (pair.paper, pair.email):
                 raised[side.doc_id].append(Flag(FlagKind.MISMATCH, diff.field))
     for record in records:
@@ -148,7 +170,10 @@ def _row(p: Pair) -> dict[str, object]:
         "paper": (f"{p.paper.source.path} p.{','.join(map(str, p.paper.source.pages))}"
                   if p.paper else ""),
         "email": f"{p.email.source.path} / {p.email.source.attachment or ''}" if p.email else "",
-        "differences": "; ".join(f"{d.field}: {d.paper} ≠ {d.email}" for d in p.diffs),
+        "differences": "; ".join(f"{d.field}: {d.paper} ≠ {d.email}" for d in p.diffs
+                                 if d.kind is DiffKind.DIFFERENCE),
+        "misreadings": "; ".join(f"{d.field}: paper read {d.paper}, email {d.email}"
+                                 for d in p.diffs if d.kind is DiffKind.MISREADING),
         "paper_doc_id": p.paper.doc_id if p.paper else "",
         "email_doc_id": p.email.doc_id if p.email else "",
     }

@@ -13,7 +13,7 @@ The stage functions only call the stage modules; they do no image work of their 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from pipeline.contest import Contest
 from pipeline.errors import FormscanError
 from pipeline.extract import Reading, read_fields
 from pipeline.forms import FormSchema, schemas
-from pipeline.imaging import ink_share
+from pipeline.imaging import ink_share, is_grey, unexplained_ink
 from pipeline.model import (
     ErrorItem,
     Flag,
@@ -48,6 +48,7 @@ from pipeline.verify.signature import detect_signature
 BLANK = "blank page: nothing printed or written on it"
 REREAD_INSET = 4  # px inside a cell's borders
 REREAD_MIN_INK = 0.005  # share of a cell's pixels that is ink: something is written there
+UNREAD_MIN_INK = 0.004  # share of a place's pixels that is ink no printed text explains
 NOT_A_FORM = ("not recognised as a contest form (no form title or labels found); kept as "
               "form_type unknown for review")
 
@@ -98,6 +99,12 @@ def _blank(state: PageState) -> None:
 
 def _preprocess(state: PageState) -> None:
     prep = preprocess.prepare(state.image)
+    if is_grey(prep.image):
+        # A grey page: a seal's grey is lifted where the seal is, not over the whole page,
+        # which would fade a light font's strokes with it.
+        seal = detect_seal(prep.image).mark
+        prep = replace(prep, ocr_image=preprocess.suppress_red(
+            prep.image, grey_seal=seal.bbox if seal.present else False))
     state.image, state.ocr_image, state.transform = prep.image, prep.ocr_image, prep.transform
     state.prepared = prep
 
@@ -150,8 +157,10 @@ def _reread(state: PageState) -> None:
     """A value cell that holds ink but gave no text (detection missed a line under a seal, a
     faint stamp over it) is read again on its own; the page is then laid out and read anew."""
     found: list[Line] = []
-    for box in state.reading.places.values():
-        x0, y0, x1, y1 = (int(round(v)) for v in box)
+    for place in state.reading.places.values():
+        if not place.empty:
+            continue
+        x0, y0, x1, y1 = (int(round(v)) for v in place.box)
         pad = REREAD_INSET
         crop = state.ocr_image[y0 + pad:y1 - pad, x0 + pad:x1 - pad]
         if crop.size and ink_share(crop) >= REREAD_MIN_INK:
@@ -166,7 +175,21 @@ def _snap(state: PageState) -> None:
     snap_fields(state.record.fields, state.schema, state.contest)
 
 
+def _ink(state: PageState) -> None:
+    """For a field without a value: is anything written where it should stand? Ink there
+    that no printed text explains is a value not read (unread), none is a value not given."""
+    for key, place in state.reading.places.items():
+        f = state.record.fields[key]
+        if f.value is not None:
+            continue
+        printed = [s.bbox for s in state.layout.segments]
+        f.ink = unexplained_ink(state.ocr_image, place.box, printed) >= UNREAD_MIN_INK
+        f.bbox = state.transform.bbox_to_original(place.box)  # the crop a person looks at
+
+
 def _signature(state: PageState) -> None:
+    if "signature" not in state.schema.blocks:
+        return
     mark = detect_signature(state.ocr_image, state.layout, state.schema.signature_labels)
     if mark.bbox is not None:
         mark.bbox = state.transform.bbox_to_original(mark.bbox)
@@ -174,6 +197,9 @@ def _signature(state: PageState) -> None:
 
 
 def _seal(state: PageState) -> None:
+    if "seal" not in state.schema.blocks:
+        return
+
     def read_ring(strip: np.ndarray) -> str:
         return "".join(line.text for line in state.engine.recognize(strip))
 
@@ -186,7 +212,7 @@ def _seal(state: PageState) -> None:
 
 
 def _consent(state: PageState) -> None:
-    if state.schema.consent:
+    if "clauses" in state.schema.blocks:
         contest = state.contest
         state.record.consent = match_clauses(state.layout, contest.clauses,
                                              contest.clause_threshold)
@@ -219,6 +245,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("extract", _extract),  # field values by label
     Stage("reread", _reread, IMAGE_ROUTES),  # a value cell with ink but no text, alone
     Stage("snap", _snap),  # closed vocabularies: units, work types
+    Stage("ink", _ink, IMAGE_ROUTES),  # an empty field's place: written on, or blank
     Stage("signature", _signature, verdict=True),
     Stage("seal", _seal, verdict=True),
     Stage("consent", _consent, verdict=True),

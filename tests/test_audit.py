@@ -39,8 +39,8 @@ def authorization(**changes) -> Record:
     return Record(
         doc_id=f"doc{abs(hash(tuple(values.items()))) % 10**8}", origin=Origin.PAPER,
         form_type=FormType.WORK_AUTHORIZATION, source=Source("env.pdf", [1]),
-        fields={k: Field(v, 0.98 if v else 0.0, 1, [0, 0, 1, 1] if v else None)
-                for k, v in values.items()},
+        fields={k: Field(v, 0.98, 1, [0, 0, 1, 1]) if v else Field(None, 0.0, 1, None, ink=False)
+                for k, v in values.items()},  # a value left out: its place is blank
         signature=Mark(True, 0.9, [1, 1, 2, 2]),
         seal=Mark(True, 0.95, [1, 1, 2, 2], text="中共晋中市委宣传部"),
         consent=[ConsentVerdict(n, True, 0.97) for n in range(1, 5)],
@@ -62,14 +62,21 @@ def test_a_complete_form_raises_no_flag():
     [
         (lambda r: setattr(r, "signature", Mark(False, 0.8)), "missing_signature"),
         (lambda r: setattr(r, "seal", Mark(False, 0.9)), "missing_seal"),
-        (lambda r: r.fields.update(date=Field(None, 0.0, 1, None)), "missing_date"),
-        (lambda r: r.fields.update(author=Field(None, 0.0, 1, None)), "missing_field:author"),
+        # Nothing written where the value should stand: the unit must be asked for it.
+        (lambda r: r.fields.update(date=Field(None, 0.0, 1, None, ink=False)), "missing_date"),
+        (lambda r: r.fields.update(author=Field(None, 0.0, 1, None, ink=False)),
+         "missing_field:author"),
+        # Written there, not read: a person looks at the page.
+        (lambda r: r.fields.update(date=Field(None, 0.0, 1, None, ink=True)), "unread:date"),
+        (lambda r: r.fields.update(author=Field(None, 0.0, 1, None, ink=True)),
+         "unread:author"),
+        (lambda r: r.fields.pop("author"), "unread:author"),  # its label not found on the scan
         (lambda r: r.consent.__setitem__(2, ConsentVerdict(3, False, 0.5)),
          "clause_missing:3"),
         (lambda r: r.fields.update(phone=Field("1351234567", 0.99, 1, [0, 0, 1, 1])),
          "invalid_phone"),
         (lambda r: r.fields.update(contact=Field("王芳", 0.42, 1, [0, 0, 1, 1])),
-         "low_confidence:contact"),
+         "unread:contact"),
         (lambda r: r.fields.update(date=Field("2023-09-21", 0.99, 1, [0, 0, 1, 1])), "late"),
         (lambda r: setattr(r, "seal", Mark(True, 0.9, [1, 1, 2, 2], text="中共大同市委宣传部")),
          "mismatch:seal"),
@@ -122,14 +129,14 @@ def test_unit_names_are_canonicalised(written, canonical):
 
 def test_config_overrides_deadline_threshold_and_units(tmp_path):
     override = tmp_path / "office.yaml"
-    override.write_text("deadlines: {work_authorization: '2023-10-31'}\nlow_confidence: 0.5\n"
+    override.write_text("deadlines: {work_authorization: '2023-10-31'}\nlow_confidence: 0.4\n"
                         "units: [{name: 某某公司, group: committee}]\n", encoding="utf-8")
     config = load_contest(override)
     record = authorization(date="2023-10-01")
-    record.fields["contact"] = Field("王芳", 0.6, 1, [0, 0, 1, 1])
+    record.fields["contact"] = Field("王芳", 0.5, 1, [0, 0, 1, 1])
     # The office's list replaces the province's: 中共晋中市委宣传部 is no longer a listed unit.
     assert names(check_flags(record, AUTH, config)) == ["unknown_unit"]
-    assert names(check_flags(record, AUTH, CONFIG)) == ["low_confidence:contact", "late"]
+    assert names(check_flags(record, AUTH, CONFIG)) == ["unread:contact", "late"]
     assert config.required("某某公司") == {"works": 5, "proposals": 2}
     assert config.deadlines["proposal_registration"] == "2023-05-15"  # merged, not replaced
 

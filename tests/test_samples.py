@@ -12,6 +12,8 @@ import cv2
 import pymupdf
 import pytest
 
+from pipeline.forms import schemas
+from pipeline.model import FormType
 from samples.generate import FIELDS, generate, normalise_phone
 
 N_FORMS = 12  # the smallest batch that holds every file type
@@ -103,9 +105,12 @@ def test_every_file_type_is_produced(batch: tuple[Path, list[dict[str, Any]]]) -
     assert any(row["route"] == "text-layer" for row in rows)
     assert sum(1 for row in rows if row["path"].endswith(".tif")) >= 2
 
-    text_layer = next(row["path"] for row in rows if row["route"] == "text-layer")
-    with pymupdf.open(out / text_layer) as doc:
-        assert "相关协议" in doc[0].get_text()
+    text_layer = next(row for row in rows if row["route"] == "text-layer")
+    with pymupdf.open(out / text_layer["path"]) as doc:
+        text = doc[0].get_text()
+        # The clauses stand on the forms that carry them, not on the work registration form.
+        clauses = "clauses" in schemas()[FormType(text_layer["form_type"])].blocks
+        assert ("相关协议" in text) == clauses and "签名" in text
     with pymupdf.open(out / "ocr_scan_01.pdf") as doc:  # scanned, with a poor hidden layer
         assert doc[0].get_images() and doc[0].get_text().strip()
 

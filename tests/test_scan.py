@@ -103,7 +103,7 @@ def test_records_follow_the_output_contract_and_match_truth(scanned):
         for key, want in t["fields"].items():
             got = record["fields"][key]
             assert {"value", "confidence", "page", "bbox"} <= set(got) <= {
-                "value", "confidence", "page", "bbox", "evidence", "raw"}
+                "value", "confidence", "page", "bbox", "evidence", "raw", "weakest", "ink"}
             total += 1
             right += comparable(got["value"]) == comparable(want)
             if got["value"] is not None:

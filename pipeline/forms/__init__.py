@@ -20,8 +20,9 @@ from pipeline.model import FormType
 FORMS_DIR = Path(__file__).parent
 KINDS = {"text", "person", "names", "phone", "date", "duration", "multiline"}
 _FORM_KEYS = {
-    "form_type", "titles", "distinctive", "consent", "signature_labels", "fields",
+    "form_type", "titles", "distinctive", "blocks", "signature_labels", "fields",
 }
+BLOCKS = {"clauses", "signature", "seal", "date"}  # what a form may carry besides its fields
 _FIELD_KEYS = {"key", "labels", "kind", "required", "max_chars", "vocabulary"}
 
 
@@ -40,7 +41,7 @@ class FormSchema:
     form_type: FormType
     titles: tuple[str, ...]
     distinctive: tuple[str, ...]
-    consent: bool
+    blocks: frozenset[str]  # the consent clauses, a signature, the seal, a date: where printed
     signature_labels: tuple[str, ...]
     fields: tuple[FieldSpec, ...]
 
@@ -109,11 +110,15 @@ def parse_schema(raw: Any, source: str) -> FormSchema:
     keys = [f.key for f in fields]
     if len(set(keys)) != len(keys):
         raise SchemaError(f"{source}: duplicate field keys in {keys}")
+    blocks = set(_strings(raw.get("blocks"), f"{source}: blocks"))
+    if blocks - BLOCKS:
+        raise SchemaError(f"{source}: blocks {sorted(blocks - BLOCKS)} are none of "
+                          f"{sorted(BLOCKS)}")
     return FormSchema(
         form_type=form_type,
         titles=_strings(raw.get("titles"), f"{source}: titles"),
         distinctive=_strings(raw.get("distinctive"), f"{source}: distinctive"),
-        consent=bool(raw.get("consent", False)),
+        blocks=frozenset(blocks),
         signature_labels=_strings(raw.get("signature_labels"), f"{source}: signature_labels"),
         fields=fields,
     )

@@ -112,7 +112,7 @@ def docx_form(form: FormContent, rng: random.Random) -> bytes:
             row[1].merge(row[width - 1])
         for c, text in enumerate(cells):
             row[c].text = text
-    if SCHEMAS[form.form_type].consent:
+    if "clauses" in SCHEMAS[form.form_type].blocks:
         doc.add_paragraph(CONSENT_HEADING)
         for text in _clause_texts(rng):
             doc.add_paragraph(text)

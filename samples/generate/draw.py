@@ -22,6 +22,7 @@ from samples.generate.facts import (
     FIELDS,
     FORM_TITLES,
     PAIRABLE,
+    SCHEMAS,
     WORK_AUTH,
     WORK_REG,
     date_label,
@@ -232,6 +233,11 @@ def _draw_synopsis(p: Painter, form: FormContent, y: float, room: float,
     return y + height
 
 
+def _has_clauses(form: FormContent) -> bool:
+    """Whether the form prints the consent clauses (the work registration form does not)."""
+    return "clauses" in SCHEMAS[form.form_type].blocks
+
+
 def _draw_table_form(p: Painter, form: FormContent, y: float) -> Anchors:
     s = p.style
     x0, x1 = s.margin, PAGE_W - s.margin
@@ -239,21 +245,24 @@ def _draw_table_form(p: Painter, form: FormContent, y: float) -> Anchors:
     anchors: Anchors = {}
     y = _draw_rows(p, form, y, anchors)
     pad = 8.0  # inside the consent cell
+    clauses = _has_clauses(form)
     if s.consent_in_table:
-        closing = _consent_height(p, x1 - x0 - 2 * pad) + _signature_height(s) + 2 * pad
+        consent = _consent_height(p, x1 - x0 - 2 * pad) if clauses else 0.0
+        closing = consent + _signature_height(s) + 2 * pad
     else:
-        closing = _consent_height(p, x1 - x0) + _signature_height(s) + 18
+        consent = _consent_height(p, x1 - x0) if clauses else 0.0
+        closing = consent + _signature_height(s) + 18
     if "synopsis" in FIELDS[form.form_type]:
         y = _draw_synopsis(p, form, y, limit - y - closing, anchors)
     if y + closing > limit:
         raise PageFull
     top = y
     if s.consent_in_table:
-        y = _draw_consent(p, x0 + pad, x1 - pad, y + pad)
+        y = _draw_consent(p, x0 + pad, x1 - pad, y + pad) if clauses else y + pad
         y = _draw_signature_block(p, form, x0 + pad, x1 - pad, y, anchors) + pad
         p.box(pymupdf.Rect(x0, top, x1, y))
     else:
-        y = _draw_consent(p, x0, x1, y + 18)
+        y = _draw_consent(p, x0, x1, y + 18) if clauses else y + 18
         _draw_signature_block(p, form, x0, x1, y, anchors)
     return anchors
 
@@ -283,7 +292,10 @@ def _draw_colon_form(p: Painter, form: FormContent, y: float) -> Anchors:
                 p.line((start, y + 4), (b - 8, y + 4))
             p.inline(start + 2, y, form.written[key], key in form.handwritten, b - start - 10)
             anchors[key] = pymupdf.Rect(start, y - gap * 0.7, b - 8, y + 5)
-    y = _draw_consent(p, s.margin, PAGE_W - s.margin, y + gap)
+    if _has_clauses(form):
+        y = _draw_consent(p, s.margin, PAGE_W - s.margin, y + gap)
+    else:
+        y += gap
     y = _draw_signature_block(p, form, s.margin, PAGE_W - s.margin, y, anchors)
     if y > PAGE_H - BOTTOM_MARGIN:
         raise PageFull
