@@ -36,9 +36,12 @@ test: $(STAMP) browser
 eval: $(STAMP)
 	$(BIN)/python scripts/evaluate.py --seed $${SEED:-2024} --forms $${FORMS:-36}
 
-# Pages per minute and peak memory: formscan vs plain full-page RapidOCR, same pages.
+# Pages per minute and peak memory: formscan vs plain full-page RapidOCR, same pages, and a
+# table per worker count. PAGES=DIR measures on those scans; MEMORY=2000 the peak memory
+# over 2,000 generated pages.
 bench: $(STAMP)
-	$(BIN)/python scripts/bench.py --seed $${SEED:-11} --forms $${FORMS:-12}
+	$(BIN)/python scripts/bench.py --seed $${SEED:-11} --forms $${FORMS:-24} \
+	  $(if $(PAGES),--pages $(PAGES)) $(if $(MEMORY),--memory $(MEMORY))
 
 # Accuracy of the emailed side and of reconciliation on freshly generated samples.
 eval-email: $(STAMP)

@@ -13,7 +13,8 @@ writes nothing itself: the store is the only writer.
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, deque
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from pipeline.errors import InputError, NotAScan
 from pipeline.filetypes import file_hash
 from pipeline.model import (
     EntryStatus,
+    ErrorItem,
     Flag,
     FlagKind,
     FormType,
@@ -35,11 +37,12 @@ from pipeline.model import (
     Unreadable,
     WorkItem,
 )
-from pipeline.ocr import OcrEngine, make_engine
+from pipeline.ocr import DET_SIDE, OcrEngine
 from pipeline.sources import Key, MailSource, PaperSource, Part
 from pipeline.sources import Source as InputSource
-from pipeline.stages import NOT_A_FORM, read_page
+from pipeline.stages import NOT_A_FORM, Outcome
 from pipeline.store import Store
+from pipeline.workers import Broken, EngineSpec, InProcess, WorkerPool, cores
 
 log = logging.getLogger("formscan")
 
@@ -49,9 +52,21 @@ class BatchOptions:
     """What every command that reads inputs takes (the CLI's options, as one object)."""
 
     engine: str = "rapidocr"
-    threads: int = 0  # ONNX Runtime threads; 0: let it decide
+    threads: int = 0  # ONNX Runtime threads per worker; 0: all cores for one, 1 each for more
+    det_side: int = DET_SIDE  # px, the long side text detection runs at
+    workers: int = 0  # processes reading pages; 0: one per core
     progress: bool = True
     contest: Contest | None = None  # None: the shipped contest.yaml
+
+    def readers(self, contest: Contest, engine: OcrEngine | None) -> InProcess | WorkerPool:
+        """Where this batch's pages are read: here with a given engine or one worker, else in a
+        pool of worker processes."""
+        workers = self.workers or cores()
+        if engine is not None or workers == 1:
+            spec = EngineSpec(self.engine, self.threads, self.det_side)
+            return InProcess(engine or spec.make(), contest)
+        return WorkerPool(EngineSpec(self.engine, self.threads or 1, self.det_side), contest,
+                          workers)
 
 
 @dataclass
@@ -66,31 +81,89 @@ class Summary:
     needs_review: int = 0
 
 
+@dataclass
+class _Job:
+    """One manifest line on its way to the store; jobs are stored in the order the inputs
+    gave them, whichever worker finishes first."""
+
+    entry: ManifestEntry
+    item: WorkItem | None = None  # None: a line for what gave no work item
+    future: Future | None = None  # its reading, once asked for
+    record: Record | None = None  # a duplicate's: the record it is a copy of
+
+
 def describe(source: Source) -> str:
     """Where a document is, in words: ``envelope_01.pdf page 3``, ``mail.eml [x.docx]``."""
     where = source.path + (f" [{source.attachment}]" if source.attachment else "")
     return where + (f" page {source.pages[0]}" if source.pages else "")
 
 
+class PageBar(tqdm):
+    """The progress bar: pages done of those to read, pages per minute, time left."""
+
+    BAR_FORMAT = ("{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} pages "
+                  "[{elapsed}<{remaining}, {per_minute} pages/min]")
+
+    def update(self, n: int = 1) -> bool | None:
+        if self.total is not None and self.n + n > self.total:
+            self.total = self.n + n  # a file changed since the pages were counted
+        return super().update(n)
+
+    @property
+    def format_dict(self) -> dict:
+        d = super().format_dict
+        rate = d.get("rate") or (d["n"] / d["elapsed"] if d["elapsed"] and d["n"] else None)
+        d["per_minute"] = f"{rate * 60:.1f}" if rate else "?"
+        return d
+
+
 class Batch:
     """Reads the inputs of one source into the store."""
 
-    def __init__(self, store: Store, options: BatchOptions, engine: OcrEngine | None = None):
+    def __init__(self, store: Store, options: BatchOptions, engine: OcrEngine | None = None,
+                 readers: InProcess | WorkerPool | None = None):
+        """``engine``: read in this process with it; ``readers``: read there; neither: as
+        ``options`` say."""
         self.store = store
         self.options = options
-        self.engine = engine or make_engine(options.engine, options.threads)
         self.contest = options.contest or default_contest()
+        self._engine, self._given = engine, readers
+        self._jobs: deque[_Job] = deque()
+        self._reading: Counter = Counter()  # doc_ids being read now
 
     def run(self, source: InputSource, paths: list[str]) -> Summary:
         files = source.discover(paths)
-        with tqdm(total=0, unit="page", desc=source.label,
-                  disable=not self.options.progress) as bar:
-            for path in files:
-                self._file(source, path, bar)
+        readers = self._given or self.options.readers(self.contest, self._engine)
+        self._readers, self._window = readers, 2 * getattr(readers, "workers", 1)
+        try:
+            with PageBar(total=self._planned(source, files), desc=source.label, unit="page",
+                         bar_format=PageBar.BAR_FORMAT, smoothing=0.05,
+                         disable=not self.options.progress) as self._bar:
+                for path in files:
+                    self._file(source, path)
+                while self._jobs:
+                    self._finish(self._jobs.popleft())
+        finally:
+            self._jobs.clear()  # what was still being read is read again by the next run
+            readers.close()
         return self._tally(files)
 
+    def _planned(self, source: InputSource, files: list[str]) -> int:
+        """The pages this run will read, for the progress bar's time left: every file's parts
+        opened once, the lines an earlier run finished left out."""
+        total = 0
+        for path in files:
+            done = {(e.page, e.attachment) for e in self.store.file_entries(path)}
+            try:
+                with source.open(path) as parts:
+                    total += sum(1 for part in parts if part.read is not None
+                                 for k in part.keys if (k, part.attachment) not in done)
+            except (InputError, OSError):
+                pass  # said when it is read
+        return total
+
     # --- one file ---------------------------------------------------------------------------
-    def _file(self, source: InputSource, path: str, bar: tqdm) -> None:
+    def _file(self, source: InputSource, path: str) -> None:
         try:
             sha = file_hash(path)
         except OSError as exc:
@@ -102,7 +175,7 @@ class Batch:
             with source.open(path) as parts:
                 opened = True
                 for part in parts:
-                    self._part(path, sha, part, done, bar)
+                    self._part(path, sha, part, done)
         except InputError as exc:
             if opened or not done:  # a file listed before keeps its lines as they are
                 self._list(path, sha, None, Unreadable(None, str(exc),
@@ -119,8 +192,8 @@ class Batch:
             return set()
         return {(e.page, e.attachment) for e in done}
 
-    def _part(self, path: str, sha: str, part: Part, done: set[tuple[Key, str | None]],
-              bar: tqdm) -> None:
+    def _part(self, path: str, sha: str, part: Part, done: set[tuple[Key, str | None]]
+              ) -> None:
         todo = {k for k in part.keys if (k, part.attachment) not in done}
         if not todo:
             return
@@ -131,29 +204,82 @@ class Batch:
             return
         if part.note:
             tqdm.write(f"note: {path}: {part.note}")
-        bar.total += len(todo)
-        bar.refresh()
         for got in part.read(todo):
             if isinstance(got, Unreadable):
                 self._list(path, sha, part.attachment, got)
+                self._bar.update(1)
             else:
-                record, entry = self._item(got)
-                entry.file_sha256, entry.note, entry.reader = sha, part.note, __version__
-                self._put(record, entry)
-            bar.update(1)
+                entry = ManifestEntry(got.path, got.page, EntryStatus.OK,
+                                      attachment=got.attachment, doc_id=got.doc_id,
+                                      route=got.route, file_sha256=sha, note=part.note,
+                                      reader=__version__)
+                self._queue(_Job(entry, got))
 
-    # --- one work item ----------------------------------------------------------------------
-    def _item(self, item: WorkItem) -> tuple[Record | None, ManifestEntry]:
-        entry = ManifestEntry(item.path, item.page, EntryStatus.OK, attachment=item.attachment,
-                              doc_id=item.doc_id, route=item.route)
+    # --- jobs: read in the workers, stored here in order ------------------------------------
+    def _queue(self, job: _Job) -> None:
+        if job.item is not None and not self._reading[job.item.doc_id]:
+            self._start(job)  # else its twin is being read: it waits its turn (a duplicate)
+        self._jobs.append(job)
+        while len(self._jobs) > self._window:
+            self._finish(self._jobs.popleft())
+
+    def _start(self, job: _Job) -> None:
+        item = job.item
         existing = self.store.record(item.doc_id)
         if existing is not None and existing.source != item.source:
-            # The same content arrived again from another place: kept once.
-            existing.add_flag(Flag(FlagKind.DUPLICATE))
-            entry.status = EntryStatus.DUPLICATE
-            entry.error = f"same page as {describe(existing.source)}; kept once"
-            return existing, entry
-        outcome = read_page(item, self.engine, self.contest)
+            job.record = existing  # the same content arrived again from another place
+            return
+        job.future = self._readers.submit(item)
+        self._reading[item.doc_id] += 1
+
+    def _finish(self, job: _Job) -> None:
+        """A job to the store, its reading waited for."""
+        record = None
+        if job.item is not None:
+            if job.future is None and job.record is None:
+                self._start(job)  # its twin is stored now
+            if job.future is not None:
+                outcome = self._outcome(job)
+                self._reading[job.item.doc_id] -= 1
+                record = self._settle(job.entry, outcome)
+            else:
+                record = self._duplicate(job.entry, job.record)
+            self._bar.update(1)
+            job.item = None  # the page image goes as soon as it is read
+        self._put(record, job.entry)
+
+    def _outcome(self, job: _Job) -> Outcome:
+        try:
+            return job.future.result()
+        except Broken:
+            # A worker died on one of the pages in flight: each is read again alone, and the
+            # one that kills a worker again fails by itself.
+            self._readers.restart()
+            for waiting in [job, *self._jobs]:
+                if waiting.future is not None and waiting.future.exception() is not None:
+                    waiting.future = self._alone(waiting.item)
+            return job.future.result()
+
+    def _alone(self, item: WorkItem) -> Future:
+        future = self._readers.submit(item)
+        if isinstance(future.exception(), Broken):  # waits for it
+            self._readers.restart()
+            future = Future()
+            future.set_result(Outcome(Record(
+                item.doc_id, item.origin, FormType.UNKNOWN, item.source, status=Status.FAILED,
+                route=item.route, message=item.message,
+                errors=[ErrorItem("ocr", item.page, "the OCR engine's process died reading this "
+                                                    "page")])))
+        return future
+
+    def _duplicate(self, entry: ManifestEntry, existing: Record) -> Record:
+        existing.add_flag(Flag(FlagKind.DUPLICATE))
+        entry.status = EntryStatus.DUPLICATE
+        entry.error = f"same page as {describe(existing.source)}; kept once"
+        return existing
+
+    def _settle(self, entry: ManifestEntry, outcome: Outcome) -> Record | None:
+        """The manifest line's status from what reading the page gave."""
         record = outcome.record
         if record is None:
             entry.status, entry.doc_id, entry.error = EntryStatus.SKIPPED, None, outcome.skipped
@@ -163,17 +289,16 @@ class Batch:
                           "report it"
         elif record.form_type is FormType.UNKNOWN:
             entry.status, entry.error = EntryStatus.SKIPPED, NOT_A_FORM
-        return record, entry
+        return record
 
     # --- to the store -----------------------------------------------------------------------
     def _list(self, path: str, sha: str | None, attachment: str | None,
               what: Unreadable) -> None:
-        """A manifest line for what gave no work item."""
+        """A manifest line for what gave no work item, in its turn."""
         status = EntryStatus.SKIPPED if what.skipped else EntryStatus.FAILED
-        self._put(None, ManifestEntry(path, what.page, status, attachment=attachment,
-                                      route=what.route,
-                                      error=what.message, file_sha256=sha,
-                                      reader=__version__))
+        self._queue(_Job(ManifestEntry(path, what.page, status, attachment=attachment,
+                                       route=what.route, error=what.message, file_sha256=sha,
+                                       reader=__version__)))
 
     def _put(self, record: Record | None, entry: ManifestEntry) -> None:
         with self.store.transaction():

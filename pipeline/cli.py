@@ -19,10 +19,16 @@ from pipeline.batch import BatchOptions, Summary, read_email, scan
 from pipeline.contest import load_contest
 from pipeline.errors import ExitCode, FormscanError
 from pipeline.model import DiffKind
-from pipeline.ocr import ENGINES
+from pipeline.ocr import DET_SIDE, ENGINES
 from pipeline.reconcile import Pair, reconcile
 from pipeline.report import build_report
 from pipeline.store import DB_NAME
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of 1 or more")
+    return int(text)
 
 
 def _common(parser: argparse.ArgumentParser, reads: bool = False) -> None:
@@ -35,8 +41,15 @@ def _common(parser: argparse.ArgumentParser, reads: bool = False) -> None:
         parser.add_argument("--engine", choices=sorted(ENGINES), default="rapidocr",
                             help="OCR engine (default: rapidocr, PP-OCR models on ONNX "
                                  "Runtime)")
-        parser.add_argument("--threads", type=int, default=0,
-                            help="ONNX Runtime threads (default: all cores)")
+        parser.add_argument("--workers", type=_positive, default=0, metavar="N",
+                            help="processes reading pages, each with its own OCR engine "
+                                 "(default: one per core)")
+        parser.add_argument("--threads", type=_positive, default=0,
+                            help="ONNX Runtime threads per worker (default: 1 each with "
+                                 "several workers, all cores with one)")
+        parser.add_argument("--det-side", type=_positive, default=DET_SIDE, metavar="PX",
+                            help=f"long side text detection runs at (default {DET_SIDE}); "
+                                 "recognition always reads the page at full size")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -139,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         contest = load_contest(args.config)
         if args.command in ("scan", "email", "run"):
-            options = BatchOptions(args.engine, args.threads, contest=contest,
+            options = BatchOptions(args.engine, args.threads, det_side=args.det_side,
+                                   workers=args.workers,
+                                   contest=contest,
                                    progress=not args.no_progress and sys.stderr.isatty())
             steps = {"scan": [(scan, getattr(args, "paths", None))],
                      "email": [(read_email, getattr(args, "paths", None))],

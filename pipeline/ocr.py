@@ -16,7 +16,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
-import cv2
 import numpy as np
 
 from pipeline.errors import ModelError
@@ -31,6 +30,10 @@ DEFAULT_MODELS = {
     "cls": ("ch_ppocr_mobile_v2.0_cls_mobile.onnx",
             "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c"),
 }
+DET_SIDE = 960  # px: the long side detection runs at (the page is recognised at full size)
+FULL_RESOLUTION = 4096  # px: pages up to this long side are recognised as they are
+ORIENTATION_LINES = 16  # the widest lines the direction classifier votes with
+
 MODEL_ENV = {"det": "FORMSCAN_DET_MODEL", "rec": "FORMSCAN_REC_MODEL", "cls": "FORMSCAN_CLS_MODEL"}
 
 
@@ -42,8 +45,9 @@ class OcrEngine(Protocol):
     def recognize(self, image: np.ndarray) -> list[Line]:
         """Text lines of a BGR page image, with per-character boxes where the engine has them."""
 
-    def orientation(self, image: np.ndarray) -> int:
-        """Quarter turns (counter-clockwise, as ``np.rot90``) that make the page upright."""
+    def read_page(self, image: np.ndarray) -> tuple[int, list[Line]]:
+        """Quarter turns (counter-clockwise, as ``np.rot90``) that make the page upright, and
+        its text lines in the upright page's pixels."""
 
 
 def _sha256(path: Path) -> str:
@@ -86,9 +90,15 @@ def _quad_to_bbox(quad: np.ndarray | list) -> list[float]:
 
 @dataclass
 class RapidOcrEngine:
-    """PP-OCR det + cls + rec through RapidOCR on ONNX Runtime (CPU)."""
+    """PP-OCR det + cls + rec through RapidOCR on ONNX Runtime (CPU).
 
-    threads: int = 0  # 0: let ONNX Runtime decide
+    A page is detected once, at ``det_side`` pixels on its long side at most; its lines are
+    cut from the page at full resolution for recognition; the page's orientation comes from
+    the same detection (box shapes) and the direction classifier on its widest lines.
+    """
+
+    threads: int = 0  # ONNX Runtime threads per session; 0: let it decide
+    det_side: int = DET_SIDE
     name: str = "rapidocr"
 
     @cached_property
@@ -98,63 +108,60 @@ class RapidOcrEngine:
         models = resolve_models()
         params = {
             "Global.log_level": "error",
-            "Global.max_side_len": 2000,
+            "Global.max_side_len": FULL_RESOLUTION,  # crops from the page as it is
+            "Det.limit_type": "max",
+            "Det.limit_side_len": self.det_side,
             "Det.model_path": str(models["det"]),
             "Rec.model_path": str(models["rec"]),
             "Cls.model_path": str(models["cls"]),
         }
         if self.threads:
             params["EngineConfig.onnxruntime.intra_op_num_threads"] = self.threads
+            params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
         return RapidOCR(params=params)
 
     def recognize(self, image: np.ndarray) -> list[Line]:
         result = self._ocr(image, use_cls=False, return_word_box=True)
-        if result.boxes is None or result.txts is None:
-            return []
-        word_results = result.word_results or [()] * len(result.txts)
-        lines = []
-        for quad, text, score, words in zip(result.boxes, result.txts, result.scores,
-                                            word_results):
-            lines.append(Line(
-                text=text,
-                bbox=_quad_to_bbox(quad),
-                confidence=round(float(score), 4),
-                words=[Word(w[0], _quad_to_bbox(w[2]), round(float(w[1]), 4)) for w in words],
-            ))
-        return lines
+        return _lines(result)
 
-    def orientation(self, image: np.ndarray) -> int:
-        """Vote of the text-direction classifier over the page's larger text boxes.
+    def read_page(self, image: np.ndarray) -> tuple[int, list[Line]]:
+        """The page's quarter turns (counter-clockwise, as ``np.rot90``) to be upright, and its
+        lines in the upright page's pixels; detection runs once (twice for a page on its
+        side). An upside-down page's lines are turned before recognition."""
+        from rapidocr.ch_ppocr_cls import TextClsOutput
+        from rapidocr.main import RapidOCRError
 
-        Boxes taller than wide mean the page lies on its side: turn it a quarter first,
-        then let the 0°/180° classifier decide between the two remaining directions.
-        """
-        small = _downscale(image, 1200)
-        boxes = self._detect(small)
-        if len(boxes) == 0:
-            return 0
-        widths = boxes[:, 2] - boxes[:, 0]
-        heights = boxes[:, 3] - boxes[:, 1]
-        turns = 1 if np.sum(heights > 1.5 * widths) > np.sum(widths > 1.5 * heights) else 0
-        if turns:
-            small = np.ascontiguousarray(np.rot90(small, turns))
-            boxes = self._detect(small)
-            widths = boxes[:, 2] - boxes[:, 0]
-        flipped = self._votes_upside_down(small, boxes[np.argsort(-widths)][:16])
-        return (turns + 2) % 4 if flipped else turns
+        ocr = self._ocr
+        ocr.update_params(use_det=True, use_cls=False, use_rec=True, return_word_box=True)
+        img, op_record = ocr.preprocess_img(image)
+        try:
+            crops, det = ocr.detect_and_crop(img, op_record)
+        except RapidOCRError:
+            return 0, []  # no text found at all
+        boxes = np.array([_quad_to_bbox(q) for q in det.boxes])
+        widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+        if np.sum(heights > 1.5 * widths) > np.sum(widths > 1.5 * heights):
+            # On its side: turn it a quarter and read it from the start.
+            turns, lines = self.read_page(np.ascontiguousarray(np.rot90(image, 1)))
+            return (turns + 1) % 4, lines
+        widest = [crops[i] for i in np.argsort(-widths)[:ORIENTATION_LINES]]
+        flipped = self._votes_upside_down(widest)
+        if flipped:
+            crops = [np.ascontiguousarray(np.rot90(c, 2)) for c in crops]
+            det.boxes = np.roll(det.boxes, 2, axis=1)  # each line starts where it ends now
+        try:
+            rec = ocr.recognize_txt(crops)
+        except RapidOCRError:
+            return 0, []
+        result = ocr.build_final_output(image, det, TextClsOutput(), rec, crops, op_record)
+        lines = _lines(result)
+        if flipped:
+            h, w = image.shape[:2]
+            lines = [_turned_half(line, w, h) for line in lines]
+        return (2 if flipped else 0), lines
 
-    def _detect(self, image: np.ndarray) -> np.ndarray:
-        det = self._ocr._load_det_model()(image)
-        if det.boxes is None or len(det.boxes) == 0:
-            return np.zeros((0, 4))
-        return np.array([_quad_to_bbox(q) for q in det.boxes])
-
-    def _votes_upside_down(self, image: np.ndarray, boxes: np.ndarray) -> bool:
-        crops = []
-        for x0, y0, x1, y1 in boxes.astype(int):
-            crop = image[max(y0, 0):y1, max(x0, 0):x1]
-            if crop.size and crop.shape[1] > crop.shape[0]:
-                crops.append(crop)
+    def _votes_upside_down(self, crops: list[np.ndarray]) -> bool:
+        crops = [c for c in crops if c.size and c.shape[1] > c.shape[0]]
         if not crops:
             return False
         cls = self._ocr._load_cls_model()(crops)
@@ -162,11 +169,24 @@ class RapidOcrEngine:
         return score > 0
 
 
-def _downscale(image: np.ndarray, max_side: int) -> np.ndarray:
-    scale = max_side / max(image.shape[:2])
-    if scale >= 1:
-        return image
-    return cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+def _lines(result) -> list[Line]:  # noqa: ANN001 - a RapidOCROutput
+    if getattr(result, "boxes", None) is None or getattr(result, "txts", None) is None:
+        return []
+    word_results = result.word_results or [()] * len(result.txts)
+    return [Line(text=text, bbox=_quad_to_bbox(quad), confidence=round(float(score), 4),
+                 words=[Word(w[0], _quad_to_bbox(w[2]), round(float(w[1]), 4)) for w in words])
+            for quad, text, score, words in zip(result.boxes, result.txts, result.scores,
+                                                word_results)]
+
+
+def _turned_half(line: Line, width: int, height: int) -> Line:
+    """A line of an upside-down page in the pixels of the page turned upright (np.rot90 k=2)."""
+    def turn(b: list[float]) -> list[float]:
+        return [round(width - 1 - b[2], 1), round(height - 1 - b[3], 1),
+                round(width - 1 - b[0], 1), round(height - 1 - b[1], 1)]
+
+    return Line(line.text, turn(line.bbox), line.confidence,
+                [Word(w.text, turn(w.bbox), w.confidence) for w in line.words])
 
 
 @dataclass
@@ -192,18 +212,26 @@ class PaddleOcrEngine:
                 lines.append(Line(text, _quad_to_bbox(quad), round(float(score), 4)))
         return lines
 
-    def orientation(self, image: np.ndarray) -> int:
-        return 0  # PaddleOCR's own document-orientation model handles it inside predict
+    def read_page(self, image: np.ndarray) -> tuple[int, list[Line]]:
+        return 0, self.recognize(image)  # PaddleOCR turns the page itself inside predict
 
 
 ENGINES = {"rapidocr": RapidOcrEngine, "paddleocr": PaddleOcrEngine}
 
 
-def make_engine(name: str = "rapidocr", threads: int = 0) -> OcrEngine:
-    """The named engine, its model files checked now rather than at the first page."""
+def check_engine(name: str) -> None:
+    """Raise ModelError now if the named engine cannot run (unknown, models missing or
+    altered), before any page is given to it."""
     if name not in ENGINES:
         raise ModelError(f"unknown OCR engine {name!r}; choose one of {sorted(ENGINES)}")
     if name == "rapidocr":
         resolve_models()
-        return RapidOcrEngine(threads=threads)
+
+
+def make_engine(name: str = "rapidocr", threads: int = 0, det_side: int = DET_SIDE
+                ) -> OcrEngine:
+    """The named engine, its model files checked now rather than at the first page."""
+    check_engine(name)
+    if name == "rapidocr":
+        return RapidOcrEngine(threads=threads, det_side=det_side)
     return ENGINES[name]()

@@ -109,15 +109,11 @@ def _preprocess(state: PageState) -> None:
     state.prepared = prep
 
 
-def _orientation(state: PageState) -> None:
-    turns = state.engine.orientation(state.ocr_image)
-    if turns:
+def _ocr(state: PageState) -> None:
+    turns, state.lines = state.engine.read_page(state.ocr_image)
+    if turns:  # the lines are the upright page's: so is everything after
         prep = preprocess.rotate_quarter(state.prepared, turns)
         state.image, state.ocr_image, state.transform = prep.image, prep.ocr_image, prep.transform
-
-
-def _ocr(state: PageState) -> None:
-    state.lines = state.engine.recognize(state.ocr_image)
 
 
 def _layout(state: PageState) -> None:
@@ -203,12 +199,21 @@ def _seal(state: PageState) -> None:
     def read_ring(strip: np.ndarray) -> str:
         return "".join(line.text for line in state.engine.recognize(strip))
 
-    finding = detect_seal(state.image, read_ring)
+    # The ring is read only where it decides something: the unit the form names is in doubt
+    # (not written, not a listed unit, read poorly), so the seal may name it (audit) or
+    # contradict it (mismatch:seal).
+    finding = detect_seal(state.image, read_ring if _unit_in_doubt(state) else None)
     mark = finding.mark
     mark.text = finding.ring_text
     if mark.bbox is not None:
         mark.bbox = state.transform.bbox_to_original(mark.bbox)
     state.record.seal = mark
+
+
+def _unit_in_doubt(state: PageState) -> bool:
+    unit = state.record.fields.get("unit")
+    return unit is None or unit.confidence < state.contest.low_confidence or \
+        not state.contest.is_listed(unit.value)
 
 
 def _consent(state: PageState) -> None:
@@ -238,8 +243,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("start", _start),
     Stage("blank", _blank, IMAGE_ROUTES),
     Stage("preprocess", _preprocess, IMAGE_ROUTES),  # photo crop, deskew, red suppressed
-    Stage("orientation", _orientation, IMAGE_ROUTES),  # quarter turns, upside down
-    Stage("ocr", _ocr, IMAGE_ROUTES),  # PP-OCR detection and recognition
+    Stage("ocr", _ocr, IMAGE_ROUTES),  # PP-OCR: one detection, turned upright, recognised
     Stage("layout", _layout),  # table cells, text cut at cell borders
     Stage("classify", _classify),  # which form; not a form: ends here
     Stage("extract", _extract),  # field values by label

@@ -1,25 +1,41 @@
 """Benchmark: formscan's pipeline vs plain full-page RapidOCR over the same pages.
 
-    python scripts/bench.py --seed 11 --forms 12
+    python scripts/bench.py --seed 11 --forms 24          # generated pages (a scan room's mix)
+    python scripts/bench.py --pages DIR                   # the scans in DIR instead
+    python scripts/bench.py --memory 2000                 # peak memory over 2,000 pages
 
-Both run in child processes of this one command, one after the other, on the same
-generated pages; each child's wall time and peak resident memory (from ``wait4``) are
-measured. Figures are reported as ratios to the baseline, since this machine is noisy.
+Every program runs as a whole process (start-up included), one after the other, on the same
+pages: plain RapidOCR (default settings, every page of every file, one process), then
+``formscan scan`` with its defaults, then -- where the machine has more cores -- ``formscan
+scan`` with 1, 2, 4, ... workers. Pages per minute count every page of the inputs; peak
+memory is that of the whole process tree (parent and workers together, sampled every 0.1 s).
+Figures are reported as ratios to the baseline run in the same command, since these
+machines are noisy.
+
+``--memory N`` generates N distinct pages (a generated set's pages, each copy marked so that
+no two are the same page), reads them with ``formscan scan`` and prints the peak memory after
+the first 100 pages and after all N: flat means within 10%. The pages are written to a
+temporary folder and deleted afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import psutil
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from pipeline.workers import cores  # noqa: E402
 
 BASELINE = r"""
 import sys, json
@@ -43,44 +59,131 @@ for path in filetypes.discover([sys.argv[2]]):
 print(json.dumps({"pages": n}))
 """
 
-def _measure(cmd: list[str]) -> dict:
-    """Run ``cmd``; its wall seconds and peak RSS (MiB) from the kernel's rusage."""
+
+def _tree_rss(proc: psutil.Process) -> int:
+    total = 0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            total += p.memory_info().rss
+        except psutil.Error:
+            pass  # ended between listing and reading
+    return total
+
+
+def _measure(cmd: list[str], progress: Path | None = None, mark: int = 0) -> dict:
+    """Run ``cmd``: its wall seconds, the peak RSS (MiB) of its whole process tree, and --
+    with ``progress`` (a batch's store) -- that peak up to when ``mark`` manifest lines
+    were written."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    out = proc.stdout.read() if proc.stdout else ""
-    _, status, usage = os.wait4(proc.pid, 0)
+    watched = psutil.Process(proc.pid)
+    peak = peak_at_mark = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss(watched))
+        if progress is not None and not peak_at_mark and _lines(progress) >= mark:
+            peak_at_mark = peak
+        time.sleep(0.1)
     wall = time.perf_counter() - start
-    if os.waitstatus_to_exitcode(status) not in (0, 3):
+    out = proc.stdout.read() if proc.stdout else ""
+    if proc.returncode not in (0, 3):
         raise SystemExit(f"benchmark command failed: {' '.join(cmd)}")
-    return {"seconds": wall, "peak_mib": usage.ru_maxrss / 1024, "stdout": out}
+    return {"seconds": wall, "peak_mib": peak / 2**20, "mark_mib": peak_at_mark / 2**20,
+            "stdout": out}
+
+
+def _lines(db: Path) -> int:
+    try:
+        with sqlite3.connect(db, timeout=1) as con:
+            return con.execute("SELECT COUNT(*) FROM manifest").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def _formscan(pages: Path, out: Path, *options: str) -> list[str]:
+    shutil.rmtree(out, ignore_errors=True)
+    return [sys.executable, "-m", "pipeline", "scan", str(pages), "--out", str(out),
+            "--no-progress", *options]
+
+
+def _speed(pages: Path, work: Path, label: str) -> None:
+    base = _measure([sys.executable, "-c", BASELINE, str(ROOT), str(pages)])
+    n = json.loads(base["stdout"].strip().splitlines()[-1])["pages"]
+    pipe = _measure(_formscan(pages, work / "out"))
+
+    def ppm(run: dict) -> float:
+        return n / run["seconds"] * 60
+
+    print(f"{n} pages ({label}), {cores()} cores; one command, one program after the other")
+    print(f"{'':34}{'pages/min':>10}{'peak MiB':>10}")
+    print(f"{'plain RapidOCR (full page)':34}{ppm(base):>10.1f}{base['peak_mib']:>10.0f}")
+    print(f"{'formscan scan (defaults)':34}{ppm(pipe):>10.1f}{pipe['peak_mib']:>10.0f}")
+    print(f"ratio formscan/baseline: speed {ppm(pipe) / ppm(base):.2f}x, "
+          f"peak memory {pipe['peak_mib'] / base['peak_mib']:.2f}x")
+    counts = [w for w in (1, 2, 4, 8, 16, 32, 64) if w <= cores()]
+    if len(counts) > 1:
+        print(f"\n{'workers':>8}{'pages/min':>10}{'vs 1':>7}{'vs plain':>10}{'peak MiB':>10}")
+        one = None
+        for w in counts:
+            run = _measure(_formscan(pages, work / "out", "--workers", str(w)))
+            one = one or ppm(run)
+            print(f"{w:>8}{ppm(run):>10.1f}{ppm(run) / one:>6.2f}x{ppm(run) / ppm(base):>9.2f}x"
+                  f"{run['peak_mib']:>10.0f}")
+
+
+def _memory(n_pages: int, seed: int, work: Path) -> None:
+    import cv2
+    import numpy as np
+
+    from pipeline import filetypes, ingest
+    from pipeline.model import WorkItem
+    from samples.generate import generate
+
+    generate(work / "base", seed=seed, n_forms=24, bad_inputs=False)
+    images = []
+    for path in filetypes.discover([str(work / "base")]):
+        kind = ingest.read_kind(path)
+        with ingest.open_scan(path, kind) as (count, handle):
+            images += [p.image for p in ingest.pages(path, kind, handle,
+                                                     set(range(1, count + 1)))
+                       if isinstance(p, WorkItem) and p.image is not None]
+    pages = work / "pages"
+    pages.mkdir()
+    for i in range(n_pages):
+        page = images[i % len(images)].copy()
+        # A copy is another page: a few pixels in its corner spell its number.
+        page[:2, :16] = np.array([(i >> b & 1) * 255 for b in range(16)], np.uint8)[None, :, None]
+        cv2.imwrite(str(pages / f"page_{i:05d}.jpg"), page, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    mark = min(100, n_pages)
+    out = work / "out"
+    run = _measure(_formscan(pages, out), progress=out / "formscan.sqlite", mark=mark)
+    grew = run["peak_mib"] / run["mark_mib"] - 1 if run["mark_mib"] else float("nan")
+    print(f"{n_pages} distinct pages (from {len(images)} generated, seed {seed}), "
+          f"{n_pages / run['seconds'] * 60:.1f} pages/min")
+    print(f"peak RSS after {mark} pages: {run['mark_mib']:.0f} MiB; after {n_pages}: "
+          f"{run['peak_mib']:.0f} MiB ({grew:+.1%}; flat means within 10%)")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--forms", type=int, default=12)
+    parser.add_argument("--forms", type=int, default=24)
+    parser.add_argument("--pages", type=Path, help="scans to measure on instead of generated")
+    parser.add_argument("--memory", type=int, metavar="N", help="peak memory over N pages")
     args = parser.parse_args()
 
-    from samples.generate import generate
-
     work = Path(tempfile.mkdtemp(prefix="formscan-bench-"))
-    samples = work / "samples"
-    generate(samples, seed=args.seed, n_forms=args.forms, bad_inputs=False)
+    try:
+        if args.memory:
+            _memory(args.memory, args.seed, work)
+        elif args.pages:
+            _speed(args.pages, work, str(args.pages))
+        else:
+            from samples.generate import generate
 
-    base = _measure([sys.executable, "-c", BASELINE, str(ROOT), str(samples)])
-    pages = json.loads(base["stdout"].strip().splitlines()[-1])["pages"]
-    pipe = _measure([sys.executable, "-m", "pipeline", "scan", str(samples),
-                     "--out", str(work / "out"), "--no-progress"])
-
-    def ppm(run: dict) -> float:
-        return pages / run["seconds"] * 60
-
-    print(f"{pages} pages (seed {args.seed}), one command, baseline first")
-    print(f"{'':28}{'pages/min':>10}{'peak MiB':>10}")
-    print(f"{'plain RapidOCR (full page)':28}{ppm(base):>10.1f}{base['peak_mib']:>10.0f}")
-    print(f"{'formscan scan':28}{ppm(pipe):>10.1f}{pipe['peak_mib']:>10.0f}")
-    print(f"ratio formscan/baseline: speed {ppm(pipe) / ppm(base):.2f}x, "
-          f"peak memory {pipe['peak_mib'] / base['peak_mib']:.2f}x")
+            generate(work / "samples", seed=args.seed, n_forms=args.forms, bad_inputs=False)
+            _speed(work / "samples", work, f"generated, seed {args.seed}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -35,9 +35,9 @@ def email_set(sample_set) -> Path:
 
 @pytest.fixture(scope="session")
 def scanned(sample_set, tmp_path_factory):
-    """The sample set scanned once into OUT: (samples, out, summary)."""
+    """The sample set scanned once into OUT by two worker processes: (samples, out, summary)."""
     out = tmp_path_factory.mktemp("out")
-    summary = scan([str(sample_set)], out, BatchOptions(progress=False))
+    summary = scan([str(sample_set)], out, BatchOptions(progress=False, workers=2))
     return sample_set, out, summary
 
 

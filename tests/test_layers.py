@@ -19,7 +19,7 @@ LAYERS = {
                "checks", "filetypes", "pdf"},
     "stage": {"ingest", "mail", "preprocess", "ocr", "layout", "classify", "extract", "snap",
               "verify"},
-    "orchestration": {"sources", "stages", "batch"},
+    "orchestration": {"sources", "stages", "workers", "batch"},
     "store": {"store"},
     "reader": {"reconcile", "audit", "report"},
     "cli": {"cli", "__main__"},

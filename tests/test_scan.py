@@ -140,7 +140,7 @@ def test_a_rerun_changes_nothing_and_reads_nothing_again(scanned, copy_of):
         def recognize(self, image):
             raise AssertionError("a rerun must not OCR a page again")
 
-        orientation = recognize
+        read_page = recognize
 
     store = Store(again)
     Batch(store, BatchOptions(progress=False), engine=NoOcr()).run(PaperSource(), [str(samples)])
@@ -151,21 +151,26 @@ def test_a_rerun_changes_nothing_and_reads_nothing_again(scanned, copy_of):
 
 
 class FailingEngine:
-    """The real engine, except that the n-th page's recognition raises where ``fails(n)``."""
+    """The real engine, except that the n-th reading (a page's or a crop's) raises where
+    ``fails(n)``."""
 
     name = "failing"
 
     def __init__(self, fails, error) -> None:
         self.real, self.fails, self.error, self.calls = make_engine(), fails, error, 0
 
-    def recognize(self, image):
+    def _count(self) -> None:
         self.calls += 1
         if self.fails(self.calls):
             raise self.error
+
+    def recognize(self, image):
+        self._count()
         return self.real.recognize(image)
 
-    def orientation(self, image):
-        return self.real.orientation(image)
+    def read_page(self, image):
+        self._count()
+        return self.real.read_page(image)
 
 
 def test_a_run_killed_half_way_then_rerun_gives_the_same_records(scanned, tmp_path):

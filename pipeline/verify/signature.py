@@ -289,7 +289,9 @@ def _search_area(grey: np.ndarray, layout: PageLayout, label: SignatureLabel,
     rest = label.text[label.end:]
     cut = _DATE_LIKE.search(rest) or _OTHER_LABEL.match(rest)
     if cut:
-        x1 = min(x1, label.x_at(label.end + cut.start(), pitch, start=True))
+        at = label.x_at(label.end + cut.start(), pitch, start=True)
+        if at > label_x1:  # else the date is the next line's, taken in by a tall signature
+            x1 = min(x1, at)
     for other in layout.segments:
         if all(other is not s for s in own) and other.bbox[0] > label_x1 \
                 and _other_text(other, top, bottom, pitch) == "row-end":
