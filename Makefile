@@ -34,7 +34,8 @@ test: $(STAMP) browser
 
 # Accuracy on freshly generated samples (new seed): form type and field values vs truth.
 eval: $(STAMP)
-	$(BIN)/python scripts/evaluate.py --seed $${SEED:-2024} --forms $${FORMS:-36}
+	$(BIN)/python scripts/evaluate.py --seed $${SEED:-2024} --forms $${FORMS:-36} \
+	  $(if $(ENGINE),--engine $(ENGINE))
 
 # Pages per minute and peak memory: formscan vs plain full-page RapidOCR, same pages, and a
 # table per worker count. PAGES=DIR measures on those scans; MEMORY=2000 the peak memory
@@ -53,7 +54,7 @@ devset: $(STAMP)
 	@test -n "$(DEVSET)" || { echo "usage: make devset DEVSET=/path/to/devset"; exit 2; }
 	rm -rf out/dev && mkdir -p out
 	$(BIN)/formscan run --paper $(DEVSET)/paper --email $(DEVSET)/mail --out out/dev \
-	  --no-progress > out/dev.log; status=$$?; test $$status -le 3
+	  --no-progress $(if $(ENGINE),--engine $(ENGINE)) > out/dev.log; status=$$?; test $$status -le 3
 	$(BIN)/python $(DEVSET)/score.py $(DEVSET) out/dev
 
 # Regenerate the committed sample set (paper scans and the emailed copies of the same works).

@@ -37,7 +37,7 @@ from pipeline.model import (
     Unreadable,
     WorkItem,
 )
-from pipeline.ocr import DET_SIDE, OcrEngine
+from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, OcrEngine
 from pipeline.sources import Key, MailSource, PaperSource, Part
 from pipeline.sources import Source as InputSource
 from pipeline.stages import NOT_A_FORM, Outcome
@@ -51,7 +51,7 @@ log = logging.getLogger("formscan")
 class BatchOptions:
     """What every command that reads inputs takes (the CLI's options, as one object)."""
 
-    engine: str = "rapidocr"
+    engine: str = DEFAULT_ENGINE
     threads: int = 0  # ONNX Runtime threads per worker; 0: all cores for one, 1 each for more
     det_side: int = DET_SIDE  # px, the long side text detection runs at
     workers: int = 0  # processes reading pages; 0: one per core

@@ -19,7 +19,7 @@ from pipeline.batch import BatchOptions, Summary, read_email, scan
 from pipeline.contest import load_contest
 from pipeline.errors import ExitCode, FormscanError
 from pipeline.model import DiffKind
-from pipeline.ocr import DET_SIDE, ENGINES
+from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, ENGINES
 from pipeline.reconcile import Pair, reconcile
 from pipeline.report import build_report
 from pipeline.store import DB_NAME
@@ -38,9 +38,10 @@ def _common(parser: argparse.ArgumentParser, reads: bool = False) -> None:
                         help="YAML merged over the shipped contest.yaml (deadlines, clauses, "
                              "units and quotas, thresholds, reconciliation weights)")
     if reads:
-        parser.add_argument("--engine", choices=sorted(ENGINES), default="rapidocr",
-                            help="OCR engine (default: rapidocr, PP-OCR models on ONNX "
-                                 "Runtime)")
+        parser.add_argument("--engine", choices=sorted(ENGINES), default=DEFAULT_ENGINE,
+                            help=f"OCR engine (default: {DEFAULT_ENGINE}, the PP-OCR models "
+                                 "of the rapidocr wheel on OpenVINO; rapidocr: the same on "
+                                 "ONNX Runtime)")
         parser.add_argument("--workers", type=_positive, default=0, metavar="N",
                             help="processes reading pages, each with its own OCR engine "
                                  "(default: one per core)")

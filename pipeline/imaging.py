@@ -46,8 +46,8 @@ def is_grey(image: np.ndarray) -> bool:
     without coloured ink."""
     if image.ndim == 2:
         return True
-    sub = image[::GREY_SAMPLE_STEP, ::GREY_SAMPLE_STEP]
-    chroma = cv2.subtract(sub.max(axis=2), sub.min(axis=2))
+    b, g, r = cv2.split(np.ascontiguousarray(image[::GREY_SAMPLE_STEP, ::GREY_SAMPLE_STEP, :3]))
+    chroma = cv2.subtract(cv2.max(cv2.max(b, g), r), cv2.min(cv2.min(b, g), r))
     return float(np.count_nonzero(chroma > GREY_CHROMA)) < GREY_MAX_SHARE * chroma.size
 
 

@@ -22,7 +22,7 @@ from multiprocessing import get_context
 
 from pipeline.contest import Contest
 from pipeline.model import WorkItem
-from pipeline.ocr import DET_SIDE, OcrEngine, check_engine, make_engine
+from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, OcrEngine, check_engine, make_engine
 from pipeline.stages import Outcome, read_page
 
 PR_SET_PDEATHSIG = 1  # prctl(2): a signal for this process when its parent dies
@@ -40,7 +40,7 @@ def cores() -> int:
 class EngineSpec:
     """How to make an OCR engine: what a worker process needs to make its own."""
 
-    name: str = "rapidocr"
+    name: str = DEFAULT_ENGINE
     threads: int = 0  # ONNX Runtime threads; 0: let it decide
     det_side: int = DET_SIDE
 

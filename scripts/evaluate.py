@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.batch import BatchOptions, scan  # noqa: E402
 from pipeline.normalize import comparable  # noqa: E402
-from pipeline.ocr import DET_SIDE  # noqa: E402
+from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE  # noqa: E402
 from samples.generate import generate  # noqa: E402
 
 FORM_TYPE_BAR = 0.98
@@ -119,12 +119,13 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 below the bars")
     parser.add_argument("--det-side", type=int, default=DET_SIDE,
                         help="the long side text detection runs at")
+    parser.add_argument("--engine", default=DEFAULT_ENGINE, help="OCR engine (formscan --engine)")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="formscan-eval-"))
     samples, out = work / "samples", work / "out"
     generate(samples, seed=args.seed, n_forms=args.forms)
     start = time.perf_counter()
-    scan([str(samples)], out, BatchOptions(progress=sys.stderr.isatty(),
+    scan([str(samples)], out, BatchOptions(engine=args.engine, progress=sys.stderr.isatty(),
                                            det_side=args.det_side))
     elapsed = time.perf_counter() - start
     result = evaluate(samples, out)
