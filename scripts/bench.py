@@ -168,13 +168,17 @@ def _memory(n_pages: int, seed: int, work: Path) -> None:
     import numpy as np
 
     from pipeline import filetypes, ingest
+    from pipeline.errors import InputError
     from pipeline.model import WorkItem
     from samples.generate import generate
 
     generate(work / "base", seed=seed, n_forms=24, bad_inputs=False)
     images = []
     for path in filetypes.discover([str(work / "base")]):
-        kind = ingest.read_kind(path)
+        try:
+            kind = ingest.read_kind(path)
+        except InputError:
+            continue  # the truth file beside the scans
         with ingest.open_scan(path, kind) as (count, handle):
             images += [p.image for p in ingest.pages(path, kind, handle,
                                                      set(range(1, count + 1)))

@@ -21,6 +21,7 @@ from pipeline.ocr import make_engine
 from pipeline.stages import read_page
 from samples.generate import (
     PX_PER_PT,
+    UNITS,
     draw_form,
     rasterize,
     sample_forms,
@@ -95,12 +96,15 @@ def test_seal_over_the_unit_name_on_a_grey_scale_scan(read):
     assert "missing_seal" not in record.flag_names
 
 
-def test_the_ring_is_not_read_where_the_unit_is_clear(read):
-    form, src = page(14, "work_authorization", seal_over="unit")
+def test_the_seal_of_another_unit_than_the_clearly_written_one(read):
+    form, _ = page(14, "work_authorization", seal_over=None)
+    other = next(u.name for u in UNITS
+                 if u.name.removeprefix("中共")[:2] not in form.written["unit"])
+    _, src = page(14, "work_authorization", seal_over="unit", seal_unit=other)
     record = read(src)
     assert record.seal.present
     assert record.fields["unit"].value == clean_text(form.written["unit"])
-    assert record.seal.text is None  # it would decide nothing: not read
+    assert "mismatch:seal" in record.flag_names
 
 
 def test_the_seal_names_the_unit_a_form_leaves_out(read):
