@@ -24,6 +24,7 @@ from pipeline import __version__
 from pipeline.contest import Contest, default_contest
 from pipeline.errors import InputError, NotAScan
 from pipeline.filetypes import file_hash
+from pipeline.limits import Limits
 from pipeline.model import (
     EntryStatus,
     ErrorItem,
@@ -41,10 +42,11 @@ from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, OcrEngine
 from pipeline.sources import Key, MailSource, PaperSource, Part
 from pipeline.sources import Source as InputSource
 from pipeline.stages import NOT_A_FORM, Outcome
-from pipeline.store import Store
+from pipeline.store import Store, as_text
 from pipeline.workers import Broken, EngineSpec, InProcess, WorkerPool, cores
 
 log = logging.getLogger("formscan")
+PAGE_TIMEOUT = 300.0  # s: a page takes 1-3 s; one that takes minutes holds a worker forever
 
 
 @dataclass
@@ -57,6 +59,8 @@ class BatchOptions:
     workers: int = 0  # processes reading pages; 0: one per core
     progress: bool = True
     contest: Contest | None = None  # None: the shipped contest.yaml
+    limits: Limits = field(default_factory=Limits)  # what one input file may hold
+    page_timeout: float = PAGE_TIMEOUT  # s a worker may spend on one page before it is ended
 
     def readers(self, contest: Contest, engine: OcrEngine | None) -> InProcess | WorkerPool:
         """Where this batch's pages are read: here with a given engine or one worker, else in a
@@ -132,7 +136,9 @@ class Batch:
         self._reading: Counter = Counter()  # doc_ids being read now
 
     def run(self, source: InputSource, paths: list[str]) -> Summary:
-        files = source.discover(paths)
+        out = self.store.out_dir.resolve()
+        # The batch's own folder is never its input (OUT inside a scanned folder).
+        files = [f for f in source.discover(paths) if not Path(f).resolve().is_relative_to(out)]
         readers = self._given or self.options.readers(self.contest, self._engine)
         self._readers, self._window = readers, 2 * getattr(readers, "workers", 1)
         try:
@@ -180,6 +186,10 @@ class Batch:
             if opened or not done:  # a file listed before keeps its lines as they are
                 self._list(path, sha, None, Unreadable(None, str(exc),
                                                        skipped=isinstance(exc, NotAScan)))
+        except Exception as exc:  # noqa: BLE001 - a decoder's own failure: this file alone
+            log.info("decoding %s failed", path, exc_info=True)
+            if not self.store.file_entries(path):
+                self._list(path, sha, None, Unreadable(None, _decoder_failed(exc)))
 
     def _resume(self, path: str, sha: str) -> set[tuple[Key, str | None]]:
         """The manifest lines a file already has: none when its content or the formscan
@@ -203,17 +213,27 @@ class Batch:
             self._list(path, sha, part.attachment, part.listing)
             return
         if part.note:
-            tqdm.write(f"note: {path}: {part.note}")
-        for got in part.read(todo):
-            if isinstance(got, Unreadable):
-                self._list(path, sha, part.attachment, got)
-                self._bar.update(1)
-            else:
-                entry = ManifestEntry(got.path, got.page, EntryStatus.OK,
-                                      attachment=got.attachment, doc_id=got.doc_id,
-                                      route=got.route, file_sha256=sha, note=part.note,
-                                      reader=__version__)
-                self._queue(_Job(entry, got))
+            tqdm.write(f"note: {as_text(path)}: {part.note}")
+        listed: set[Key] = set()
+        try:
+            for got in part.read(todo):
+                listed.add(got.page)
+                self._got(path, sha, part, got)
+        except Exception as exc:  # noqa: BLE001 - a decoder's own failure: the rest fails
+            log.info("decoding %s failed", path, exc_info=True)
+            for key in sorted(todo - listed, key=lambda k: k or 0):
+                self._list(path, sha, part.attachment, Unreadable(key, _decoder_failed(exc)))
+
+    def _got(self, path: str, sha: str, part: Part, got: WorkItem | Unreadable) -> None:
+        if isinstance(got, Unreadable):
+            self._list(path, sha, part.attachment, got, part.note)
+            self._bar.update(1)
+        else:
+            entry = ManifestEntry(got.path, got.page, EntryStatus.OK,
+                                  attachment=got.attachment, doc_id=got.doc_id,
+                                  route=got.route, file_sha256=sha, note=part.note,
+                                  reader=__version__)
+            self._queue(_Job(entry, got))
 
     # --- jobs: read in the workers, stored here in order ------------------------------------
     def _queue(self, job: _Job) -> None:
@@ -249,27 +269,39 @@ class Batch:
         self._put(record, job.entry)
 
     def _outcome(self, job: _Job) -> Outcome:
+        limit = self.options.page_timeout if isinstance(self._readers, WorkerPool) else None
         try:
-            return job.future.result()
+            return job.future.result(timeout=limit)
         except Broken:
             # A worker died on one of the pages in flight: each is read again alone, and the
             # one that kills a worker again fails by itself.
             self._readers.restart()
             for waiting in [job, *self._jobs]:
-                if waiting.future is not None and waiting.future.exception() is not None:
+                if _lost(waiting.future):
                     waiting.future = self._alone(waiting.item)
             return job.future.result()
+        except TimeoutError:
+            # This page holds its worker (a runaway page): the workers are replaced, the
+            # page fails, the pages in flight beside it are read again.
+            self._readers.restart()
+            for waiting in self._jobs:
+                if _lost(waiting.future):
+                    waiting.future = self._readers.submit(waiting.item)
+            return _failed(job.item, f"reading this page took over {limit:.0f} s and was "
+                                     "stopped (raise the limit with --page-timeout)")
 
     def _alone(self, item: WorkItem) -> Future:
         future = self._readers.submit(item)
-        if isinstance(future.exception(), Broken):  # waits for it
+        try:
+            future.exception(timeout=self.options.page_timeout)  # waits for it
+        except TimeoutError:
             self._readers.restart()
-            future = Future()
-            future.set_result(Outcome(Record(
-                item.doc_id, item.origin, FormType.UNKNOWN, item.source, status=Status.FAILED,
-                route=item.route, message=item.message,
-                errors=[ErrorItem("ocr", item.page, "the OCR engine's process died reading this "
-                                                    "page")])))
+            return _done(_failed(item, f"reading this page took over "
+                                       f"{self.options.page_timeout:.0f} s and was stopped "
+                                       "(raise the limit with --page-timeout)"))
+        if isinstance(future.exception(), Broken):
+            self._readers.restart()
+            return _done(_failed(item, "the OCR engine's process died reading this page"))
         return future
 
     def _duplicate(self, entry: ManifestEntry, existing: Record) -> Record:
@@ -293,12 +325,12 @@ class Batch:
 
     # --- to the store -----------------------------------------------------------------------
     def _list(self, path: str, sha: str | None, attachment: str | None,
-              what: Unreadable) -> None:
+              what: Unreadable, note: str | None = None) -> None:
         """A manifest line for what gave no work item, in its turn."""
         status = EntryStatus.SKIPPED if what.skipped else EntryStatus.FAILED
         self._queue(_Job(ManifestEntry(path, what.page, status, attachment=attachment,
                                        route=what.route, error=what.message, file_sha256=sha,
-                                       reader=__version__)))
+                                       reader=__version__, note=note)))
 
     def _put(self, record: Record | None, entry: ManifestEntry) -> None:
         with self.store.transaction():
@@ -306,12 +338,12 @@ class Batch:
                 self.store.put_record(record)
             self.store.put_entry(entry)
         if entry.status in (EntryStatus.FAILED, EntryStatus.SKIPPED):
-            where = entry.path + (f" page {entry.page}" if entry.page else "") + (
+            where = as_text(entry.path) + (f" page {entry.page}" if entry.page else "") + (
                 f" [{entry.attachment}]" if entry.attachment else "")
             tqdm.write(f"{entry.status.value}: {where}: {entry.error}")
 
     def _tally(self, files: list[str]) -> Summary:
-        wanted = set(files)
+        wanted = {as_text(f) for f in files}
         entries = [e for e in self.store.manifest() if e.path in wanted]
         docs = {e.doc_id for e in entries if e.doc_id and e.status is not EntryStatus.DUPLICATE}
         s = Summary()
@@ -324,6 +356,30 @@ class Batch:
                 s.documents[record.form_type.value] += 1
                 s.needs_review += record.status is Status.NEEDS_REVIEW
         return s
+
+
+def _lost(future: Future | None) -> bool:
+    """Whether a page's reading was lost with its workers (to be asked for again)."""
+    if future is None:
+        return False
+    return future.cancelled() or (future.done() and future.exception() is not None)
+
+
+def _failed(item: WorkItem, reason: str) -> Outcome:
+    return Outcome(Record(item.doc_id, item.origin, FormType.UNKNOWN, item.source,
+                          status=Status.FAILED, route=item.route, message=item.message,
+                          errors=[ErrorItem("ocr", item.page, reason)]))
+
+
+def _done(outcome: Outcome) -> Future:
+    future: Future = Future()
+    future.set_result(outcome)
+    return future
+
+
+def _decoder_failed(exc: Exception) -> str:
+    return (f"cannot be decoded ({type(exc).__name__}: {str(exc)[:200]}); the file is damaged "
+            "or not what its name says: rescan it or ask for it again")
 
 
 def _run(source: InputSource, paths: list[str], out_dir: Path,
@@ -339,9 +395,11 @@ def _run(source: InputSource, paths: list[str], out_dir: Path,
 
 def scan(paths: list[str], out_dir: Path, options: BatchOptions | None = None) -> Summary:
     """Read paper scans into ``out_dir`` and rewrite its files (``formscan scan``)."""
-    return _run(PaperSource(), paths, out_dir, options)
+    options = options or BatchOptions()
+    return _run(PaperSource(options.limits), paths, out_dir, options)
 
 
 def read_email(paths: list[str], out_dir: Path, options: BatchOptions | None = None) -> Summary:
     """Read emailed copies into ``out_dir`` and rewrite its files (``formscan email``)."""
-    return _run(MailSource(), paths, out_dir, options)
+    options = options or BatchOptions()
+    return _run(MailSource(options.limits), paths, out_dir, options)

@@ -15,9 +15,10 @@ from collections import Counter
 from pathlib import Path
 
 from pipeline.audit import AuditResult, audit
-from pipeline.batch import BatchOptions, Summary, read_email, scan
+from pipeline.batch import PAGE_TIMEOUT, BatchOptions, Summary, read_email, scan
 from pipeline.contest import load_contest
 from pipeline.errors import ExitCode, FormscanError
+from pipeline.limits import Limits
 from pipeline.model import DiffKind
 from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, ENGINES
 from pipeline.reconcile import Pair, reconcile
@@ -51,6 +52,24 @@ def _common(parser: argparse.ArgumentParser, reads: bool = False) -> None:
         parser.add_argument("--det-side", type=_positive, default=DET_SIDE, metavar="PX",
                             help=f"long side text detection runs at (default {DET_SIDE}); "
                                  "recognition always reads the page at full size")
+        limits = Limits()
+        parser.add_argument("--max-megapixels", type=_positive,
+                            default=limits.max_pixels // 1_000_000, metavar="N",
+                            help="a page over N million pixels fails, undecoded (default "
+                                 f"{limits.max_pixels // 1_000_000})")
+        parser.add_argument("--max-pages", type=_positive, default=limits.max_pages,
+                            metavar="N", help=f"a file of more pages fails (default "
+                                              f"{limits.max_pages})")
+        parser.add_argument("--max-mb", type=_positive, default=limits.max_bytes // 1024 ** 2,
+                            metavar="N", help="a larger file fails, unread (default "
+                                              f"{limits.max_bytes // 1024 ** 2})")
+        parser.add_argument("--max-depth", type=_positive, default=limits.max_depth,
+                            metavar="N", help="a message nested deeper fails (default "
+                                              f"{limits.max_depth})")
+        parser.add_argument("--page-timeout", type=_positive, default=int(PAGE_TIMEOUT),
+                            metavar="S", help="a page read for longer fails and its worker is "
+                                              f"replaced (default {PAGE_TIMEOUT:.0f} s; with "
+                                              "several workers)")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -156,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
             options = BatchOptions(args.engine, args.threads, det_side=args.det_side,
                                    workers=args.workers,
                                    contest=contest,
+                                   limits=Limits(args.max_megapixels * 1_000_000,
+                                                 args.max_pages, args.max_mb * 1024 ** 2,
+                                                 args.max_depth),
+                                   page_timeout=args.page_timeout,
                                    progress=not args.no_progress and sys.stderr.isatty())
             steps = {"scan": [(scan, getattr(args, "paths", None))],
                      "email": [(read_email, getattr(args, "paths", None))],

@@ -25,6 +25,10 @@ class ModelError(FormscanError):
     """An OCR model file is missing, altered, or its engine is not installed."""
 
 
+class BatchBusy(FormscanError):
+    """Another formscan process holds the batch folder."""
+
+
 class InputError(Exception):
     """One input file or page cannot be read; recorded in the manifest, never fatal."""
 

@@ -20,6 +20,7 @@ import pymupdf
 from pipeline import pdf
 from pipeline.errors import InputError, NotAScan
 from pipeline.filetypes import HEAD_BYTES, SCAN_KINDS, SUFFIX_KIND, Kind, sniff
+from pipeline.limits import Limits
 from pipeline.model import Origin, Route, Unreadable, WorkItem
 
 DOC_ID_LEN = 16
@@ -53,19 +54,30 @@ def read_kind(path: str) -> Kind:
 
 
 @contextmanager
-def open_scan(path: str, kind: Kind) -> Iterator[tuple[int, object]]:
-    """(page count, handle) of a scan file, open while the block runs. Raises InputError."""
+def open_scan(path: str, kind: Kind, limits: Limits | None = None
+              ) -> Iterator[tuple[int, object]]:
+    """(page count, handle) of a scan file, open while the block runs; its size, pages and
+    pixels checked against ``limits`` before anything is decoded. Raises InputError."""
+    limits = limits or Limits()
+    limits.check_size(path)
     if kind is Kind.PDF:
         with pdf.open_pdf(path) as doc:
-            yield doc.page_count, doc
+            limits.check_pages(doc.page_count)
+            yield doc.page_count, (doc, limits)
         return
+    count = limits.check_image(path, kind)  # from the header: a bomb is never decoded
     if kind is Kind.TIFF:
-        count = cv2.imcount(path)
-        if count <= 0:
-            raise InputError("TIFF cannot be decoded (damaged file); rescan it")
         yield count, None  # frames are decoded one by one by ``pages``
         return
     yield 1, None  # decoded by ``pages``, only when the page is still to read
+
+
+def repaired(handle: object) -> str | None:
+    """What to tell of a PDF its reader had to repair (cut short, or its structure broken)."""
+    if isinstance(handle, tuple) and getattr(handle[0], "is_repaired", False):
+        return ("the PDF was damaged (cut short, or its structure broken) and was repaired "
+                "to be read: check against the paper that no page is missing")
+    return None
 
 
 def pages(path: str, kind: Kind, handle: object, only: set[int]
@@ -76,21 +88,32 @@ def pages(path: str, kind: Kind, handle: object, only: set[int]
     an image file that cannot be decoded comes as one whose ``page`` is None.
     """
     if kind is Kind.PDF:
-        assert isinstance(handle, pymupdf.Document)
+        doc, limits = handle
+        assert isinstance(doc, pymupdf.Document)
         for number in sorted(only):
             try:
-                yield pdf_page(path, number, handle[number - 1])
+                page = doc[number - 1]
+                limits.check_pdf_page(page.rect.width, page.rect.height)
+                yield pdf_page(path, number, page)
+            except InputError as exc:
+                yield Unreadable(number, str(exc))
             except Exception as exc:  # noqa: BLE001 - one bad page must not sink the file
                 yield Unreadable(number, f"page cannot be rendered ({exc}); rescan this page")
     elif kind is Kind.TIFF:
         for number in sorted(only):
-            ok, frames = cv2.imreadmulti(path, number - 1, 1, flags=cv2.IMREAD_COLOR)
+            try:
+                ok, frames = cv2.imreadmulti(path, number - 1, 1, flags=cv2.IMREAD_COLOR)
+            except cv2.error:
+                ok, frames = False, []
             if ok and frames:
                 yield image_page(path, number, frames[0])
             else:
                 yield Unreadable(number, "TIFF page cannot be decoded (damaged file); rescan it")
     elif 1 in only:
-        image = cv2.imread(path, cv2.IMREAD_COLOR)
+        try:  # from bytes: OpenCV opens only names it can encode
+            image = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_COLOR)
+        except (cv2.error, OSError):
+            image = None
         if image is None:  # the file as a whole is unreadable: its line has no page
             yield Unreadable(None, f"{kind.value.upper()} image cannot be decoded (damaged "
                                    "file); rescan it")

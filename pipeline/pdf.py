@@ -24,9 +24,20 @@ MIN_READABLE = 0.85  # share of Chinese, digits and form punctuation: not mojiba
 MIN_FORM_WORDS = 3  # printed titles and labels a form's text layer holds at least
 
 
+def _utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def open_pdf(path: str | None = None, data: bytes | None = None) -> pymupdf.Document:
     """A PDF from a file or bytes, checked to be readable; raises InputError."""
     try:
+        if data is None and path is not None and not _utf8(path):
+            with open(path, "rb") as fh:  # MuPDF takes only UTF-8 names
+                data = fh.read()
         doc = (pymupdf.open(path, filetype="pdf") if data is None
                else pymupdf.open(stream=data, filetype="pdf"))
     except Exception as exc:  # noqa: BLE001 - MuPDF raises its own types for bad files

@@ -23,6 +23,7 @@ import pymupdf
 
 from pipeline import filetypes, ingest, mail, pdf
 from pipeline.errors import InputError
+from pipeline.limits import Limits
 from pipeline.mail import Attachment, AttachmentKind, SyntheticPage
 from pipeline.model import Origin, Route, Unreadable, WorkItem
 
@@ -61,16 +62,20 @@ class PaperSource:
     origin = Origin.PAPER
     label = "scanning"
 
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+
     def discover(self, paths: list[str]) -> list[str]:
         return filetypes.discover(paths)
 
     @contextmanager
     def open(self, path: str) -> Iterator[list[Part]]:
         kind = ingest.read_kind(path)
-        with ingest.open_scan(path, kind) as (count, handle):
+        with ingest.open_scan(path, kind, self.limits) as (count, handle):
+            notes = [filetypes.mislabelled(path, kind), ingest.repaired(handle)]
             yield [Part(None, list(range(1, count + 1)),
                         read=lambda todo: ingest.pages(path, kind, handle, todo),
-                        note=filetypes.mislabelled(path, kind))]
+                        note="; ".join(n for n in notes if n) or None)]
 
 
 class MailSource:
@@ -79,21 +84,24 @@ class MailSource:
     origin = Origin.EMAIL
     label = "email"
 
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+
     def discover(self, paths: list[str]) -> list[str]:
         return filetypes.discover(paths)
 
     @contextmanager
     def open(self, path: str) -> Iterator[list[Part]]:
-        attachments = mail.read_attachments(path)
+        attachments = mail.read_attachments(path, self.limits)
         if not attachments:
             yield [Part(None, [None], listing=Unreadable(
                 None, "message has no attachment: nothing to read", skipped=True))]
             return
         with ExitStack() as stack:
-            yield [_attachment_part(att, stack) for att in attachments]
+            yield [_attachment_part(att, stack, self.limits) for att in attachments]
 
 
-def _attachment_part(att: Attachment, stack: ExitStack) -> Part:
+def _attachment_part(att: Attachment, stack: ExitStack, limits: Limits) -> Part:
     name = att.display
     if att.kind is AttachmentKind.UNREADABLE:
         if att.message is None and Path(att.path).suffix.lower() not in mail.DOCUMENT_SUFFIXES:
@@ -107,11 +115,16 @@ def _attachment_part(att: Attachment, stack: ExitStack) -> Part:
     if att.kind is AttachmentKind.PDF:
         try:
             doc = stack.enter_context(pdf.open_pdf(data=att.data))
+            limits.check_pages(doc.page_count)
         except InputError as exc:
             return Part(name, [None], listing=Unreadable(None, f"attached {exc}"), keep=keep)
         return Part(name, list(range(1, doc.page_count + 1)),
-                    read=lambda todo: _pdf_pages(att, doc, todo), keep=keep)
+                    read=lambda todo: _pdf_pages(att, doc, todo, limits), keep=keep)
     route = Route.DOCX if att.kind is AttachmentKind.DOCX else Route.XLSX
+    try:
+        limits.check_unpacked(att.data)
+    except InputError as exc:
+        return Part(name, [None], keep=keep, listing=Unreadable(None, str(exc), route=route))
     try:
         pages = (mail.docx_pages(att.data) if route is Route.DOCX
                  else [mail.xlsx_page(att.data)])
@@ -129,11 +142,17 @@ def _doc_id(att: Attachment, page: Key) -> str:
     return digest.hexdigest()[:ingest.DOC_ID_LEN]
 
 
-def _pdf_pages(att: Attachment, doc: pymupdf.Document, todo: set[Key]
+def _pdf_pages(att: Attachment, doc: pymupdf.Document, todo: set[Key], limits: Limits
                ) -> Iterator[WorkItem | Unreadable]:
     for number in sorted(k for k in todo if k is not None):
         try:
-            image, lines = pdf.read_page(doc[number - 1])
+            page = doc[number - 1]
+            limits.check_pdf_page(page.rect.width, page.rect.height)
+        except InputError as exc:
+            yield Unreadable(number, str(exc))
+            continue
+        try:
+            image, lines = pdf.read_page(page)
         except Exception as exc:  # noqa: BLE001 - one bad page must not sink the attachment
             yield Unreadable(number, f"page cannot be rendered ({exc}); ask the unit for the "
                                      "file again")

@@ -9,6 +9,7 @@ writes the same records, without duplicates or loss. The only module that writes
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -16,14 +17,16 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from pipeline.errors import InputError
+from pipeline.errors import BatchBusy, InputError
 from pipeline.forms import schemas
 from pipeline.model import ManifestEntry, Record
 
 DB_NAME = "formscan.sqlite"
+LOCK_NAME = ".formscan.lock"  # held by the one process writing the batch
 ATTACHMENTS = "attachments"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -48,16 +51,47 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
+def as_text(name: str) -> str:
+    """A file name as the store keeps it: bytes that are no UTF-8 (a name written by another
+    system, kept by Python as surrogates) spelled as ``\\xb1``, the same each run."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _texts(value: Any) -> Any:
+    """A record's or entry's dict with every string :func:`as_text`."""
+    if isinstance(value, str):
+        return as_text(value)
+    if isinstance(value, dict):
+        return {k: _texts(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_texts(v) for v in value]
+    return value
+
+
+def _hold(path: Path):  # noqa: ANN202 - an open file
+    """The batch folder's lock, held while this process uses it: one writer per batch."""
+    fh = open(path, "a+")  # noqa: SIM115 - held open for the store's life
+    try:
+        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fh.close()
+        raise BatchBusy(f"{path.parent} is in use by another formscan (one run per batch "
+                        "folder): wait for it to finish, or give another --out") from None
+    return fh
+
+
 class Store:
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = Path(out_dir)
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._lock = _hold(self.out_dir / LOCK_NAME)
         self.db = sqlite3.connect(self.out_dir / DB_NAME)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA)
 
     def close(self) -> None:
         self.db.close()
+        self._lock.close()  # the lock goes with the file
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -83,7 +117,7 @@ class Store:
     def file_entries(self, path: str) -> list[ManifestEntry]:
         """Every manifest line of one input file, its attachments' included."""
         rows = self.db.execute("SELECT body FROM manifest WHERE path=? ORDER BY seq",
-                               (path,)).fetchall()
+                               (as_text(path),)).fetchall()
         return [ManifestEntry.from_dict(json.loads(r[0])) for r in rows]
 
     def reconciliation(self) -> list[dict] | None:
@@ -106,7 +140,7 @@ class Store:
     def forget_file(self, path: str) -> None:
         """Drop a file's manifest lines (its content changed since the last run)."""
         with self.db:
-            self.db.execute("DELETE FROM manifest WHERE path=?", (path,))
+            self.db.execute("DELETE FROM manifest WHERE path=?", (as_text(path),))
 
     def keep_attachment(self, safe_name: str, data: bytes) -> Path:
         """A copy of an emailed attachment under OUT/attachments, whatever the sender called
@@ -121,20 +155,20 @@ class Store:
         return target
 
     def put_record(self, record: Record) -> None:
-        body = json.dumps(record.to_dict(), ensure_ascii=False)
+        body = json.dumps(_texts(record.to_dict()), ensure_ascii=False)
         self.db.execute(
             "INSERT INTO records (doc_id, seq, body) VALUES (?, "
             "(SELECT COALESCE(MAX(seq), 0) + 1 FROM records), ?) "
             "ON CONFLICT(doc_id) DO UPDATE SET body=excluded.body", (record.doc_id, body))
 
     def put_entry(self, entry: ManifestEntry) -> None:
-        body = json.dumps({**entry.to_dict(), "file_sha256": entry.file_sha256,
-                           "reader": entry.reader}, ensure_ascii=False)
+        body = json.dumps(_texts({**entry.to_dict(), "file_sha256": entry.file_sha256,
+                                  "reader": entry.reader}), ensure_ascii=False)
         self.db.execute(
             "INSERT INTO manifest (path, page, attachment, seq, body) VALUES (?, ?, ?, "
             "(SELECT COALESCE(MAX(seq), 0) + 1 FROM manifest), ?) "
             "ON CONFLICT(path, page, attachment) DO UPDATE SET body=excluded.body",
-            (entry.path, entry.page or 0, entry.attachment or "", body))
+            (as_text(entry.path), entry.page or 0, entry.attachment or "", body))
 
     # --- exports ------------------------------------------------------------------------
     def write_table(self, name: str, table: pd.DataFrame) -> Path:

@@ -16,7 +16,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "pipeline"
 LAYERS = {
     "ground": {"model", "errors", "forms", "contest", "normalize", "imaging", "labels",
-               "checks", "filetypes", "pdf"},
+               "checks", "filetypes", "pdf", "limits"},
     "stage": {"ingest", "mail", "preprocess", "ocr", "layout", "classify", "extract", "snap",
               "verify"},
     "orchestration": {"sources", "stages", "workers", "batch"},

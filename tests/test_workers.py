@@ -129,6 +129,48 @@ def test_a_page_that_kills_its_worker_fails_alone_and_the_batch_goes_on(scanned,
             assert m == expected[(m["path"], m["page"])]
 
 
+class HangingSpec(CrashingSpec):
+    """The real engine, except that it never returns from the second page it is given."""
+
+    def make(self):
+        return HangingEngine(EngineSpec.make(self), Path(self.marker))
+
+
+class HangingEngine(CrashingEngine):
+    def read_page(self, image):
+        self.pages += 1
+        if self.pages == 2 and not self.marker.exists():
+            self.marker.write_text("hung")
+            time.sleep(3600)  # a runaway page
+        return self.real.read_page(image)
+
+
+def test_a_page_that_runs_away_fails_alone_and_the_batch_goes_on(scanned, tmp_path):
+    samples, out, _ = scanned
+    envelope = max(samples.glob("envelope_*.pdf"), key=lambda p: p.stat().st_size)
+    store = Store(tmp_path / "out")
+    pool = WorkerPool(HangingSpec(threads=1, marker=str(tmp_path / "marker")),
+                      default_contest(), workers=2)
+    Batch(store, BatchOptions(progress=False, page_timeout=20), readers=pool).run(
+        PaperSource(), [str(envelope)])
+    store.export()
+    store.close()
+    manifest = read_jsonl(tmp_path / "out" / "manifest.jsonl")
+    failed = [m for m in manifest if m["status"] == "failed"]
+    assert len(failed) == 1 and "took over 20 s" in failed[0]["error"]
+    assert "--page-timeout" in failed[0]["error"]
+    expected = {(m["path"], m["page"]): m for m in read_jsonl(out / "manifest.jsonl")
+                if m["path"] == str(envelope)}
+    assert len(manifest) == len(expected)
+    for m in manifest:
+        if m is not failed[0]:
+            assert m == expected[(m["path"], m["page"])]
+    workers = [p for p in psutil.Process().children(recursive=True)
+               if p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+               and "resource_tracker" not in " ".join(p.cmdline())]
+    assert not workers  # the runaway worker was ended, the pool closed
+
+
 def test_the_progress_bar_says_pages_per_minute_and_time_left():
     shown = io.StringIO()
     bar = PageBar(total=90, file=shown, bar_format=PageBar.BAR_FORMAT, smoothing=0)

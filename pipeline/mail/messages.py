@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pipeline.errors import InputError
 from pipeline.filetypes import Kind, sniff
+from pipeline.limits import Limits
 from pipeline.mail.kinds import AttachmentKind, attachment_kind
 from pipeline.mail.names import Names
 from pipeline.model import Message
@@ -47,13 +48,15 @@ class Attachment:
         return f"message {self.message_number}: {self.filename}"
 
 
-def read_attachments(path: str) -> list[Attachment]:
+def read_attachments(path: str, limits: Limits | None = None) -> list[Attachment]:
     """The documents in one input file: a message's attachments, or the loose file itself.
 
     A message without attachments gives ``[]``. Raises InputError when the file cannot be
     read at all (missing, empty, not a message although named .eml/.mbox).
     """
+    limits = limits or Limits()
     try:
+        limits.check_size(path)
         data = Path(path).read_bytes()
     except OSError as exc:
         raise InputError(
@@ -67,8 +70,8 @@ def read_attachments(path: str) -> list[Attachment]:
     if suffix in MAIL_SUFFIXES or (attachment_kind(data)[0] is AttachmentKind.UNREADABLE
                                    and _looks_like_mail(data)):
         if data.startswith(b"From "):
-            return _read_mbox(path)
-        return _message_attachments(path, None, _parse(data), Names())
+            return _read_mbox(path, limits)
+        return _message_attachments(path, None, _parse(data), Names(), limits)
     name = os.path.basename(path)
     kind, reason = attachment_kind(data, name)
     return [Attachment(path, None, name, Names().take(name), data, None, kind, reason)]
@@ -92,7 +95,7 @@ def _parse(data: bytes) -> EmailMessage:
     return msg  # type: ignore[return-value]
 
 
-def _read_mbox(path: str) -> list[Attachment]:
+def _read_mbox(path: str, limits: Limits) -> list[Attachment]:
     box = mailbox.mbox(path, create=False)
     try:
         keys = list(box.keys())
@@ -102,14 +105,15 @@ def _read_mbox(path: str) -> list[Attachment]:
         found: list[Attachment] = []
         for number, key in enumerate(keys, start=1):
             msg = _parse(box.get_bytes(key))
-            found.extend(_message_attachments(path, str(number), msg, names))
+            found.extend(_message_attachments(path, str(number), msg, names, limits))
         return found
     finally:
         box.close()
 
 
 def _message_attachments(path: str, number: str | None, msg: EmailMessage,
-                         names: Names) -> list[Attachment]:
+                         names: Names, limits: Limits) -> list[Attachment]:
+    limits.check_depth(_depth(msg))  # before walking it: walk() recurses
     message = Message(*(_header(msg, h) for h in ("from", "subject", "date")))
     found: list[Attachment] = []
     for part in msg.walk():
@@ -124,6 +128,18 @@ def _message_attachments(path: str, number: str | None, msg: EmailMessage,
         found.append(Attachment(path, number, filename, names.take(filename), data,
                                 message, kind, reason))
     return found
+
+
+def _depth(msg: EmailMessage) -> int:
+    """How deep a message's parts nest (a forwarded message's parts inside it count)."""
+    deepest, stack = 0, [(msg, 0)]
+    while stack:
+        part, depth = stack.pop()
+        deepest = max(deepest, depth)
+        payload = part.get_payload() if part.is_multipart() else None
+        if isinstance(payload, list):
+            stack.extend((child, depth + 1) for child in payload)
+    return deepest
 
 
 def _header(msg: EmailMessage, name: str) -> str | None:
