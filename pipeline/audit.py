@@ -14,29 +14,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.checks import apply_checks
+from pipeline.checks import apply_checks, in_words
 from pipeline.contest import QUOTA_KINDS, Contest
 from pipeline.forms import schemas
-from pipeline.model import Flag, FlagKind, Origin, Record, Status
+from pipeline.model import EntryStatus, FlagKind, ManifestEntry, Origin, Record, Status
 from pipeline.store import Store
 
-AUDIT_COLUMNS = ["doc_id", "path", "pages", "attachment", "form_type", "unit", "title",
-                 "status", "missing", "flags"]
+AUDIT_COLUMNS = ["doc_id", "path", "pages", "attachment", "also_at", "form_type", "unit",
+                 "unit_from", "title", "status", "missing", "flags"]
+UNIT_FROM = {"form": "表格填写", "seal": "印章（表中报送单位未填）", "": ""}
 UNIT_COLUMNS = ["unit", "works", "proposals", "required_works", "required_proposals", "met",
                 "missing_signatures", "missing_seals"]
-_MISSING_WORDS = {FlagKind.MISSING_SIGNATURE: "signature", FlagKind.MISSING_SEAL: "seal",
-                  FlagKind.MISSING_DATE: "date", FlagKind.LATE: "late (after the deadline)",
-                  FlagKind.SYNOPSIS_TOO_LONG: "synopsis over 500 characters",
-                  FlagKind.INVALID_PHONE: "valid phone",
-                  FlagKind.SEAL_MISMATCH: "seal of this unit", FlagKind.UNCLASSIFIED: "form type",
-                  FlagKind.UNKNOWN_UNIT: "a listed unit (the one written is in no list)",
-                  FlagKind.FORM_GUESSED: "check form type (a best guess)"}
-_KEYED_WORDS = {FlagKind.MISSING_FIELD: "field {}", FlagKind.CLAUSE_MISSING: "consent clause {}",
-                FlagKind.LOW_CONFIDENCE: "check {} (low confidence)",
-                FlagKind.UNREAD: "look at {} on the page (written, not read surely)",
-                FlagKind.MISREAD: "look at {} on the page (read unsurely, differs by email)"}
-
-
 @dataclass
 class AuditResult:
     flagged: pd.DataFrame
@@ -44,33 +32,48 @@ class AuditResult:
     documents: int
 
 
-def _missing(flags: list[Flag]) -> str:
-    """What a person must chase, in words: 'signature; seal; field phone'."""
-    words = []
-    for flag in flags:
-        if flag.kind in _MISSING_WORDS:
-            words.append(_MISSING_WORDS[flag.kind])
-        elif flag.kind in _KEYED_WORDS:
-            words.append(_KEYED_WORDS[flag.kind].format(flag.key))
-        else:
-            words.append(str(flag))
-    return "; ".join(words)
-
-
 def record_unit(record: Record, contest: Contest) -> str | None:
     """The submitting unit: the unit field, canonicalised; else the unit its seal names."""
-    return contest.canonical_unit(record.value("unit")) or contest.seal_unit(
-        record.seal.text if record.seal and record.seal.present else None)
+    return unit_and_source(record, contest)[0]
 
 
-def flagged_table(records: list[Record], contest: Contest) -> pd.DataFrame:
-    rows = [{
-        "doc_id": r.doc_id, "path": r.source.path,
-        "pages": ",".join(map(str, r.source.pages)), "attachment": r.source.attachment or "",
-        "form_type": r.form_type.value,
-        "unit": record_unit(r, contest) or "", "title": r.value("title") or "",
-        "status": r.status.value, "missing": _missing(r.flags), "flags": ";".join(r.flag_names),
-    } for r in records if r.status is not Status.OK]
+def unit_and_source(record: Record, contest: Contest) -> tuple[str | None, str]:
+    """The submitting unit and where it comes from: "form" (its unit field) or "seal" (the
+    seal's ring, when the field is empty); (None, "") when neither names one."""
+    written = contest.canonical_unit(record.value("unit"))
+    if written:
+        return written, "form"
+    sealed = contest.seal_unit(record.seal.text if record.seal and record.seal.present
+                               else None)
+    return (sealed, "seal") if sealed else (None, "")
+
+
+def places(entries: list[ManifestEntry]) -> dict[str, list[str]]:
+    """doc_id -> the other places the same page arrived from (its duplicates)."""
+    found: dict[str, list[str]] = {}
+    for e in entries:
+        if e.status is EntryStatus.DUPLICATE and e.doc_id:
+            where = e.path + (f" p.{e.page}" if e.page else "") + (
+                f" [{e.attachment}]" if e.attachment else "")
+            found.setdefault(e.doc_id, []).append(where)
+    return found
+
+
+def flagged_table(records: list[Record], contest: Contest,
+                  also_at: dict[str, list[str]] | None = None) -> pd.DataFrame:
+    also_at = also_at or {}
+    rows = []
+    for r in records:
+        if r.status is Status.OK:
+            continue
+        unit, source = unit_and_source(r, contest)
+        rows.append({
+            "doc_id": r.doc_id, "path": r.source.path,
+            "pages": ",".join(map(str, r.source.pages)), "attachment": r.source.attachment or "",
+            "also_at": "; ".join(also_at.get(r.doc_id, [])), "form_type": r.form_type.value,
+            "unit": unit or "", "unit_from": UNIT_FROM[source], "title": r.value("title") or "",
+            "status": r.status.value, "missing": in_words(r.flags),
+            "flags": ";".join(r.flag_names)})
     return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
 
 
@@ -117,8 +120,8 @@ def audit(out_dir: Path, contest: Contest) -> AuditResult:
                 if record.status is not Status.FAILED:
                     apply_checks(record, known.get(record.form_type), contest)
                 store.put_record(record)
-        result = AuditResult(flagged_table(records, contest), units_table(records, contest),
-                             len(records))
+        result = AuditResult(flagged_table(records, contest, places(store.manifest())),
+                             units_table(records, contest), len(records))
         store.write_table("audit.csv", result.flagged)
         store.write_table("units.csv", result.units)
         store.export()

@@ -32,6 +32,7 @@ from pipeline.model import (
     FlagKind,
     FormType,
     ManifestEntry,
+    Origin,
     Record,
     Source,
     Status,
@@ -75,10 +76,16 @@ class BatchOptions:
 
 @dataclass
 class Summary:
-    """What one command did, for the summary table and the exit status."""
+    """What one command did, and what the batch holds of its inputs, for the summary table
+    and the exit status."""
 
-    pages: int = 0
+    unit: str = "page"  # what a manifest line is: a page (paper) or an attachment (email)
+    files: int = 0  # input files found
+    done_now: Counter = field(default_factory=Counter)  # manifest lines written, by status
+    kept: int = 0  # lines an earlier run had finished (not read again)
+    pages: int = 0  # lines of these inputs in the batch (pages or attachments)
     skipped: int = 0
+    skip_reasons: Counter = field(default_factory=Counter)
     duplicates: int = 0
     failures: list[ManifestEntry] = field(default_factory=list)
     documents: Counter = field(default_factory=Counter)
@@ -134,6 +141,8 @@ class Batch:
         self._engine, self._given = engine, readers
         self._jobs: deque[_Job] = deque()
         self._reading: Counter = Counter()  # doc_ids being read now
+        self._written: Counter = Counter()  # manifest lines written by this run, by status
+        self._kept = 0  # manifest lines an earlier run finished
 
     def run(self, source: InputSource, paths: list[str]) -> Summary:
         out = self.store.out_dir.resolve()
@@ -152,7 +161,7 @@ class Batch:
         finally:
             self._jobs.clear()  # what was still being read is read again by the next run
             readers.close()
-        return self._tally(files)
+        return self._tally(source, files)
 
     def _planned(self, source: InputSource, files: list[str]) -> int:
         """The pages this run will read, for the progress bar's time left: every file's parts
@@ -176,6 +185,8 @@ class Batch:
             self._list(path, None, None, Unreadable(None, f"cannot read file: {exc.strerror}"))
             return
         done = self._resume(path, sha)
+        self._kept += len(done)
+        log.info("reading %s", as_text(path))
         opened = False
         try:
             with source.open(path) as parts:
@@ -337,18 +348,22 @@ class Batch:
             if record is not None:
                 self.store.put_record(record)
             self.store.put_entry(entry)
+        self._written[entry.status] += 1
         if entry.status in (EntryStatus.FAILED, EntryStatus.SKIPPED):
             where = as_text(entry.path) + (f" page {entry.page}" if entry.page else "") + (
                 f" [{entry.attachment}]" if entry.attachment else "")
             tqdm.write(f"{entry.status.value}: {where}: {entry.error}")
 
-    def _tally(self, files: list[str]) -> Summary:
+    def _tally(self, source: InputSource, files: list[str]) -> Summary:
         wanted = {as_text(f) for f in files}
         entries = [e for e in self.store.manifest() if e.path in wanted]
         docs = {e.doc_id for e in entries if e.doc_id and e.status is not EntryStatus.DUPLICATE}
-        s = Summary()
-        s.pages = sum(1 for e in entries if e.page is not None)
+        s = Summary(unit="attachment" if source.origin is Origin.EMAIL else "page",
+                    files=len(files), done_now=Counter(self._written), kept=self._kept)
+        s.pages = sum(1 for e in entries if e.page is not None or e.attachment is not None)
         s.skipped = sum(e.status is EntryStatus.SKIPPED for e in entries)
+        s.skip_reasons = Counter(_reason(e.error) for e in entries
+                                 if e.status is EntryStatus.SKIPPED)
         s.duplicates = sum(e.status is EntryStatus.DUPLICATE for e in entries)
         s.failures = [e for e in entries if e.status is EntryStatus.FAILED]
         for record in self.store.records():
@@ -356,6 +371,14 @@ class Batch:
                 s.documents[record.form_type.value] += 1
                 s.needs_review += record.status is Status.NEEDS_REVIEW
         return s
+
+
+def _reason(message: str | None) -> str:
+    """A skip's reason in a few words: its message up to the first explanation."""
+    text = message or "skipped"
+    for stop in (":", "(", ";", ","):
+        text = text.split(stop, 1)[0]
+    return text.strip()
 
 
 def _lost(future: Future | None) -> bool:

@@ -9,21 +9,23 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import unicodedata
 from collections import Counter
 from pathlib import Path
 
+from pipeline import __version__, filetypes
 from pipeline.audit import AuditResult, audit
 from pipeline.batch import PAGE_TIMEOUT, BatchOptions, Summary, read_email, scan
 from pipeline.contest import load_contest
 from pipeline.errors import ExitCode, FormscanError
 from pipeline.limits import Limits
-from pipeline.model import DiffKind
+from pipeline.model import DiffKind, EntryStatus
 from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, ENGINES
 from pipeline.reconcile import Pair, reconcile
 from pipeline.report import build_report
-from pipeline.store import DB_NAME
+from pipeline.store import DB_NAME, Store
 
 
 def _positive(text: str) -> int:
@@ -35,6 +37,8 @@ def _positive(text: str) -> int:
 def _common(parser: argparse.ArgumentParser, reads: bool = False) -> None:
     """The options every command takes; ``reads``: it reads inputs (OCR, progress)."""
     parser.add_argument("--out", required=True, type=Path, help="output folder (the batch)")
+    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="say each file as it is read, and why a step failed")
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="YAML merged over the shipped contest.yaml (deadlines, clauses, "
                              "units and quotas, thresholds, reconciliation weights)")
@@ -80,7 +84,9 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 all inputs processed, 3 some inputs failed (the rest is "
                "written), 2 usage error, 4 configuration error, 130 interrupted.",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log every step")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="say each file as it is read, and why a step failed")
+    parser.add_argument("--version", action="version", version=f"formscan {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     p_scan = sub.add_parser("scan", help="read paper scans: PDFs, images, folders (recursive)")
     p_scan.add_argument("paths", nargs="+", metavar="PATH")
@@ -90,12 +96,17 @@ def _parser() -> argparse.ArgumentParser:
     p_email.add_argument("paths", nargs="+", metavar="PATH")
     _common(p_email, reads=True)
     p_run = sub.add_parser("run", help="scan, email, reconcile, audit and report in order")
-    p_run.add_argument("--paper", nargs="+", required=True, metavar="P")
-    p_run.add_argument("--email", nargs="+", required=True, metavar="E")
+    p_run.add_argument("--paper", nargs="+", default=[], metavar="P",
+                       help="paper scans (at least one of --paper and --email)")
+    p_run.add_argument("--email", nargs="+", default=[], metavar="E", help="emailed copies")
     _common(p_run, reads=True)
     _common(sub.add_parser("reconcile", help="pair paper and email copies, list differences"))
     _common(sub.add_parser("audit", help="flag what each form is missing; unit quota table"))
     _common(sub.add_parser("report", help="write OUT/report.html for people to check"))
+    p_forget = sub.add_parser("forget", help="take input files out of a batch (a wrong file, "
+                                             "a mistyped name)")
+    p_forget.add_argument("paths", nargs="+", metavar="PATH", help="as the manifest names it")
+    _common(p_forget)
     return parser
 
 
@@ -129,19 +140,61 @@ def print_audit(result: AuditResult, out_dir: Path, limit: int = 40) -> None:
 
 
 def print_summary(summary: Summary, out_dir: Path) -> None:
-    rows = [("pages read", summary.pages)]
+    """What this run did, then what the batch holds of these inputs, in words."""
+    unit = summary.unit
+    now = summary.done_now
+    read = sum(now.values())
+    print(f"\nthis run: {summary.files} input files, {read} {unit}s read "
+          f"({now[EntryStatus.OK]} ok, {now[EntryStatus.FAILED]} failed, "
+          f"{now[EntryStatus.SKIPPED]} skipped, {now[EntryStatus.DUPLICATE]} duplicates)"
+          + (f"; {summary.kept} read by an earlier run, not read again" if summary.kept else ""))
+    rows = [(f"{unit}s of these inputs in the batch", summary.pages)]
     rows += [(f"  {kind}", n) for kind, n in sorted(summary.documents.items())]
-    rows += [("needs_review", summary.needs_review), ("skipped (blank, not a form, not a scan)",
-             summary.skipped), ("duplicates", summary.duplicates),
-             ("failures", len(summary.failures))]
+    rows += [("needs review", summary.needs_review), ("skipped", summary.skipped)]
+    rows += [(f"  {reason}", n) for reason, n in summary.skip_reasons.most_common()]
+    rows += [("duplicates", summary.duplicates), ("failures", len(summary.failures))]
     width = max(len(label) for label, _ in rows)
-    print("\n" + "documents per type:".ljust(width + 2))
     for label, value in rows:
         print(f"{label.ljust(width)}  {value:>6}")
     for failure in summary.failures:
         where = failure.path if failure.page is None else f"{failure.path} page {failure.page}"
+        if failure.attachment:
+            where += f" [{failure.attachment}]"
         print(f"FAILED {where}: {failure.error}")
     print(f"\nresults in {out_dir}/: records.jsonl records.csv records.xlsx manifest.jsonl")
+
+
+def print_next(command: str, out_dir: Path) -> None:
+    """The next step, said at the end of every command that reads inputs."""
+    steps = {"scan": f"formscan email MAIL... --out {out_dir} (the emailed copies), then "
+                     f"formscan run, or formscan audit --out {out_dir} and formscan report "
+                     f"--out {out_dir}",
+             "email": f"formscan reconcile --out {out_dir}, then formscan audit --out {out_dir}"
+                      f" and formscan report --out {out_dir}",
+             "run": f"open {out_dir}/report.html in a browser; audit.csv lists what each form "
+                    "is missing"}
+    print(f"next: {steps[command]}")
+
+
+def forget(paths: list[str], out_dir: Path) -> int:
+    store = Store(out_dir)
+    try:
+        status = ExitCode.OK
+        for path in paths:
+            removed, others = store.forget(path)
+            if not removed:
+                print(f"{path}: not in the batch (see {out_dir}/manifest.jsonl for its names)")
+                status = ExitCode.USAGE
+                continue
+            print(f"{path}: {removed} manifest lines and their records removed"
+                  + (f"; duplicates of its pages in {', '.join(others)} will be read again "
+                     "by the next run" if others else ""))
+        store.export()
+    finally:
+        store.close()
+    print(f"next: formscan reconcile --out {out_dir} and formscan audit --out {out_dir} to "
+          "bring the reconciliation and the audit up to date")
+    return status
 
 
 def _require_batch(out_dir: Path) -> None:
@@ -152,6 +205,13 @@ def _require_batch(out_dir: Path) -> None:
 
 def print_reconcile(pairs: list[Pair], out_dir: Path) -> None:
     counts = Counter(p.status for p in pairs)
+    if not any(p.email for p in pairs) or not any(p.paper for p in pairs):
+        has_paper = any(p.paper for p in pairs)
+        missing, command = (("emailed copy", "formscan email MAIL...") if has_paper
+                            else ("paper scan", "formscan scan PATH..."))
+        print(f"reconcile: no {missing} in the batch yet: nothing to reconcile against, nothing "
+              f"flagged; read them with `{command} --out {out_dir}` and reconcile again")
+        return
     differing = [p for p in pairs if p.diffs]
     print(f"paper and email: {counts['matched']} matched ({len(differing)} with differences), "
           f"{counts['paper_only']} paper only, {counts['email_only']} email only")
@@ -165,8 +225,24 @@ def print_reconcile(pairs: list[Pair], out_dir: Path) -> None:
     print(f"written: {out_dir}/reconciliation.jsonl, reconciliation.csv, reconciliation.xlsx")
 
 
+def _check_inputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Inputs that do not exist, or hold nothing, are a usage error before any batch is
+    made (a mistyped path would otherwise stay in the batch as a failure)."""
+    if args.command == "run" and not (args.paper or args.email):
+        parser.error("run: give --paper PATH..., --email PATH... or both")
+    given = (args.paper + args.email) if args.command == "run" else args.paths
+    missing = [p for p in given if not os.path.lexists(p)]
+    if missing:
+        parser.error("no such file or folder: " + ", ".join(missing))
+    if not filetypes.discover(given):
+        parser.error("nothing to read: " + ", ".join(given) + " holds no files")
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command in ("scan", "email", "run"):
+        _check_inputs(parser, args)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(message)s")
     try:
@@ -184,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
                      "email": [(read_email, getattr(args, "paths", None))],
                      "run": [(scan, getattr(args, "paper", None)),
                              (read_email, getattr(args, "email", None))]}[args.command]
+            steps = [(reader, paths) for reader, paths in steps if paths]
             failures = 0
             for reader, paths in steps:
                 summary = reader(paths, args.out, options)
@@ -193,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
                 print_reconcile(reconcile(args.out, contest), args.out)
                 print_audit(audit(args.out, contest), args.out)
                 print(f"report: {build_report(args.out, contest)}")
+            print_next(args.command, args.out)
             return ExitCode.INPUT_FAILURES if failures else ExitCode.OK
         _require_batch(args.out)
         if args.command == "reconcile":
@@ -201,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "audit":
             print_audit(audit(args.out, contest), args.out)
             return ExitCode.OK
+        if args.command == "forget":
+            return forget(args.paths, args.out)
         if args.command == "report":
             print(f"report: {build_report(args.out, contest)} "
                   "(open it in any browser; images in report/ beside it)")

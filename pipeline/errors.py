@@ -10,6 +10,7 @@ class ExitCode:
     INPUT_FAILURES = 3  # some inputs failed; the rest was processed and written
     USAGE = 2  # bad command line (argparse's own code)
     CONFIG = 4  # a schema, model file or the output folder is unusable
+    OUTPUT = 5  # an output file cannot be written (open in another program, disk full)
     INTERRUPTED = 130
 
 
@@ -23,6 +24,12 @@ class SchemaError(FormscanError):
 
 class ModelError(FormscanError):
     """An OCR model file is missing, altered, or its engine is not installed."""
+
+
+class OutputError(FormscanError):
+    """The batch folder or one of its files cannot be written."""
+
+    exit_code = ExitCode.OUTPUT
 
 
 class BatchBusy(FormscanError):

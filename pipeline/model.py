@@ -219,6 +219,26 @@ class Transform:
         pts = self.points_to_original(np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]))
         return [round(float(v), 1) for v in (*pts.min(axis=0), *pts.max(axis=0))]
 
+    def bbox_to_processed(self, bbox: BBox) -> BBox:
+        """A bbox on the scan as it was read, on the processed (upright) page."""
+        x0, y0, x1, y1 = bbox
+        pts = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], float)
+        homo = np.hstack([pts, np.ones((4, 1))]) @ self.matrix().T
+        pts = homo[:, :2] / homo[:, 2:3]
+        return [round(float(v), 1) for v in (*pts.min(axis=0), *pts.max(axis=0))]
+
+    def apply(self, image: np.ndarray) -> np.ndarray:
+        """The scan as it was read, turned into the processed page (upright, straightened,
+        a photo's paper cut out): what the pipeline read, for people to look at."""
+        if not self.ops:
+            return image
+        import cv2
+
+        width, height = self.ops[-1]["size"]
+        return cv2.warpPerspective(image, self.matrix(), (int(width), int(height)),
+                                   flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                                   borderValue=(255, 255, 255))
+
     def to_dict(self) -> dict[str, Any]:
         return {"ops": self.ops}
 

@@ -148,8 +148,11 @@ _STATUS_FLAGS = {"paper_only": FlagKind.PAPER_ONLY, "email_only": FlagKind.EMAIL
 def _flag(records: list[Record], pairs: list[Pair]) -> None:
     """Replace the reconcile flags of every record by the ones these pairs give."""
     raised: dict[str, list[Flag]] = {r.doc_id: [] for r in records}
+    # Nothing read on one side yet: nothing to reconcile against, so nothing is missing there.
+    alone = {"paper_only": not any(p.email for p in pairs),
+             "email_only": not any(p.paper for p in pairs)}
     for pair in pairs:
-        if pair.status != "matched":
+        if pair.status != "matched" and not alone[pair.status]:
             raised[(pair.paper or pair.email).doc_id].append(Flag(_STATUS_FLAGS[pair.status]))
         for diff in pair.diffs:
             if diff.kind is DiffKind.MISREADING:

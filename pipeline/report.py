@@ -18,13 +18,13 @@ import cv2
 import numpy as np
 
 from pipeline import ingest
-from pipeline.audit import record_unit, units_table
+from pipeline.audit import places, unit_and_source, units_table
 from pipeline.contest import Contest
 from pipeline.model import EntryStatus, Origin, Record
-from pipeline.store import Store
+from pipeline.store import Store, write_atomic
 
 THUMB_WIDTH = 240
-CROP_MAX_WIDTH = 480
+CROP_MAX_WIDTH = 960  # px: a synopsis box stays readable (the page is scanned at 200 dpi)
 PAGE_SIZE = 50
 
 
@@ -51,15 +51,21 @@ def _images(record: Record, folder: Path) -> dict:
     """Thumbnail and crops of a paper record's page, written under ``folder``."""
     if record.origin is not Origin.PAPER or not record.source.pages:
         return {}
-    image = ingest.page_image(record.source.path, record.source.pages[0])
-    if image is None:
+    scan = ingest.page_image(record.source.path, record.source.pages[0])
+    if scan is None:
         return {}
+    # Shown as it was read: turned upright, straightened, a photo's paper cut out. The
+    # records keep their boxes on the scan; here they are mapped onto that page.
+    transform = record.transform
+    image = transform.apply(scan) if transform else scan
     out = {"thumb": _save_jpeg(image, folder / "thumbs" / f"{record.doc_id}.jpg", THUMB_WIDTH),
            "crops": {}}
     boxes = {key: f.bbox for key, f in record.fields.items()}
     boxes["signature"] = record.signature.bbox if record.signature else None
     boxes["seal"] = record.seal.bbox if record.seal else None
     for key, bbox in boxes.items():
+        if bbox and transform:
+            bbox = transform.bbox_to_processed(bbox)
         crop = _crop(image, bbox)
         if crop is not None:
             out["crops"][key] = _save_jpeg(
@@ -67,14 +73,17 @@ def _images(record: Record, folder: Path) -> dict:
     return out
 
 
-def _document(record: Record, contest: Contest, images: dict, pair: dict | None) -> dict:
+def _document(record: Record, contest: Contest, images: dict, pair: dict | None,
+              also_at: list[str]) -> dict:
     fields = {k: {"value": f.value, "confidence": f.confidence} for k, f in
               record.fields.items()}
+    unit, unit_from = unit_and_source(record, contest)
     return {
         "doc_id": record.doc_id, "origin": record.origin.value,
         "form_type": record.form_type.value, "status": record.status.value,
         "path": record.source.path, "pages": record.source.pages,
-        "attachment": record.source.attachment, "unit": record_unit(record, contest),
+        "attachment": record.source.attachment, "unit": unit, "unit_from": unit_from,
+        "also_at": also_at,
         "fields": fields, "flags": record.flag_names,
         "signature": record.signature.to_dict() if record.signature else None,
         "seal": record.seal.to_dict() if record.seal else None,
@@ -122,17 +131,18 @@ def build_report(out_dir: Path, contest: Contest) -> Path:
     by_id = {r.doc_id: r for r in records}
     pairs = _pairs(reconciled, by_id)
     folder = out_dir / "report"
-    docs = [_document(r, contest, _images(r, folder), pairs.get(r.doc_id)) for r in records]
+    also_at = places(manifest)
+    docs = [_document(r, contest, _images(r, folder), pairs.get(r.doc_id),
+                      also_at.get(r.doc_id, [])) for r in records]
     failures = [{"path": m.path, "page": m.page, "attachment": m.attachment, "error": m.error}
                 for m in manifest if m.status is EntryStatus.FAILED]
     data = {"summary": _summary(records, failures, contest), "documents": docs,
             "page_size": PAGE_SIZE}
     # JSON inside <script type="application/json">: only "</" could end the element early.
     payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
-    target = out_dir / "report.html"
-    target.write_text(TEMPLATE.replace("{{DATA}}", payload).replace(
-        "{{TITLE}}", html.escape(f"formscan report — {out_dir.name}")), encoding="utf-8")
-    return target
+    page = TEMPLATE.replace("{{DATA}}", payload).replace(
+        "{{TITLE}}", html.escape(f"formscan report — {out_dir.name}"))
+    return write_atomic(out_dir / "report.html", lambda tmp: tmp.write_text(page, "utf-8"))
 
 
 TEMPLATE = (Path(__file__).parent / "report_template.html").read_text(encoding="utf-8")

@@ -21,9 +21,10 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.errors import BatchBusy, InputError
+from pipeline.checks import in_words
+from pipeline.errors import BatchBusy, InputError, OutputError
 from pipeline.forms import schemas
-from pipeline.model import ManifestEntry, Record
+from pipeline.model import EntryStatus, FlagKind, ManifestEntry, Record
 
 DB_NAME = "formscan.sqlite"
 LOCK_NAME = ".formscan.lock"  # held by the one process writing the batch
@@ -83,7 +84,17 @@ def _hold(path: Path):  # noqa: ANN202 - an open file
 class Store:
     def __init__(self, out_dir: Path) -> None:
         self.out_dir = Path(out_dir)
-        self.out_dir.mkdir(parents=True, exist_ok=True)
+        if self.out_dir.exists() and not self.out_dir.is_dir():
+            raise OutputError(f"--out {out_dir} is a file, not a folder: give a folder for "
+                              "the batch (it is made if missing)")
+        try:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            probe = self.out_dir / ".formscan-probe"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            raise OutputError(f"cannot write to {out_dir} ({exc.strerror or exc}): give a "
+                              "folder you can write to with --out") from exc
         self._lock = _hold(self.out_dir / LOCK_NAME)
         self.db = sqlite3.connect(self.out_dir / DB_NAME)
         self.db.execute("PRAGMA journal_mode=WAL")
@@ -142,6 +153,38 @@ class Store:
         with self.db:
             self.db.execute("DELETE FROM manifest WHERE path=?", (as_text(path),))
 
+    def forget(self, path: str) -> tuple[int, list[str]]:
+        """Take an input file out of the batch on purpose (a wrong file, a mistyped name):
+        its manifest lines and records go, and so do the lines of other files that were
+        only duplicates of its pages (their next run reads them as the first copy). The
+        reconciliation, which may pair its records, is dropped: run it again.
+
+        Returns the number of lines removed and the other files whose lines went."""
+        name = as_text(path)
+        same = {name, os.path.abspath(name)}
+        entries = [e for e in self.manifest() if {e.path, os.path.abspath(e.path)} & same]
+        records = {e.doc_id: self.record(e.doc_id) for e in entries if e.doc_id}
+        own = {d for d, r in records.items() if r is not None and r.source.path in same}
+        # Lines of other files that were duplicates of this file's pages go too.
+        others = [e for e in self.manifest() if e.doc_id in own and e not in entries]
+        with self.db:
+            for e in entries + others:
+                self.db.execute("DELETE FROM manifest WHERE path=? AND page=? AND attachment=?",
+                                (as_text(e.path), e.page or 0, e.attachment or ""))
+            for doc_id in own:
+                self.db.execute("DELETE FROM records WHERE doc_id=?", (doc_id,))
+            for doc_id in set(records) - own:  # this file was the duplicate of another's page
+                if not any(e.doc_id == doc_id and e.status is EntryStatus.DUPLICATE
+                           for e in self.manifest()):
+                    record = records[doc_id]
+                    record.flags = [f for f in record.flags if f.kind is not FlagKind.DUPLICATE]
+                    record.update_status()
+                    self.put_record(record)
+            if records:
+                self.db.execute("DELETE FROM pairs")
+                self.db.execute("DELETE FROM meta WHERE key='reconciled'")
+        return len(entries) + len(others), sorted({e.path for e in others})
+
     def keep_attachment(self, safe_name: str, data: bytes) -> Path:
         """A copy of an emailed attachment under OUT/attachments, whatever the sender called
         it: ``<sha256 prefix>-<safe name>``."""
@@ -173,7 +216,7 @@ class Store:
     # --- exports ------------------------------------------------------------------------
     def write_table(self, name: str, table: pd.DataFrame) -> Path:
         """A people-facing CSV in OUT (UTF-8 with BOM, so Excel shows Chinese right)."""
-        return _atomic(self.out_dir / name,
+        return write_atomic(self.out_dir / name,
                        lambda p: table.to_csv(p, index=False, encoding="utf-8-sig"))
 
     def export(self) -> dict[str, Path]:
@@ -198,11 +241,39 @@ class Store:
         return paths
 
     def write_excel(self, name: str, table: pd.DataFrame) -> Path:
-        return _atomic(self.out_dir / name,
-                       lambda p: table.to_excel(p, index=False, sheet_name=Path(name).stem))
+        """A sheet for people: columns as wide as their text (long text wrapped), the header
+        frozen and filterable."""
+        return write_atomic(self.out_dir / name, lambda p: _write_sheet(p, table,
+                                                                        Path(name).stem))
 
     def write_jsonl(self, name: str, rows: list[dict]) -> Path:
         return _write_jsonl(self.out_dir / name, rows)
+
+
+WIDE = 60  # characters: a column of longer text (a synopsis, an address) wraps at this width
+
+
+def _write_sheet(path: Path, table: pd.DataFrame, title: str) -> None:
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        table.to_excel(writer, index=False, sheet_name=title)
+        sheet = writer.sheets[title]
+        sheet.freeze_panes = "A2"
+        if len(table.columns):
+            sheet.auto_filter.ref = sheet.dimensions
+        for i, column in enumerate(table.columns, start=1):
+            texts = [str(column), *("" if v is None else str(v) for v in table[column])]
+            # Chinese characters are about two columns wide.
+            width = max(sum(2 if ord(c) > 0x2E80 else 1 for c in t) for t in texts)
+            letter = get_column_letter(i)
+            sheet.column_dimensions[letter].width = min(max(width, 6) + 2, WIDE)
+            if width > WIDE:
+                for cell in sheet[letter][1:]:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
 
 
 def field_keys() -> list[str]:
@@ -228,18 +299,34 @@ def records_table(records: list[Record]) -> pd.DataFrame:
         row["signature"] = "" if r.signature is None else ("yes" if r.signature.present else "no")
         row["seal"] = "" if r.seal is None else ("yes" if r.seal.present else "no")
         row["flags"] = ";".join(r.flag_names)
+        row["what_to_do"] = in_words(r.flags)
         row["route"] = r.route.value
         rows.append(row)
     columns = ["doc_id", "origin", "form_type", "status", "path", "pages", "attachment", *keys,
-               "signature", "seal", "flags", "route"]
+               "signature", "seal", "flags", "what_to_do", "route"]
     return pd.DataFrame(rows, columns=columns)
 
 
-def _atomic(path: Path, write) -> Path:  # noqa: ANN001 - a writer taking the temp path
+def write_atomic(path: Path, write) -> Path:  # noqa: ANN001 - a writer taking the temp path
+    """Write a file whole or not at all: into a temporary name beside it, then renamed over
+    it. A failure leaves the old file as it was and no temporary file behind."""
     tmp = path.with_name(f".tmp-{path.name}")  # keeps the extension pandas reads
-    write(tmp)
-    os.replace(tmp, path)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(_cannot_write(path, exc)) from exc
     return path
+
+
+def _cannot_write(path: Path, exc: OSError) -> str:
+    if isinstance(exc, PermissionError) and path.exists():
+        return (f"cannot replace {path}: it is open in another program (WPS, Excel?) or "
+                "read-only; close it and run the same command again (nothing read is lost)")
+    return (f"cannot write {path} ({exc.strerror or exc}): check the disk and the folder's "
+            "permissions, or give another --out; run the same command again (nothing read is "
+            "lost)")
 
 
 def _write_jsonl(path: Path, rows: list[dict]) -> Path:
@@ -248,4 +335,4 @@ def _write_jsonl(path: Path, rows: list[dict]) -> Path:
             for row in rows:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
-    return _atomic(path, write)
+    return write_atomic(path, write)

@@ -173,7 +173,7 @@ def test_audit_writes_flagged_documents_and_unit_quotas(tmp_path):
     result = audit(out, CONFIG)
     flagged = pd.read_csv(out / "audit.csv", dtype=str, keep_default_na=False)
     assert list(flagged["doc_id"]) == [records[3].doc_id, records[4].doc_id]
-    assert list(flagged["missing"]) == ["signature", "seal"]
+    assert list(flagged["missing"]) == ["缺签名", "缺盖章"]
     assert list(flagged["pages"]) == ["4", "5"]
     units = pd.read_csv(out / "units.csv", dtype=str, keep_default_na=False).set_index("unit")
     jinzhong = units.loc["中共晋中市委宣传部"]
@@ -197,7 +197,7 @@ def test_audit_command_prints_the_tables(tmp_path):
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "1 of 1 documents need review" in run.stdout
-    assert "date" in run.stdout and "中共晋中市委宣传部" in run.stdout
+    assert "缺日期" in run.stdout and "中共晋中市委宣传部" in run.stdout
     missing = subprocess.run([sys.executable, "-m", "pipeline", "audit", "--out",
                               str(tmp_path / "nothing")], capture_output=True, text=True)
     assert missing.returncode == 4 and "formscan scan" in missing.stderr
@@ -211,7 +211,13 @@ def test_a_form_without_its_unit_field_counts_for_the_unit_its_seal_names(tmp_pa
     units = result.units.set_index("unit")
     assert units.loc["中共大同市委宣传部", "works"] == 1
     assert list(result.flagged["unit"]) == ["中共大同市委宣传部"]
-    assert list(result.flagged["missing"]) == ["field unit"]
+    assert list(result.flagged["missing"]) == ["缺填：报送单位"]
+    # Where the unit came from is said beside it, in the sheet and in the report.
+    assert list(result.flagged["unit_from"]) == ["印章（表中报送单位未填）"]
+    from pipeline.report import build_report
+
+    page = build_report(out, CONFIG).read_text(encoding="utf-8")
+    assert '"unit": "中共大同市委宣传部", "unit_from": "seal"' in page
 
 
 def test_an_undated_emailed_copy_is_not_missing_its_date():

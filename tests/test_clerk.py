@@ -1,0 +1,186 @@
+"""What the office's clerk is shown: true and readable (upright crops, honest summaries,
+usable sheets, clear errors)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from conftest import read_jsonl
+
+from pipeline.batch import BatchOptions, read_email, scan
+from pipeline.contest import default_contest
+from pipeline.reconcile import reconcile
+from pipeline.report import build_report
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples" / "paper"
+TEXT_PDF = SAMPLES / "submission_01.pdf"  # a work registration form with a text layer
+SCAN = SAMPLES / "scan_0292.png"  # a scanned work registration form, 一封没寄出的信
+
+
+def formscan(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], capture_output=True,
+                          text=True, timeout=300, cwd=cwd)
+
+
+def _similarity(a: np.ndarray, b: np.ndarray) -> float:
+    a = cv2.resize(cv2.cvtColor(a, cv2.COLOR_BGR2GRAY), (120, 170)).astype(float)
+    b = cv2.resize(cv2.cvtColor(b, cv2.COLOR_BGR2GRAY), (120, 170)).astype(float)
+    a, b = a - a.mean(), b - b.mean()
+    return float((a * b).sum() / np.sqrt((a * a).sum() * (b * b).sum()))
+
+
+@pytest.mark.ocr
+def test_a_page_scanned_upside_down_is_shown_upright(tmp_path):
+    page = cv2.imread(str(SCAN))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "upside_down.png"), np.ascontiguousarray(np.rot90(page, 2)))
+    out = tmp_path / "out"
+    scan([str(folder)], out, BatchOptions(progress=False, workers=1))
+    build_report(out, default_contest())
+    record = read_jsonl(out / "records.jsonl")[0]
+    thumb = cv2.imread(str(out / "report" / "thumbs" / f"{record['doc_id']}.jpg"))
+    # The thumbnail is the page as it reads, not as it lay in the scanner.
+    upright, flipped = _similarity(thumb, page), _similarity(thumb, np.rot90(page, 2))
+    assert upright > 0.5 and upright > flipped + 0.4, (upright, flipped)
+    # The title's crop shows the title upright: it is the same region of the upright page.
+    crop = cv2.imread(str(out / "report" / "crops" / f"{record['doc_id']}-title.jpg"))
+    x0, y0, x1, y1 = record["fields"]["title"]["bbox"]  # on the scan as it was read
+    h, w = page.shape[:2]
+    region = page[max(int(h - y1) - 8, 0):int(h - y0) + 8,
+                  max(int(w - x1) - 8, 0):int(w - x0) + 8]
+    assert _similarity(crop, region) > _similarity(crop, np.rot90(region, 2)) + 0.3
+    # A synopsis crop is large enough to read its characters (≥ 24 px high each).
+    synopsis = cv2.imread(str(out / "report" / "crops" / f"{record['doc_id']}-synopsis.jpg"))
+    assert synopsis.shape[1] >= 900
+
+
+def test_reconcile_without_emailed_copies_flags_nothing_and_says_so(tmp_path):
+    out = tmp_path / "out"
+    scan([str(TEXT_PDF)], out, BatchOptions(progress=False, workers=1))
+    pairs = reconcile(out, default_contest())
+    assert [p.status for p in pairs] == ["paper_only"]
+    record = read_jsonl(out / "records.jsonl")[0]
+    assert "paper_only" not in record["flags"]
+    run = formscan("reconcile", "--out", str(out))
+    assert run.returncode == 0 and "no emailed copy in the batch yet" in run.stdout
+
+
+def test_a_mistyped_input_is_a_usage_error_and_makes_no_batch(tmp_path):
+    out = tmp_path / "out"
+    run = formscan("scan", str(tmp_path / "nope.pdf"), "--out", str(out))
+    assert run.returncode == 2 and "no such file or folder" in run.stderr
+    assert not out.exists()
+    (tmp_path / "empty").mkdir()
+    run = formscan("scan", str(tmp_path / "empty"), "--out", str(out))
+    assert run.returncode == 2 and "nothing to read" in run.stderr and not out.exists()
+
+
+def test_forget_takes_a_file_out_and_its_duplicates_are_read_again(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.pdf").write_bytes(TEXT_PDF.read_bytes())
+    (folder / "b.pdf").write_bytes(TEXT_PDF.read_bytes())  # the same page again
+    out = tmp_path / "out"
+    scan([str(folder)], out, BatchOptions(progress=False, workers=1))
+    assert [m["status"] for m in read_jsonl(out / "manifest.jsonl")] == ["ok", "duplicate"]
+    run = formscan("forget", str(folder / "a.pdf"), "--out", str(out))
+    assert run.returncode == 0, run.stderr
+    assert "b.pdf" in run.stdout and "read again" in run.stdout
+    assert read_jsonl(out / "manifest.jsonl") == [] and read_jsonl(out / "records.jsonl") == []
+    scan([str(folder / "b.pdf")], out, BatchOptions(progress=False, workers=1))
+    (line,) = read_jsonl(out / "manifest.jsonl")
+    assert line["status"] == "ok" and line["path"].endswith("b.pdf")
+    assert formscan("forget", "nope.pdf", "--out", str(out)).returncode == 2
+
+
+def test_duplicates_name_both_places_in_the_audit_and_the_report(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.pdf").write_bytes(TEXT_PDF.read_bytes())
+    (folder / "copy.pdf").write_bytes(TEXT_PDF.read_bytes())
+    out = tmp_path / "out"
+    scan([str(folder)], out, BatchOptions(progress=False, workers=1))
+    assert formscan("audit", "--out", str(out)).returncode == 0
+    flagged = pd.read_csv(out / "audit.csv", dtype=str, keep_default_na=False)
+    (row,) = flagged.to_dict("records")
+    assert row["path"].endswith("a.pdf") and row["also_at"].endswith("copy.pdf p.1")
+    assert "同一页面重复提交" in row["missing"]
+    page = build_report(out, default_contest()).read_text(encoding="utf-8")
+    assert json.dumps(str(folder / "copy.pdf") + " p.1", ensure_ascii=False) in page
+
+
+def test_summaries_say_what_this_run_did_and_what_comes_next(tmp_path):
+    out = tmp_path / "out"
+    first = formscan("scan", str(TEXT_PDF), "--out", str(out), "--no-progress")
+    assert first.returncode == 0, first.stderr
+    assert "this run: 1 input files, 1 pages read (1 ok" in first.stdout
+    assert "next: " in first.stdout and "formscan report" in first.stdout
+    again = formscan("scan", str(TEXT_PDF), "--out", str(out), "--no-progress", "-v")
+    assert "0 pages read" in again.stdout and "1 read by an earlier run" in again.stdout
+    assert "reading " in again.stderr  # -v after the command says each file
+    mail = tmp_path / "no_attachment.eml"
+    mail.write_text("From: a@b.cn\nSubject: 报名\n\n正文\n", encoding="utf-8")
+    email = formscan("email", str(mail), "--out", str(out), "--no-progress")
+    assert "1 attachments read" in email.stdout
+    assert "message has no attachment" in email.stdout  # the reason, not "blank, not a form"
+
+
+def test_run_takes_either_input_alone_and_version_is_said():
+    done = formscan("--version")
+    assert done.returncode == 0 and done.stdout.startswith("formscan ")
+    refused = formscan("run", "--out", "/tmp/never-made")
+    assert refused.returncode == 2 and "--paper" in refused.stderr
+
+
+def test_run_with_paper_alone(tmp_path):
+    out = tmp_path / "out"
+    done = formscan("run", "--paper", str(TEXT_PDF), "--out", str(out), "--no-progress")
+    assert done.returncode == 0, done.stderr
+    assert (out / "report.html").exists() and "no emailed copy" in done.stdout
+
+
+def test_output_errors_say_what_to_do_and_leave_nothing_behind(tmp_path):
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    done = formscan("scan", str(TEXT_PDF), "--out", str(afile))
+    assert done.returncode == 5 and "is a file, not a folder" in done.stderr
+    assert "Traceback" not in done.stderr
+    out = tmp_path / "out"
+    scan([str(TEXT_PDF)], out, BatchOptions(progress=False, workers=1))
+    (out / "records.csv").unlink()
+    (out / "records.csv").mkdir()  # stands for a file another program holds
+    done = formscan("scan", str(TEXT_PDF), "--out", str(out), "--no-progress")
+    assert done.returncode == 5 and "cannot" in done.stderr and "records.csv" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not list(out.glob(".tmp-*"))
+
+
+def test_sheets_are_made_for_people(tmp_path):
+    out = tmp_path / "out"
+    scan([str(TEXT_PDF)], out, BatchOptions(progress=False, workers=1))
+    sheet = openpyxl.load_workbook(out / "records.xlsx").active
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    header = [c.value for c in sheet[1]]
+    synopsis = header.index("synopsis") + 1
+    letter = openpyxl.utils.get_column_letter(synopsis)
+    assert sheet.column_dimensions[letter].width == 60
+    assert sheet.cell(2, synopsis).alignment.wrap_text
+    assert sheet.column_dimensions["A"].width >= 16  # a doc_id is not cut
+    assert "what_to_do" in header
+
+
+def test_email_read_alone_reads_its_attachments(tmp_path):
+    out = tmp_path / "out"
+    summary = read_email([str(ROOT / "samples" / "email")], out,
+                         BatchOptions(progress=False, workers=1))
+    assert summary.unit == "attachment" and summary.pages > 0
