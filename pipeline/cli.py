@@ -1,8 +1,9 @@
 """``formscan`` command line: a thin layer over the batch API.
 
 Exit status (also in the README): 0 every input processed; 3 some inputs failed (the rest
-was processed and written); 2 usage error; 4 configuration error (schema, OCR model,
-output folder); 130 interrupted (what was finished is kept; run again to go on).
+was processed and written); 2 usage error; 4 configuration error (schema, OCR model, the
+batch in use by another formscan); 5 an output cannot be written; 130 interrupted (what was
+finished is kept; run again to go on).
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="formscan",
         description="Digitise scanned contest forms into structured records.",
         epilog="Exit status: 0 all inputs processed, 3 some inputs failed (the rest is "
-               "written), 2 usage error, 4 configuration error, 130 interrupted.",
+               "written), 2 usage error, 4 configuration error or batch in use, 5 an output "
+               "cannot be written, 130 interrupted.",
     )
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="say each file as it is read, and why a step failed")

@@ -20,7 +20,7 @@ import numpy as np
 from pipeline import ingest
 from pipeline.audit import places, unit_and_source, units_table
 from pipeline.contest import Contest
-from pipeline.model import EntryStatus, Origin, Record
+from pipeline.model import EntryStatus, Field, Origin, Record
 from pipeline.store import Store, write_atomic
 
 THUMB_WIDTH = 240
@@ -75,8 +75,8 @@ def _images(record: Record, folder: Path) -> dict:
 
 def _document(record: Record, contest: Contest, images: dict, pair: dict | None,
               also_at: list[str]) -> dict:
-    fields = {k: {"value": f.value, "confidence": f.confidence} for k, f in
-              record.fields.items()}
+    fields = {k: {"value": f.value, "confidence": f.confidence, "source": _provenance(record, f)}
+              for k, f in record.fields.items()}
     unit, unit_from = unit_and_source(record, contest)
     return {
         "doc_id": record.doc_id, "origin": record.origin.value,
@@ -91,6 +91,25 @@ def _document(record: Record, contest: Contest, images: dict, pair: dict | None,
         "message": record.message.to_dict() if record.message else None,
         "images": images, "pair": pair,
     }
+
+
+PROVENANCE = {"label": "OCR, beside its label", "vocabulary": "OCR, put on the list's word",
+              "shape": "OCR, by its shape (label not read)",
+              "position": "OCR, the one value left where its label stands"}
+
+
+def _provenance(record: Record, field: Field) -> str:
+    """Where a value shown comes from, in words: what read it, and what it was read as."""
+    if record.route.value in ("docx", "xlsx", "text-layer"):
+        where = {"docx": "the Word file", "xlsx": "the Excel file",
+                 "text-layer": "the PDF's text"}[record.route.value]
+        return f"typed, from {where}"
+    if field.value is None:
+        return ""
+    text = PROVENANCE.get(field.evidence.value if field.evidence else "", "OCR")
+    if field.raw and field.raw != field.value:
+        text += f" (read as {field.raw})"
+    return text
 
 
 def _pairs(lines: list[dict], records: dict[str, Record]) -> dict[str, dict]:

@@ -184,3 +184,13 @@ def test_email_read_alone_reads_its_attachments(tmp_path):
     summary = read_email([str(ROOT / "samples" / "email")], out,
                          BatchOptions(progress=False, workers=1))
     assert summary.unit == "attachment" and summary.pages > 0
+
+
+def test_each_value_in_the_report_says_where_it_comes_from(tmp_path):
+    out = tmp_path / "out"
+    scan([str(TEXT_PDF)], out, BatchOptions(progress=False, workers=1))
+    page = build_report(out, default_contest()).read_text(encoding="utf-8")
+    data = json.loads(page.split('type="application/json"')[1].split(">", 1)[1]
+                      .split("</script>")[0].replace("<\\/", "</"))
+    (doc,) = data["documents"]
+    assert doc["fields"]["title"]["source"] == "typed, from the PDF's text"
