@@ -106,27 +106,33 @@ class CrashingEngine:
         return self.real.recognize(image)
 
 
-def test_a_page_that_kills_its_worker_fails_alone_and_the_batch_goes_on(scanned, tmp_path):
+def _one_page_fails_alone(scanned, tmp_path, spec, workers, options):
+    """Read the largest envelope with ``spec``'s engines: the one failed manifest line, after
+    checking every other line reads as in an undisturbed batch."""
     samples, out, _ = scanned
     envelope = max(samples.glob("envelope_*.pdf"), key=lambda p: p.stat().st_size)
     store = Store(tmp_path / "out")
-    pool = WorkerPool(CrashingSpec(threads=1, marker=str(tmp_path / "marker")),
-                      default_contest(), workers=1)
-    summary = Batch(store, BatchOptions(progress=False), readers=pool).run(
-        PaperSource(), [str(envelope)])
+    pool = WorkerPool(spec, default_contest(), workers=workers)
+    summary = Batch(store, options, readers=pool).run(PaperSource(), [str(envelope)])
     store.export()
     store.close()
     manifest = read_jsonl(tmp_path / "out" / "manifest.jsonl")
     failed = [m for m in manifest if m["status"] == "failed"]
     assert len(failed) == 1 and len(summary.failures) == 1
-    assert "the OCR engine's process died reading this page" in failed[0]["error"]
-    # Every other page of the envelope reads as it does in an undisturbed batch.
     expected = {(m["path"], m["page"]): m for m in read_jsonl(out / "manifest.jsonl")
                 if m["path"] == str(envelope)}
     assert len(manifest) == len(expected)
     for m in manifest:
         if m is not failed[0]:
             assert m == expected[(m["path"], m["page"])]
+    return failed[0]
+
+
+def test_a_page_that_kills_its_worker_fails_alone_and_the_batch_goes_on(scanned, tmp_path):
+    failed = _one_page_fails_alone(scanned, tmp_path,
+                                   CrashingSpec(threads=1, marker=str(tmp_path / "marker")),
+                                   1, BatchOptions(progress=False))
+    assert "the OCR engine's process died reading this page" in failed["error"]
 
 
 class HangingSpec(CrashingSpec):
@@ -146,25 +152,10 @@ class HangingEngine(CrashingEngine):
 
 
 def test_a_page_that_runs_away_fails_alone_and_the_batch_goes_on(scanned, tmp_path):
-    samples, out, _ = scanned
-    envelope = max(samples.glob("envelope_*.pdf"), key=lambda p: p.stat().st_size)
-    store = Store(tmp_path / "out")
-    pool = WorkerPool(HangingSpec(threads=1, marker=str(tmp_path / "marker")),
-                      default_contest(), workers=2)
-    Batch(store, BatchOptions(progress=False, page_timeout=20), readers=pool).run(
-        PaperSource(), [str(envelope)])
-    store.export()
-    store.close()
-    manifest = read_jsonl(tmp_path / "out" / "manifest.jsonl")
-    failed = [m for m in manifest if m["status"] == "failed"]
-    assert len(failed) == 1 and "took over 20 s" in failed[0]["error"]
-    assert "--page-timeout" in failed[0]["error"]
-    expected = {(m["path"], m["page"]): m for m in read_jsonl(out / "manifest.jsonl")
-                if m["path"] == str(envelope)}
-    assert len(manifest) == len(expected)
-    for m in manifest:
-        if m is not failed[0]:
-            assert m == expected[(m["path"], m["page"])]
+    failed = _one_page_fails_alone(scanned, tmp_path,
+                                   HangingSpec(threads=1, marker=str(tmp_path / "marker")),
+                                   2, BatchOptions(progress=False, page_timeout=20))
+    assert "took over 20 s" in failed["error"] and "--page-timeout" in failed["error"]
     workers = [p for p in psutil.Process().children(recursive=True)
                if p.is_running() and p.status() != psutil.STATUS_ZOMBIE
                and "resource_tracker" not in " ".join(p.cmdline())]
