@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
-.PHONY: demo test bench eval eval-email devset samples clean browser
+.PHONY: demo test bench eval eval-email devset samples clean browser office
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,14 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium fonts-noto-cjk >/dev/null; }
 
-test: $(STAMP) browser
+# Legacy .doc/.wps attachments are converted by LibreOffice; the tests convert a real .doc.
+office:
+	@command -v soffice >/dev/null || { \
+	  echo "installing Debian's libreoffice-writer-nogui for the .doc/.wps tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends libreoffice-writer-nogui >/dev/null; }
+
+test: $(STAMP) browser office
 	$(BIN)/ruff check pipeline samples tests scripts
 	$(BIN)/python -m pytest -q
 

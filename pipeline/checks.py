@@ -20,7 +20,9 @@ from pipeline.normalize import is_valid_phone, synopsis_length
 def check_flags(record: Record, schema: FormSchema, contest: Contest) -> list[Flag]:
     """The audit flags of one form record, in a stable order."""
     flags: list[Flag] = []
-    blocks = schema.blocks
+    # Only the posted paper authorizes: an emailed scan's signature and seal are information.
+    blocks = schema.blocks if record.origin is Origin.PAPER else [
+        b for b in schema.blocks if b not in ("signature", "seal", "clauses")]
     if "signature" in blocks and record.signature is not None and not record.signature.present:
         flags.append(Flag(FlagKind.MISSING_SIGNATURE))
     if "seal" in blocks and record.seal is not None and not record.seal.present:

@@ -48,7 +48,7 @@ class Limits:
                              "decompression bomb or a wrong header); rescan it, or raise the "
                              "limit with --max-megapixels")
 
-    def check_image(self, path: str, kind: Kind) -> int:
+    def check_image(self, path: str | io.BytesIO, kind: Kind) -> int:
         """The frame count of an image file whose header passes the limits (Pillow reads
         the header only). Raises InputError."""
         Image.MAX_IMAGE_PIXELS = None  # the limit is ours, with our message
@@ -62,6 +62,8 @@ class Limits:
         self.check_pixels(width, height)
         self.check_pages(frames)
         if kind is Kind.JPEG:
+            if isinstance(path, io.BytesIO):
+                path.seek(0)
             _check_complete(path)
         return frames
 
@@ -90,7 +92,7 @@ class Limits:
         self.check_pixels(width_pt * scale, height_pt * scale, "page rendered")
 
 
-def _check_complete(path: str) -> None:
+def _check_complete(path: str | io.BytesIO) -> None:
     """A JPEG cut short (the scanner or the copy stopped) decodes to a page whose lower part
     is grey: its signature and seal would be reported missing. Raises InputError."""
     try:

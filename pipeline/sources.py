@@ -13,16 +13,20 @@ an attachment's bytes and page number.
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
+import cv2
+import numpy as np
 import pymupdf
 
 from pipeline import filetypes, ingest, mail, pdf
 from pipeline.errors import InputError
+from pipeline.filetypes import HEAD_BYTES, sniff
 from pipeline.limits import Limits
 from pipeline.mail import Attachment, AttachmentKind, SyntheticPage
 from pipeline.model import Origin, Route, Unreadable, WorkItem
@@ -94,8 +98,11 @@ class MailSource:
     def open(self, path: str) -> Iterator[list[Part]]:
         attachments = mail.read_attachments(path, self.limits)
         if not attachments:
-            yield [Part(None, [None], listing=Unreadable(
-                None, "message has no attachment: nothing to read", skipped=True))]
+            links = mail.message_links(path)
+            reason = ("message has no attachment but links to " + " ".join(links[:5]) +
+                      ": fetch the files there and read them with `formscan email`" if links
+                      else "message has no attachment: nothing to read")
+            yield [Part(None, [None], listing=Unreadable(None, reason, skipped=True))]
             return
         with ExitStack() as stack:
             yield [_attachment_part(att, stack, self.limits) for att in attachments]
@@ -112,6 +119,12 @@ def _attachment_part(att: Attachment, stack: ExitStack, limits: Limits) -> Part:
         return Part(name, [None], listing=Unreadable(
             None, att.reason or "attachment cannot be read"))
     keep = (att.safe_name, att.data)
+    if att.kind is AttachmentKind.IMAGE:
+        try:
+            limits.check_image(io.BytesIO(att.data), sniff(att.data[:HEAD_BYTES]))
+        except InputError as exc:
+            return Part(name, [None], listing=Unreadable(None, f"attached {exc}"), keep=keep)
+        return Part(name, [None], read=lambda todo: _image_pages(att), keep=keep)
     if att.kind is AttachmentKind.PDF:
         try:
             doc = stack.enter_context(pdf.open_pdf(data=att.data))
@@ -120,6 +133,11 @@ def _attachment_part(att: Attachment, stack: ExitStack, limits: Limits) -> Part:
             return Part(name, [None], listing=Unreadable(None, f"attached {exc}"), keep=keep)
         return Part(name, list(range(1, doc.page_count + 1)),
                     read=lambda todo: _pdf_pages(att, doc, todo, limits), keep=keep)
+    if att.kind is AttachmentKind.LEGACY_WORD:
+        try:
+            att = replace(att, data=mail.legacy_to_docx(att.data), kind=AttachmentKind.DOCX)
+        except InputError as exc:
+            return Part(name, [None], keep=keep, listing=Unreadable(None, str(exc)))
     route = Route.DOCX if att.kind is AttachmentKind.DOCX else Route.XLSX
     try:
         limits.check_unpacked(att.data)
@@ -160,6 +178,20 @@ def _pdf_pages(att: Attachment, doc: pymupdf.Document, todo: set[Key], limits: L
         yield WorkItem(att.path, number, Origin.EMAIL,
                        Route.TEXT_LAYER if lines else Route.OCR, _doc_id(att, number),
                        attachment=att.display, image=image, lines=lines, message=att.message)
+
+
+def _image_pages(att: Attachment) -> Iterator[WorkItem | Unreadable]:
+    """A photo or scan of a form sent by mail: one page, read by OCR like paper."""
+    try:
+        image = cv2.imdecode(np.frombuffer(att.data, np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error:
+        image = None
+    if image is None:
+        yield Unreadable(None, "attached image cannot be decoded (damaged file): ask the unit "
+                               "to send it again")
+        return
+    yield WorkItem(att.path, None, Origin.EMAIL, Route.OCR, _doc_id(att, None),
+                   attachment=att.display, image=image, message=att.message)
 
 
 def _synthetic_pages(att: Attachment, route: Route, pages: list[SyntheticPage],

@@ -57,13 +57,14 @@ NOT_A_FORM = ("not recognised as a contest form (no form title or labels found);
 class OriginPolicy:
     """What an origin's documents go through."""
 
-    verdicts: bool  # signature, seal and consent are read, and their flags count
+    verdicts: bool  # signature, seal and consent are read (on scanned pages)
 
 
-# Only the posted paper is the valid, signed authorization (domain.md §1): an emailed copy is typed
-# before it is signed, so it gets no verdicts.
+# Only the posted paper is the valid, signed authorization (domain.md §1). An emailed scan or
+# photo of the signed form is read the same way: its signature, seal and clauses are kept
+# on the record as information, and checks.check_flags flags nothing from them.
 POLICIES = {Origin.PAPER: OriginPolicy(verdicts=True),
-            Origin.EMAIL: OriginPolicy(verdicts=False)}
+            Origin.EMAIL: OriginPolicy(verdicts=True)}
 
 
 @dataclass
@@ -222,6 +223,7 @@ def _checks(state: PageState) -> None:
 
 
 IMAGE_ROUTES = frozenset({Route.OCR})
+PAGE_ROUTES = frozenset({Route.OCR, Route.TEXT_LAYER})  # a page image to look at
 ALL_ROUTES = frozenset(Route)
 
 
@@ -244,8 +246,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("reread", _reread, IMAGE_ROUTES),  # a value cell with ink but no text, alone
     Stage("snap", _snap),  # closed vocabularies: units, work types
     Stage("ink", _ink, IMAGE_ROUTES),  # an empty field's place: written on, or blank
-    Stage("signature", _signature, verdict=True),
-    Stage("seal", _seal, verdict=True),
+    Stage("signature", _signature, PAGE_ROUTES, verdict=True),
+    Stage("seal", _seal, PAGE_ROUTES, verdict=True),
     Stage("consent", _consent, verdict=True),
     Stage("checks", _checks),  # the audit rules: flags
 )

@@ -55,6 +55,7 @@ def evaluate(paper_dir: Path, email_dir: Path, out: Path) -> dict:
                if p["status"] == "matched"}
 
     right = total = lost = 0
+    per_kind: dict[str, list[int]] = {}  # kind -> [fields right, fields, paired, to pair]
     want_pairs: dict[tuple[str, str], dict] = {}
     wrong: list[dict] = []
     for t in truth:
@@ -80,6 +81,9 @@ def evaluate(paper_dir: Path, email_dir: Path, out: Path) -> dict:
             total += 1
             ok = comparable(got) == comparable(want)
             right += ok
+            tally = per_kind.setdefault(kind_of(t), [0, 0, 0, 0])
+            tally[0] += ok
+            tally[1] += 1
             if not ok:
                 wrong.append({"where": t["message"], "field": key, "truth": want, "got": got})
         if t.get("paper") and record:
@@ -87,6 +91,10 @@ def evaluate(paper_dir: Path, email_dir: Path, out: Path) -> dict:
             if paper and paper["doc_id"]:
                 want_pairs[(paper["doc_id"], record["doc_id"])] = t
     found = [key for key in want_pairs if key in matched]
+    for key, t in want_pairs.items():
+        tally = per_kind.setdefault(kind_of(t), [0, 0, 0, 0])
+        tally[2] += key in matched
+        tally[3] += 1
     false_pairs = [key for key in matched if key not in want_pairs]
     changed_total = changed_found = unchanged_total = unchanged_reported = 0
     for key in found:
@@ -110,8 +118,19 @@ def evaluate(paper_dir: Path, email_dir: Path, out: Path) -> dict:
         "changed_fields": changed_total,
         "false_diffs": unchanged_reported / unchanged_total if unchanged_total else 0.0,
         "unchanged_fields": unchanged_total,
+        "per_kind": per_kind,
         "wrong": wrong,
     }
+
+
+KINDS = {"docx": "docx", "xlsx": "xlsx", "pdf": "text PDF", "scan": "scanned PDF",
+         "photo": "image"}
+
+
+def kind_of(row: dict) -> str:
+    """What kind of attachment a truth row is, as the figures are reported."""
+    container = {"zip": "zip member", "msg": "Outlook .msg"}.get(row.get("container") or "")
+    return container or KINDS.get(row["format"], row["format"])
 
 
 def main() -> int:
@@ -133,6 +152,10 @@ def main() -> int:
     print(f"seed {args.seed}: {r['attachments']} attachments in truth, {r['lost']} missing "
           "from the manifest")
     print(f"email fields exactly right: {r['email_fields']:.1%} of {r['fields']}")
+    print(f"  {'attachment kind':14}{'fields right':>16}{'works paired':>16}")
+    for kind, (ok, n, paired, want) in sorted(r["per_kind"].items()):
+        pairs = f"{paired}/{want}" if want else "-"
+        print(f"  {kind:14}{f'{ok}/{n}':>10} {ok / n:>5.0%}{pairs:>16}")
     print(f"works on both sides paired: {r['paired']:.1%} of {r['pairs_expected']}; "
           f"false pairs: {r['false_pairs']}")
     print(f"changed fields reported: {r['diffs_found']:.1%} of {r['changed_fields']}; "

@@ -128,12 +128,12 @@ def test_eml_attachments_decoded_and_sniffed(eml):
     atts = mail.read_attachments(str(eml))
     assert [a.filename for a in atts] == [
         "作品登记表（大山里的灯）.docx", "报送汇总.xlsx", "作品授权书.doc", "../../etc/授权书.pdf"]
-    assert [a.kind for a in atts] == ["docx", "xlsx", "unreadable", "docx"]
+    assert [a.kind for a in atts] == ["docx", "xlsx", "doc", "docx"]  # .doc: for LibreOffice
     assert all(a.path == str(eml) and a.message_number is None for a in atts)
     assert atts[0].message.subject == "晋中市委宣传部报送作品登记表"
     assert atts[0].message.sender == "晋中市委宣传部 <jz@example.cn>"
     assert atts[0].message.date == "Sun, 10 Sep 2023 10:00:00 +0800"
-    assert atts[2].reason.startswith("legacy Word .doc/.wps cannot be read")
+    assert atts[2].reason is None  # LibreOffice converts it when it is read
     assert atts[3].safe_name == "授权书.pdf"
     assert atts[0].safe_name == "作品登记表（大山里的灯）.docx"
 
@@ -217,10 +217,10 @@ def test_loose_files_sniffed_by_content(tmp_path):
         "a.docx", "c.xlsx", "d.wps", "e.txt", "mislabelled.pdf", "sub/b.pdf"]
     kinds = {p.rsplit("/", 1)[1]: mail.read_attachments(p) for p in found}
     assert {k: v[0].kind for k, v in kinds.items()} == {
-        "a.docx": "docx", "c.xlsx": "xlsx", "d.wps": "unreadable", "e.txt": "unreadable",
+        "a.docx": "docx", "c.xlsx": "xlsx", "d.wps": "doc", "e.txt": "unreadable",
         "mislabelled.pdf": "docx", "b.pdf": "pdf"}
     assert all(v[0].message is None and v[0].message_number is None for v in kinds.values())
-    assert "legacy Word" in kinds["d.wps"][0].reason
+    assert kinds["d.wps"][0].reason is None  # converted by LibreOffice when read
 
 
 @pytest.mark.parametrize("given, expected", [

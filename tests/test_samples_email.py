@@ -9,6 +9,7 @@ import io
 import json
 import mailbox
 import re
+import zipfile
 from collections import Counter
 from email.message import EmailMessage
 from pathlib import Path
@@ -62,11 +63,28 @@ def _attachments(folder: Path) -> list[tuple[tuple[str, str], bytes]]:
     out: list[tuple[tuple[str, str], bytes]] = []
     for name, msg in _messages(folder).items():
         for part in msg.iter_attachments():
-            out.append(((name, part.get_filename()), part.get_content()))
+            data = part.get_content()
+            if part.get_filename().endswith(".zip"):  # its members, named in GBK
+                with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                    for info in archive.infolist():
+                        member = info.filename.encode("cp437").decode("gbk")
+                        out.append(((name, f"{part.get_filename()} › {member}"),
+                                    archive.read(info)))
+                continue
+            out.append(((name, part.get_filename()), data))
+    for path in sorted(folder.glob("*.msg")):  # saved from Outlook
+        import extract_msg
+
+        msg = extract_msg.openMsg(str(path))
+        out += [((path.name, a.longFilename), a.data) for a in msg.attachments]
+        msg.close()
     for path in sorted(folder.iterdir()):
         if path.suffix in (".docx", ".pdf", ".xlsx", ".doc"):
             out.append(((path.name, path.name), path.read_bytes()))
     return out
+
+
+EXTENSIONS = {"scan": ".pdf", "photo": ".jpg"}
 
 
 def _text(data: bytes, fmt: str) -> str:
@@ -105,7 +123,10 @@ def test_attachments_hold_their_truth(sides: dict[str, Path], rows: list[dict[st
         if row["kind"] == "no_attachment":
             continue
         data = found[(row["message"], row["attachment"])]
-        assert row["attachment"].endswith("." + row["format"])
+        assert row["attachment"].endswith(EXTENSIONS.get(row["format"], "." + row["format"]))
+        if row["format"] in ("scan", "photo"):  # an image of the signed paper form
+            assert data.startswith(b"%PDF" if row["format"] == "scan" else b"\xff\xd8")
+            continue
         if row["kind"] == "unreadable":
             assert data.startswith(b"\xd0\xcf\x11\xe0")
             continue
@@ -161,7 +182,10 @@ def test_the_mix(sides: dict[str, Path], rows: list[dict[str, Any]]) -> None:
     assert any(r["kind"] == "form" and r["paper"] is None for r in rows), "no email_only form"
     assert Counter(r["kind"] for r in rows).keys() == {"form", "unreadable", "other",
                                                        "no_attachment"}
-    assert {r["format"] for r in rows if r["kind"] == "form"} == {"docx", "pdf", "xlsx"}
+    assert {r["format"] for r in rows if r["kind"] == "form"} == {"docx", "pdf", "xlsx", "scan",
+                                                                   "photo"}
+    assert any(r.get("container") == "zip" for r in rows), "no zip of forms"
+    assert any(r.get("container") == "msg" for r in rows), "no Outlook message"
     names = [r["attachment"] or "" for r in rows]
     assert any(n.startswith("../") for n in names) and any(n.startswith("/") for n in names)
     assert any("#" in r["message"] for r in rows), "no mbox message"

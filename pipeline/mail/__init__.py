@@ -3,13 +3,15 @@
 - ``messages`` — messages and their attachments (``Attachment``), decoded names and headers;
 - ``kinds`` — what an attachment is, from its content, and why an unreadable one is not read;
 - ``names`` — safe file names for the copies kept under ``OUT/attachments``;
+- ``legacy`` — .doc/.wps converted to .docx by LibreOffice (headless), where installed;
 - ``office`` — Word and Excel files read through python-docx and openpyxl ...
 - ``synthetic`` — ... onto a synthetic page the layout, classify and extract stages read.
 PDF attachments are rendered like paper scans (``pipeline.pdf``).
 """
 
 from pipeline.mail.kinds import AttachmentKind, attachment_kind
-from pipeline.mail.messages import MAIL_SUFFIXES, Attachment, read_attachments
+from pipeline.mail.legacy import to_docx as legacy_to_docx
+from pipeline.mail.messages import MAIL_SUFFIXES, Attachment, message_links, read_attachments
 from pipeline.mail.names import safe_name
 from pipeline.mail.office import docx_page, docx_pages, xlsx_page
 from pipeline.mail.synthetic import SyntheticPage
@@ -19,5 +21,6 @@ DOCUMENT_SUFFIXES = {".docx", ".pdf", ".xlsx", ".doc", ".wps", ".xls", ".et", ".
 
 __all__ = [
     "DOCUMENT_SUFFIXES", "MAIL_SUFFIXES", "Attachment", "AttachmentKind", "SyntheticPage",
-    "attachment_kind", "docx_page", "docx_pages", "read_attachments", "safe_name", "xlsx_page",
+    "attachment_kind", "docx_page", "docx_pages", "legacy_to_docx", "message_links",
+    "read_attachments", "safe_name", "xlsx_page",
 ]

@@ -19,6 +19,10 @@ class AttachmentKind(StrEnum):
     DOCX = "docx"
     XLSX = "xlsx"
     PDF = "pdf"
+    IMAGE = "image"  # a photo or scan of the form: read by OCR like paper
+    LEGACY_WORD = "doc"  # .doc/.wps (OLE2): converted to .docx by LibreOffice, where installed
+    OUTLOOK = "msg"  # an Outlook message (.msg): its attachments are the documents
+    ARCHIVE = "archive"  # a .zip of documents: its members are the attachments
     UNREADABLE = "unreadable"
 
 
@@ -42,32 +46,42 @@ def attachment_kind(data: bytes, name: str = "") -> tuple[AttachmentKind, str | 
             return AttachmentKind.DOCX, None
         if "xl/workbook.xml" in members:
             return AttachmentKind.XLSX, None
-        return AttachmentKind.UNREADABLE, (f"zip archive ({len(members)} files) is not read: "
-                                           "unpack it and read the files inside with "
-                                           "`formscan email`")
+        return AttachmentKind.ARCHIVE, None
     if kind is Kind.OLE:
-        return AttachmentKind.UNREADABLE, _ole_reason(data, suffix)
+        if is_outlook(data):
+            return AttachmentKind.OUTLOOK, None
+        reason = _ole_reason(data, suffix)
+        if reason is None:
+            return AttachmentKind.LEGACY_WORD, None
+        return AttachmentKind.UNREADABLE, reason
     if kind is Kind.RTF:
         return AttachmentKind.UNREADABLE, "RTF file cannot be read: ask the unit for .docx or PDF"
     if kind in (Kind.RAR, Kind.SEVEN_Z):
         return AttachmentKind.UNREADABLE, ("RAR/7z archive is not read: unpack it and read the "
                                            "files inside with `formscan email`")
-    if kind in IMAGE_KINDS - {Kind.BMP}:
-        return AttachmentKind.UNREADABLE, ("image attachment (a photo or scan): read it with "
-                                           "`formscan scan`; the emailed copy should be .docx "
-                                           "or PDF")
+    if kind in IMAGE_KINDS:
+        return AttachmentKind.IMAGE, None
     shown = suffix or "no suffix"
     return AttachmentKind.UNREADABLE, (f"not a Word, Excel or PDF document ({shown}): ask the "
                                        "unit for .docx or PDF")
 
 
-def _ole_reason(data: bytes, suffix: str) -> str:
-    """Legacy Office (OLE2) files: which program wrote them, from their stream names."""
+def is_outlook(data: bytes) -> bool:
+    """An Outlook .msg (an OLE2 file of MAPI property streams)."""
+    return "__substg1.0_".encode("utf-16-le") in data
+
+
+def _ole_reason(data: bytes, suffix: str) -> str | None:
+    """Why a legacy Office (OLE2) file cannot be read, from its stream names; None for a
+    Word document (.doc, or .wps as WPS writes it), which LibreOffice converts."""
     if "EncryptedPackage".encode("utf-16-le") in data:
         return ("password-protected Office file: ask the unit for an unprotected .docx "
                 "or PDF")
     if suffix in (".xls", ".et") or "Workbook".encode("utf-16-le") in data:
         return "legacy Excel .xls/.et cannot be read: ask the unit for .xlsx, .docx or PDF"
-    return "legacy Word .doc/.wps cannot be read: ask the unit for .docx or PDF"
+    if "WordDocument".encode("utf-16-le") not in data:
+        return ("an Office file of an unknown kind (.msg? .ppt?): ask the unit for .docx or "
+                "PDF; save an Outlook message as .eml")
+    return None
 
 

@@ -8,10 +8,12 @@ as often as RFC 2047 ones; both come out as readable text. A loose document amon
 from __future__ import annotations
 
 import email
+import io
 import mailbox
 import os
 import re
-from dataclasses import dataclass
+import zipfile
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
@@ -19,7 +21,7 @@ from pathlib import Path
 from pipeline.errors import InputError
 from pipeline.filetypes import Kind, sniff
 from pipeline.limits import Limits
-from pipeline.mail.kinds import AttachmentKind, attachment_kind
+from pipeline.mail.kinds import AttachmentKind, attachment_kind, is_outlook
 from pipeline.mail.names import Names
 from pipeline.model import Message
 
@@ -64,9 +66,9 @@ def read_attachments(path: str, limits: Limits | None = None) -> list[Attachment
     if not data.strip():
         raise InputError("empty file (0 bytes): save the message or file again")
     suffix = Path(path).suffix.lower()
-    if suffix == ".msg" and sniff(data) is Kind.OLE:
-        raise InputError("Outlook .msg files cannot be read: save the message as .eml "
-                         "(File > Save As) or save its attachments")
+    if sniff(data) is Kind.OLE and is_outlook(data):
+        names = Names()
+        return _unpacked(_outlook_attachments(path, data, names), names, limits)
     if suffix in MAIL_SUFFIXES or (attachment_kind(data)[0] is AttachmentKind.UNREADABLE
                                    and _looks_like_mail(data)):
         if data.startswith(b"From "):
@@ -74,7 +76,30 @@ def read_attachments(path: str, limits: Limits | None = None) -> list[Attachment
         return _message_attachments(path, None, _parse(data), Names(), limits)
     name = os.path.basename(path)
     kind, reason = attachment_kind(data, name)
-    return [Attachment(path, None, name, Names().take(name), data, None, kind, reason)]
+    names = Names()
+    return _unpacked([Attachment(path, None, name, names.take(name), data, None, kind, reason)],
+                     names, limits)
+
+
+_LINK = re.compile(r"https?://[^\s<>\"'，。；）)]+")
+
+
+def message_links(path: str) -> list[str]:
+    """The web links a message's text holds (网盘 links a unit sends instead of files)."""
+    try:
+        msg = _parse(Path(path).read_bytes())
+    except (InputError, OSError):
+        return []
+    links: list[str] = []
+    for part in msg.walk():
+        if part.get_content_maintype() == "text" and part.get_content_disposition() != \
+                "attachment":
+            try:
+                text = part.get_content()
+            except (LookupError, UnicodeError):
+                continue
+            links += [u.rstrip(".,") for u in _LINK.findall(text) if u not in links]
+    return list(dict.fromkeys(links))
 
 
 def _looks_like_mail(data: bytes) -> bool:
@@ -127,7 +152,109 @@ def _message_attachments(path: str, number: str | None, msg: EmailMessage,
         kind, reason = attachment_kind(data, filename)
         found.append(Attachment(path, number, filename, names.take(filename), data,
                                 message, kind, reason))
-    return found
+    return _unpacked(found, names, limits)
+
+
+def _outlook_attachments(path: str, data: bytes, names: Names,
+                         number: str | None = None) -> list[Attachment]:
+    """The attachments of an Outlook message, read with extract-msg."""
+    import extract_msg
+
+    try:
+        msg = extract_msg.openMsg(io.BytesIO(data), delayAttachments=False)
+    except Exception as exc:  # noqa: BLE001 - extract-msg raises its own assorted errors
+        raise InputError(f"Outlook .msg file cannot be read ({type(exc).__name__}: {exc}): "
+                         "save the message as .eml, or its attachments") from exc
+    try:
+        sent = msg.date.isoformat() if getattr(msg, "date", None) else None
+        message = Message(msg.sender, msg.subject, sent)
+        found = []
+        for att in msg.attachments:
+            filename = att.longFilename or att.shortFilename or ""
+            content = att.data if isinstance(att.data, bytes) else b""
+            kind, reason = attachment_kind(content, filename)
+            if not content:
+                reason = "an Outlook item inside the message (not a file): save it as .eml"
+            found.append(Attachment(path, number, filename, names.take(filename), content,
+                                    message, kind, reason))
+        return found
+    finally:
+        msg.close()
+
+
+ARCHIVE_DEPTH = 3  # an archive inside an archive inside an archive, no deeper
+ARCHIVE_ENTRIES = 500  # members of one archive
+
+
+def _unpacked(found: list[Attachment], names: Names, limits: Limits,
+              depth: int = 1) -> list[Attachment]:
+    """The attachments with each archive replaced by its members (``forms.zip › 报名表.docx``),
+    archives inside to a fixed depth; an archive the limits refuse stays, with the reason."""
+    out: list[Attachment] = []
+    for att in found:
+        if att.kind is AttachmentKind.OUTLOOK:
+            try:  # a forwarded Outlook message: its attachments are the documents
+                if depth > ARCHIVE_DEPTH:
+                    raise InputError(f"Outlook message nested deeper than {ARCHIVE_DEPTH}: "
+                                     "save its attachments and send them")
+                inner = _outlook_attachments(att.path, att.data, names, att.message_number)
+            except InputError as exc:
+                out.append(replace(att, kind=AttachmentKind.UNREADABLE, reason=str(exc)))
+                continue
+            for member in inner:
+                member.filename = f"{att.filename} › {member.filename}"
+            out.extend(_unpacked(inner, names, limits, depth + 1))
+            continue
+        if att.kind is not AttachmentKind.ARCHIVE:
+            out.append(att)
+            continue
+        try:
+            members = _members(att.data, limits, depth)
+        except InputError as exc:
+            out.append(replace(att, kind=AttachmentKind.UNREADABLE,
+                               reason=f"zip archive {exc}"))
+            continue
+        inside = []
+        for member, data in members:
+            filename = f"{att.filename} › {member}"
+            kind, reason = attachment_kind(data, member)
+            inside.append(Attachment(att.path, att.message_number, filename,
+                                     names.take(member), data, att.message, kind, reason))
+        if not inside:
+            out.append(replace(att, kind=AttachmentKind.UNREADABLE,
+                               reason="zip archive holds no files: ask the unit for the forms"))
+        out.extend(_unpacked(inside, names, limits, depth + 1))
+    return out
+
+
+def _members(data: bytes, limits: Limits, depth: int) -> list[tuple[str, bytes]]:
+    """(name, content) of a zip's files, names decoded as the writer meant them. Raises
+    InputError for an archive over the limits (checked before anything is unpacked)."""
+    if depth > ARCHIVE_DEPTH:
+        raise InputError(f"nested deeper than {ARCHIVE_DEPTH} archives: unpack it and send "
+                         "the forms themselves")
+    limits.check_unpacked(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+        if len(infos) > ARCHIVE_ENTRIES:
+            raise InputError(f"holds {len(infos)} files, over the limit of {ARCHIVE_ENTRIES}: "
+                             "unpack it and read the forms inside")
+        return [(member_name(i), archive.read(i)) for i in infos]
+
+
+def member_name(info: zipfile.ZipInfo) -> str:
+    """A zip member's name as its writer meant it: Windows' Chinese zip tools write GBK
+    without the UTF-8 flag (Python then reads it as cp437: mojibake)."""
+    name = info.filename
+    if info.flag_bits & 0x800:
+        return name
+    raw = name.encode("cp437", errors="replace")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return f"(name not readable: {raw.hex()})"
 
 
 def _depth(msg: EmailMessage) -> int:
@@ -159,6 +286,14 @@ def _filename(part: EmailMessage) -> str | None:
         name = None
     if name is None:
         return None
+    if "\ufffd" in name:
+        # Raw 8-bit bytes in the header (GBK from a Chinese client): the parser kept them as
+        # surrogates in the raw header only; the name is read again from there.
+        for key, value in part.raw_items():
+            if key.lower() in ("content-disposition", "content-type"):
+                found = re.search(r'name="?([^";\r\n]+)', value)
+                if found and any("\udc80" <= c <= "\udcff" for c in found.group(1)):
+                    return _unescape(found.group(1))
     return _unescape(name)
 
 
@@ -172,4 +307,4 @@ def _unescape(text: str) -> str:
             return raw.decode(codec)
         except UnicodeDecodeError:
             continue
-    return raw.decode("utf-8", "replace")
+    return f"(name not readable: {raw.hex()})"

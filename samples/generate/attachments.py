@@ -151,6 +151,45 @@ def pdf_form(form: FormContent, rng: random.Random) -> bytes:
                                         "WPS 文字")))
 
 
+def scanned_form(form: FormContent, rng: random.Random, photo: bool = False) -> bytes:
+    """The signed paper form as a unit mails it: scanned into an image-only PDF, or (``photo``)
+    a phone photo as JPEG."""
+    import numpy as np
+    import pymupdf
+
+    from samples.generate.paper import PAGE_H, PAGE_W
+    from samples.generate.scan import encode, photograph, rasterize, scan
+
+    doc, _anchors, _variant = draw_form(form, rng)
+    nrng = np.random.default_rng(rng.getrandbits(32))
+    image, _ = (photograph if photo else scan)(rasterize(doc[0]), rng, nrng)
+    jpeg = encode(image, ".jpg", quality=85)
+    if photo:
+        return jpeg
+    out = pymupdf.open()
+    out.new_page(width=PAGE_W, height=PAGE_H).insert_image(pymupdf.Rect(0, 0, PAGE_W, PAGE_H),
+                                                          stream=jpeg)
+    return pdf_bytes(out, "Sheet-feeder scan")
+
+
+def gbk_zip(members: list[tuple[str, bytes]]) -> bytes:
+    """A zip as Windows' Chinese zip tools write it: names in GBK, without the UTF-8 flag."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        for i, (name, data) in enumerate(members):
+            info = zipfile.ZipInfo(_placeholder(name, i), date_time=(2023, 9, 1, 9, 0, 0))
+            archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    raw = buf.getvalue()
+    for i, (name, _) in enumerate(members):  # same length: the name bytes in place
+        raw = raw.replace(_placeholder(name, i).encode(), name.encode("gbk"))
+    return raw
+
+
+def _placeholder(name: str, index: int) -> str:
+    length = len(name.encode("gbk"))
+    return f"{index:03d}".ljust(length, "n")[:length]
+
+
 def cover_letter_docx(unit: Unit, n_works: int, rng: random.Random) -> bytes:
     doc = docx.Document()
     doc.core_properties.created = doc.core_properties.modified = datetime(2023, 9, 1, 9)

@@ -9,9 +9,11 @@ the seed.
 from __future__ import annotations
 
 import email.policy
+import io
 import json
 import random
 import re
+import struct
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -27,7 +29,9 @@ from samples.generate.attachments import (
     attachment_name,
     cover_letter_docx,
     docx_form,
+    gbk_zip,
     pdf_form,
+    scanned_form,
     xlsx_form,
 )
 from samples.generate.content import FormContent, city_of, fill_form, person, sample_entry
@@ -232,9 +236,11 @@ def _body(unit: Unit, rng: random.Random, attached: bool) -> str:
 def _form_attachment(form: FormContent, email_form: FormContent, fmt: str,
                      paper: dict[str, Any] | None, changed: list[str],
                      rng: random.Random) -> Attachment:
-    ext = "." + fmt
+    ext = {"scan": ".pdf", "photo": ".jpg"}.get(fmt, "." + fmt)
     name = attachment_name(form, ext, rng)
-    data = {"docx": docx_form, "pdf": pdf_form, "xlsx": xlsx_form}[fmt](email_form, rng)
+    makers = {"docx": docx_form, "pdf": pdf_form, "xlsx": xlsx_form, "scan": scanned_form,
+              "photo": lambda f, r: scanned_form(f, r, photo=True)}
+    data = makers[fmt](email_form, rng)
     truth = {
         "message": "", "attachment": name, "kind": "form", "form_type": form.form_type,
         "fields": email_form.truth_fields(), "paper": paper, "changed": changed, "format": fmt,
@@ -242,10 +248,57 @@ def _form_attachment(form: FormContent, email_form: FormContent, fmt: str,
     return Attachment(name, data, truth)
 
 
+def _zip_of(attachments: list[Attachment], folder: str) -> Attachment:
+    """One message's forms zipped together; each form's truth names it inside the zip."""
+    name = f"{folder}报送材料.zip"
+    data = gbk_zip([(f"{folder}/{a.filename}", a.data) for a in attachments])
+    members = []
+    for a in attachments:
+        truth = {**a.truth, "attachment": f"{name} › {folder}/{a.filename}", "container": "zip"}
+        members.append(truth)
+    return Attachment(name, data, {"members": members})
+
+
+def _truths(att: Attachment) -> list[dict[str, Any]]:
+    """The truth rows of an attachment: a zip's are its members'."""
+    return att.truth.get("members") or [att.truth]
+
+
 def _extra_attachment(name: str, data: bytes, kind: str, fmt: str) -> Attachment:
     truth = {"message": "", "attachment": name, "kind": kind, "form_type": None, "fields": {},
              "paper": None, "changed": [], "format": fmt}
     return Attachment(name, data, truth)
+
+
+def outlook_msg(mail: Mail) -> bytes:
+    """The message as Outlook saves it (.msg: MAPI properties in an OLE2 file), written with
+    extract-msg's OLE writer: message class, subject, body, sender and the attachments."""
+    from extract_msg import OleWriter
+
+    def u16(text: str) -> bytes:
+        return text.encode("utf-16-le")
+
+    writer = OleWriter()
+    for tag, text in (("001A", "IPM.Note"), ("0037", mail.subject), ("1000", mail.body),
+                      ("0C1A", mail.sender), ("0C1F", mail.sender)):
+        writer.addEntry(f"__substg1.0_{tag}001F", u16(text))
+    files = [a for a in mail.attachments if a.filename is not None]
+    n = len(files)
+    writer.addEntry("__properties_version1.0",
+                    b"\0" * 8 + struct.pack("<IIII", 0, n, 0, n) + b"\0" * 8)
+    writer.addEntry("__nameid_version1.0", storage=True)
+    for stream in ("00020102", "00030102", "00040102"):
+        writer.addEntry(f"__nameid_version1.0/__substg1.0_{stream}", b"")
+    for i, att in enumerate(files):
+        base = f"__attach_version1.0_#{i:08X}"
+        writer.addEntry(base, storage=True)
+        by_value = struct.pack("<HHIQ", 0x0003, 0x3705, 6, 1)  # PR_ATTACH_METHOD: by value
+        writer.addEntry(f"{base}/__properties_version1.0", b"\0" * 8 + by_value)
+        writer.addEntry(f"{base}/__substg1.0_3707001F", u16(att.filename))
+        writer.addEntry(f"{base}/__substg1.0_37010102", att.data)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
 
 
 def _write_message(path: Path, msg: EmailMessage) -> None:
@@ -285,6 +338,13 @@ def generate_email(email_dir: Path, forms: Sequence[FormContent],
         form = emailed[s[0]][0][s[1]]
         keys = [k for k in CHANGEABLE if k in FIELDS[form.form_type] and form.written.get(k)]
         changes[s] = [rng.choice(keys)]
+    # Units also mail a scan or a phone photo of the signed form (of its paper, unchanged),
+    # and zip a message's forms together (GBK names): drawn apart, so the rest stays as it was.
+    krng = random.Random(f"{seed}-email-kinds")
+    plain = [s for s in slots if fmt[s] == "docx" and s not in changes]
+    for i, s in enumerate(krng.sample(plain, min(len(plain), max(2, round(0.2 * len(slots)))))):
+        fmt[s] = "scan" if i % 2 == 0 else "photo"
+    zipped = set(krng.sample(range(len(emailed)), max(1, round(0.1 * len(emailed)))))
 
     mails: list[Mail] = []
     for g, (group, is_paper) in enumerate(emailed):
@@ -307,11 +367,13 @@ def generate_email(email_dir: Path, forms: Sequence[FormContent],
                                     datetime.min.time(), TZ_CN)
             sent += timedelta(minutes=rng.randint(8 * 60, 22 * 60), seconds=rng.randint(0, 59))
             sub_group = [group[j] for j in part]
+            if g in zipped:
+                attachments = [_zip_of(attachments, short_name(unit))]
             mails.append(Mail(unit, _subject(unit, sub_group, rng), sent,
                               _body(unit, rng, True), attachments, _sender(unit, rng)))
 
     # Oddities: hostile names, a cover letter, a legacy .doc, a mail without attachment.
-    docx_atts = [a for m in mails for a in m.attachments if a.truth["format"] == "docx"]
+    docx_atts = [a for m in mails for a in m.attachments if a.truth.get("format") == "docx"]
     hostile = rng.sample(docx_atts, min(2, len(docx_atts)))
     for att, name in zip(hostile, ("../../etc/{}.docx", "/tmp/{}.docx")):
         att.filename = name.format(TITLES[att.truth["form_type"]])
@@ -337,13 +399,19 @@ def generate_email(email_dir: Path, forms: Sequence[FormContent],
 
     # One docx saved loose in the folder rather than sent.
     rows: list[dict[str, Any]] = []
-    candidates = [m for m in mails if len(m.attachments) == 1
-                  and m.attachments[0].truth["format"] == "docx"
-                  and not m.attachments[0].filename.startswith(("/", ".."))]
+    def plain_docx(a: Attachment) -> bool:
+        return a.truth.get("format") == "docx" and a.truth.get("kind") == "form" and \
+            not a.filename.startswith(("/", ".."))
+
+    candidates = [m for m in mails if len(m.attachments) == 1 and plain_docx(m.attachments[0])]
+    if not candidates:  # else one docx of a message with several
+        candidates = [m for m in mails if any(plain_docx(a) for a in m.attachments)]
     if candidates:
         loose = rng.choice(candidates)
-        mails.remove(loose)
-        att = loose.attachments[0]
+        att = next(a for a in loose.attachments if plain_docx(a))
+        loose.attachments.remove(att)
+        if not loose.attachments:
+            mails.remove(loose)
         name = att.filename
         if (email_dir / name).exists() or "/" in name:
             raise RuntimeError(f"unexpected loose file name {name!r}")
@@ -353,14 +421,25 @@ def generate_email(email_dir: Path, forms: Sequence[FormContent],
     mails.sort(key=lambda m: m.sent)
     in_mbox = mails[-rng.randint(2, 3):] if len(mails) >= 4 else []
     boxed = {id(mail) for mail in in_mbox}
+    # One message saved from Outlook (.msg) rather than exported as .eml.
+    plain_mails = [m for m in mails if id(m) not in boxed and m.attachments
+                   and all(a.filename and not a.filename.startswith(("/", ".."))
+                           and "members" not in a.truth for a in m.attachments)]
+    outlook = id(krng.choice(plain_mails)) if plain_mails else None
     number = 0
     for mail in mails:
         if id(mail) in boxed:
             continue
         number += 1
+        if id(mail) == outlook:
+            name = f"mail_{number:03d}.msg"
+            (email_dir / name).write_bytes(outlook_msg(mail))
+            rows.extend({**t, "message": name, "container": "msg"}
+                        for a in mail.attachments for t in _truths(a))
+            continue
         name = f"mail_{number:03d}.eml"
         _write_message(email_dir / name, _build_message(mail, rng, number))
-        rows.extend({**a.truth, "message": name} for a in mail.attachments)
+        rows.extend({**t, "message": name} for a in mail.attachments for t in _truths(a))
     if in_mbox:
         with (email_dir / "inbox_export.mbox").open("wb") as fh:
             for k, mail in enumerate(in_mbox, 1):
@@ -369,8 +448,8 @@ def generate_email(email_dir: Path, forms: Sequence[FormContent],
                 fh.write(f"From {addr} {mail.sent.strftime('%a %b %d %H:%M:%S %Y')}\n".encode())
                 data = msg.as_bytes(policy=email.policy.default)
                 fh.write(re.sub(rb"(?m)^From ", b">From ", data).rstrip(b"\n") + b"\n\n")
-                rows.extend({**a.truth, "message": f"inbox_export.mbox#{k}"}
-                            for a in mail.attachments)
+                rows.extend({**t, "message": f"inbox_export.mbox#{k}"}
+                            for a in mail.attachments for t in _truths(a))
 
     rows.sort(key=lambda r: (r["message"], r["attachment"] or ""))
     with (email_dir / "email_truth.jsonl").open("w", encoding="utf-8") as fh:

@@ -1,0 +1,217 @@
+"""Emailed copies as units send them: a photo of the signed form, a zip of the forms with
+GBK names, nested archives, a link instead of files."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from conftest import read_jsonl
+
+from pipeline.batch import BatchOptions, read_email
+from pipeline.mail import read_attachments
+
+ROOT = Path(__file__).resolve().parents[1]
+PHOTO = ROOT / "samples" / "paper" / "scan_0069.jpg"  # work authorization, 老街故事
+MAIL = ROOT / "samples" / "email"
+
+
+def _docx(eml: str, index: int = 0) -> tuple[str, bytes]:
+    docs = [a for a in read_attachments(str(MAIL / eml)) if a.kind.value == "docx"]
+    return docs[index].filename, docs[index].data
+
+
+def _zip(members: list[tuple[str, bytes]], gbk: bool = False) -> bytes:
+    """A zip as Windows' Chinese zip tools write it (``gbk``: names in GBK, no UTF-8 flag)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members:
+            placeholder = "n" * len(name.encode("gbk")) if gbk else name
+            archive.writestr(placeholder, data)
+    raw = buf.getvalue()
+    if gbk:  # the same bytes as the placeholder's length, where the names stand
+        for name, _ in members:
+            raw = raw.replace(b"n" * len(name.encode("gbk")), name.encode("gbk"))
+    return raw
+
+
+def _mail(path: Path, body: str, *attachments: tuple[bytes, str, str, str]) -> Path:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "unit@jz.gov.cn", "office@sx.cn", "报送作品"
+    msg.set_content(body)
+    for data, maintype, subtype, name in attachments:
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    path.write_bytes(bytes(msg))
+    return path
+
+
+@pytest.fixture(scope="module")
+def mailbox(tmp_path_factory):
+    root = tmp_path_factory.mktemp("kinds")
+    inbox = root / "inbox"
+    inbox.mkdir()
+    first, second = _docx("mail_003.eml"), _docx("mail_001.eml")
+    inner = _zip([("内层/" + second[0], second[1])])
+    _mail(inbox / "photo.eml", "附件为签字盖章的授权书照片。",
+          (PHOTO.read_bytes(), "image", "jpeg", "授权书照片.jpg"))
+    _mail(inbox / "zipped.eml", "三张表格打包发送。",
+          (_zip([("报送材料/" + first[0], first[1]), ("再打包.zip", inner)], gbk=True),
+           "application", "zip", "报送材料.zip"))
+    _mail(inbox / "too_many.eml", "很多文件。",
+          (_zip([(f"{i}.txt", b"x") for i in range(501)]), "application", "zip", "多.zip"))
+    _mail(inbox / "link.eml", "文件较大，已上传网盘：https://pan.baidu.com/s/1AbCdEf 提取码 8x9k。")
+    out = root / "out"
+    summary = read_email([str(inbox)], out, BatchOptions(progress=False, workers=1))
+    lines = {(Path(m["path"]).name, m["attachment"]): m
+             for m in read_jsonl(out / "manifest.jsonl")}
+    records = {r["doc_id"]: r for r in read_jsonl(out / "records.jsonl")}
+    return summary, lines, records, first, second
+
+
+@pytest.mark.ocr
+def test_a_photo_of_the_signed_form_is_read_like_paper_and_flags_nothing(mailbox):
+    _, lines, records, _, _ = mailbox
+    line = lines[("photo.eml", "授权书照片.jpg")]
+    assert line["status"] == "ok" and line["route"] == "ocr"
+    record = records[line["doc_id"]]
+    assert record["origin"] == "email" and record["form_type"] == "work_authorization"
+    assert record["fields"]["title"]["value"] == "老街故事"
+    # Its signature and seal are kept as information; only the posted paper authorizes.
+    assert record["signature"]["present"] and record["seal"]["present"]
+    assert not {"missing_signature", "missing_seal"} & set(record["flags"])
+
+
+def test_zip_members_are_attachments_with_their_gbk_names(mailbox):
+    _, lines, records, first, second = mailbox
+    member = lines[("zipped.eml", f"报送材料.zip › 报送材料/{first[0]}")]
+    assert member["status"] == "ok" and member["route"] == "docx"
+    assert records[member["doc_id"]]["fields"]["title"]["value"] == "老街故事"
+    nested = lines[("zipped.eml", f"报送材料.zip › 再打包.zip › 内层/{second[0]}")]
+    assert nested["status"] == "ok"
+
+
+def test_an_archive_over_the_limits_is_refused_with_the_reason(mailbox):
+    _, lines, _, _, _ = mailbox
+    line = lines[("too_many.eml", "多.zip")]
+    assert line["status"] == "failed" and "holds 501 files" in line["error"]
+
+
+def test_a_message_with_a_link_instead_of_files_is_listed_with_the_link(mailbox):
+    _, lines, _, _, _ = mailbox
+    line = lines[("link.eml", None)]
+    assert line["status"] == "skipped"
+    assert "https://pan.baidu.com/s/1AbCdEf" in line["error"] and "fetch" in line["error"]
+
+
+def test_a_legacy_word_file_is_converted_by_libreoffice_and_read(tmp_path):
+    import shutil
+    import subprocess
+
+    assert shutil.which("soffice"), "no LibreOffice: run `make test`, which installs Debian's"
+    name, docx = _docx("mail_003.eml")
+    (tmp_path / "form.docx").write_bytes(docx)
+    # A real .doc, written by LibreOffice itself (Word 97-2003 format).
+    subprocess.run(["soffice", f"-env:UserInstallation={(tmp_path / 'p').as_uri()}",
+                    "--headless", "--convert-to", "doc", "--outdir", str(tmp_path),
+                    str(tmp_path / "form.docx")], capture_output=True, timeout=120, check=True)
+    doc = (tmp_path / "form.doc").read_bytes()
+    assert doc.startswith(b"\xd0\xcf\x11\xe0")
+    mail = _mail(tmp_path / "legacy.eml", "旧版表格。",
+                 (doc, "application", "msword", "作品登记表.doc"))
+    out = tmp_path / "out"
+    read_email([str(mail)], out, BatchOptions(progress=False, workers=1))
+    (line,) = read_jsonl(out / "manifest.jsonl")
+    assert line["status"] == "ok" and line["route"] == "docx", line
+    (record,) = read_jsonl(out / "records.jsonl")
+    assert record["fields"]["title"]["value"] == "老街故事"
+
+
+def test_without_libreoffice_the_line_says_what_to_install(tmp_path, monkeypatch):
+    from pipeline.mail import legacy
+
+    monkeypatch.setattr(legacy, "soffice", lambda: None)
+    with pytest.raises(Exception, match="apt-get install libreoffice-writer-nogui"):
+        legacy.to_docx(b"\xd0\xcf\x11\xe0")
+
+
+def test_attachment_names_in_every_encoding_chinese_clients_write(tmp_path):
+    _, docx = _docx("mail_003.eml")
+    name = "作品登记表.docx"
+    b64 = __import__("base64").b64encode(name.encode("gb2312")).decode()
+    rfc2231 = "".join(f"%{b:02X}" for b in name.encode("gb18030"))
+    raw = (
+        "From: unit@jz.gov.cn\r\nSubject: =?GB2312?B?" +
+        __import__("base64").b64encode("报送作品".encode("gb2312")).decode() + "?=\r\n"
+        "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n"
+        "--B\r\nContent-Type: text/plain; charset=gb18030\r\n\r\n").encode() + \
+        "附件请查收。".encode("gb18030") + b"\r\n"
+    for header in (f'filename="=?GB2312?B?{b64}?="'.encode(),
+                   f"filename*=gb18030''{rfc2231}".encode(),
+                   b'filename="' + "旧名.docx".encode("gbk") + b'"',
+                   b'filename="\xff\xfe\xfa.docx"'):
+        raw += (b"--B\r\nContent-Type: application/octet-stream\r\n"
+                b"Content-Disposition: attachment; " + header + b"\r\n"
+                b"Content-Transfer-Encoding: base64\r\n\r\n" +
+                __import__("base64").encodebytes(docx) + b"\r\n")
+    raw += b"--B--\r\n"
+    (tmp_path / "names.eml").write_bytes(raw)
+    names = [a.filename for a in read_attachments(str(tmp_path / "names.eml"))]
+    assert names[:3] == [name, name, "旧名.docx"]
+    assert names[3] == "(name not readable: fffefa2e646f6378)"
+
+
+def _outlook(subject: str, attachments: list[tuple[str, bytes]]) -> bytes:
+    """An Outlook .msg as Outlook saves one (MAPI properties in an OLE2 file), written with
+    extract-msg's own OLE writer: a message class, subject, body, sender, attachments."""
+    import struct
+
+    from extract_msg import OleWriter
+
+    def u16(text: str) -> bytes:
+        return text.encode("utf-16-le")
+
+    writer = OleWriter()
+    for tag, text in (("001A", "IPM.Note"), ("0037", subject), ("1000", "附件为报名材料。"),
+                      ("0C1A", "unit@jz.gov.cn"), ("0C1F", "unit@jz.gov.cn")):
+        writer.addEntry(f"__substg1.0_{tag}001F", u16(text))
+    n = len(attachments)
+    writer.addEntry("__properties_version1.0",
+                    b"\0" * 8 + struct.pack("<IIII", 0, n, 0, n) + b"\0" * 8)
+    writer.addEntry("__nameid_version1.0", storage=True)
+    for stream in ("00020102", "00030102", "00040102"):
+        writer.addEntry(f"__nameid_version1.0/__substg1.0_{stream}", b"")
+    for i, (name, data) in enumerate(attachments):
+        base = f"__attach_version1.0_#{i:08X}"
+        writer.addEntry(base, storage=True)
+        by_value = struct.pack("<HHIQ", 0x0003, 0x3705, 6, 1)  # PR_ATTACH_METHOD: by value
+        writer.addEntry(f"{base}/__properties_version1.0", b"\0" * 8 + by_value)
+        writer.addEntry(f"{base}/__substg1.0_3707001F", u16(name))
+        writer.addEntry(f"{base}/__substg1.0_37010102", data)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def test_outlook_messages_are_read_loose_and_attached(tmp_path):
+    name, docx = _docx("mail_003.eml")
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    (folder / "报送作品.msg").write_bytes(_outlook("报送作品", [(name, docx)]))
+    second_name, second = _docx("mail_001.eml")
+    _mail(folder / "forwarded.eml", "转发 Outlook 邮件。",
+          (_outlook("转发", [(second_name, second)]), "application", "vnd.ms-outlook",
+           "原邮件.msg"))
+    out = tmp_path / "out"
+    read_email([str(folder)], out, BatchOptions(progress=False, workers=1))
+    lines = {(Path(m["path"]).name, m["attachment"]): m
+             for m in read_jsonl(out / "manifest.jsonl")}
+    records = {r["doc_id"]: r for r in read_jsonl(out / "records.jsonl")}
+    loose = lines[("报送作品.msg", name)]
+    assert loose["status"] == "ok"
+    record = records[loose["doc_id"]]
+    assert record["fields"]["title"]["value"] == "老街故事"
+    assert record["message"]["subject"] == "报送作品"
+    assert lines[("forwarded.eml", f"原邮件.msg › {second_name}")]["status"] == "ok"
