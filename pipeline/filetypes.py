@@ -26,13 +26,15 @@ class Kind(StrEnum):
     RTF = "rtf"
     RAR = "rar"
     SEVEN_Z = "7z"
+    HEIC = "heic"  # iPhone photos (HEIF), decoded through pillow-heif
 
 
-IMAGE_KINDS = frozenset({Kind.JPEG, Kind.PNG, Kind.TIFF, Kind.BMP})
+IMAGE_KINDS = frozenset({Kind.JPEG, Kind.PNG, Kind.TIFF, Kind.BMP, Kind.HEIC})
 SCAN_KINDS = IMAGE_KINDS | {Kind.PDF}
 # The kind a suffix promises, to tell a mislabelled file.
 SUFFIX_KIND = {".jpg": Kind.JPEG, ".jpeg": Kind.JPEG, ".png": Kind.PNG, ".tif": Kind.TIFF,
-               ".tiff": Kind.TIFF, ".pdf": Kind.PDF, ".bmp": Kind.BMP}
+               ".tiff": Kind.TIFF, ".pdf": Kind.PDF, ".bmp": Kind.BMP, ".heic": Kind.HEIC,
+               ".heif": Kind.HEIC}
 HEAD_BYTES = 2048  # enough of a file to sniff it
 
 _MAGIC: tuple[tuple[bytes, Kind], ...] = (
@@ -57,6 +59,8 @@ def sniff(head: bytes) -> Kind | None:
             return kind
     if b"%PDF-" in head[:1024]:  # junk before the header, which readers tolerate
         return Kind.PDF
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"heif", b"mif1", b"msf1"):
+        return Kind.HEIC
     return None
 
 

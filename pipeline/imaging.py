@@ -98,3 +98,25 @@ def unexplained_ink(image: np.ndarray, box: list[float], printed: list[list[floa
         cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((RULE_RUN, 1), np.uint8))
     ink &= 1 - cv2.dilate(rules, np.ones((3, 3), np.uint8))
     return float(ink.sum()) / ink.size
+
+
+def decode(data: bytes) -> np.ndarray | None:
+    """An image file's bytes as a BGR page: OpenCV for the usual formats, Pillow (with
+    pillow-heif) for HEIC photos; None when it cannot be decoded."""
+    try:
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error:
+        image = None
+    if image is not None:
+        return image
+    import io
+
+    import pillow_heif
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    try:
+        with Image.open(io.BytesIO(data)) as pil:
+            return cv2.cvtColor(np.asarray(pil.convert("RGB")), cv2.COLOR_RGB2BGR)
+    except (OSError, ValueError, SyntaxError):
+        return None

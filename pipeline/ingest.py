@@ -20,6 +20,7 @@ import pymupdf
 from pipeline import pdf
 from pipeline.errors import InputError, NotAScan
 from pipeline.filetypes import HEAD_BYTES, SCAN_KINDS, SUFFIX_KIND, Kind, sniff
+from pipeline.imaging import decode
 from pipeline.limits import Limits
 from pipeline.model import Origin, Route, Unreadable, WorkItem
 
@@ -111,8 +112,8 @@ def pages(path: str, kind: Kind, handle: object, only: set[int]
                 yield Unreadable(number, "TIFF page cannot be decoded (damaged file); rescan it")
     elif 1 in only:
         try:  # from bytes: OpenCV opens only names it can encode
-            image = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_COLOR)
-        except (cv2.error, OSError):
+            image = decode(Path(path).read_bytes())
+        except OSError:
             image = None
         if image is None:  # the file as a whole is unreadable: its line has no page
             yield Unreadable(None, f"{kind.value.upper()} image cannot be decoded (damaged "

@@ -52,6 +52,10 @@ class Limits:
         """The frame count of an image file whose header passes the limits (Pillow reads
         the header only). Raises InputError."""
         Image.MAX_IMAGE_PIXELS = None  # the limit is ours, with our message
+        if kind is Kind.HEIC:
+            import pillow_heif
+
+            pillow_heif.register_heif_opener()
         try:
             with Image.open(path) as image:
                 width, height = image.size

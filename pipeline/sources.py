@@ -20,11 +20,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-import cv2
-import numpy as np
 import pymupdf
 
-from pipeline import filetypes, ingest, mail, pdf
+from pipeline import filetypes, imaging, ingest, mail, pdf
 from pipeline.errors import InputError
 from pipeline.filetypes import HEAD_BYTES, sniff
 from pipeline.limits import Limits
@@ -182,10 +180,7 @@ def _pdf_pages(att: Attachment, doc: pymupdf.Document, todo: set[Key], limits: L
 
 def _image_pages(att: Attachment) -> Iterator[WorkItem | Unreadable]:
     """A photo or scan of a form sent by mail: one page, read by OCR like paper."""
-    try:
-        image = cv2.imdecode(np.frombuffer(att.data, np.uint8), cv2.IMREAD_COLOR)
-    except cv2.error:
-        image = None
+    image = imaging.decode(att.data)
     if image is None:
         yield Unreadable(None, "attached image cannot be decoded (damaged file): ask the unit "
                                "to send it again")

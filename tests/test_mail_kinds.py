@@ -215,3 +215,45 @@ def test_outlook_messages_are_read_loose_and_attached(tmp_path):
     assert record["fields"]["title"]["value"] == "老街故事"
     assert record["message"]["subject"] == "报送作品"
     assert lines[("forwarded.eml", f"原邮件.msg › {second_name}")]["status"] == "ok"
+
+
+def _heic(path: Path) -> bytes:
+    import cv2
+    import pillow_heif
+    from PIL import Image
+
+    pillow_heif.register_heif_opener()
+    rgb = cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="HEIF", quality=90)
+    return buf.getvalue()
+
+
+@pytest.mark.ocr
+def test_an_iphone_heic_photo_and_a_7z_archive_are_read(tmp_path):
+    import py7zr
+
+    name, docx = _docx("mail_003.eml")
+    seven = io.BytesIO()
+    with py7zr.SevenZipFile(seven, "w") as archive:
+        archive.writestr(docx, f"材料/{name}")
+    mail = _mail(tmp_path / "kinds.eml", "照片和压缩包。",
+                 (_heic(PHOTO), "image", "heic", "授权书.heic"),
+                 (seven.getvalue(), "application", "x-7z-compressed", "材料.7z"))
+    out = tmp_path / "out"
+    read_email([str(mail)], out, BatchOptions(progress=False, workers=1))
+    lines = {m["attachment"]: m for m in read_jsonl(out / "manifest.jsonl")}
+    records = {r["doc_id"]: r for r in read_jsonl(out / "records.jsonl")}
+    photo = records[lines["授权书.heic"]["doc_id"]]
+    assert photo["fields"]["title"]["value"] == "老街故事"
+    member = lines[f"材料.7z › 材料/{name}"]
+    assert member["status"] == "ok" and records[member["doc_id"]]["fields"]["title"]["value"] == \
+        "老街故事"
+    # A HEIC photo among the paper scans is read too.
+    (tmp_path / "scans").mkdir()
+    (tmp_path / "scans" / "IMG_0001.HEIC").write_bytes(_heic(PHOTO))
+    from pipeline.batch import scan
+
+    scan([str(tmp_path / "scans")], tmp_path / "paper", BatchOptions(progress=False, workers=1))
+    (record,) = read_jsonl(tmp_path / "paper" / "records.jsonl")
+    assert record["fields"]["title"]["value"] == "老街故事"

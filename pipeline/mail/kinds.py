@@ -56,9 +56,12 @@ def attachment_kind(data: bytes, name: str = "") -> tuple[AttachmentKind, str | 
         return AttachmentKind.UNREADABLE, reason
     if kind is Kind.RTF:
         return AttachmentKind.UNREADABLE, "RTF file cannot be read: ask the unit for .docx or PDF"
-    if kind in (Kind.RAR, Kind.SEVEN_Z):
-        return AttachmentKind.UNREADABLE, ("RAR/7z archive is not read: unpack it and read the "
-                                           "files inside with `formscan email`")
+    if kind is Kind.SEVEN_Z:
+        return AttachmentKind.ARCHIVE, None
+    if kind is Kind.RAR:
+        return AttachmentKind.UNREADABLE, ("RAR archive is not read (no maintained reader "
+                                           "without the non-free unrar program): unpack it and "
+                                           "read the files inside with `formscan email`")
     if kind in IMAGE_KINDS:
         return AttachmentKind.IMAGE, None
     shown = suffix or "no suffix"

@@ -233,6 +233,8 @@ def _members(data: bytes, limits: Limits, depth: int) -> list[tuple[str, bytes]]
     if depth > ARCHIVE_DEPTH:
         raise InputError(f"nested deeper than {ARCHIVE_DEPTH} archives: unpack it and send "
                          "the forms themselves")
+    if sniff(data[:16]) is Kind.SEVEN_Z:
+        return _seven_z_members(data, limits)
     limits.check_unpacked(data)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         infos = [i for i in archive.infolist() if not i.is_dir()]
@@ -240,6 +242,32 @@ def _members(data: bytes, limits: Limits, depth: int) -> list[tuple[str, bytes]]
             raise InputError(f"holds {len(infos)} files, over the limit of {ARCHIVE_ENTRIES}: "
                              "unpack it and read the forms inside")
         return [(member_name(i), archive.read(i)) for i in infos]
+
+
+def _seven_z_members(data: bytes, limits: Limits) -> list[tuple[str, bytes]]:
+    """(name, content) of a .7z's files (py7zr), its listing checked against the limits
+    before anything is unpacked."""
+    import tempfile
+
+    import py7zr
+
+    try:
+        with py7zr.SevenZipFile(io.BytesIO(data)) as archive:
+            files = [f for f in archive.list() if not f.is_directory]
+            size = sum(f.uncompressed or 0 for f in files)
+            if len(files) > ARCHIVE_ENTRIES:
+                raise InputError(f"holds {len(files)} files, over the limit of "
+                                 f"{ARCHIVE_ENTRIES}: unpack it and read the forms inside")
+            if size > limits.max_bytes:
+                raise InputError(f"unpacks to {size / 1024 ** 2:.0f} MB, over the limit of "
+                                 f"{limits.max_bytes / 1024 ** 2:.0f} MB (an archive bomb?); "
+                                 "raise the limit with --max-mb")
+            with tempfile.TemporaryDirectory(prefix="formscan-7z-") as work:
+                archive.extractall(path=work)
+                return [(f.filename, (Path(work) / f.filename).read_bytes()) for f in files
+                        if (Path(work) / f.filename).resolve().is_relative_to(Path(work).resolve())]
+    except (py7zr.exceptions.ArchiveError, OSError, ValueError) as exc:
+        raise InputError(f"is damaged ({exc}): ask the unit for it again") from exc
 
 
 def member_name(info: zipfile.ZipInfo) -> str:
