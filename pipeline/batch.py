@@ -21,9 +21,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from pipeline import __version__
+from pipeline.checks import apply_checks
 from pipeline.contest import Contest, default_contest
 from pipeline.errors import InputError, NotAScan
 from pipeline.filetypes import file_hash
+from pipeline.forms import schemas
 from pipeline.limits import Limits
 from pipeline.model import (
     EntryStatus,
@@ -43,7 +45,7 @@ from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, OcrEngine
 from pipeline.sources import Key, MailSource, PaperSource, Part
 from pipeline.sources import Source as InputSource
 from pipeline.stages import NOT_A_FORM, Outcome
-from pipeline.store import Store, as_text
+from pipeline.store import Store, as_text, corrected
 from pipeline.workers import Broken, EngineSpec, InProcess, WorkerPool, cores
 
 log = logging.getLogger("formscan")
@@ -344,6 +346,11 @@ class Batch:
                                        reader=__version__, note=note)))
 
     def _put(self, record: Record | None, entry: ManifestEntry) -> None:
+        if record is not None and record.status is not Status.FAILED:
+            fixes = self.store.corrections(record.doc_id).get(record.doc_id)
+            if fixes:  # a person corrected this page before: the checks see the corrections
+                corrected(record, fixes)
+                apply_checks(record, schemas().get(record.form_type), self.contest)
         with self.store.transaction():
             if record is not None:
                 self.store.put_record(record)

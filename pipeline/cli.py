@@ -20,6 +20,7 @@ from pipeline import __version__, filetypes
 from pipeline.audit import AuditResult, audit
 from pipeline.batch import PAGE_TIMEOUT, BatchOptions, Summary, read_email, scan
 from pipeline.contest import load_contest
+from pipeline.corrections import import_corrections
 from pipeline.errors import ExitCode, FormscanError
 from pipeline.limits import Limits
 from pipeline.model import DiffKind, EntryStatus
@@ -105,6 +106,12 @@ def _parser() -> argparse.ArgumentParser:
     _common(sub.add_parser("reconcile", help="pair paper and email copies, list differences"))
     _common(sub.add_parser("audit", help="flag what each form is missing; unit quota table"))
     _common(sub.add_parser("report", help="write OUT/report.html for people to check"))
+    p_import = sub.add_parser("import-corrections", help="take people's corrections from an "
+                                                         "edited records.xlsx")
+    p_import.add_argument("sheet", type=Path, metavar="FILE", help="the edited .xlsx")
+    p_import.add_argument("--who", default=os.environ.get("USER") or "office",
+                          help="who corrected (kept with each correction)")
+    _common(p_import)
     p_forget = sub.add_parser("forget", help="take input files out of a batch (a wrong file, "
                                              "a mistyped name)")
     p_forget.add_argument("paths", nargs="+", metavar="PATH", help="as the manifest names it")
@@ -283,6 +290,16 @@ def main(argv: list[str] | None = None) -> int:
             return ExitCode.OK
         if args.command == "forget":
             return forget(args.paths, args.out)
+        if args.command == "import-corrections":
+            done = import_corrections(args.sheet, args.out, contest, args.who)
+            print(f"{len(done.changed)} corrections imported from {args.sheet} "
+                  f"({done.documents} documents in the sheet)")
+            for doc_id, key, old, new in done.changed:
+                print(f"  {doc_id} {key}: {old or '(empty)'} → {new or '(empty)'}")
+            if done.changed:
+                print(f"checks, reconciliation and audit run again; {args.out}/records.* and "
+                      "audit.csv rewritten")
+            return ExitCode.OK
         if args.command == "report":
             print(f"report: {build_report(args.out, contest)} "
                   "(open it in any browser; images in report/ beside it)")

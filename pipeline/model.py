@@ -317,6 +317,7 @@ class Field:
     raw: str | None = None  # what OCR read, when the value is not exactly that (snapped)
     ink: bool | None = None  # no value: whether its place shows writing OCR did not read
     weakest: float | None = None  # the least sure character's confidence (OCR'd values)
+    corrected: bool = False  # a person's correction (the store's corrections layer)
 
     def __post_init__(self) -> None:
         self.confidence = round(float(self.confidence), 4)
@@ -341,13 +342,15 @@ class Field:
             d["raw"] = self.raw
         if self.value is None and self.ink is not None:
             d["ink"] = self.ink
+        if self.corrected:
+            d["corrected"] = True
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Field:
         return cls(d.get("value"), float(d.get("confidence", 0.0)), d.get("page"), d.get("bbox"),
                    Evidence(d.get("evidence", Evidence.LABEL.value)), d.get("raw"),
-                   d.get("ink"), d.get("weakest"))
+                   d.get("ink"), d.get("weakest"), bool(d.get("corrected", False)))
 
 
 @dataclass

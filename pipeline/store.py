@@ -16,6 +16,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ import pandas as pd
 from pipeline.checks import in_words
 from pipeline.errors import BatchBusy, InputError, OutputError
 from pipeline.forms import schemas
-from pipeline.model import EntryStatus, FlagKind, ManifestEntry, Record
+from pipeline.model import EntryStatus, Field, FlagKind, ManifestEntry, Record
 
 DB_NAME = "formscan.sqlite"
 LOCK_NAME = ".formscan.lock"  # held by the one process writing the batch
@@ -49,7 +50,30 @@ CREATE TABLE IF NOT EXISTS pairs (      -- the last reconciliation, one row per 
     row TEXT NOT NULL                   -- reconciliation.csv's row
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS corrections (  -- people's corrections: a layer over what was read
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    old TEXT,                           -- the value before (as read, or an earlier correction)
+    new TEXT,
+    who TEXT NOT NULL,
+    at TEXT NOT NULL                    -- ISO time
+);
 """
+
+
+def corrected(record: Record, values: dict[str, str | None]) -> Record:
+    """The record with people's corrections over what was read: a rescan, a re-check, a
+    reconciliation never undo one."""
+    for key, value in values.items():
+        f = record.fields.get(key)
+        if f is None:
+            record.fields[key] = Field(value, 1.0, None, None, corrected=True)
+        elif f.value != value or not f.corrected:
+            if not f.corrected:
+                f.raw = f.raw or f.value
+            f.value, f.confidence, f.corrected = value, 1.0, True
+    return record
 
 
 def as_text(name: str) -> str:
@@ -197,7 +221,25 @@ class Store:
         target.write_bytes(data)
         return target
 
+    def corrections(self, doc_id: str | None = None) -> dict[str, dict[str, str | None]]:
+        """doc_id -> field -> the latest corrected value (None: a value a person erased)."""
+        query = "SELECT doc_id, field, new FROM corrections"
+        rows = self.db.execute(query + (" WHERE doc_id=?" if doc_id else "") + " ORDER BY id",
+                               (doc_id,) if doc_id else ()).fetchall()
+        found: dict[str, dict[str, str | None]] = {}
+        for doc, key, new in rows:
+            found.setdefault(doc, {})[key] = new
+        return found
+
+    def put_correction(self, doc_id: str, key: str, old: str | None, new: str | None,
+                       who: str) -> None:
+        """A person's correction of one field, kept as its own row (who, when)."""
+        at = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
+        self.db.execute("INSERT INTO corrections (doc_id, field, old, new, who, at) VALUES "
+                        "(?, ?, ?, ?, ?, ?)", (doc_id, key, old, new, who, at))
+
     def put_record(self, record: Record) -> None:
+        corrected(record, self.corrections(record.doc_id).get(record.doc_id, {}))
         body = json.dumps(_texts(record.to_dict()), ensure_ascii=False)
         self.db.execute(
             "INSERT INTO records (doc_id, seq, body) VALUES (?, "

@@ -21,7 +21,7 @@ LAYERS = {
               "verify"},
     "orchestration": {"sources", "stages", "workers", "batch"},
     "store": {"store"},
-    "reader": {"reconcile", "audit", "report"},
+    "reader": {"reconcile", "audit", "report", "corrections"},
     "cli": {"cli", "__main__"},
 }
 # What each layer may import, besides itself within one module package (mail/, verify/).

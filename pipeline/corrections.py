@@ -1,0 +1,115 @@
+"""People's corrections, from the sheets the office edits (``formscan import-corrections``).
+
+The office fixes what OCR got wrong in ``records.xlsx`` (or ``reconciliation.xlsx``) in
+Excel/WPS and imports the sheet: every changed field cell becomes a correction row in the store
+(document, field, old and new value, who, when), a layer over what was read that a rescan never
+overwrites. The corrected documents' checks, the reconciliation and the audit are run again at
+once, and every export is rewritten.
+
+The sheet is found by its key row: the row whose cells hold ``doc_id`` and the field keys (a
+Chinese title row may stand above it). A cell of an unknown document or column is refused,
+named by its address; nothing is imported then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+
+from pipeline.audit import audit
+from pipeline.checks import apply_checks
+from pipeline.contest import Contest
+from pipeline.errors import FormscanError
+from pipeline.forms import schemas
+from pipeline.reconcile import reconcile
+from pipeline.store import Store, field_keys, records_table
+
+KEY_ROWS = 5  # rows the key row may stand below the top of the sheet
+
+
+class CorrectionsRefused(FormscanError):
+    """A sheet edited where it cannot be imported: nothing was imported."""
+
+    exit_code = 2
+
+
+@dataclass
+class Imported:
+    changed: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
+    documents: int = 0  # documents the sheet holds
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))  # a phone Excel turned into a number
+    return text or None
+
+
+def import_corrections(sheet_path: Path, out_dir: Path, contest: Contest,
+                       who: str = "office") -> Imported:
+    """Import the changed field cells of an edited records/reconciliation sheet."""
+    try:
+        sheet = openpyxl.load_workbook(sheet_path, read_only=True, data_only=True).active
+    except (OSError, ValueError, KeyError) as exc:
+        raise CorrectionsRefused(f"{sheet_path} cannot be opened as an Excel sheet ({exc}): "
+                                 "save it as .xlsx and import it again") from exc
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    header_at = next((i for i, r in enumerate(rows[:KEY_ROWS]) if "doc_id" in r), None)
+    if header_at is None:
+        raise CorrectionsRefused(f"{sheet_path}: no key row with doc_id in its first "
+                                 f"{KEY_ROWS} rows: import the records.xlsx formscan wrote")
+    header = [_text(c) or "" for c in rows[header_at]]
+    known = set(records_table([]).columns) | {"paper", "email", "score", "differences"}
+    keys = set(field_keys())
+    refused = [f"{get_column_letter(j + 1)}{header_at + 1}: unknown column {name!r}"
+               for j, name in enumerate(header) if name and name not in known | keys]
+    store = Store(out_dir)
+    try:
+        records = {r.doc_id: r for r in store.records()}
+        id_col = header.index("doc_id")
+        result = Imported()
+        edits: list[tuple[str, str, str | None, str | None]] = []
+        for i, row in enumerate(rows[header_at + 1:], start=header_at + 2):
+            doc_id = _text(row[id_col]) if id_col < len(row) else None
+            if doc_id is None:
+                continue
+            record = records.get(doc_id)
+            if record is None:
+                refused.append(f"{get_column_letter(id_col + 1)}{i}: no document {doc_id!r} "
+                               "in this batch")
+                continue
+            result.documents += 1
+            for j, name in enumerate(header):
+                if name not in keys or j >= len(row):
+                    continue
+                new, f = _text(row[j]), record.fields.get(name)
+                old = f.value if f else None
+                if new != (old or None) and (f is not None or new is not None):
+                    edits.append((doc_id, name, old, new))
+        if refused:
+            raise CorrectionsRefused(f"{sheet_path}: nothing imported; " + "; ".join(refused))
+        known_schemas = schemas()
+        with store.transaction():
+            for doc_id, name, old, new in edits:
+                store.put_correction(doc_id, name, old, new, who)
+            for doc_id in {e[0] for e in edits}:
+                record = records[doc_id]
+                store.put_record(record)  # the corrections over what was read
+                apply_checks(record, known_schemas.get(record.form_type), contest)
+                store.put_record(record)
+        result.changed = edits
+        reconciled = store.reconciliation() is not None
+        store.export()
+    finally:
+        store.close()
+    if edits and reconciled:
+        reconcile(out_dir, contest)
+    if edits:
+        audit(out_dir, contest)
+    return result

@@ -1,0 +1,90 @@
+"""People's corrections: the office edits records.xlsx, imports it, and the records, flags,
+audit and every later scan follow."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from conftest import read_jsonl
+
+from pipeline.batch import BatchOptions, scan
+from pipeline.contest import default_contest
+from pipeline.corrections import CorrectionsRefused, import_corrections
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXT_PDF = ROOT / "samples" / "paper" / "submission_01.pdf"  # a work registration form
+
+
+def _edit(sheet_path: Path, changes: dict[str, str], title: bool = True) -> None:
+    """Edit the first document's cells as the office would in WPS/Excel."""
+    book = openpyxl.load_workbook(sheet_path)
+    sheet = book.active
+    header = [c.value for c in sheet[1]]
+    for key, value in changes.items():
+        sheet.cell(2, header.index(key) + 1).value = value
+    if title:  # a Chinese title row above the key row
+        sheet.insert_rows(1)
+        sheet["A1"] = "作品登记表汇总（已核对）"
+    book.save(sheet_path)
+
+
+@pytest.fixture
+def batch(tmp_path):
+    out = tmp_path / "out"
+    scan([str(TEXT_PDF)], out, BatchOptions(progress=False, workers=1))
+    return out
+
+
+def test_an_edited_cell_becomes_a_correction_and_the_audit_follows(batch, tmp_path):
+    (before,) = read_jsonl(batch / "records.jsonl")
+    assert "unknown_unit" not in before["flags"] and "late" not in before["flags"]
+    sheet = tmp_path / "edited.xlsx"
+    sheet.write_bytes((batch / "records.xlsx").read_bytes())
+    _edit(sheet, {"unit": "某某文化公司", "date": "2023-12-30"})
+    run = subprocess.run([sys.executable, "-m", "pipeline", "import-corrections", str(sheet),
+                          "--out", str(batch), "--who", "王老师"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "2 corrections imported" in run.stdout and "某某文化公司" in run.stdout
+    (after,) = read_jsonl(batch / "records.jsonl")
+    unit, date = after["fields"]["unit"], after["fields"]["date"]
+    assert (unit["value"], unit["corrected"]) == ("某某文化公司", True)
+    assert (date["value"], date["corrected"]) == ("2023-12-30", True)
+    assert {"unknown_unit", "late"} <= set(after["flags"])  # the checks ran again at once
+    audit = pd.read_csv(batch / "audit.csv", dtype=str, keep_default_na=False)
+    assert "报送单位不在名单中" in audit.loc[0, "missing"] and "逾期" in audit.loc[0, "missing"]
+
+
+def test_a_rescan_keeps_the_correction(batch, tmp_path):
+    sheet = tmp_path / "edited.xlsx"
+    sheet.write_bytes((batch / "records.xlsx").read_bytes())
+    _edit(sheet, {"contact": "李四"}, title=False)
+    import_corrections(sheet, batch, default_contest())
+    # Read again from scratch (the file forgotten, then scanned): the correction stays.
+    subprocess.run([sys.executable, "-m", "pipeline", "forget", str(TEXT_PDF), "--out",
+                    str(batch)], check=True, capture_output=True, timeout=120)
+    scan([str(TEXT_PDF)], batch, BatchOptions(progress=False, workers=1))
+    (record,) = read_jsonl(batch / "records.jsonl")
+    assert record["fields"]["contact"] == {**record["fields"]["contact"], "value": "李四",
+                                           "corrected": True}
+
+
+def test_cells_of_unknown_documents_or_columns_are_refused_by_address(batch, tmp_path):
+    sheet = tmp_path / "edited.xlsx"
+    sheet.write_bytes((batch / "records.xlsx").read_bytes())
+    book = openpyxl.load_workbook(sheet)
+    ws = book.active
+    ws.cell(2, 1).value = "0123456789abcdef"  # a doc_id this batch does not hold
+    ws.cell(1, ws.max_column + 1).value = "备注"  # a column formscan does not know
+    book.save(sheet)
+    with pytest.raises(CorrectionsRefused) as refused:
+        import_corrections(sheet, batch, default_contest())
+    assert "A2: no document '0123456789abcdef'" in str(refused.value)
+    assert "unknown column '备注'" in str(refused.value)
+    (record,) = read_jsonl(batch / "records.jsonl")
+    assert not any(f.get("corrected") for f in record["fields"].values())  # nothing imported
