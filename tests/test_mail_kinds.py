@@ -164,35 +164,10 @@ def test_attachment_names_in_every_encoding_chinese_clients_write(tmp_path):
 
 
 def _outlook(subject: str, attachments: list[tuple[str, bytes]]) -> bytes:
-    """An Outlook .msg as Outlook saves one (MAPI properties in an OLE2 file), written with
-    extract-msg's own OLE writer: a message class, subject, body, sender, attachments."""
-    import struct
+    """An Outlook .msg as Outlook saves one, written as the sample generator writes it."""
+    from samples.generate.mail import outlook_bytes
 
-    from extract_msg import OleWriter
-
-    def u16(text: str) -> bytes:
-        return text.encode("utf-16-le")
-
-    writer = OleWriter()
-    for tag, text in (("001A", "IPM.Note"), ("0037", subject), ("1000", "附件为报名材料。"),
-                      ("0C1A", "unit@jz.gov.cn"), ("0C1F", "unit@jz.gov.cn")):
-        writer.addEntry(f"__substg1.0_{tag}001F", u16(text))
-    n = len(attachments)
-    writer.addEntry("__properties_version1.0",
-                    b"\0" * 8 + struct.pack("<IIII", 0, n, 0, n) + b"\0" * 8)
-    writer.addEntry("__nameid_version1.0", storage=True)
-    for stream in ("00020102", "00030102", "00040102"):
-        writer.addEntry(f"__nameid_version1.0/__substg1.0_{stream}", b"")
-    for i, (name, data) in enumerate(attachments):
-        base = f"__attach_version1.0_#{i:08X}"
-        writer.addEntry(base, storage=True)
-        by_value = struct.pack("<HHIQ", 0x0003, 0x3705, 6, 1)  # PR_ATTACH_METHOD: by value
-        writer.addEntry(f"{base}/__properties_version1.0", b"\0" * 8 + by_value)
-        writer.addEntry(f"{base}/__substg1.0_3707001F", u16(name))
-        writer.addEntry(f"{base}/__substg1.0_37010102", data)
-    buf = io.BytesIO()
-    writer.write(buf)
-    return buf.getvalue()
+    return outlook_bytes(subject, "附件为报名材料。", "unit@jz.gov.cn", attachments)
 
 
 def test_outlook_messages_are_read_loose_and_attached(tmp_path):

@@ -276,7 +276,12 @@ def member_name(info: zipfile.ZipInfo) -> str:
     name = info.filename
     if info.flag_bits & 0x800:
         return name
-    raw = name.encode("cp437", errors="replace")
+    return decode_name(name.encode("cp437", errors="replace"))
+
+
+def decode_name(raw: bytes) -> str:
+    """A name's bytes as its writer meant them: UTF-8, else GB18030 (GBK's superset); a
+    name neither decodes keeps a placeholder with its bytes in hex."""
     for encoding in ("utf-8", "gb18030"):
         try:
             return raw.decode(encoding)
@@ -329,10 +334,4 @@ def _unescape(text: str) -> str:
     """Raw 8-bit header bytes (no RFC 2047, common from Chinese clients) as readable text."""
     if not any("\udc80" <= c <= "\udcff" for c in text):
         return text
-    raw = text.encode("utf-8", "surrogateescape")
-    for codec in ("utf-8", "gb18030"):
-        try:
-            return raw.decode(codec)
-        except UnicodeDecodeError:
-            continue
-    return f"(name not readable: {raw.hex()})"
+    return decode_name(text.encode("utf-8", "surrogateescape"))

@@ -271,7 +271,14 @@ def _extra_attachment(name: str, data: bytes, kind: str, fmt: str) -> Attachment
 
 
 def outlook_msg(mail: Mail) -> bytes:
-    """The message as Outlook saves it (.msg: MAPI properties in an OLE2 file), written with
+    """The message as Outlook saves it (.msg)."""
+    return outlook_bytes(mail.subject, mail.body, mail.sender,
+                         [(a.filename, a.data) for a in mail.attachments if a.filename])
+
+
+def outlook_bytes(subject: str, body: str, sender: str,
+                  files: list[tuple[str, bytes]]) -> bytes:
+    """A .msg as Outlook saves one (MAPI properties in an OLE2 file), written with
     extract-msg's OLE writer: message class, subject, body, sender and the attachments."""
     from extract_msg import OleWriter
 
@@ -279,23 +286,22 @@ def outlook_msg(mail: Mail) -> bytes:
         return text.encode("utf-16-le")
 
     writer = OleWriter()
-    for tag, text in (("001A", "IPM.Note"), ("0037", mail.subject), ("1000", mail.body),
-                      ("0C1A", mail.sender), ("0C1F", mail.sender)):
+    for tag, text in (("001A", "IPM.Note"), ("0037", subject), ("1000", body),
+                      ("0C1A", sender), ("0C1F", sender)):
         writer.addEntry(f"__substg1.0_{tag}001F", u16(text))
-    files = [a for a in mail.attachments if a.filename is not None]
     n = len(files)
     writer.addEntry("__properties_version1.0",
                     b"\0" * 8 + struct.pack("<IIII", 0, n, 0, n) + b"\0" * 8)
     writer.addEntry("__nameid_version1.0", storage=True)
     for stream in ("00020102", "00030102", "00040102"):
         writer.addEntry(f"__nameid_version1.0/__substg1.0_{stream}", b"")
-    for i, att in enumerate(files):
+    for i, (name, data) in enumerate(files):
         base = f"__attach_version1.0_#{i:08X}"
         writer.addEntry(base, storage=True)
         by_value = struct.pack("<HHIQ", 0x0003, 0x3705, 6, 1)  # PR_ATTACH_METHOD: by value
         writer.addEntry(f"{base}/__properties_version1.0", b"\0" * 8 + by_value)
-        writer.addEntry(f"{base}/__substg1.0_3707001F", u16(att.filename))
-        writer.addEntry(f"{base}/__substg1.0_37010102", att.data)
+        writer.addEntry(f"{base}/__substg1.0_3707001F", u16(name))
+        writer.addEntry(f"{base}/__substg1.0_37010102", data)
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue()
