@@ -21,12 +21,13 @@ demo: $(STAMP)
 	  "records.csv records.xlsx manifest.jsonl reconciliation.jsonl/.csv/.xlsx audit.csv" \
 	  "units.csv (store: formscan.sqlite)"
 
-# The report tests open report.html in a real headless Chromium (Debian's), with CJK fonts.
+# The report and review tests drive a real headless Chromium (Debian's), with CJK fonts.
 browser:
-	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || { \
-	  echo "installing Debian's chromium and fonts-noto-cjk for the report tests"; \
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && \
+	  fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || { \
+	  echo "installing Debian's chromium, chromium-driver and fonts-noto-cjk for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chromium fonts-noto-cjk >/dev/null; }
+	    chromium chromium-driver fonts-noto-cjk >/dev/null; }
 
 # Legacy .doc/.wps attachments are converted by LibreOffice; the tests convert a real .doc.
 office:

@@ -27,6 +27,7 @@ from pipeline.model import DiffKind, EntryStatus
 from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, ENGINES
 from pipeline.reconcile import Pair, reconcile
 from pipeline.report import build_report
+from pipeline.review import serve
 from pipeline.store import DB_NAME, Store
 
 
@@ -112,6 +113,14 @@ def _parser() -> argparse.ArgumentParser:
     p_import.add_argument("--who", default=os.environ.get("USER") or "office",
                           help="who corrected (kept with each correction)")
     _common(p_import)
+    p_review = sub.add_parser("review", help="the review station: correct what needs a person "
+                                             "in a browser, keyboard first")
+    p_review.add_argument("--host", default="127.0.0.1",
+                          help="address to listen on (default: this machine only)")
+    p_review.add_argument("--port", type=int, default=8765, help="port (0: any free one)")
+    p_review.add_argument("--who", default=os.environ.get("USER") or "office",
+                          help="who corrects (kept with each correction)")
+    _common(p_review)
     p_forget = sub.add_parser("forget", help="take input files out of a batch (a wrong file, "
                                              "a mistyped name)")
     p_forget.add_argument("paths", nargs="+", metavar="PATH", help="as the manifest names it")
@@ -290,6 +299,15 @@ def main(argv: list[str] | None = None) -> int:
             return ExitCode.OK
         if args.command == "forget":
             return forget(args.paths, args.out)
+        if args.command == "review":
+            server = serve(args.out, contest, args.host, args.port, args.who)
+            host, port = server.server_address[:2]
+            print(f"review station: http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
+            try:
+                server.serve_forever()
+            finally:
+                server.server_close()
+            return ExitCode.OK
         if args.command == "import-corrections":
             done = import_corrections(args.sheet, args.out, contest, args.who)
             print(f"{len(done.changed)} corrections imported from {args.sheet} "

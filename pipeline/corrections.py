@@ -94,22 +94,35 @@ def import_corrections(sheet_path: Path, out_dir: Path, contest: Contest,
                     edits.append((doc_id, name, old, new))
         if refused:
             raise CorrectionsRefused(f"{sheet_path}: nothing imported; " + "; ".join(refused))
+    finally:
+        store.close()
+    result.changed = edits
+    apply_corrections(out_dir, contest, edits, who)
+    return result
+
+
+def apply_corrections(out_dir: Path, contest: Contest,
+                      edits: list[tuple[str, str, str | None, str | None]], who: str) -> None:
+    """Store corrections (doc_id, field, old, new) and bring everything after them up to
+    date: the documents' checks, the reconciliation (where one was run), the audit, the
+    exports."""
+    if not edits:
+        return
+    store = Store(out_dir)
+    try:
         known_schemas = schemas()
         with store.transaction():
             for doc_id, name, old, new in edits:
                 store.put_correction(doc_id, name, old, new, who)
             for doc_id in {e[0] for e in edits}:
-                record = records[doc_id]
+                record = store.record(doc_id)
                 store.put_record(record)  # the corrections over what was read
                 apply_checks(record, known_schemas.get(record.form_type), contest)
                 store.put_record(record)
-        result.changed = edits
         reconciled = store.reconciliation() is not None
         store.export()
     finally:
         store.close()
-    if edits and reconciled:
+    if reconciled:
         reconcile(out_dir, contest)
-    if edits:
-        audit(out_dir, contest)
-    return result
+    audit(out_dir, contest)

@@ -19,6 +19,7 @@ import numpy as np
 
 from pipeline import ingest
 from pipeline.audit import places, unit_and_source, units_table
+from pipeline.checks import in_words
 from pipeline.contest import Contest
 from pipeline.model import EntryStatus, Field, Origin, Record
 from pipeline.store import Store, write_atomic
@@ -75,8 +76,8 @@ def _images(record: Record, folder: Path) -> dict:
 
 def _document(record: Record, contest: Contest, images: dict, pair: dict | None,
               also_at: list[str]) -> dict:
-    fields = {k: {"value": f.value, "confidence": f.confidence, "source": _provenance(record, f)}
-              for k, f in record.fields.items()}
+    fields = {k: {"value": f.value, "confidence": f.confidence, "source": _provenance(record, f),
+                  "corrected": f.corrected} for k, f in record.fields.items()}
     unit, unit_from = unit_and_source(record, contest)
     return {
         "doc_id": record.doc_id, "origin": record.origin.value,
@@ -84,7 +85,7 @@ def _document(record: Record, contest: Contest, images: dict, pair: dict | None,
         "path": record.source.path, "pages": record.source.pages,
         "attachment": record.source.attachment, "unit": unit, "unit_from": unit_from,
         "also_at": also_at,
-        "fields": fields, "flags": record.flag_names,
+        "fields": fields, "flags": record.flag_names, "what_to_do": in_words(record.flags),
         "signature": record.signature.to_dict() if record.signature else None,
         "seal": record.seal.to_dict() if record.seal else None,
         "date": (record.fields.get("date").value if record.fields.get("date") else None),
@@ -104,6 +105,8 @@ def _provenance(record: Record, field: Field) -> str:
         where = {"docx": "the Word file", "xlsx": "the Excel file",
                  "text-layer": "the PDF's text"}[record.route.value]
         return f"typed, from {where}"
+    if field.corrected:
+        return "corrected by a person" + (f" (read as {field.raw})" if field.raw else "")
     if field.value is None:
         return ""
     text = PROVENANCE.get(field.evidence.value if field.evidence else "", "OCR")
@@ -138,21 +141,28 @@ def _summary(records: list[Record], failures: list[dict], contest: Contest) -> d
     }
 
 
+def documents(store: Store, contest: Contest, only: set[str] | None = None) -> list[dict]:
+    """The documents as people are shown them (values, provenance, crops written under
+    ``OUT/report/``, the other copy's values), for the report and the review station."""
+    records = [r for r in store.records() if only is None or r.doc_id in only]
+    manifest = store.manifest()
+    by_id = {r.doc_id: r for r in store.records()}
+    pairs = _pairs(store.reconciliation() or [], by_id)
+    folder = store.out_dir / "report"
+    also_at = places(manifest)
+    return [_document(r, contest, _images(r, folder), pairs.get(r.doc_id),
+                      also_at.get(r.doc_id, [])) for r in records]
+
+
 def build_report(out_dir: Path, contest: Contest) -> Path:
     """Write ``OUT/report.html`` and its images in ``OUT/report/``."""
     store = Store(out_dir)
     try:
         records = store.records()
         manifest = store.manifest()
-        reconciled = store.reconciliation() or []
+        docs = documents(store, contest)
     finally:
         store.close()
-    by_id = {r.doc_id: r for r in records}
-    pairs = _pairs(reconciled, by_id)
-    folder = out_dir / "report"
-    also_at = places(manifest)
-    docs = [_document(r, contest, _images(r, folder), pairs.get(r.doc_id),
-                      also_at.get(r.doc_id, [])) for r in records]
     failures = [{"path": m.path, "page": m.page, "attachment": m.attachment, "error": m.error}
                 for m in manifest if m.status is EntryStatus.FAILED]
     data = {"summary": _summary(records, failures, contest), "documents": docs,

@@ -21,7 +21,7 @@ LAYERS = {
               "verify"},
     "orchestration": {"sources", "stages", "workers", "batch"},
     "store": {"store"},
-    "reader": {"reconcile", "audit", "report", "corrections"},
+    "reader": {"reconcile", "audit", "report", "corrections", "review"},
     "cli": {"cli", "__main__"},
 }
 # What each layer may import, besides itself within one module package (mail/, verify/).

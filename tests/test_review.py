@@ -1,0 +1,110 @@
+"""The review station driven as a person would, in a real headless Chromium: keyboard only."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from conftest import read_jsonl
+
+from pipeline.batch import BatchOptions, scan
+from pipeline.contest import default_contest
+from pipeline.corrections import import_corrections
+from pipeline.review import serve
+
+ROOT = Path(__file__).resolve().parents[1]
+TEXT_PDF = ROOT / "samples" / "paper" / "submission_01.pdf"  # a work registration form
+
+
+@pytest.fixture
+def station(tmp_path):
+    out = tmp_path / "out"
+    scan([str(TEXT_PDF)], out, BatchOptions(progress=False, workers=1))
+    # The unit read wrong (as OCR can): the document needs a person.
+    sheet = tmp_path / "wrong.xlsx"
+    sheet.write_bytes((out / "records.xlsx").read_bytes())
+    book = openpyxl.load_workbook(sheet)
+    header = [c.value for c in book.active[1]]
+    book.active.cell(2, header.index("unit") + 1).value = "中共晋中市委宝专部"
+    book.save(sheet)
+    import_corrections(sheet, out, default_contest())
+    server = serve(out, default_contest(), port=0, who="测试员")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield out, f"http://127.0.0.1:{server.server_address[1]}/", server.station
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def browser():
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    assert shutil.which("chromedriver"), "no chromedriver: run `make test`, which installs it"
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    yield driver
+    driver.quit()
+
+
+def _wait(predicate, timeout: float = 30) -> None:
+    end = time.time() + timeout
+    while time.time() < end:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def test_a_reviewer_corrects_a_unit_and_a_date_with_the_keyboard(station, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    out, url, _ = station
+    browser.get(url)
+    _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#queue li"))
+    assert "报送单位不在名单中" in browser.find_element(By.ID, "todo").text  # Chinese first
+    unit = browser.find_element(By.CSS_SELECTOR, 'input[data-field="unit"]')
+    unit.send_keys(Keys.CONTROL, "a")
+    unit.send_keys("中共晋中市委宣传部", Keys.ENTER)
+    _wait(lambda: "报送单位不在名单中" not in browser.find_element(By.ID, "todo").text)
+    (record,) = read_jsonl(out / "records.jsonl")
+    assert record["fields"]["unit"]["value"] == "中共晋中市委宣传部"
+    assert record["fields"]["unit"]["corrected"] and "unknown_unit" not in record["flags"]
+    date = browser.find_element(By.CSS_SELECTOR, 'input[data-field="date"]')
+    date.send_keys(Keys.CONTROL, "a")
+    date.send_keys("2023-12-30", Keys.ENTER)  # after the deadline: the audit must say so
+    _wait(lambda: "逾期" in browser.find_element(By.ID, "todo").text)
+    audit = pd.read_csv(out / "audit.csv", dtype=str, keep_default_na=False)
+    assert "逾期" in audit.loc[0, "missing"]
+    browser.switch_to.active_element.send_keys(Keys.CONTROL, Keys.ENTER)  # document done
+    _wait(lambda: "done" in browser.find_element(By.CSS_SELECTOR, "#queue li")
+          .get_attribute("class"))
+    shot = out / "review.png"
+    browser.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000
+
+
+def test_changes_need_the_session_token_and_images_stay_in_the_report(station):
+    import json
+    import urllib.error
+    import urllib.request
+
+    _, url, state = station
+    request = urllib.request.Request(url + "api/done", data=json.dumps({"doc_id": "x"}).encode(),
+                                     method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 403
+    with pytest.raises(urllib.error.HTTPError) as outside:
+        urllib.request.urlopen(url + "report/..%2F..%2Fformscan.sqlite", timeout=10)
+    assert outside.value.code == 404
+    assert len(state.token) >= 24 and "127.0.0.1" in url
