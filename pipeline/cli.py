@@ -189,8 +189,8 @@ def print_next(command: str, out_dir: Path) -> None:
                      f"--out {out_dir}",
              "email": f"formscan reconcile --out {out_dir}, then formscan audit --out {out_dir}"
                       f" and formscan report --out {out_dir}",
-             "run": f"open {out_dir}/report.html in a browser; audit.csv lists what each form "
-                    "is missing"}
+             "run": f"formscan review --out {out_dir} to check and correct what needs a person "
+                    f"(or open {out_dir}/report.html); audit.csv lists what each form is missing"}
     print(f"next: {steps[command]}")
 
 
