@@ -45,7 +45,7 @@ from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, OcrEngine
 from pipeline.sources import Key, MailSource, PaperSource, Part
 from pipeline.sources import Source as InputSource
 from pipeline.stages import NOT_A_FORM, Outcome
-from pipeline.store import Store, as_text, corrected
+from pipeline.store import Store, as_text
 from pipeline.workers import Broken, EngineSpec, InProcess, WorkerPool, cores
 
 log = logging.getLogger("formscan")
@@ -300,8 +300,7 @@ class Batch:
             for waiting in self._jobs:
                 if _lost(waiting.future):
                     waiting.future = self._readers.submit(waiting.item)
-            return _failed(job.item, f"reading this page took over {limit:.0f} s and was "
-                                     "stopped (raise the limit with --page-timeout)")
+            return _failed(job.item, _too_long(limit))
 
     def _alone(self, item: WorkItem) -> Future:
         future = self._readers.submit(item)
@@ -309,9 +308,7 @@ class Batch:
             future.exception(timeout=self.options.page_timeout)  # waits for it
         except TimeoutError:
             self._readers.restart()
-            return _done(_failed(item, f"reading this page took over "
-                                       f"{self.options.page_timeout:.0f} s and was stopped "
-                                       "(raise the limit with --page-timeout)"))
+            return _done(_failed(item, _too_long(self.options.page_timeout)))
         if isinstance(future.exception(), Broken):
             self._readers.restart()
             return _done(_failed(item, "the OCR engine's process died reading this page"))
@@ -347,9 +344,7 @@ class Batch:
 
     def _put(self, record: Record | None, entry: ManifestEntry) -> None:
         if record is not None and record.status is not Status.FAILED:
-            fixes = self.store.corrections(record.doc_id).get(record.doc_id)
-            if fixes:  # a person corrected this page before: the checks see the corrections
-                corrected(record, fixes)
+            if self.store.apply_corrections(record):  # corrected before: checked as corrected
                 apply_checks(record, schemas().get(record.form_type), self.contest)
         with self.store.transaction():
             if record is not None:
@@ -393,6 +388,11 @@ def _lost(future: Future | None) -> bool:
     if future is None:
         return False
     return future.cancelled() or (future.done() and future.exception() is not None)
+
+
+def _too_long(limit: float) -> str:
+    return (f"reading this page took over {limit:.0f} s and was stopped (raise the limit with "
+            "--page-timeout)")
 
 
 def _failed(item: WorkItem, reason: str) -> Outcome:

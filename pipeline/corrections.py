@@ -116,7 +116,7 @@ def apply_corrections(out_dir: Path, contest: Contest,
                 store.put_correction(doc_id, name, old, new, who)
             for doc_id in {e[0] for e in edits}:
                 record = store.record(doc_id)
-                store.put_record(record)  # the corrections over what was read
+                store.apply_corrections(record)  # over what was read, then checked
                 apply_checks(record, known_schemas.get(record.form_type), contest)
                 store.put_record(record)
         reconciled = store.reconciliation() is not None

@@ -64,7 +64,7 @@ def open_scan(path: str, kind: Kind, limits: Limits | None = None
     if kind is Kind.PDF:
         with pdf.open_pdf(path) as doc:
             limits.check_pages(doc.page_count)
-            yield doc.page_count, (doc, limits)
+            yield doc.page_count, doc
         return
     count = limits.check_image(path, kind)  # from the header: a bomb is never decoded
     if kind is Kind.TIFF:
@@ -75,21 +75,23 @@ def open_scan(path: str, kind: Kind, limits: Limits | None = None
 
 def repaired(handle: object) -> str | None:
     """What to tell of a PDF its reader had to repair (cut short, or its structure broken)."""
-    if isinstance(handle, tuple) and getattr(handle[0], "is_repaired", False):
+    if isinstance(handle, pymupdf.Document) and handle.is_repaired:
         return ("the PDF was damaged (cut short, or its structure broken) and was repaired "
                 "to be read: check against the paper that no page is missing")
     return None
 
 
-def pages(path: str, kind: Kind, handle: object, only: set[int]
+def pages(path: str, kind: Kind, handle: object, only: set[int], limits: Limits | None = None
           ) -> Iterator[WorkItem | Unreadable]:
     """The pages numbered in ``only`` (1-based) of a file opened with :func:`open_scan`.
 
     A page that cannot be read comes as :class:`Unreadable`, so the others still go through;
-    an image file that cannot be decoded comes as one whose ``page`` is None.
+    an image file that cannot be decoded comes as one whose ``page`` is None. A PDF page
+    that would render over ``limits`` is not rendered.
     """
+    limits = limits or Limits()
     if kind is Kind.PDF:
-        doc, limits = handle
+        doc = handle
         assert isinstance(doc, pymupdf.Document)
         for number in sorted(only):
             try:

@@ -86,6 +86,10 @@ class Limits:
                 size = sum(info.file_size for info in archive.infolist())
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
             raise InputError(f"the file is damaged ({exc}): ask the unit for it again") from exc
+        self.check_unpacked_size(size)
+
+    def check_unpacked_size(self, size: int) -> None:
+        """What an archive's listing says it unpacks to, against ``max_bytes``."""
         if size > self.max_bytes:
             raise InputError(f"unpacks to {size / 1024 ** 2:.0f} MB, over the limit of "
                              f"{self.max_bytes / 1024 ** 2:.0f} MB (a zip bomb?); ask the unit "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -152,8 +153,8 @@ class RapidOcrEngine:
         except RapidOCRError:
             return 0, []  # no text found at all
         boxes = np.array([_quad_to_bbox(q) for q in det.boxes])
-        widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
-        if np.sum(heights > 1.5 * widths) > np.sum(widths > 1.5 * heights):
+        widths = boxes[:, 2] - boxes[:, 0]
+        if _on_its_side(boxes):
             # On its side: turn it a quarter and read it from the start.
             turns, lines = self.read_page(np.ascontiguousarray(np.rot90(image, 1)))
             return (turns + 1) % 4, lines
@@ -246,16 +247,20 @@ class FasterPaddleEngine:
 
     def read_page(self, image: np.ndarray) -> tuple[int, list[Line]]:
         lines = self.recognize(image)
-        widths = [ln.bbox[2] - ln.bbox[0] for ln in lines]
-        heights = [ln.bbox[3] - ln.bbox[1] for ln in lines]
-        if sum(h > 1.5 * w for w, h in zip(widths, heights)) > sum(
-                w > 1.5 * h for w, h in zip(widths, heights)):
+        if lines and _on_its_side(np.array([ln.bbox for ln in lines])):
             turns, lines = self.read_page(np.ascontiguousarray(np.rot90(image, 1)))
             return (turns + 1) % 4, lines
         if _sure(lines) >= UPRIGHT_CONFIDENCE:
             return 0, lines
         turned = self.recognize(np.ascontiguousarray(np.rot90(image, 2)))
         return (2, turned) if _sure(turned) > _sure(lines) else (0, lines)
+
+
+def _on_its_side(boxes: np.ndarray) -> bool:
+    """Whether a page lies on its side: more of its text boxes (x0, y0, x1, y1) stand tall
+    than lie wide."""
+    widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+    return int(np.sum(heights > 1.5 * widths)) > int(np.sum(widths > 1.5 * heights))
 
 
 def _sure(lines: list[Line]) -> float:
@@ -291,9 +296,17 @@ class PaddleOcrEngine:
         return 0, self.recognize(image)  # PaddleOCR turns the page itself inside predict
 
 
-ENGINES = {"rapidocr": RapidOcrEngine, "rapidocr-openvino": RapidOcrEngine,
-           "faster-paddle-tiny": FasterPaddleEngine, "faster-paddle-small": FasterPaddleEngine,
-           "paddleocr": PaddleOcrEngine}
+# name -> how to make it from (threads, det_side)
+ENGINES: dict[str, Callable[[int, int], OcrEngine]] = {
+    "rapidocr": lambda threads, side: RapidOcrEngine(threads, side),
+    "rapidocr-openvino": lambda threads, side: RapidOcrEngine(
+        threads, side, name="rapidocr-openvino", runtime="openvino"),
+    "faster-paddle-tiny": lambda threads, side: FasterPaddleEngine(
+        "tiny", threads, side, "faster-paddle-tiny"),
+    "faster-paddle-small": lambda threads, side: FasterPaddleEngine(
+        "small", threads, side, "faster-paddle-small"),
+    "paddleocr": lambda threads, side: PaddleOcrEngine(),
+}
 NEEDS = {"rapidocr-openvino": "openvino", "faster-paddle-tiny": "faster_paddle",
          "faster-paddle-small": "faster_paddle", "paddleocr": "paddleocr"}
 
@@ -316,10 +329,4 @@ def make_engine(name: str = DEFAULT_ENGINE, threads: int = 0, det_side: int = DE
                 ) -> OcrEngine:
     """The named engine, its model files checked now rather than at the first page."""
     check_engine(name)
-    if name == "rapidocr":
-        return RapidOcrEngine(threads=threads, det_side=det_side)
-    if name == "rapidocr-openvino":
-        return RapidOcrEngine(threads=threads, det_side=det_side, name=name, runtime="openvino")
-    if name.startswith("faster-paddle"):
-        return FasterPaddleEngine(name.rsplit("-", 1)[1], threads, det_side, name)
-    return ENGINES[name]()
+    return ENGINES[name](threads, det_side)

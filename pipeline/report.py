@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -21,7 +22,7 @@ from pipeline import ingest
 from pipeline.audit import places, unit_and_source, units_table
 from pipeline.checks import in_words
 from pipeline.contest import Contest
-from pipeline.model import EntryStatus, Field, Origin, Record
+from pipeline.model import EntryStatus, Field, ManifestEntry, Origin, Record
 from pipeline.store import Store, write_atomic
 
 THUMB_WIDTH = 240
@@ -141,31 +142,42 @@ def _summary(records: list[Record], failures: list[dict], contest: Contest) -> d
     }
 
 
-def documents(store: Store, contest: Contest, only: set[str] | None = None) -> list[dict]:
+@dataclass
+class BatchView:
+    """What the store holds, read once: records, manifest, the last reconciliation."""
+
+    out_dir: Path
+    records: list[Record]
+    manifest: list[ManifestEntry]
+    reconciled: list[dict]
+
+    @classmethod
+    def read(cls, out_dir: Path) -> BatchView:
+        store = Store(out_dir)
+        try:
+            return cls(out_dir, store.records(), store.manifest(), store.reconciliation() or [])
+        finally:
+            store.close()
+
+
+def documents(batch: BatchView, contest: Contest, only: set[str] | None = None) -> list[dict]:
     """The documents as people are shown them (values, provenance, crops written under
     ``OUT/report/``, the other copy's values), for the report and the review station."""
-    records = [r for r in store.records() if only is None or r.doc_id in only]
-    manifest = store.manifest()
-    by_id = {r.doc_id: r for r in store.records()}
-    pairs = _pairs(store.reconciliation() or [], by_id)
-    folder = store.out_dir / "report"
-    also_at = places(manifest)
+    pairs = _pairs(batch.reconciled, {r.doc_id: r for r in batch.records})
+    folder = batch.out_dir / "report"
+    also_at = places(batch.manifest)
     return [_document(r, contest, _images(r, folder), pairs.get(r.doc_id),
-                      also_at.get(r.doc_id, [])) for r in records]
+                      also_at.get(r.doc_id, []))
+            for r in batch.records if only is None or r.doc_id in only]
 
 
 def build_report(out_dir: Path, contest: Contest) -> Path:
     """Write ``OUT/report.html`` and its images in ``OUT/report/``."""
-    store = Store(out_dir)
-    try:
-        records = store.records()
-        manifest = store.manifest()
-        docs = documents(store, contest)
-    finally:
-        store.close()
+    batch = BatchView.read(out_dir)
     failures = [{"path": m.path, "page": m.page, "attachment": m.attachment, "error": m.error}
-                for m in manifest if m.status is EntryStatus.FAILED]
-    data = {"summary": _summary(records, failures, contest), "documents": docs,
+                for m in batch.manifest if m.status is EntryStatus.FAILED]
+    data = {"summary": _summary(batch.records, failures, contest),
+            "documents": documents(batch, contest),
             "page_size": PAGE_SIZE}
     # JSON inside <script type="application/json">: only "</" could end the element early.
     payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")

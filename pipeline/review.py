@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlparse
 from pipeline.contest import Contest
 from pipeline.corrections import apply_corrections
 from pipeline.model import FlagKind, Status
-from pipeline.report import documents
+from pipeline.report import BatchView, documents
 from pipeline.store import Store
 
 TEMPLATE = (Path(__file__).parent / "review_template.html").read_text(encoding="utf-8")
@@ -54,12 +54,9 @@ class Station:
 
     def queue(self) -> list[dict]:
         with self.lock:
-            store = Store(self.out_dir)
-            try:
-                review = {r.doc_id for r in store.records() if r.status is Status.NEEDS_REVIEW}
-                docs = documents(store, self.contest, review)
-            finally:
-                store.close()
+            batch = BatchView.read(self.out_dir)
+            review = {r.doc_id for r in batch.records if r.status is Status.NEEDS_REVIEW}
+            docs = documents(batch, self.contest, review)
         for doc in docs:
             doc["done"] = doc["doc_id"] in self.done
         return sorted(docs, key=risk, reverse=True)
@@ -78,11 +75,7 @@ class Station:
             if value != old:
                 apply_corrections(self.out_dir, self.contest, [(doc_id, key, old, value)],
                                   self.who)
-            store = Store(self.out_dir)
-            try:
-                return documents(store, self.contest, {doc_id})[0]
-            finally:
-                store.close()
+            return documents(BatchView.read(self.out_dir), self.contest, {doc_id})[0]
 
 
 def _handler(station: Station) -> type[BaseHTTPRequestHandler]:

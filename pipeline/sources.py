@@ -76,7 +76,7 @@ class PaperSource:
         with ingest.open_scan(path, kind, self.limits) as (count, handle):
             notes = [filetypes.mislabelled(path, kind), ingest.repaired(handle)]
             yield [Part(None, list(range(1, count + 1)),
-                        read=lambda todo: ingest.pages(path, kind, handle, todo),
+                        read=lambda todo: ingest.pages(path, kind, handle, todo, self.limits),
                         note="; ".join(n for n in notes if n) or None)]
 
 

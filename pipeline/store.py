@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS corrections (  -- people's corrections: a layer over 
     who TEXT NOT NULL,
     at TEXT NOT NULL                    -- ISO time
 );
+CREATE INDEX IF NOT EXISTS corrections_doc ON corrections (doc_id);  -- read for every page
 """
 
 
@@ -186,20 +187,23 @@ class Store:
         Returns the number of lines removed and the other files whose lines went."""
         name = as_text(path)
         same = {name, os.path.abspath(name)}
-        entries = [e for e in self.manifest() if {e.path, os.path.abspath(e.path)} & same]
+        manifest = self.manifest()
+        entries = [e for e in manifest if {e.path, os.path.abspath(e.path)} & same]
         records = {e.doc_id: self.record(e.doc_id) for e in entries if e.doc_id}
         own = {d for d, r in records.items() if r is not None and r.source.path in same}
         # Lines of other files that were duplicates of this file's pages go too.
-        others = [e for e in self.manifest() if e.doc_id in own and e not in entries]
+        others = [e for e in manifest if e.doc_id in own and e not in entries]
+        gone = entries + others
+        duplicated = {e.doc_id for e in manifest
+                      if e.status is EntryStatus.DUPLICATE and e not in gone}
         with self.db:
-            for e in entries + others:
+            for e in gone:
                 self.db.execute("DELETE FROM manifest WHERE path=? AND page=? AND attachment=?",
                                 (as_text(e.path), e.page or 0, e.attachment or ""))
             for doc_id in own:
                 self.db.execute("DELETE FROM records WHERE doc_id=?", (doc_id,))
             for doc_id in set(records) - own:  # this file was the duplicate of another's page
-                if not any(e.doc_id == doc_id and e.status is EntryStatus.DUPLICATE
-                           for e in self.manifest()):
+                if doc_id not in duplicated:
                     record = records[doc_id]
                     record.flags = [f for f in record.flags if f.kind is not FlagKind.DUPLICATE]
                     record.update_status()
@@ -221,15 +225,13 @@ class Store:
         target.write_bytes(data)
         return target
 
-    def corrections(self, doc_id: str | None = None) -> dict[str, dict[str, str | None]]:
-        """doc_id -> field -> the latest corrected value (None: a value a person erased)."""
-        query = "SELECT doc_id, field, new FROM corrections"
-        rows = self.db.execute(query + (" WHERE doc_id=?" if doc_id else "") + " ORDER BY id",
-                               (doc_id,) if doc_id else ()).fetchall()
-        found: dict[str, dict[str, str | None]] = {}
-        for doc, key, new in rows:
-            found.setdefault(doc, {})[key] = new
-        return found
+    def apply_corrections(self, record: Record) -> bool:
+        """Lay people's corrections of this document over it (the latest per field; None: a
+        value a person erased); whether it has any."""
+        rows = self.db.execute("SELECT field, new FROM corrections WHERE doc_id=? ORDER BY id",
+                               (record.doc_id,)).fetchall()
+        corrected(record, dict(rows))
+        return bool(rows)
 
     def put_correction(self, doc_id: str, key: str, old: str | None, new: str | None,
                        who: str) -> None:
@@ -239,7 +241,7 @@ class Store:
                         "(?, ?, ?, ?, ?, ?)", (doc_id, key, old, new, who, at))
 
     def put_record(self, record: Record) -> None:
-        corrected(record, self.corrections(record.doc_id).get(record.doc_id, {}))
+        self.apply_corrections(record)  # a rescan or a re-check never undoes one
         body = json.dumps(_texts(record.to_dict()), ensure_ascii=False)
         self.db.execute(
             "INSERT INTO records (doc_id, seq, body) VALUES (?, "

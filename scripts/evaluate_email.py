@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -144,23 +143,18 @@ def save_one_as_doc(email_dir: Path) -> bool:
 
     from pipeline.mail import legacy
 
-    program = legacy.soffice()
     truth = _jsonl(email_dir / "email_truth.jsonl")
     row = next((r for r in truth if r["kind"] == "form" and r.get("format") == "docx"
                 and r["message"].endswith(".eml") and not r.get("container")
                 and not r["attachment"].startswith(("/", ".."))), None)
-    if program is None or row is None:
+    if legacy.soffice() is None or row is None:
         return False
     path = email_dir / row["message"]
     msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
     part = next(p for p in msg.iter_attachments() if p.get_filename() == row["attachment"])
-    with tempfile.TemporaryDirectory() as work:
-        source = Path(work) / "form.docx"
-        source.write_bytes(part.get_content())
-        subprocess.run([program, f"-env:UserInstallation={(Path(work) / 'p').as_uri()}",
-                        "--headless", "--convert-to", "doc", "--outdir", work, str(source)],
-                       capture_output=True, timeout=120, check=True)
-        doc = (Path(work) / "form.doc").read_bytes()
+    doc = legacy.convert(part.get_content(), "docx", "doc")
+    if doc is None:
+        return False
     name = row["attachment"].removesuffix(".docx") + ".doc"
     part.set_content(doc, maintype="application", subtype="msword", filename=name)
     path.write_bytes(msg.as_bytes(policy=email.policy.SMTP))

@@ -25,22 +25,29 @@ def soffice() -> str | None:
 def to_docx(data: bytes) -> bytes:
     """A legacy Word file converted to .docx. Raises InputError (LibreOffice missing, the
     conversion failing or hanging)."""
-    program = soffice()
-    if program is None:
+    if soffice() is None:
         raise InputError(f"legacy Word .doc/.wps: {INSTALL}")
+    try:
+        converted = convert(data, "doc", "docx")
+    except subprocess.TimeoutExpired as exc:
+        raise InputError(f"legacy Word file: LibreOffice took over {CONVERT_TIMEOUT} s to "
+                         "convert it; ask the unit for .docx or PDF") from exc
+    if converted is None:
+        raise InputError("legacy Word file LibreOffice cannot convert (damaged?): ask the "
+                         "unit for .docx or PDF")
+    return converted
+
+
+def convert(data: bytes, suffix: str, to: str) -> bytes | None:
+    """A document converted by LibreOffice headless (``suffix`` what it is, ``to`` what it
+    becomes: "doc", "docx"), or None when LibreOffice wrote nothing. Raises
+    subprocess.TimeoutExpired."""
     with tempfile.TemporaryDirectory(prefix="formscan-doc-") as work:
-        source = Path(work) / "form.doc"
+        source = Path(work) / f"form.{suffix}"
         source.write_bytes(data)
         profile = Path(work) / "profile"  # its own profile: conversions never share a lock
-        try:
-            subprocess.run([program, f"-env:UserInstallation={profile.as_uri()}", "--headless",
-                            "--convert-to", "docx", "--outdir", work, str(source)],
-                           capture_output=True, timeout=CONVERT_TIMEOUT, check=False)
-        except subprocess.TimeoutExpired as exc:
-            raise InputError(f"legacy Word file: LibreOffice took over {CONVERT_TIMEOUT} s to "
-                             "convert it; ask the unit for .docx or PDF") from exc
-        converted = Path(work) / "form.docx"
-        if not converted.exists():
-            raise InputError("legacy Word file LibreOffice cannot convert (damaged?): ask the "
-                             "unit for .docx or PDF")
-        return converted.read_bytes()
+        subprocess.run([soffice() or "soffice", f"-env:UserInstallation={profile.as_uri()}",
+                        "--headless", "--convert-to", to, "--outdir", work, str(source)],
+                       capture_output=True, timeout=CONVERT_TIMEOUT, check=False)
+        converted = Path(work) / f"form.{to}"
+        return converted.read_bytes() if converted.exists() else None

@@ -188,60 +188,74 @@ ARCHIVE_ENTRIES = 500  # members of one archive
 
 def _unpacked(found: list[Attachment], names: Names, limits: Limits,
               depth: int = 1) -> list[Attachment]:
-    """The attachments with each archive replaced by its members (``forms.zip › 报名表.docx``),
-    archives inside to a fixed depth; an archive the limits refuse stays, with the reason."""
+    """The attachments with each archive or forwarded Outlook message replaced by what it
+    holds (``forms.zip › 报名表.docx``), to a fixed depth; one the limits refuse, or that holds
+    nothing, stays, with the reason."""
     out: list[Attachment] = []
     for att in found:
-        if att.kind is AttachmentKind.OUTLOOK:
-            try:  # a forwarded Outlook message: its attachments are the documents
-                if depth > ARCHIVE_DEPTH:
-                    raise InputError(f"Outlook message nested deeper than {ARCHIVE_DEPTH}: "
-                                     "save its attachments and send them")
-                inner = _outlook_attachments(att.path, att.data, names, att.message_number)
-            except InputError as exc:
-                out.append(replace(att, kind=AttachmentKind.UNREADABLE, reason=str(exc)))
-                continue
-            for member in inner:
-                member.filename = f"{att.filename} › {member.filename}"
-            out.extend(_unpacked(inner, names, limits, depth + 1))
-            continue
-        if att.kind is not AttachmentKind.ARCHIVE:
+        if att.kind not in (AttachmentKind.ARCHIVE, AttachmentKind.OUTLOOK):
             out.append(att)
             continue
         try:
-            members = _members(att.data, limits, depth)
+            inner = _contents(att, names, limits, depth)
         except InputError as exc:
-            out.append(replace(att, kind=AttachmentKind.UNREADABLE,
-                               reason=f"zip archive {exc}"))
+            out.append(replace(att, kind=AttachmentKind.UNREADABLE, reason=str(exc)))
             continue
-        inside = []
-        for member, data in members:
-            filename = f"{att.filename} › {member}"
-            kind, reason = attachment_kind(data, member)
-            inside.append(Attachment(att.path, att.message_number, filename,
-                                     names.take(member), data, att.message, kind, reason))
-        if not inside:
-            out.append(replace(att, kind=AttachmentKind.UNREADABLE,
-                               reason="zip archive holds no files: ask the unit for the forms"))
-        out.extend(_unpacked(inside, names, limits, depth + 1))
+        if not inner:
+            empty = ("zip archive holds no files: ask the unit for the forms"
+                     if att.kind is AttachmentKind.ARCHIVE
+                     else "Outlook message holds no attachment: nothing to read")
+            out.append(replace(att, kind=AttachmentKind.UNREADABLE, reason=empty))
+        out.extend(_unpacked(inner, names, limits, depth + 1))
     return out
 
 
-def _members(data: bytes, limits: Limits, depth: int) -> list[tuple[str, bytes]]:
-    """(name, content) of a zip's files, names decoded as the writer meant them. Raises
-    InputError for an archive over the limits (checked before anything is unpacked)."""
-    if depth > ARCHIVE_DEPTH:
-        raise InputError(f"nested deeper than {ARCHIVE_DEPTH} archives: unpack it and send "
-                         "the forms themselves")
+def _contents(att: Attachment, names: Names, limits: Limits, depth: int) -> list[Attachment]:
+    """What an archive or a forwarded Outlook message holds, each named inside it. Raises
+    InputError (too deep, over the limits, damaged)."""
+    if att.kind is AttachmentKind.OUTLOOK:
+        if depth > ARCHIVE_DEPTH:
+            raise InputError(f"Outlook message nested deeper than {ARCHIVE_DEPTH}: save its "
+                             "attachments and send them")
+        inner = _outlook_attachments(att.path, att.data, names, att.message_number)
+        for member in inner:
+            member.filename = f"{att.filename} › {member.filename}"
+        return inner
+    try:
+        if depth > ARCHIVE_DEPTH:
+            raise InputError(f"nested deeper than {ARCHIVE_DEPTH} archives: unpack it and send "
+                             "the forms themselves")
+        members = _members(att.data, limits)
+    except InputError as exc:
+        raise InputError(f"zip archive {exc}") from exc
+    inside = []
+    for member, data in members:
+        kind, reason = attachment_kind(data, member)
+        inside.append(Attachment(att.path, att.message_number, f"{att.filename} › {member}",
+                                 names.take(member), data, att.message, kind, reason))
+    return inside
+
+
+def _check_entries(count: int) -> None:
+    if count > ARCHIVE_ENTRIES:
+        raise InputError(f"holds {count} files, over the limit of {ARCHIVE_ENTRIES}: unpack it "
+                         "and read the forms inside")
+
+
+def _members(data: bytes, limits: Limits) -> list[tuple[str, bytes]]:
+    """(name, content) of a zip's or a .7z's files, names decoded as the writer meant them.
+    Raises InputError for an archive over the limits (checked before anything is unpacked)
+    or damaged."""
     if sniff(data[:16]) is Kind.SEVEN_Z:
         return _seven_z_members(data, limits)
-    limits.check_unpacked(data)
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        infos = [i for i in archive.infolist() if not i.is_dir()]
-        if len(infos) > ARCHIVE_ENTRIES:
-            raise InputError(f"holds {len(infos)} files, over the limit of {ARCHIVE_ENTRIES}: "
-                             "unpack it and read the forms inside")
-        return [(member_name(i), archive.read(i)) for i in infos]
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = [i for i in archive.infolist() if not i.is_dir()]
+            _check_entries(len(infos))
+            limits.check_unpacked_size(sum(i.file_size for i in infos))
+            return [(member_name(i), archive.read(i)) for i in infos]
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputError(f"is damaged ({exc}): ask the unit for it again") from exc
 
 
 def _seven_z_members(data: bytes, limits: Limits) -> list[tuple[str, bytes]]:
@@ -254,18 +268,13 @@ def _seven_z_members(data: bytes, limits: Limits) -> list[tuple[str, bytes]]:
     try:
         with py7zr.SevenZipFile(io.BytesIO(data)) as archive:
             files = [f for f in archive.list() if not f.is_directory]
-            size = sum(f.uncompressed or 0 for f in files)
-            if len(files) > ARCHIVE_ENTRIES:
-                raise InputError(f"holds {len(files)} files, over the limit of "
-                                 f"{ARCHIVE_ENTRIES}: unpack it and read the forms inside")
-            if size > limits.max_bytes:
-                raise InputError(f"unpacks to {size / 1024 ** 2:.0f} MB, over the limit of "
-                                 f"{limits.max_bytes / 1024 ** 2:.0f} MB (an archive bomb?); "
-                                 "raise the limit with --max-mb")
+            _check_entries(len(files))
+            limits.check_unpacked_size(sum(f.uncompressed or 0 for f in files))
             with tempfile.TemporaryDirectory(prefix="formscan-7z-") as work:
                 archive.extractall(path=work)
-                return [(f.filename, (Path(work) / f.filename).read_bytes()) for f in files
-                        if (Path(work) / f.filename).resolve().is_relative_to(Path(work).resolve())]
+                root = Path(work).resolve()
+                return [(f.filename, (root / f.filename).read_bytes()) for f in files
+                        if (root / f.filename).resolve().is_relative_to(root)]
     except (py7zr.exceptions.ArchiveError, OSError, ValueError) as exc:
         raise InputError(f"is damaged ({exc}): ask the unit for it again") from exc
 
