@@ -14,15 +14,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.checks import apply_checks, in_words
+from pipeline.checks import apply_checks
 from pipeline.contest import QUOTA_KINDS, Contest
 from pipeline.forms import schemas
+from pipeline.i18n import DEFAULT_LANG, in_words, text
 from pipeline.model import EntryStatus, FlagKind, ManifestEntry, Origin, Record, Status
 from pipeline.store import Store
 
 AUDIT_COLUMNS = ["doc_id", "path", "pages", "attachment", "also_at", "form_type", "unit",
                  "unit_from", "title", "status", "missing", "flags"]
-UNIT_FROM = {"form": "表格填写", "seal": "印章（表中报送单位未填）", "": ""}
 UNIT_COLUMNS = ["unit", "works", "proposals", "required_works", "required_proposals", "met",
                 "missing_signatures", "missing_seals"]
 @dataclass
@@ -60,7 +60,9 @@ def places(entries: list[ManifestEntry]) -> dict[str, list[str]]:
 
 
 def flagged_table(records: list[Record], contest: Contest,
-                  also_at: dict[str, list[str]] | None = None) -> pd.DataFrame:
+                  also_at: dict[str, list[str]] | None = None,
+                  lang: str = DEFAULT_LANG) -> pd.DataFrame:
+    """One row per document needing a person; ``missing`` and ``unit_from`` in ``lang``."""
     also_at = also_at or {}
     rows = []
     for r in records:
@@ -71,14 +73,18 @@ def flagged_table(records: list[Record], contest: Contest,
             "doc_id": r.doc_id, "path": r.source.path,
             "pages": ",".join(map(str, r.source.pages)), "attachment": r.source.attachment or "",
             "also_at": "; ".join(also_at.get(r.doc_id, [])), "form_type": r.form_type.value,
-            "unit": unit or "", "unit_from": UNIT_FROM[source], "title": r.value("title") or "",
-            "status": r.status.value, "missing": in_words(r.flags),
+            "unit": unit or "",
+            "unit_from": text(lang, f"unit_from.{source}") if source else "",
+            "title": r.value("title") or "",
+            "status": r.status.value, "missing": in_words(r.flags, lang, r.form_type),
             "flags": ";".join(r.flag_names)})
     return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
 
 
-def units_table(records: list[Record], contest: Contest) -> pd.DataFrame:
-    """Per unit: distinct works and proposals on paper, quota met, forms missing marks."""
+def units_table(records: list[Record], contest: Contest,
+                lang: str = DEFAULT_LANG) -> pd.DataFrame:
+    """Per unit: distinct works and proposals on paper, quota met (是/否/不在名单中 in
+    ``lang``), forms missing marks."""
     counted: dict[str, dict[str, set[str]]] = {kind: defaultdict(set) for kind in QUOTA_KINDS}
     no_signature: dict[str, int] = defaultdict(int)
     no_seal: dict[str, int] = defaultdict(int)
@@ -102,15 +108,17 @@ def units_table(records: list[Record], contest: Contest) -> pd.DataFrame:
             "unit": unit, "works": n_works, "proposals": n_proposals,
             "required_works": quota["works"] if quota else "",
             "required_proposals": quota["proposals"] if quota else "",
-            "met": ("yes" if n_works >= quota["works"] and n_proposals >= quota["proposals"]
-                    else "no") if quota else "not a listed unit",
+            "met": text(lang, ("met.yes" if n_works >= quota["works"]
+                               and n_proposals >= quota["proposals"] else "met.no")
+                        if quota else "met.unlisted"),
             "missing_signatures": no_signature[unit], "missing_seals": no_seal[unit],
         })
     return pd.DataFrame(rows, columns=UNIT_COLUMNS)
 
 
-def audit(out_dir: Path, contest: Contest) -> AuditResult:
-    """Re-check every record in OUT, store the flags, write audit.csv and units.csv."""
+def audit(out_dir: Path, contest: Contest, lang: str = DEFAULT_LANG) -> AuditResult:
+    """Re-check every record in OUT, store the flags, write audit.csv and units.csv (their
+    words in ``lang``)."""
     store = Store(out_dir)
     try:
         records = store.records()
@@ -120,8 +128,8 @@ def audit(out_dir: Path, contest: Contest) -> AuditResult:
                 if record.status is not Status.FAILED:
                     apply_checks(record, known.get(record.form_type), contest)
                 store.put_record(record)
-        result = AuditResult(flagged_table(records, contest, places(store.manifest())),
-                             units_table(records, contest), len(records))
+        result = AuditResult(flagged_table(records, contest, places(store.manifest()), lang),
+                             units_table(records, contest, lang), len(records))
         store.write_table("audit.csv", result.flagged)
         store.write_table("units.csv", result.units)
         store.export()

@@ -8,11 +8,10 @@ raised here are owned by :attr:`Owner.CHECKS`, so a re-check replaces exactly th
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from pipeline.contest import UNITS, Contest
-from pipeline.forms import FormSchema, schemas
+from pipeline.forms import FormSchema
 from pipeline.model import Field, Flag, FlagKind, Origin, Owner, Record, Route
 from pipeline.normalize import is_valid_phone, synopsis_length
 
@@ -80,45 +79,3 @@ def apply_checks(record: Record, schema: FormSchema | None, contest: Contest) ->
     record.consent = [replace(v, present=v.score >= contest.clause_threshold)
                       for v in record.consent]
     record.replace_flags(Owner.CHECKS, check_flags(record, schema, contest) if schema else [])
-
-
-# What each flag asks of a person, in the office's words (audit.csv, records.csv/.xlsx).
-_MISSING_WORDS = {FlagKind.MISSING_SIGNATURE: "缺签名", FlagKind.MISSING_SEAL: "缺盖章",
-                  FlagKind.MISSING_DATE: "缺日期", FlagKind.LATE: "逾期（截止日期后）",
-                  FlagKind.SYNOPSIS_TOO_LONG: "简介超过500字",
-                  FlagKind.INVALID_PHONE: "电话号码无效",
-                  FlagKind.SEAL_MISMATCH: "印章与报送单位不符",
-                  FlagKind.UNCLASSIFIED: "无法识别表格类型",
-                  FlagKind.UNKNOWN_UNIT: "报送单位不在名单中，请核对",
-                  FlagKind.FORM_GUESSED: "表格类型为推测，请核对",
-                  FlagKind.DUPLICATE: "同一页面重复提交（另见 also_at）",
-                  FlagKind.PAPER_ONLY: "尚未收到电子版（邮件）",
-                  FlagKind.EMAIL_ONLY: "尚未收到签章纸质版"}
-_KEYED_WORDS = {FlagKind.MISSING_FIELD: "缺填：{}", FlagKind.CLAUSE_MISSING: "缺承诺条款第{}条",
-                FlagKind.LOW_CONFIDENCE: "请核对：{}（识别不确定）",
-                FlagKind.UNREAD: "请看原件：{}（已填写，未能识别）",
-                FlagKind.MISREAD: "请看原件：{}（疑似识别错误，与电子版不同）",
-                FlagKind.MISMATCH: "纸质版与电子版不一致：{}"}
-
-
-def _field_name(key: str | None) -> str:
-    """A field's printed label (联系电话 for phone), as the form names it."""
-    for schema in schemas().values():
-        for field in schema.fields:
-            if field.key == key:
-                return re.sub(r"[（(].*?[）)]", "", field.labels[0])
-    return key or ""
-
-
-def in_words(flags: list[Flag]) -> str:
-    """What a person must chase, in words: '缺签名；缺盖章；缺填：电话'."""
-    words = []
-    for flag in flags:
-        if flag.kind in _MISSING_WORDS:
-            words.append(_MISSING_WORDS[flag.kind])
-        elif flag.kind in _KEYED_WORDS:
-            key = flag.key if flag.kind is FlagKind.CLAUSE_MISSING else _field_name(flag.key)
-            words.append(_KEYED_WORDS[flag.kind].format(key))
-        else:
-            words.append(str(flag))
-    return "；".join(words)

@@ -22,6 +22,7 @@ from pipeline.batch import PAGE_TIMEOUT, BatchOptions, Summary, read_email, scan
 from pipeline.contest import load_contest
 from pipeline.corrections import import_corrections
 from pipeline.errors import ExitCode, FormscanError
+from pipeline.i18n import DEFAULT_LANG, LANGS, field_names, form_name, text
 from pipeline.limits import Limits
 from pipeline.model import DiffKind, EntryStatus
 from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, ENGINES
@@ -42,6 +43,9 @@ def _common(parser: argparse.ArgumentParser, reads: bool = False) -> None:
     parser.add_argument("--out", required=True, type=Path, help="output folder (the batch)")
     parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                         help="say each file as it is read, and why a step failed")
+    parser.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
+                        help="language of what people read: summaries, audit.csv/units.csv "
+                             "words, report.html, the review station (default zh: 中文)")
     parser.add_argument("--config", type=Path, metavar="FILE",
                         help="YAML merged over the shipped contest.yaml (deadlines, clauses, "
                              "units and quotas, thresholds, reconciliation weights)")
@@ -128,90 +132,90 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _fit(text: object, width: int, right: bool = False) -> str:
+def _fit(value: object, width: int, right: bool = False) -> str:
     """Pad to a display width: Chinese characters take two terminal columns."""
-    text = str(text)
-    shown = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    pad = " " * max(width - shown, 0)
-    return pad + text if right else text + pad
+    shown = str(value)
+    pad = " " * max(width - _shown(shown), 0)
+    return pad + shown if right else shown + pad
 
 
-def print_audit(result: AuditResult, out_dir: Path, limit: int = 40) -> None:
+def _shown(text: str) -> int:
+    """Terminal columns a text takes."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def print_audit(result: AuditResult, out_dir: Path, lang: str = DEFAULT_LANG,
+                limit: int = 40) -> None:
     flagged = result.flagged
-    print(f"{len(flagged)} of {result.documents} documents need review")
+    print(text(lang, "cli.audit_head", flagged=len(flagged), documents=result.documents))
     for _, row in flagged.head(limit).iterrows():
         where = f"{row['path']} p.{row['pages']}" if row["pages"] else row["path"]
-        print(f"  {_fit(where, 40)} {_fit(row['form_type'], 22)} {_fit(row['unit'] or '?', 20)}"
+        kind = form_name(lang, row["form_type"])
+        print(f"  {_fit(where, 40)} {_fit(kind, 22)} {_fit(row['unit'] or '?', 20)}"
               f" {row['missing']}")
     if len(flagged) > limit:
-        print(f"  ... {len(flagged) - limit} more in audit.csv")
+        print(text(lang, "cli.more_in_audit", n=len(flagged) - limit))
     widths = (22, 6, 10, 10, 5, 9, 8)
-    header = ("unit", "works", "proposals", "required", "met", "no sign.", "no seal")
+    header = text(lang, "cli.units_header").split("|")
     print("\n" + "".join(_fit(h, w, right=i > 0) for i, (h, w) in enumerate(zip(header, widths))))
     for _, u in result.units.iterrows():
         required = (f"{u['required_works']}/{u['required_proposals']}"
                     if u["required_works"] != "" else "-")
-        cells = (u["unit"], u["works"], u["proposals"], required, u["met"][:3],
+        cells = (u["unit"], u["works"], u["proposals"], required, _fit(u["met"], 4).rstrip(),
                  u["missing_signatures"], u["missing_seals"])
         print("".join(_fit(c, w, right=i > 0) for i, (c, w) in enumerate(zip(cells, widths))))
-    print(f"\nwritten: {out_dir}/audit.csv, {out_dir}/units.csv (and records updated)")
+    print(text(lang, "cli.audit_written", out=out_dir))
 
 
-def print_summary(summary: Summary, out_dir: Path) -> None:
+def print_summary(summary: Summary, out_dir: Path, lang: str = DEFAULT_LANG) -> None:
     """What this run did, then what the batch holds of these inputs, in words."""
-    unit = summary.unit
+    unit = text(lang, f"cli.unit.{summary.unit}")
     now = summary.done_now
-    read = sum(now.values())
-    print(f"\nthis run: {summary.files} input files, {read} {unit}s read "
-          f"({now[EntryStatus.OK]} ok, {now[EntryStatus.FAILED]} failed, "
-          f"{now[EntryStatus.SKIPPED]} skipped, {now[EntryStatus.DUPLICATE]} duplicates)"
-          + (f"; {summary.kept} read by an earlier run, not read again" if summary.kept else ""))
-    rows = [(f"{unit}s of these inputs in the batch", summary.pages)]
-    rows += [(f"  {kind}", n) for kind, n in sorted(summary.documents.items())]
-    rows += [("needs review", summary.needs_review), ("skipped", summary.skipped)]
+    print(text(lang, "cli.this_run", files=summary.files, read=sum(now.values()), unit=unit,
+               ok=now[EntryStatus.OK], failed=now[EntryStatus.FAILED],
+               skipped=now[EntryStatus.SKIPPED], duplicates=now[EntryStatus.DUPLICATE])
+          + (text(lang, "cli.kept", kept=summary.kept) if summary.kept else ""))
+    rows = [(text(lang, f"cli.in_batch.{summary.unit}"), summary.pages)]
+    rows += [(f"  {form_name(lang, kind)}", n) for kind, n in sorted(summary.documents.items())]
+    rows += [(text(lang, "cli.needs_review"), summary.needs_review),
+             (text(lang, "cli.skipped"), summary.skipped)]
     rows += [(f"  {reason}", n) for reason, n in summary.skip_reasons.most_common()]
-    rows += [("duplicates", summary.duplicates), ("failures", len(summary.failures))]
-    width = max(len(label) for label, _ in rows)
+    rows += [(text(lang, "cli.duplicates"), summary.duplicates),
+             (text(lang, "cli.failures"), len(summary.failures))]
+    width = max(_shown(label) for label, _ in rows)
     for label, value in rows:
-        print(f"{label.ljust(width)}  {value:>6}")
+        print(f"{_fit(label, width)}  {value:>6}")
     for failure in summary.failures:
-        where = failure.path if failure.page is None else f"{failure.path} page {failure.page}"
+        where = failure.path if failure.page is None else text(
+            lang, "cli.page_of", path=failure.path, page=failure.page)
         if failure.attachment:
             where += f" [{failure.attachment}]"
-        print(f"FAILED {where}: {failure.error}")
-    print(f"\nresults in {out_dir}/: records.jsonl records.csv records.xlsx manifest.jsonl")
+        print(text(lang, "cli.failed", where=where, error=failure.error))
+    print(text(lang, "cli.results", out=out_dir))
 
 
-def print_next(command: str, out_dir: Path) -> None:
+def print_next(command: str, out_dir: Path, lang: str = DEFAULT_LANG) -> None:
     """The next step, said at the end of every command that reads inputs."""
-    steps = {"scan": f"formscan email MAIL... --out {out_dir} (the emailed copies), then "
-                     f"formscan run, or formscan audit --out {out_dir} and formscan report "
-                     f"--out {out_dir}",
-             "email": f"formscan reconcile --out {out_dir}, then formscan audit --out {out_dir}"
-                      f" and formscan report --out {out_dir}",
-             "run": f"formscan review --out {out_dir} to check and correct what needs a person "
-                    f"(or open {out_dir}/report.html); audit.csv lists what each form is missing"}
-    print(f"next: {steps[command]}")
+    print(text(lang, "cli.next", step=text(lang, f"cli.next.{command}", out=out_dir)))
 
 
-def forget(paths: list[str], out_dir: Path) -> int:
+def forget(paths: list[str], out_dir: Path, lang: str = DEFAULT_LANG) -> int:
     store = Store(out_dir)
     try:
         status = ExitCode.OK
         for path in paths:
             removed, others = store.forget(path)
             if not removed:
-                print(f"{path}: not in the batch (see {out_dir}/manifest.jsonl for its names)")
+                print(text(lang, "cli.forget_unknown", path=path, out=out_dir))
                 status = ExitCode.USAGE
                 continue
-            print(f"{path}: {removed} manifest lines and their records removed"
-                  + (f"; duplicates of its pages in {', '.join(others)} will be read again "
-                     "by the next run" if others else ""))
+            print(text(lang, "cli.forgotten", path=path, removed=removed)
+                  + (text(lang, "cli.forgotten_others", others=", ".join(others))
+                     if others else ""))
         store.export()
     finally:
         store.close()
-    print(f"next: formscan reconcile --out {out_dir} and formscan audit --out {out_dir} to "
-          "bring the reconciliation and the audit up to date")
+    print(text(lang, "cli.next", step=text(lang, "cli.next.forget", out=out_dir)))
     return status
 
 
@@ -221,26 +225,24 @@ def _require_batch(out_dir: Path) -> None:
                             f"`formscan scan PATH... --out {out_dir}` first")
 
 
-def print_reconcile(pairs: list[Pair], out_dir: Path) -> None:
+def print_reconcile(pairs: list[Pair], out_dir: Path, lang: str = DEFAULT_LANG) -> None:
     counts = Counter(p.status for p in pairs)
     if not any(p.email for p in pairs) or not any(p.paper for p in pairs):
         has_paper = any(p.paper for p in pairs)
-        missing, command = (("emailed copy", "formscan email MAIL...") if has_paper
-                            else ("paper scan", "formscan scan PATH..."))
-        print(f"reconcile: no {missing} in the batch yet: nothing to reconcile against, nothing "
-              f"flagged; read them with `{command} --out {out_dir}` and reconcile again")
+        print(text(lang, "cli.no_email" if has_paper else "cli.no_paper", out=out_dir))
         return
     differing = [p for p in pairs if p.diffs]
-    print(f"paper and email: {counts['matched']} matched ({len(differing)} with differences), "
-          f"{counts['paper_only']} paper only, {counts['email_only']} email only")
+    print(text(lang, "cli.pairs", matched=counts["matched"], differing=len(differing),
+               paper_only=counts["paper_only"], email_only=counts["email_only"]))
     for p in differing[:20]:
         title = (p.paper.fields.get("title") if p.paper else None)
         name = title.value if title and title.value else p.paper.doc_id
-        print(f"  {_fit(name, 24)} " + "; ".join(
-            f"{d.field}: {d.paper} ≠ {d.email}" if d.kind is DiffKind.DIFFERENCE
-            else f"{d.field}: paper read {d.paper}? email {d.email} (look at the page)"
+        print(f"  {_fit(name, 24)} " + text(lang, "list.sep").join(
+            text(lang, "cli.diff" if d.kind is DiffKind.DIFFERENCE else "cli.misreading",
+                 field=field_names(lang, p.form_type).get(d.field, d.field), paper=d.paper,
+                 email=d.email)
             for d in p.diffs))
-    print(f"written: {out_dir}/reconciliation.jsonl, reconciliation.csv, reconciliation.xlsx")
+    print(text(lang, "cli.reconcile_written", out=out_dir))
 
 
 def _check_inputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -263,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         _check_inputs(parser, args)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(message)s")
+    lang = args.lang
     try:
         contest = load_contest(args.config)
         if args.command in ("scan", "email", "run"):
@@ -282,52 +285,50 @@ def main(argv: list[str] | None = None) -> int:
             failures = 0
             for reader, paths in steps:
                 summary = reader(paths, args.out, options)
-                print_summary(summary, args.out)
+                print_summary(summary, args.out, lang)
                 failures += len(summary.failures)
             if args.command == "run":
-                print_reconcile(reconcile(args.out, contest), args.out)
-                print_audit(audit(args.out, contest), args.out)
-                print(f"report: {build_report(args.out, contest)}")
-            print_next(args.command, args.out)
+                print_reconcile(reconcile(args.out, contest), args.out, lang)
+                print_audit(audit(args.out, contest, lang), args.out, lang)
+                print(text(lang, "cli.report", path=build_report(args.out, contest, lang)))
+            print_next(args.command, args.out, lang)
             return ExitCode.INPUT_FAILURES if failures else ExitCode.OK
         _require_batch(args.out)
         if args.command == "reconcile":
-            print_reconcile(reconcile(args.out, contest), args.out)
+            print_reconcile(reconcile(args.out, contest), args.out, lang)
             return ExitCode.OK
         if args.command == "audit":
-            print_audit(audit(args.out, contest), args.out)
+            print_audit(audit(args.out, contest, lang), args.out, lang)
             return ExitCode.OK
         if args.command == "forget":
-            return forget(args.paths, args.out)
+            return forget(args.paths, args.out, lang)
         if args.command == "review":
-            server = serve(args.out, contest, args.host, args.port, args.who)
+            server = serve(args.out, contest, args.host, args.port, args.who, lang)
             host, port = server.server_address[:2]
-            print(f"review station: http://{host}:{port}/  (Ctrl+C to stop)", flush=True)
+            print(text(lang, "cli.review_at", host=host, port=port), flush=True)
             try:
                 server.serve_forever()
             finally:
                 server.server_close()
             return ExitCode.OK
         if args.command == "import-corrections":
-            done = import_corrections(args.sheet, args.out, contest, args.who)
-            print(f"{len(done.changed)} corrections imported from {args.sheet} "
-                  f"({done.documents} documents in the sheet)")
+            done = import_corrections(args.sheet, args.out, contest, args.who, lang)
+            print(text(lang, "cli.imported", n=len(done.changed), sheet=args.sheet,
+                       documents=done.documents))
+            empty = text(lang, "cli.empty")
             for doc_id, key, old, new in done.changed:
-                print(f"  {doc_id} {key}: {old or '(empty)'} → {new or '(empty)'}")
+                print(f"  {doc_id} {key}: {old or empty} → {new or empty}")
             if done.changed:
-                print(f"checks, reconciliation and audit run again; {args.out}/records.* and "
-                      "audit.csv rewritten")
+                print(text(lang, "cli.imported_after", out=args.out))
             return ExitCode.OK
         if args.command == "report":
-            print(f"report: {build_report(args.out, contest)} "
-                  "(open it in any browser; images in report/ beside it)")
+            print(text(lang, "cli.report_open", path=build_report(args.out, contest, lang)))
             return ExitCode.OK
     except FormscanError as exc:
-        print(f"formscan: error: {exc}", file=sys.stderr)
+        print(text(lang, "cli.error", error=exc), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("formscan: interrupted; finished pages are kept, run the same command again "
-              "to go on", file=sys.stderr)
+        print(text(lang, "cli.interrupted"), file=sys.stderr)
         return ExitCode.INTERRUPTED
     return ExitCode.USAGE
 

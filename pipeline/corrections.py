@@ -7,8 +7,10 @@ overwrites. The corrected documents' checks, the reconciliation and the audit ar
 once, and every export is rewritten.
 
 The sheet is found by its key row: the row whose cells hold ``doc_id`` and the field keys (a
-Chinese title row may stand above it). A cell of an unknown document or column is refused,
-named by its address; nothing is imported then.
+Chinese title row may stand above it). ``reconciliation.xlsx`` has no ``doc_id``: a row there
+shows its paper copy's title and unit (the emailed copy's where no paper came), so an edit there
+corrects that copy, found by ``paper_doc_id`` (else ``email_doc_id``). A cell of an unknown
+document or column is refused, named by its address; nothing is imported then.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pipeline.checks import apply_checks
 from pipeline.contest import Contest
 from pipeline.errors import FormscanError
 from pipeline.forms import schemas
+from pipeline.i18n import DEFAULT_LANG
 from pipeline.reconcile import reconcile
 from pipeline.store import Store, field_keys, records_table
 
@@ -51,8 +54,22 @@ def _text(value: object) -> str | None:
     return text or None
 
 
+ID_COLUMNS = ("doc_id", "paper_doc_id", "email_doc_id")  # which document a row is, in order
+RECONCILIATION_COLUMNS = {"status", "form_type", "score", "title", "unit", "paper", "email",
+                          "differences", "misreadings", "paper_doc_id", "email_doc_id"}
+
+
+def _row_document(row: list, columns: list[int]) -> tuple[int, str | None]:
+    """The column and doc_id a sheet row is about: its first id cell that is filled."""
+    for j in columns:
+        doc_id = _text(row[j]) if j < len(row) else None
+        if doc_id:
+            return j, doc_id
+    return columns[0], None
+
+
 def import_corrections(sheet_path: Path, out_dir: Path, contest: Contest,
-                       who: str = "office") -> Imported:
+                       who: str = "office", lang: str = DEFAULT_LANG) -> Imported:
     """Import the changed field cells of an edited records/reconciliation sheet."""
     try:
         sheet = openpyxl.load_workbook(sheet_path, read_only=True, data_only=True).active
@@ -60,23 +77,26 @@ def import_corrections(sheet_path: Path, out_dir: Path, contest: Contest,
         raise CorrectionsRefused(f"{sheet_path} cannot be opened as an Excel sheet ({exc}): "
                                  "save it as .xlsx and import it again") from exc
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    header_at = next((i for i, r in enumerate(rows[:KEY_ROWS]) if "doc_id" in r), None)
+    header_at = next((i for i, r in enumerate(rows[:KEY_ROWS])
+                      if "doc_id" in r or "paper_doc_id" in r), None)
     if header_at is None:
         raise CorrectionsRefused(f"{sheet_path}: no key row with doc_id in its first "
-                                 f"{KEY_ROWS} rows: import the records.xlsx formscan wrote")
+                                 f"{KEY_ROWS} rows: import the records.xlsx (or "
+                                 "reconciliation.xlsx) formscan wrote")
     header = [_text(c) or "" for c in rows[header_at]]
-    known = set(records_table([]).columns) | {"paper", "email", "score", "differences"}
+    known = set(records_table([]).columns) | RECONCILIATION_COLUMNS
     keys = set(field_keys())
     refused = [f"{get_column_letter(j + 1)}{header_at + 1}: unknown column {name!r}"
                for j, name in enumerate(header) if name and name not in known | keys]
     store = Store(out_dir)
     try:
         records = {r.doc_id: r for r in store.records()}
-        id_col = header.index("doc_id")
+        id_cols = ([header.index("doc_id")] if "doc_id" in header else
+                   [header.index(c) for c in ID_COLUMNS[1:] if c in header])
         result = Imported()
         edits: list[tuple[str, str, str | None, str | None]] = []
         for i, row in enumerate(rows[header_at + 1:], start=header_at + 2):
-            doc_id = _text(row[id_col]) if id_col < len(row) else None
+            id_col, doc_id = _row_document(row, id_cols)
             if doc_id is None:
                 continue
             record = records.get(doc_id)
@@ -97,12 +117,13 @@ def import_corrections(sheet_path: Path, out_dir: Path, contest: Contest,
     finally:
         store.close()
     result.changed = edits
-    apply_corrections(out_dir, contest, edits, who)
+    apply_corrections(out_dir, contest, edits, who, lang)
     return result
 
 
 def apply_corrections(out_dir: Path, contest: Contest,
-                      edits: list[tuple[str, str, str | None, str | None]], who: str) -> None:
+                      edits: list[tuple[str, str, str | None, str | None]], who: str,
+                      lang: str = DEFAULT_LANG) -> None:
     """Store corrections (doc_id, field, old, new) and bring everything after them up to
     date: the documents' checks, the reconciliation (where one was run), the audit, the
     exports."""
@@ -125,4 +146,4 @@ def apply_corrections(out_dir: Path, contest: Contest,
         store.close()
     if reconciled:
         reconcile(out_dir, contest)
-    audit(out_dir, contest)
+    audit(out_dir, contest, lang)

@@ -20,9 +20,9 @@ import numpy as np
 
 from pipeline import ingest
 from pipeline.audit import places, unit_and_source, units_table
-from pipeline.checks import in_words
 from pipeline.contest import Contest
-from pipeline.model import EntryStatus, Field, ManifestEntry, Origin, Record
+from pipeline.i18n import DEFAULT_LANG, catalog, field_names, form_name, in_words, text
+from pipeline.model import EntryStatus, Field, FormType, ManifestEntry, Origin, Record, Status
 from pipeline.store import Store, write_atomic
 
 THUMB_WIDTH = 240
@@ -76,8 +76,9 @@ def _images(record: Record, folder: Path) -> dict:
 
 
 def _document(record: Record, contest: Contest, images: dict, pair: dict | None,
-              also_at: list[str]) -> dict:
-    fields = {k: {"value": f.value, "confidence": f.confidence, "source": _provenance(record, f),
+              also_at: list[str], lang: str) -> dict:
+    fields = {k: {"value": f.value, "confidence": f.confidence,
+                  "source": _provenance(record, f, lang),
                   "corrected": f.corrected} for k, f in record.fields.items()}
     unit, unit_from = unit_and_source(record, contest)
     return {
@@ -86,7 +87,9 @@ def _document(record: Record, contest: Contest, images: dict, pair: dict | None,
         "path": record.source.path, "pages": record.source.pages,
         "attachment": record.source.attachment, "unit": unit, "unit_from": unit_from,
         "also_at": also_at,
-        "fields": fields, "flags": record.flag_names, "what_to_do": in_words(record.flags),
+        "fields": fields, "flags": record.flag_names,
+        "what_to_do": in_words(record.flags, lang, record.form_type),
+        "labels": {k: field_names(lang, record.form_type).get(k, k) for k in record.fields},
         "signature": record.signature.to_dict() if record.signature else None,
         "seal": record.seal.to_dict() if record.seal else None,
         "date": (record.fields.get("date").value if record.fields.get("date") else None),
@@ -95,25 +98,21 @@ def _document(record: Record, contest: Contest, images: dict, pair: dict | None,
     }
 
 
-PROVENANCE = {"label": "OCR, beside its label", "vocabulary": "OCR, put on the list's word",
-              "shape": "OCR, by its shape (label not read)",
-              "position": "OCR, the one value left where its label stands"}
+EVIDENCE = ("label", "vocabulary", "shape", "position")  # how OCR placed a value
 
 
-def _provenance(record: Record, field: Field) -> str:
+def _provenance(record: Record, field: Field, lang: str = DEFAULT_LANG) -> str:
     """Where a value shown comes from, in words: what read it, and what it was read as."""
     if record.route.value in ("docx", "xlsx", "text-layer"):
-        where = {"docx": "the Word file", "xlsx": "the Excel file",
-                 "text-layer": "the PDF's text"}[record.route.value]
-        return f"typed, from {where}"
+        return text(lang, f"source.{record.route.value}")
+    read_as = text(lang, "source.read_as", raw=field.raw) if field.raw else ""
     if field.corrected:
-        return "corrected by a person" + (f" (read as {field.raw})" if field.raw else "")
+        return text(lang, "source.corrected") + read_as
     if field.value is None:
         return ""
-    text = PROVENANCE.get(field.evidence.value if field.evidence else "", "OCR")
-    if field.raw and field.raw != field.value:
-        text += f" (read as {field.raw})"
-    return text
+    how = field.evidence.value if field.evidence else ""
+    words = text(lang, f"source.{how}" if how in EVIDENCE else "source.ocr")
+    return words + (read_as if field.raw != field.value else "")
 
 
 def _pairs(lines: list[dict], records: dict[str, Record]) -> dict[str, dict]:
@@ -130,9 +129,10 @@ def _pairs(lines: list[dict], records: dict[str, Record]) -> dict[str, dict]:
     return found
 
 
-def _summary(records: list[Record], failures: list[dict], contest: Contest) -> dict:
+def _summary(records: list[Record], failures: list[dict], contest: Contest,
+             lang: str) -> dict:
     by_kind = Counter((r.form_type.value, r.origin.value) for r in records)
-    units = units_table(records, contest).astype(str).to_dict(orient="records")
+    units = units_table(records, contest, lang).astype(str).to_dict(orient="records")
     return {
         "documents": len(records),
         "needs_review": sum(r.status.value == "needs_review" for r in records),
@@ -160,30 +160,51 @@ class BatchView:
             store.close()
 
 
-def documents(batch: BatchView, contest: Contest, only: set[str] | None = None) -> list[dict]:
+def documents(batch: BatchView, contest: Contest, only: set[str] | None = None,
+              lang: str = DEFAULT_LANG) -> list[dict]:
     """The documents as people are shown them (values, provenance, crops written under
     ``OUT/report/``, the other copy's values), for the report and the review station."""
     pairs = _pairs(batch.reconciled, {r.doc_id: r for r in batch.records})
     folder = batch.out_dir / "report"
     also_at = places(batch.manifest)
     return [_document(r, contest, _images(r, folder), pairs.get(r.doc_id),
-                      also_at.get(r.doc_id, []))
+                      also_at.get(r.doc_id, []), lang)
             for r in batch.records if only is None or r.doc_id in only]
 
 
-def build_report(out_dir: Path, contest: Contest) -> Path:
-    """Write ``OUT/report.html`` and its images in ``OUT/report/``."""
+def names(lang: str) -> dict:
+    """What the pages call form types, origins, statuses and fields, in ``lang``."""
+    return {"forms": {t.value: form_name(lang, t) for t in FormType},
+            "origins": {o.value: text(lang, f"origin.{o.value}") for o in Origin},
+            "statuses": {s.value: text(lang, f"status.{s.value}") for s in Status},
+            "fields": field_names(lang)}
+
+
+def page(template: str, lang: str, title: str, **slots: object) -> str:
+    """A page's template filled: its language, title, words, and JSON slots."""
+    html_lang = "en" if lang == "en" else "zh-CN"
+    filled = (template.replace("{{LANG}}", html_lang).replace("{{TITLE}}", html.escape(title))
+              .replace("{{WORDS}}", _json({"words": catalog(lang), "names": names(lang)})))
+    for slot, value in slots.items():
+        filled = filled.replace("{{" + slot + "}}", _json(value))
+    return filled
+
+
+def _json(value: object) -> str:
+    # JSON inside <script type="application/json">: only "</" could end the element early.
+    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
+
+
+def build_report(out_dir: Path, contest: Contest, lang: str = DEFAULT_LANG) -> Path:
+    """Write ``OUT/report.html`` (its words in ``lang``) and its images in ``OUT/report/``."""
     batch = BatchView.read(out_dir)
     failures = [{"path": m.path, "page": m.page, "attachment": m.attachment, "error": m.error}
                 for m in batch.manifest if m.status is EntryStatus.FAILED]
-    data = {"summary": _summary(batch.records, failures, contest),
-            "documents": documents(batch, contest),
+    data = {"summary": _summary(batch.records, failures, contest, lang),
+            "documents": documents(batch, contest, lang=lang),
             "page_size": PAGE_SIZE}
-    # JSON inside <script type="application/json">: only "</" could end the element early.
-    payload = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
-    page = TEMPLATE.replace("{{DATA}}", payload).replace(
-        "{{TITLE}}", html.escape(f"formscan report — {out_dir.name}"))
-    return write_atomic(out_dir / "report.html", lambda tmp: tmp.write_text(page, "utf-8"))
+    filled = page(TEMPLATE, lang, text(lang, "report.title", name=out_dir.name), DATA=data)
+    return write_atomic(out_dir / "report.html", lambda tmp: tmp.write_text(filled, "utf-8"))
 
 
 TEMPLATE = (Path(__file__).parent / "report_template.html").read_text(encoding="utf-8")

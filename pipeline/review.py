@@ -25,8 +25,9 @@ from urllib.parse import unquote, urlparse
 
 from pipeline.contest import Contest
 from pipeline.corrections import apply_corrections
+from pipeline.i18n import DEFAULT_LANG, text
 from pipeline.model import FlagKind, Status
-from pipeline.report import BatchView, documents
+from pipeline.report import BatchView, documents, page
 from pipeline.store import Store
 
 TEMPLATE = (Path(__file__).parent / "review_template.html").read_text(encoding="utf-8")
@@ -46,20 +47,43 @@ def risk(doc: dict) -> float:
 class Station:
     """The batch behind the app: the queue, a document, a correction, a document done."""
 
-    def __init__(self, out_dir: Path, contest: Contest, who: str) -> None:
-        self.out_dir, self.contest, self.who = out_dir, contest, who
+    def __init__(self, out_dir: Path, contest: Contest, who: str,
+                 lang: str = DEFAULT_LANG) -> None:
+        self.out_dir, self.contest, self.who, self.lang = out_dir, contest, who, lang
         self.token = secrets.token_urlsafe(24)
         self.lock = threading.Lock()  # one change at a time: the store has one writer
-        self.done: set[str] = set()
 
     def queue(self) -> list[dict]:
+        """The documents needing review, riskiest first; those marked done (by anyone, in
+        any session: kept in the store) carry ``done`` and stay in the list."""
         with self.lock:
             batch = BatchView.read(self.out_dir)
+            store = Store(self.out_dir)
+            try:
+                done = store.reviewed()
+            finally:
+                store.close()
             review = {r.doc_id for r in batch.records if r.status is Status.NEEDS_REVIEW}
-            docs = documents(batch, self.contest, review)
+            docs = documents(batch, self.contest, review | (done & {r.doc_id for r in
+                                                                   batch.records}),
+                             self.lang)
         for doc in docs:
-            doc["done"] = doc["doc_id"] in self.done
+            doc["done"] = doc["doc_id"] in done
         return sorted(docs, key=risk, reverse=True)
+
+    def mark_done(self, doc_id: str) -> None:
+        with self.lock:
+            store = Store(self.out_dir)
+            try:
+                if store.record(doc_id) is None:
+                    raise KeyError(f"no document {doc_id!r}")
+                store.mark_reviewed(doc_id, self.who)
+            finally:
+                store.close()
+
+    def page(self) -> str:
+        return page(TEMPLATE, self.lang, text(self.lang, "review.title")).replace(
+            "{{TOKEN}}", self.token)
 
     def correct(self, doc_id: str, key: str, value: str | None) -> dict:
         with self.lock:
@@ -74,8 +98,9 @@ class Station:
             value = (value or "").strip() or None
             if value != old:
                 apply_corrections(self.out_dir, self.contest, [(doc_id, key, old, value)],
-                                  self.who)
-            return documents(BatchView.read(self.out_dir), self.contest, {doc_id})[0]
+                                  self.who, self.lang)
+            return documents(BatchView.read(self.out_dir), self.contest, {doc_id},
+                             self.lang)[0]
 
 
 def _handler(station: Station) -> type[BaseHTTPRequestHandler]:
@@ -100,8 +125,7 @@ def _handler(station: Station) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             path = urlparse(self.path).path
             if path == "/":
-                page = TEMPLATE.replace("{{TOKEN}}", station.token)
-                self._send(HTTPStatus.OK, page.encode(), "text/html; charset=utf-8")
+                self._send(HTTPStatus.OK, station.page().encode(), "text/html; charset=utf-8")
             elif path == "/api/queue":
                 self._json(station.queue())
             elif path.startswith("/report/"):
@@ -124,8 +148,8 @@ def _handler(station: Station) -> type[BaseHTTPRequestHandler]:
                     self._json(station.correct(str(body["doc_id"]), str(body["field"]),
                                                body.get("value")))
                 elif path == "/api/done":
-                    station.done.add(str(body["doc_id"]))
-                    self._json({"done": sorted(station.done)})
+                    station.mark_done(str(body["doc_id"]))
+                    self._json({"done": body["doc_id"]})
                 else:
                     self._json({"error": "no such action"}, HTTPStatus.NOT_FOUND)
             except (KeyError, ValueError, TypeError) as exc:
@@ -135,10 +159,10 @@ def _handler(station: Station) -> type[BaseHTTPRequestHandler]:
 
 
 def serve(out_dir: Path, contest: Contest, host: str = "127.0.0.1", port: int = 0,
-          who: str = "office") -> ThreadingHTTPServer:
+          who: str = "office", lang: str = DEFAULT_LANG) -> ThreadingHTTPServer:
     """The review station's server, bound and ready (``serve_forever`` runs it); port 0
-    picks a free one."""
-    station = Station(out_dir, contest, who)
+    picks a free one; its words in ``lang``."""
+    station = Station(out_dir, contest, who, lang)
     server = ThreadingHTTPServer((host, port), _handler(station))
     server.station = station  # type: ignore[attr-defined]
     return server

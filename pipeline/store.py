@@ -22,9 +22,9 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.checks import in_words
 from pipeline.errors import BatchBusy, InputError, OutputError
 from pipeline.forms import schemas
+from pipeline.i18n import in_words
 from pipeline.model import EntryStatus, Field, FlagKind, ManifestEntry, Record
 
 DB_NAME = "formscan.sqlite"
@@ -60,7 +60,16 @@ CREATE TABLE IF NOT EXISTS corrections (  -- people's corrections: a layer over 
     at TEXT NOT NULL                    -- ISO time
 );
 CREATE INDEX IF NOT EXISTS corrections_doc ON corrections (doc_id);  -- read for every page
+CREATE TABLE IF NOT EXISTS reviewed (     -- documents a person marked done at the station
+    doc_id TEXT PRIMARY KEY,
+    who TEXT NOT NULL,
+    at TEXT NOT NULL
+);
 """
+
+
+def _now() -> str:
+    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
 
 
 def corrected(record: Record, values: dict[str, str | None]) -> Record:
@@ -202,6 +211,7 @@ class Store:
                                 (as_text(e.path), e.page or 0, e.attachment or ""))
             for doc_id in own:
                 self.db.execute("DELETE FROM records WHERE doc_id=?", (doc_id,))
+                self.db.execute("DELETE FROM reviewed WHERE doc_id=?", (doc_id,))
             for doc_id in set(records) - own:  # this file was the duplicate of another's page
                 if doc_id not in duplicated:
                     record = records[doc_id]
@@ -236,9 +246,17 @@ class Store:
     def put_correction(self, doc_id: str, key: str, old: str | None, new: str | None,
                        who: str) -> None:
         """A person's correction of one field, kept as its own row (who, when)."""
-        at = datetime.now(UTC).astimezone().isoformat(timespec="seconds")
         self.db.execute("INSERT INTO corrections (doc_id, field, old, new, who, at) VALUES "
-                        "(?, ?, ?, ?, ?, ?)", (doc_id, key, old, new, who, at))
+                        "(?, ?, ?, ?, ?, ?)", (doc_id, key, old, new, who, _now()))
+
+    def mark_reviewed(self, doc_id: str, who: str) -> None:
+        """A person has been through this document (the review station's "done")."""
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO reviewed (doc_id, who, at) VALUES (?, ?, ?)",
+                            (doc_id, who, _now()))
+
+    def reviewed(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT doc_id FROM reviewed")}
 
     def put_record(self, record: Record) -> None:
         self.apply_corrections(record)  # a rescan or a re-check never undoes one
@@ -343,7 +361,7 @@ def records_table(records: list[Record]) -> pd.DataFrame:
         row["signature"] = "" if r.signature is None else ("yes" if r.signature.present else "no")
         row["seal"] = "" if r.seal is None else ("yes" if r.seal.present else "no")
         row["flags"] = ";".join(r.flag_names)
-        row["what_to_do"] = in_words(r.flags)
+        row["what_to_do"] = in_words(r.flags, form_type=r.form_type)
         row["route"] = r.route.value
         rows.append(row)
     columns = ["doc_id", "origin", "form_type", "status", "path", "pages", "attachment", *keys,

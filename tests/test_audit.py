@@ -179,11 +179,11 @@ def test_audit_writes_flagged_documents_and_unit_quotas(tmp_path):
     jinzhong = units.loc["中共晋中市委宣传部"]
     assert (jinzhong["works"], jinzhong["proposals"], jinzhong["required_works"]) == (
         "10", "1", "10")
-    assert jinzhong["met"] == "no"  # 10 works but one proposal of the two required
+    assert jinzhong["met"] == "否"  # 10 works but one proposal of the two required
     assert (jinzhong["missing_signatures"], jinzhong["missing_seals"]) == ("1", "1")
     education = units.loc["省委教育工委"]
     assert (education["works"], education["required_works"], education["met"]) == (
-        "1", "5", "no")
+        "1", "5", "否")
     assert len(units) == len(CONFIG.units)  # every listed unit, also those with nothing
     assert len(result.flagged) == 2
     # The flags are stored: records.jsonl carries them too.
@@ -196,8 +196,22 @@ def test_audit_command_prints_the_tables(tmp_path):
     run = subprocess.run([sys.executable, "-m", "pipeline", "audit", "--out", str(out)],
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
-    assert "1 of 1 documents need review" in run.stdout
+    assert "1 / 1 份文件待复核" in run.stdout  # Chinese by default
     assert "缺日期" in run.stdout and "中共晋中市委宣传部" in run.stdout
+    assert "已写入" in run.stdout
+    audit_csv = (out / "audit.csv").read_text(encoding="utf-8-sig")
+    assert "缺日期" in audit_csv and "表格填写" in audit_csv
+    english = subprocess.run([sys.executable, "-m", "pipeline", "audit", "--out", str(out),
+                              "--lang", "en"], capture_output=True, text=True)
+    assert english.returncode == 0, english.stderr
+    assert "1 of 1 documents need review" in english.stdout and "no date" in english.stdout
+    flagged = pd.read_csv(out / "audit.csv", dtype=str, keep_default_na=False)
+    assert list(flagged["missing"]) == ["no date"] and list(flagged["unit_from"]) == ["the form"]
+    units = pd.read_csv(out / "units.csv", dtype=str, keep_default_na=False)
+    assert set(units["met"]) == {"no"}
+    # The contract's keys stay: the column names and the flag names are the same in English.
+    assert list(flagged.columns)[:3] == ["doc_id", "path", "pages"]
+    assert list(flagged["flags"]) == ["missing_date"]
     missing = subprocess.run([sys.executable, "-m", "pipeline", "audit", "--out",
                               str(tmp_path / "nothing")], capture_output=True, text=True)
     assert missing.returncode == 4 and "formscan scan" in missing.stderr

@@ -72,7 +72,7 @@ def test_reconcile_without_emailed_copies_flags_nothing_and_says_so(tmp_path):
     record = read_jsonl(out / "records.jsonl")[0]
     assert "paper_only" not in record["flags"]
     run = formscan("reconcile", "--out", str(out))
-    assert run.returncode == 0 and "no emailed copy in the batch yet" in run.stdout
+    assert run.returncode == 0 and "本批次尚无电子版" in run.stdout
 
 
 def test_a_mistyped_input_is_a_usage_error_and_makes_no_batch(tmp_path):
@@ -95,7 +95,7 @@ def test_forget_takes_a_file_out_and_its_duplicates_are_read_again(tmp_path):
     assert [m["status"] for m in read_jsonl(out / "manifest.jsonl")] == ["ok", "duplicate"]
     run = formscan("forget", str(folder / "a.pdf"), "--out", str(out))
     assert run.returncode == 0, run.stderr
-    assert "b.pdf" in run.stdout and "read again" in run.stdout
+    assert "b.pdf" in run.stdout and "下次运行时重读" in run.stdout
     assert read_jsonl(out / "manifest.jsonl") == [] and read_jsonl(out / "records.jsonl") == []
     scan([str(folder / "b.pdf")], out, BatchOptions(progress=False, workers=1))
     (line,) = read_jsonl(out / "manifest.jsonl")
@@ -123,15 +123,16 @@ def test_summaries_say_what_this_run_did_and_what_comes_next(tmp_path):
     out = tmp_path / "out"
     first = formscan("scan", str(TEXT_PDF), "--out", str(out), "--no-progress")
     assert first.returncode == 0, first.stderr
-    assert "this run: 1 input files, 1 pages read (1 ok" in first.stdout
-    assert "next: " in first.stdout and "formscan report" in first.stdout
-    again = formscan("scan", str(TEXT_PDF), "--out", str(out), "--no-progress", "-v")
+    assert "本次：输入文件 1 个，读取 1 页（成功 1" in first.stdout
+    assert "下一步：" in first.stdout and "formscan report" in first.stdout
+    again = formscan("scan", str(TEXT_PDF), "--out", str(out), "--no-progress", "-v",
+                     "--lang", "en")
     assert "0 pages read" in again.stdout and "1 read by an earlier run" in again.stdout
     assert "reading " in again.stderr  # -v after the command says each file
     mail = tmp_path / "no_attachment.eml"
     mail.write_text("From: a@b.cn\nSubject: 报名\n\n正文\n", encoding="utf-8")
     email = formscan("email", str(mail), "--out", str(out), "--no-progress")
-    assert "1 attachments read" in email.stdout
+    assert "读取 1 个附件" in email.stdout
     assert "message has no attachment" in email.stdout  # the reason, not "blank, not a form"
 
 
@@ -146,7 +147,7 @@ def test_run_with_paper_alone(tmp_path):
     out = tmp_path / "out"
     done = formscan("run", "--paper", str(TEXT_PDF), "--out", str(out), "--no-progress")
     assert done.returncode == 0, done.stderr
-    assert (out / "report.html").exists() and "no emailed copy" in done.stdout
+    assert (out / "report.html").exists() and "尚无电子版" in done.stdout
 
 
 def test_output_errors_say_what_to_do_and_leave_nothing_behind(tmp_path):
@@ -189,8 +190,9 @@ def test_email_read_alone_reads_its_attachments(tmp_path):
 def test_each_value_in_the_report_says_where_it_comes_from(tmp_path):
     out = tmp_path / "out"
     scan([str(TEXT_PDF)], out, BatchOptions(progress=False, workers=1))
-    page = build_report(out, default_contest()).read_text(encoding="utf-8")
-    data = json.loads(page.split('type="application/json"')[1].split(">", 1)[1]
-                      .split("</script>")[0].replace("<\\/", "</"))
-    (doc,) = data["documents"]
-    assert doc["fields"]["title"]["source"] == "typed, from the PDF's text"
+    for lang, words in (("zh", "电子文本：PDF"), ("en", "typed, from the PDF's text")):
+        page = build_report(out, default_contest(), lang).read_text(encoding="utf-8")
+        data = json.loads(page.split('id="data">')[1].split("</script>")[0]
+                          .replace("<\\/", "</"))
+        (doc,) = data["documents"]
+        assert doc["fields"]["title"]["source"] == words

@@ -50,7 +50,7 @@ def test_an_edited_cell_becomes_a_correction_and_the_audit_follows(batch, tmp_pa
                           "--out", str(batch), "--who", "王老师"],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
-    assert "2 corrections imported" in run.stdout and "某某文化公司" in run.stdout
+    assert "导入更正 2 处" in run.stdout and "某某文化公司" in run.stdout
     (after,) = read_jsonl(batch / "records.jsonl")
     unit, date = after["fields"]["unit"], after["fields"]["date"]
     assert (unit["value"], unit["corrected"]) == ("某某文化公司", True)
@@ -88,3 +88,26 @@ def test_cells_of_unknown_documents_or_columns_are_refused_by_address(batch, tmp
     assert "unknown column '备注'" in str(refused.value)
     (record,) = read_jsonl(batch / "records.jsonl")
     assert not any(f.get("corrected") for f in record["fields"].values())  # nothing imported
+
+
+def test_an_edit_in_reconciliation_xlsx_corrects_the_paper_copy(batch, tmp_path):
+    run = subprocess.run([sys.executable, "-m", "pipeline", "reconcile", "--out", str(batch)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    (paper,) = read_jsonl(batch / "records.jsonl")
+    sheet = tmp_path / "reconciliation.xlsx"
+    sheet.write_bytes((batch / "reconciliation.xlsx").read_bytes())
+    book = openpyxl.load_workbook(sheet)
+    header = [c.value for c in book.active[1]]
+    assert "doc_id" not in header and "paper_doc_id" in header  # the row names its copies
+    book.active.cell(2, header.index("unit") + 1).value = "省委教育工委"
+    book.save(sheet)
+    done = import_corrections(sheet, batch, default_contest(), who="王老师")
+    assert done.changed == [(paper["doc_id"], "unit", paper["fields"]["unit"]["value"],
+                             "省委教育工委")]
+    (after,) = read_jsonl(batch / "records.jsonl")
+    assert after["fields"]["unit"] == {**after["fields"]["unit"], "value": "省委教育工委",
+                                       "corrected": True}
+    pairs = pd.read_csv(batch / "reconciliation.csv", dtype=str, keep_default_na=False)
+    assert list(pairs["unit"]) == ["省委教育工委"]  # the reconciliation ran again
+

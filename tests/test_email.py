@@ -135,7 +135,7 @@ def test_formscan_run_does_everything_in_order(emailed, copy_of):
                           "--email", str(email_set), "--out", str(again), "--no-progress"],
                          capture_output=True, text=True)
     assert run.returncode == 3, run.stderr  # the broken sample files, listed
-    assert "matched" in run.stdout and "need review" in run.stdout
+    assert "配对" in run.stdout and "待复核" in run.stdout
     for name in ("records.jsonl", "manifest.jsonl", "reconciliation.jsonl", "reconciliation.csv",
                  "reconciliation.xlsx", "audit.csv", "units.csv"):
         assert (again / name).exists(), name

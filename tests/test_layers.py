@@ -15,7 +15,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "pipeline"
 LAYERS = {
-    "ground": {"model", "errors", "forms", "contest", "normalize", "imaging", "labels",
+    "ground": {"model", "errors", "forms", "contest", "normalize", "imaging", "labels", "i18n",
                "checks", "filetypes", "pdf", "limits"},
     "stage": {"ingest", "mail", "preprocess", "ocr", "layout", "classify", "extract", "snap",
               "verify"},

@@ -16,6 +16,7 @@ from pipeline.model import (
     EntryStatus,
     Field,
     Flag,
+    FlagKind,
     FormType,
     ManifestEntry,
     Mark,
@@ -123,7 +124,7 @@ def test_a_thousand_documents_are_paginated_and_filters_work(report):
 def test_text_from_documents_is_shown_never_run(report):
     html, _ = report
     page = dom(html, "q=" + "document.title")
-    assert "<title>formscan report" in page and "PWNED</title>" not in page
+    assert "<title>formscan 报告" in page and "PWNED</title>" not in page
     assert "&lt;script&gt;document.title" in page  # shown as text
     assert "<img src=\"x\"" not in page.split('id="data"')[0]
 
@@ -160,4 +161,28 @@ def test_reconciled_values_are_side_by_side_with_differences_marked(tmp_path):
     page = dom(build_report(out, load_contest()))
     assert page.count('class="conf-high diff"') == 2  # phone on both documents
     assert page.count('<span class="diff">13512345687</span>') == 1
-    assert "emailed copy" in page and "paper copy" in page and "a@b.cn" in page
+    assert "<th>电子版</th>" in page and "<th>纸质版</th>" in page and "a@b.cn" in page
+    assert "<td>电话</td>" in page and "作品授权书" in page  # the form's own words
+
+
+def test_the_report_speaks_chinese_and_english_when_asked(tmp_path):
+    out = tmp_path / "out"
+    store = Store(out)
+    record = Record("p1", Origin.PAPER, FormType.WORK_REGISTRATION, Source("x.pdf", [1]),
+                    fields={"title": Field("回家", 0.99, 1, None), "phone": Field(None, 0.0, 1,
+                                                                                  None)})
+    record.flags = [Flag(FlagKind.MISSING_FIELD, "phone")]
+    record.update_status()
+    with store.transaction():
+        store.put_record(record)
+        store.put_entry(ManifestEntry("x.pdf", 1, EntryStatus.OK, doc_id="p1"))
+    store.close()
+    zh = dom(build_report(out, load_contest()))
+    assert '<html lang="zh-CN">' in zh and "只看待复核" in zh and "缺填：电话" in zh
+    assert "作品登记表" in zh and "待复核" in zh and "needs review only" not in zh
+    en = dom(build_report(out, load_contest(), lang="en"))
+    assert '<html lang="en">' in en and "needs review only" in en
+    assert "not filled in: phone" in en and "work registration" in en and "只看待复核" not in en
+    # The data keeps the contract's keys and values in both: the flag name, the form type.
+    for page in (zh, en):
+        assert "missing_field:phone" in page and '"form_type": "work_registration"' in page

@@ -56,10 +56,17 @@ def browser():
 
 
 def _wait(predicate, timeout: float = 30) -> None:
+    """Until the page shows what ``predicate`` looks for (an element found a moment before
+    the page redrew it is looked for again)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
     end = time.time() + timeout
     while time.time() < end:
-        if predicate():
-            return
+        try:
+            if predicate():
+                return
+        except StaleElementReferenceException:
+            pass
         time.sleep(0.2)
     raise AssertionError("timed out")
 
@@ -88,9 +95,23 @@ def test_a_reviewer_corrects_a_unit_and_a_date_with_the_keyboard(station, browse
     browser.switch_to.active_element.send_keys(Keys.CONTROL, Keys.ENTER)  # document done
     _wait(lambda: "done" in browser.find_element(By.CSS_SELECTOR, "#queue li")
           .get_attribute("class"))
+    assert browser.find_element(By.ID, "cleared").text == "已复核 1 / 1 份"
     shot = out / "review.png"
     browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 10_000
+    # "Done" is kept in the store: the next session (another day, another reviewer) sees it.
+    again = serve(out, default_contest(), port=0, lang="en")
+    threading.Thread(target=again.serve_forever, daemon=True).start()
+    try:
+        browser.get(f"http://127.0.0.1:{again.server_address[1]}/")
+        _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#queue li"))
+        assert "done" in browser.find_element(By.CSS_SELECTOR, "#queue li").get_attribute("class")
+        assert browser.find_element(By.ID, "cleared").text == "1 of 1 reviewed"  # --lang en
+        assert "late (after the deadline)" in browser.find_element(By.ID, "todo").text
+        assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    finally:
+        again.shutdown()
+        again.server_close()
 
 
 def test_changes_need_the_session_token_and_images_stay_in_the_report(station):

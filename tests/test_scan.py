@@ -200,7 +200,7 @@ def test_cli_exit_codes(scanned, tmp_path):
     assert bad_model.returncode == 4
     assert "FORMSCAN_DET_MODEL" in bad_model.stderr
     # The batch with broken files: exit 3, and the summary names each failure.
-    rerun = subprocess.run([*formscan, "scan", str(samples), "--out", str(out)],
+    rerun = subprocess.run([*formscan, "scan", str(samples), "--out", str(out), "--lang", "en"],
                            capture_output=True, text=True)
     assert rerun.returncode == 3
     assert rerun.stdout.count("FAILED") == len(

@@ -1,0 +1,275 @@
+"""What people read, in zh-CN (the default) or English (``--lang en``): one catalog.
+
+The command line's summaries, the human-readable columns of ``audit.csv``/``units.csv``
+(``missing``, ``unit_from``, ``met``), ``report.html`` and the review station all take their
+words from here; the pages get the catalog as JSON (:func:`catalog`). JSON keys, field keys,
+flag names and CSV column names stay as the output contract names them, in every language.
+
+A Python table rather than gettext: two languages, strings with named placeholders shared by
+Python and the pages' scripts, and no compile step for ``.mo`` files.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from pipeline.forms import schemas
+from pipeline.model import Flag, FlagKind, FormType
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+
+# key: (zh-CN, English). {name} placeholders are filled by str.format (Python) or t() (pages).
+_WORDS: dict[str, tuple[str, str]] = {
+    # --- what each flag asks of a person (audit.csv's missing, the pages' to-do line)
+    "flag.missing_signature": ("缺签名", "no signature"),
+    "flag.missing_seal": ("缺盖章", "no seal"),
+    "flag.missing_date": ("缺日期", "no date"),
+    "flag.late": ("逾期（截止日期后）", "late (after the deadline)"),
+    "flag.synopsis_too_long": ("简介超过500字", "synopsis over 500 characters"),
+    "flag.invalid_phone": ("电话号码无效", "phone number not valid"),
+    "flag.mismatch:seal": ("印章与报送单位不符", "the seal names another unit"),
+    "flag.unclassified": ("无法识别表格类型", "form type not recognised"),
+    "flag.unknown_unit": ("报送单位不在名单中，请核对", "unit not on the list: check it"),
+    "flag.low_confidence:form_type": ("表格类型为推测，请核对", "form type is a guess: check it"),
+    "flag.duplicate": ("同一页面重复提交（另见 also_at）",
+                       "the same page sent twice (see also_at)"),
+    "flag.paper_only": ("尚未收到电子版（邮件）", "no emailed copy yet"),
+    "flag.email_only": ("尚未收到签章纸质版", "no signed paper copy yet"),
+    "flag.missing_field": ("缺填：{key}", "not filled in: {key}"),
+    "flag.clause_missing": ("缺承诺条款第{key}条", "consent clause {key} missing"),
+    "flag.low_confidence": ("请核对：{key}（识别不确定）", "check {key} (read unsurely)"),
+    "flag.unread": ("请看原件：{key}（已填写，未能识别）",
+                    "look at the page: {key} (filled in, not read)"),
+    "flag.misread": ("请看原件：{key}（疑似识别错误，与电子版不同）",
+                     "look at the page: {key} (likely misread, differs from the email)"),
+    "flag.mismatch": ("纸质版与电子版不一致：{key}", "paper and email differ: {key}"),
+    "list.sep": ("；", "; "),
+    # --- audit.csv / units.csv values
+    "unit_from.form": ("表格填写", "the form"),
+    "unit_from.seal": ("印章（表中报送单位未填）", "the seal (the form leaves the unit empty)"),
+    "met.yes": ("是", "yes"),
+    "met.no": ("否", "no"),
+    "met.unlisted": ("不在名单中", "not a listed unit"),
+    # --- where a value shown comes from (report, review station)
+    "source.label": ("识别：标签旁", "OCR, beside its label"),
+    "source.vocabulary": ("识别：按名单校正", "OCR, put on the list's word"),
+    "source.shape": ("识别：按格式（标签未识别）", "OCR, by its shape (label not read)"),
+    "source.position": ("识别：按位置", "OCR, the one value left where its label stands"),
+    "source.ocr": ("识别", "OCR"),
+    "source.docx": ("电子文本：Word", "typed, from the Word file"),
+    "source.xlsx": ("电子文本：Excel", "typed, from the Excel file"),
+    "source.text-layer": ("电子文本：PDF", "typed, from the PDF's text"),
+    "source.corrected": ("已人工更正", "corrected by a person"),
+    "source.read_as": ("（原识别为 {raw}）", " (read as {raw})"),
+    # --- names
+    "origin.paper": ("纸质版", "paper"),
+    "origin.email": ("电子版", "email"),
+    "status.ok": ("无误", "ok"),
+    "status.needs_review": ("待复核", "needs review"),
+    "status.failed": ("失败", "failed"),
+    "form.unknown": ("未识别", "unknown"),
+    "form.work_registration": ("作品登记表", "work registration"),
+    "form.work_authorization": ("作品授权书", "work authorization"),
+    "form.proposal_registration": ("重点作品创作文案登记表", "proposal registration"),
+    # --- the command line
+    "cli.audit_head": ("{flagged} / {documents} 份文件待复核", "{flagged} of {documents} "
+                                                           "documents need review"),
+    "cli.more_in_audit": ("  …… 另有 {n} 份，见 audit.csv", "  ... {n} more in audit.csv"),
+    "cli.units_header": ("报送单位|作品|文案|应报|达标|缺签名|缺盖章",
+                         "unit|works|proposals|required|met|no sign.|no seal"),
+    "cli.audit_written": ("\n已写入：{out}/audit.csv、{out}/units.csv（记录已更新）",
+                          "\nwritten: {out}/audit.csv, {out}/units.csv (and records updated)"),
+    "cli.this_run": ("\n本次：输入文件 {files} 个，读取 {read} {unit}（成功 {ok}，失败 {failed}，"
+                     "跳过 {skipped}，重复 {duplicates}）",
+                     "\nthis run: {files} input files, {read} {unit}s read ({ok} ok, {failed} "
+                     "failed, {skipped} skipped, {duplicates} duplicates)"),
+    "cli.kept": ("；{kept} 个上次已读，未重读", "; {kept} read by an earlier run, not read again"),
+    "cli.unit.page": ("页", "page"),
+    "cli.unit.attachment": ("个附件", "attachment"),
+    "cli.in_batch.page": ("本批次中这些输入的页数", "pages of these inputs in the batch"),
+    "cli.in_batch.attachment": ("本批次中这些输入的附件数",
+                                "attachments of these inputs in the batch"),
+    "cli.needs_review": ("待复核", "needs review"),
+    "cli.skipped": ("跳过", "skipped"),
+    "cli.duplicates": ("重复", "duplicates"),
+    "cli.failures": ("失败", "failures"),
+    "cli.failed": ("失败 {where}：{error}", "FAILED {where}: {error}"),
+    "cli.page_of": ("{path} 第 {page} 页", "{path} page {page}"),
+    "cli.results": ("\n结果在 {out}/：records.jsonl records.csv records.xlsx manifest.jsonl",
+                    "\nresults in {out}/: records.jsonl records.csv records.xlsx "
+                    "manifest.jsonl"),
+    "cli.next": ("下一步：{step}", "next: {step}"),
+    "cli.next.scan": ("formscan email 邮件… --out {out}（读取电子版），然后 formscan run，"
+                      "或 formscan audit --out {out} 和 formscan report --out {out}",
+                      "formscan email MAIL... --out {out} (the emailed copies), then formscan "
+                      "run, or formscan audit --out {out} and formscan report --out {out}"),
+    "cli.next.email": ("formscan reconcile --out {out}，然后 formscan audit --out {out} 和 "
+                       "formscan report --out {out}",
+                       "formscan reconcile --out {out}, then formscan audit --out {out} and "
+                       "formscan report --out {out}"),
+    "cli.next.run": ("formscan review --out {out} 复核并更正需要人工查看的内容（或打开 "
+                     "{out}/report.html）；audit.csv 列出每份表格缺少什么",
+                     "formscan review --out {out} to check and correct what needs a person "
+                     "(or open {out}/report.html); audit.csv lists what each form is missing"),
+    "cli.forget_unknown": ("{path}：不在本批次中（名称见 {out}/manifest.jsonl）",
+                           "{path}: not in the batch (see {out}/manifest.jsonl for its names)"),
+    "cli.forgotten": ("{path}：已移除 {removed} 条清单记录及其结果",
+                      "{path}: {removed} manifest lines and their records removed"),
+    "cli.forgotten_others": ("；其页面在 {others} 中的重复件将在下次运行时重读",
+                             "; duplicates of its pages in {others} will be read again by the "
+                             "next run"),
+    "cli.next.forget": ("formscan reconcile --out {out} 和 formscan audit --out {out} "
+                        "更新比对和审核",
+                        "formscan reconcile --out {out} and formscan audit --out {out} to "
+                        "bring the reconciliation and the audit up to date"),
+    "cli.no_email": ("比对：本批次尚无电子版，无可比对，不标记；"
+                     "用 `formscan email 邮件… --out {out}` "
+                     "读取后再比对",
+                     "reconcile: no emailed copy in the batch yet: nothing to reconcile "
+                     "against, nothing flagged; read them with `formscan email MAIL... --out "
+                     "{out}` and reconcile again"),
+    "cli.no_paper": ("比对：本批次尚无纸质版，无可比对，不标记；"
+                     "用 `formscan scan 路径… --out {out}` "
+                     "读取后再比对",
+                     "reconcile: no paper scan in the batch yet: nothing to reconcile "
+                     "against, nothing flagged; read them with `formscan scan PATH... --out "
+                     "{out}` and reconcile again"),
+    "cli.pairs": ("纸质版与电子版：配对 {matched} 份（其中 {differing} 份有差异），仅纸质版 "
+                  "{paper_only} 份，仅电子版 {email_only} 份",
+                  "paper and email: {matched} matched ({differing} with differences), "
+                  "{paper_only} paper only, {email_only} email only"),
+    "cli.diff": ("{field}：{paper} ≠ {email}", "{field}: {paper} ≠ {email}"),
+    "cli.misreading": ("{field}：纸质版识别为 {paper}？电子版为 {email}（请看原件）",
+                       "{field}: paper read {paper}? email {email} (look at the page)"),
+    "cli.reconcile_written": ("已写入：{out}/reconciliation.jsonl、reconciliation.csv、"
+                              "reconciliation.xlsx",
+                              "written: {out}/reconciliation.jsonl, reconciliation.csv, "
+                              "reconciliation.xlsx"),
+    "cli.report": ("报告：{path}", "report: {path}"),
+    "cli.report_open": ("报告：{path}（用任意浏览器打开；图片在旁边的 report/ 中）",
+                        "report: {path} (open it in any browser; images in report/ beside it)"),
+    "cli.review_at": ("复核工作站：http://{host}:{port}/  （Ctrl+C 停止）",
+                      "review station: http://{host}:{port}/  (Ctrl+C to stop)"),
+    "cli.imported": ("从 {sheet} 导入更正 {n} 处（表中文件 {documents} 份）",
+                     "{n} corrections imported from {sheet} ({documents} documents in the "
+                     "sheet)"),
+    "cli.empty": ("（空）", "(empty)"),
+    "cli.imported_after": ("已重新检查、比对和审核；{out}/records.* 和 audit.csv 已重写",
+                           "checks, reconciliation and audit run again; {out}/records.* and "
+                           "audit.csv rewritten"),
+    "cli.error": ("formscan：错误：{error}", "formscan: error: {error}"),
+    "cli.interrupted": ("formscan：已中断；已完成的页面已保存，再次运行同一命令即可继续",
+                        "formscan: interrupted; finished pages are kept, run the same command "
+                        "again to go on"),
+    # --- report.html
+    "report.title": ("formscan 报告 — {name}", "formscan report — {name}"),
+    "report.documents": ("文件", "Documents"),
+    "report.review_only": ("只看待复核", "needs review only"),
+    "report.unit": ("报送单位", "unit"),
+    "report.form_type": ("表格类型", "form type"),
+    "report.flag": ("标记", "flag"),
+    "report.all": ("全部", "all"),
+    "report.search": ("搜索作品名称 / 联系人", "search title / contact"),
+    "report.shown": ("份已列出", "shown"),
+    "report.page_info": ("第 {page} / {pages} 页", "page {page} of {pages}"),
+    "report.count_documents": ("文件", "documents"),
+    "report.count_review": ("待复核", "needs review"),
+    "report.count_failures": ("失败", "failures"),
+    "report.by_type": ("按表格类型与来源", "Documents per type and origin"),
+    "report.origin": ("来源", "origin"),
+    "report.count": ("份数", "count"),
+    "report.units": ("报送单位与名额", "Units and quotas"),
+    "report.works": ("作品", "works"),
+    "report.proposals": ("文案", "proposals"),
+    "report.required_works": ("应报作品", "required works"),
+    "report.required_proposals": ("应报文案", "required proposals"),
+    "report.met": ("达标", "met"),
+    "report.missing_signatures": ("缺签名", "missing signatures"),
+    "report.missing_seals": ("缺盖章", "missing seals"),
+    "report.failures": ("失败", "Failures"),
+    "report.file": ("文件", "file"),
+    "report.page": ("页", "page"),
+    "report.attachment": ("附件", "attachment"),
+    "report.what_to_do": ("怎么办", "what to do"),
+    "report.signature": ("签名", "signature"),
+    "report.seal": ("盖章", "seal"),
+    "report.date": ("日期", "date"),
+    "report.present": ("有", "present"),
+    "report.absent": ("缺", "MISSING"),
+    "report.ring": ("印章文字：{text}", "ring: {text}"),
+    "report.unit_seal": ("（由印章识别，表中未填）",
+                         " — read from the seal's ring: the form leaves its unit empty"),
+    "report.also_at": ("同一页面也来自：", "the same page also came from: "),
+    "report.field": ("栏目", "field"),
+    "report.value": ("识别值", "value"),
+    "report.confidence": ("置信度", "confidence"),
+    "report.read_from": ("原件", "read from"),
+    "report.emailed_copy": ("电子版", "emailed copy"),
+    "report.paper_copy": ("纸质版", "paper copy"),
+    "report.empty": ("（空）", "(empty)"),
+    "report.from": ("发件人 {sender} · {subject} · {date}", "from {sender} · {subject} · {date}"),
+    # --- the review station
+    "review.title": ("formscan 复核", "formscan review"),
+    "review.queue": ("待复核", "to review"),
+    "review.keys": ("↑↓ 上一份/下一份 · Tab 下一栏 · Enter 保存本栏 · Esc 撤销 · "
+                    "Ctrl+Enter 本份复核完毕",
+                    "↑↓ previous/next · Tab next field · Enter save the field · Esc undo · "
+                    "Ctrl+Enter document done"),
+    "review.nothing": ("没有待复核的文件。", "Nothing to review."),
+    "review.page": ("第{pages}页", "p.{pages}"),
+    "review.unit": ("报送单位：", "unit: "),
+    "review.no_todo": ("无待办", "nothing to do"),
+    "review.value": ("识别值（可改）", "value (edit it)"),
+    "review.cleared": ("已复核 {done} / {total} 份", "{done} of {total} reviewed"),
+}
+
+
+def text(lang: str, key: str, /, **values: object) -> str:
+    """The words for ``key`` in ``lang`` (zh or en), placeholders filled."""
+    zh, en = _WORDS[key]
+    words = en if lang == "en" else zh
+    return words.format(**values) if values else words
+
+
+def catalog(lang: str) -> dict[str, str]:
+    """Every entry in one language, for a page's script (placeholders left as ``{name}``)."""
+    return {key: (en if lang == "en" else zh) for key, (zh, en) in _WORDS.items()}
+
+
+@cache
+def field_names(lang: str, form_type: str | None = None) -> dict[str, str]:
+    """Field key -> its name: the printed label (联系电话 for phone) of ``form_type``'s
+    schema first (作品名称 on a work's form, 文案名称 on a proposal's), or the key in English."""
+    names: dict[str, str] = {}
+    known = schemas()
+    order = sorted(known.values(), key=lambda schema: (
+        schema.form_type != form_type, schema.form_type is not FormType.WORK_REGISTRATION))
+    for schema in order:
+        for spec in schema.fields:
+            names.setdefault(spec.key, re.sub(r"[（(].*?[）)]", "", spec.labels[0])
+                             if lang != "en" else spec.key.replace("_", " "))
+    return names
+
+
+def form_name(lang: str, form_type: FormType | str) -> str:
+    return text(lang, f"form.{FormType(form_type).value}")
+
+
+def flag_words(flag: Flag, lang: str = DEFAULT_LANG, form_type: str | None = None) -> str:
+    """What one flag asks of a person: 缺签名, 缺填：联系电话 …"""
+    key = f"flag.{flag.kind.value}"
+    if key not in _WORDS:
+        return str(flag)
+    if "{key}" not in _WORDS[key][0]:
+        return text(lang, key)
+    name = flag.key if flag.kind is FlagKind.CLAUSE_MISSING else field_names(
+        lang, form_type).get(flag.key or "", flag.key or "")
+    return text(lang, key, key=name)
+
+
+def in_words(flags: list[Flag], lang: str = DEFAULT_LANG,
+             form_type: str | None = None) -> str:
+    """What a person must chase, in words: '缺签名；缺盖章；缺填：联系电话'."""
+    return text(lang, "list.sep").join(flag_words(f, lang, form_type) for f in flags)
