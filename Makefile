@@ -47,10 +47,12 @@ eval: $(STAMP)
 
 # Pages per minute and peak memory: formscan vs plain full-page RapidOCR, same pages, and a
 # table per worker count. PAGES=DIR measures on those scans; MEMORY=2000 the peak memory
-# over 2,000 generated pages.
+# over 2,000 generated pages; SCALING=1 the local pool vs --executor ray per worker count
+# (WORKERS=1,2,4,8,16 to choose them) and Ray's per-task overhead.
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py --seed $${SEED:-11} --forms $${FORMS:-24} \
-	  $(if $(PAGES),--pages $(PAGES)) $(if $(MEMORY),--memory $(MEMORY))
+	  $(if $(PAGES),--pages $(PAGES)) $(if $(MEMORY),--memory $(MEMORY)) \
+	  $(if $(SCALING),--scaling) $(if $(WORKERS),--workers-list $(WORKERS))
 
 # Accuracy of the emailed side and of reconciliation on freshly generated samples.
 eval-email: $(STAMP)

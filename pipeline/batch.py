@@ -46,7 +46,7 @@ from pipeline.sources import Key, MailSource, PaperSource, Part
 from pipeline.sources import Source as InputSource
 from pipeline.stages import NOT_A_FORM, Outcome
 from pipeline.store import Store, as_text
-from pipeline.workers import Broken, EngineSpec, InProcess, WorkerPool, cores
+from pipeline.workers import EngineSpec, InProcess, Readers, WorkerPool, cores
 
 log = logging.getLogger("formscan")
 PAGE_TIMEOUT = 300.0  # s: a page takes 1-3 s; one that takes minutes holds a worker forever
@@ -64,10 +64,17 @@ class BatchOptions:
     contest: Contest | None = None  # None: the shipped contest.yaml
     limits: Limits = field(default_factory=Limits)  # what one input file may hold
     page_timeout: float = PAGE_TIMEOUT  # s a worker may spend on one page before it is ended
+    executor: str = "local"  # "local": this machine's processes; "ray": a Ray cluster's actors
+    ray_address: str | None = None  # None: a Ray instance of this machine, started here
 
-    def readers(self, contest: Contest, engine: OcrEngine | None) -> InProcess | WorkerPool:
-        """Where this batch's pages are read: here with a given engine or one worker, else in a
-        pool of worker processes."""
+    def readers(self, contest: Contest, engine: OcrEngine | None) -> Readers:
+        """Where this batch's pages are read: here with a given engine or one worker, in a
+        pool of worker processes, or on a Ray cluster."""
+        if self.executor == "ray" and engine is None:
+            from pipeline.cluster import RayReaders  # Ray is an optional extra
+
+            return RayReaders(EngineSpec(self.engine, self.threads or 1, self.det_side),
+                              contest, self.workers, self.ray_address)
         workers = self.workers or cores()
         if engine is not None or workers == 1:
             spec = EngineSpec(self.engine, self.threads, self.det_side)
@@ -134,7 +141,7 @@ class Batch:
     """Reads the inputs of one source into the store."""
 
     def __init__(self, store: Store, options: BatchOptions, engine: OcrEngine | None = None,
-                 readers: InProcess | WorkerPool | None = None):
+                 readers: Readers | None = None):
         """``engine``: read in this process with it; ``readers``: read there; neither: as
         ``options`` say."""
         self.store = store
@@ -282,10 +289,10 @@ class Batch:
         self._put(record, job.entry)
 
     def _outcome(self, job: _Job) -> Outcome:
-        limit = self.options.page_timeout if isinstance(self._readers, WorkerPool) else None
+        limit = self.options.page_timeout if self._readers.can_stop else None
         try:
             return job.future.result(timeout=limit)
-        except Broken:
+        except self._readers.broken:
             # A worker died on one of the pages in flight: each is read again alone, and the
             # one that kills a worker again fails by itself.
             self._readers.restart()
@@ -309,7 +316,7 @@ class Batch:
         except TimeoutError:
             self._readers.restart()
             return _done(_failed(item, _too_long(self.options.page_timeout)))
-        if isinstance(future.exception(), Broken):
+        if isinstance(future.exception(), self._readers.broken):
             self._readers.restart()
             return _done(_failed(item, "the OCR engine's process died reading this page"))
         return future

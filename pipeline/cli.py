@@ -81,6 +81,14 @@ def _common(parser: argparse.ArgumentParser, reads: bool = False) -> None:
                             metavar="S", help="a page read for longer fails and its worker is "
                                               f"replaced (default {PAGE_TIMEOUT:.0f} s; with "
                                               "several workers)")
+        parser.add_argument("--executor", choices=("local", "ray"), default="local",
+                            help="where pages are read: local (this machine's worker "
+                                 "processes, the default) or ray (a Ray cluster's workers; "
+                                 "pip install 'formscan[ray]')")
+        parser.add_argument("--ray-address", metavar="ADDR",
+                            help="with --executor ray: the cluster (auto: the one `ray start` "
+                                 "began on this machine; ray://HOST:10001); default: a Ray "
+                                 "instance started here for this run")
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -248,6 +256,8 @@ def print_reconcile(pairs: list[Pair], out_dir: Path, lang: str = DEFAULT_LANG) 
 def _check_inputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Inputs that do not exist, or hold nothing, are a usage error before any batch is
     made (a mistyped path would otherwise stay in the batch as a failure)."""
+    if args.ray_address and args.executor != "ray":
+        parser.error("--ray-address goes with --executor ray")
     if args.command == "run" and not (args.paper or args.email):
         parser.error("run: give --paper PATH..., --email PATH... or both")
     given = (args.paper + args.email) if args.command == "run" else args.paths
@@ -276,6 +286,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  args.max_pages, args.max_mb * 1024 ** 2,
                                                  args.max_depth),
                                    page_timeout=args.page_timeout,
+                                   executor=args.executor, ray_address=args.ray_address,
                                    progress=not args.no_progress and sys.stderr.isatty())
             steps = {"scan": [(scan, getattr(args, "paths", None))],
                      "email": [(read_email, getattr(args, "paths", None))],

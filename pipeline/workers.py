@@ -19,6 +19,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
+from typing import Protocol
 
 from pipeline.contest import Contest
 from pipeline.model import WorkItem
@@ -48,8 +49,24 @@ class EngineSpec:
         return make_engine(self.name, self.threads, self.det_side)
 
 
+class Readers(Protocol):
+    """Where pages are read: the batch gives items and takes futures of their outcomes."""
+
+    broken: tuple[type[Exception], ...]  # what a future raises when its worker died on it
+    can_stop: bool  # whether a runaway page's worker can be ended (--page-timeout)
+
+    def submit(self, item: WorkItem) -> Future: ...
+
+    def restart(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class InProcess:
     """Reads each item at once, here: a one-worker batch, or an engine given by the caller."""
+
+    broken: tuple[type[Exception], ...] = ()  # what a future raises when its worker died
+    can_stop = False  # whether a runaway page's worker can be ended (--page-timeout)
 
     def __init__(self, engine: OcrEngine, contest: Contest) -> None:
         self.engine, self.contest = engine, contest
@@ -88,6 +105,9 @@ class WorkerPool:
     """Reads items in ``workers`` processes; a process that dies (a page that crashes the
     OCR runtime) breaks the pool, which :meth:`restart` replaces."""
 
+    broken: tuple[type[Exception], ...] = (BrokenProcessPool,)
+    can_stop = True
+
     def __init__(self, spec: EngineSpec, contest: Contest, workers: int) -> None:
         check_engine(spec.name)  # a missing model is a configuration error, not a page's
         self.spec, self.contest, self.workers = spec, contest, workers
@@ -110,5 +130,3 @@ class WorkerPool:
                 process.kill()  # a page in flight is read again by the next run
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-
-Broken = BrokenProcessPool

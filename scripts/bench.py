@@ -15,6 +15,12 @@ memory is that of the whole process tree (parent and workers together, sampled e
 Figures are reported as ratios to the baseline run in the same command, since these
 machines are noisy.
 
+``--scaling`` instead prints pages/min per worker count (1, 2, 4, 8, 16 up to the cores, or
+``--workers-list``) for the local pool and for ``--executor ray`` (a Ray instance of this
+machine, started by each run), whole command and steady state (first page stored to last, so
+Ray's start-up of ~10 s is shown apart), and Ray's per-task overhead: the round trip of a
+page-sized item through a no-op Ray actor vs a no-op worker process of the local pool.
+
 ``--memory N`` generates N distinct pages (a generated set's pages, each copy marked so that
 no two are the same page), reads them with ``formscan scan`` and prints the peak memory after
 the first 100 pages and after all N: flat means within 10%. The pages are written to a
@@ -78,22 +84,30 @@ def _tree_rss(proc: psutil.Process) -> int:
 def _measure(cmd: list[str], progress: Path | None = None, mark: int = 0) -> dict:
     """Run ``cmd``: its wall seconds, the peak RSS (MiB) of its whole process tree, and --
     with ``progress`` (a batch's store) -- that peak up to when ``mark`` manifest lines
-    were written."""
+    were written, and when the first and the last line were written (``steady``: the lines
+    after the first per second between them)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     watched = psutil.Process(proc.pid)
     peak = peak_at_mark = 0
+    lines, first, last = 0, None, None
     while proc.poll() is None:
         peak = max(peak, _tree_rss(watched))
-        if progress is not None and not peak_at_mark and _lines(progress) >= mark:
-            peak_at_mark = peak
+        if progress is not None:
+            now = _lines(progress)
+            if now > lines:
+                first = first or time.perf_counter()
+                lines, last = now, time.perf_counter()
+            if not peak_at_mark and now >= mark:
+                peak_at_mark = peak
         time.sleep(0.1)
     wall = time.perf_counter() - start
+    steady = (lines - 1) / (last - first) if first and last and last > first else float("nan")
     out = proc.stdout.read() if proc.stdout else ""
     if proc.returncode not in (0, 3):
         raise SystemExit(f"benchmark command failed: {' '.join(cmd)}")
     return {"seconds": wall, "peak_mib": peak / 2**20, "mark_mib": peak_at_mark / 2**20,
-            "stdout": out}
+            "stdout": out, "steady_per_s": steady}
 
 
 def _lines(db: Path) -> int:
@@ -155,6 +169,73 @@ def _speed(pages: Path, work: Path, label: str, repeat: int) -> None:
                   f"{run['peak_mib']:>10.0f}")
 
 
+def _scaling(pages: Path, work: Path, counts: list[int]) -> None:
+    """Pages/min per worker count, the local pool and Ray side by side."""
+    out = work / "out"
+    print(f"scaling on {pages}, {cores()} cores; pages/min of the whole command (start-up "
+          "included) and steady (first page stored to last)")
+    print(f"{'workers':>8}{'local':>9}{'steady':>9}{'ray':>9}{'steady':>9}{'ray/local':>11}"
+          f"{'steady':>8}{'local MiB':>11}{'ray MiB':>9}")
+    for w in counts:
+        store = out / "formscan.sqlite"
+        local = _measure(_formscan(pages, out, "--workers", str(w)), progress=store)
+        n = _lines(store)
+        ray = _measure(_formscan(pages, out, "--workers", str(w), "--executor", "ray"),
+                       progress=store)
+        ppm = [n / run["seconds"] * 60 for run in (local, ray)]
+        steady = [run["steady_per_s"] * 60 for run in (local, ray)]
+        print(f"{w:>8}{ppm[0]:>9.1f}{steady[0]:>9.1f}{ppm[1]:>9.1f}{steady[1]:>9.1f}"
+              f"{ppm[1] / ppm[0]:>10.2f}x{steady[1] / steady[0]:>7.2f}x"
+              f"{local['peak_mib']:>11.0f}{ray['peak_mib']:>9.0f}")
+    _overhead()
+
+
+def _overhead(tasks: int = 200) -> None:
+    """A page-sized item's round trip through a no-op Ray actor and a no-op pool process."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    import numpy as np
+
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    import ray
+
+    page = np.zeros((2339, 1654, 3), np.uint8)  # an A4 page at 200 dpi
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        pool.submit(_echo, page).result()  # started
+        start = time.perf_counter()
+        for _ in range(tasks):
+            pool.submit(_echo, page).result()
+        local = (time.perf_counter() - start) / tasks
+    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
+    try:
+        actor = ray.remote(num_cpus=1)(_Echo).remote()
+        ray.get(actor.echo.remote(0))
+        start = time.perf_counter()
+        for _ in range(tasks):
+            ray.get(actor.echo.remote(page))
+        remote = (time.perf_counter() - start) / tasks
+        small = time.perf_counter()
+        for _ in range(tasks):
+            ray.get(actor.echo.remote(0))
+        empty = (time.perf_counter() - small) / tasks
+    finally:
+        ray.shutdown()
+    print(f"\nper-task overhead, one worker, {tasks} round trips: a page-sized item (11.6 MB) "
+          f"{remote * 1000:.1f} ms through Ray ({empty * 1000:.1f} ms with an empty one) vs "
+          f"{local * 1000:.1f} ms through a local pool process; a page takes ~1,500 ms to read")
+
+
+def _echo(item: object) -> int:
+    return 0
+
+
+class _Echo:
+    def echo(self, item: object) -> int:
+        return 0
+
+
 def _runs(engine: str) -> bool:
     try:
         check_engine(engine)
@@ -206,13 +287,27 @@ def main() -> int:
     parser.add_argument("--forms", type=int, default=24)
     parser.add_argument("--pages", type=Path, help="scans to measure on instead of generated")
     parser.add_argument("--memory", type=int, metavar="N", help="peak memory over N pages")
+    parser.add_argument("--scaling", action="store_true",
+                        help="pages/min per worker count, the local pool vs --executor ray")
+    parser.add_argument("--workers-list", default="",
+                        help="worker counts for --scaling (default 1,2,4,8,16 up to the cores)")
     parser.add_argument("--repeat", type=int, default=2,
                         help="runs of the baseline and of formscan, taking turns (default 2)")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="formscan-bench-"))
     try:
-        if args.memory:
+        if args.scaling:
+            counts = ([int(w) for w in args.workers_list.split(",")] if args.workers_list
+                      else [w for w in (1, 2, 4, 8, 16) if w <= cores()])
+            pages = args.pages
+            if pages is None:
+                from samples.generate import generate
+
+                generate(work / "samples", seed=args.seed, n_forms=args.forms, bad_inputs=False)
+                pages = work / "samples"
+            _scaling(pages, work, counts)
+        elif args.memory:
             _memory(args.memory, args.seed, work)
         elif args.pages:
             _speed(args.pages, work, str(args.pages), args.repeat)

@@ -19,7 +19,7 @@ LAYERS = {
                "checks", "filetypes", "pdf", "limits"},
     "stage": {"ingest", "mail", "preprocess", "ocr", "layout", "classify", "extract", "snap",
               "verify"},
-    "orchestration": {"sources", "stages", "workers", "batch"},
+    "orchestration": {"sources", "stages", "workers", "cluster", "batch"},
     "store": {"store"},
     "reader": {"reconcile", "audit", "report", "corrections", "review"},
     "cli": {"cli", "__main__"},
