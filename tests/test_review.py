@@ -129,3 +129,40 @@ def test_changes_need_the_session_token_and_images_stay_in_the_report(station):
         urllib.request.urlopen(url + "report/..%2F..%2Fformscan.sqlite", timeout=10)
     assert outside.value.code == 404
     assert len(state.token) >= 24 and "127.0.0.1" in url
+
+
+def test_a_reviewer_clears_a_whole_queue_with_the_keyboard(scanned, browser, tmp_path):
+    """The generated sample batch (every kind of trouble a scan room sends): Ctrl+Enter on each
+    document in turn, nothing else, and the queue is cleared; the marks are in the store."""
+    import shutil as sh
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    from pipeline.store import Store
+
+    _, out, _ = scanned
+    batch = tmp_path / "batch"
+    sh.copytree(out, batch)
+    server = serve(batch, default_contest(), port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        browser.get(f"http://127.0.0.1:{server.server_address[1]}/")
+        _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#queue li"))
+        total = len(browser.find_elements(By.CSS_SELECTOR, "#queue li"))
+        assert total >= 3
+        for _ in range(total):
+            browser.switch_to.active_element.send_keys(Keys.CONTROL, Keys.ENTER)
+            time.sleep(0.3)
+        _wait(lambda: browser.find_element(By.ID, "cleared").text == f"已复核 {total} / {total} 份")
+        assert all("done" in li.get_attribute("class")
+                   for li in browser.find_elements(By.CSS_SELECTOR, "#queue li"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    store = Store(batch)
+    try:
+        assert len(store.reviewed()) == total
+    finally:
+        store.close()
+
