@@ -26,6 +26,7 @@ from pipeline.contest import Contest, default_contest
 from pipeline.errors import InputError, NotAScan
 from pipeline.filetypes import file_hash
 from pipeline.forms import schemas
+from pipeline.i18n import DEFAULT_LANG, reason, text
 from pipeline.limits import Limits
 from pipeline.model import (
     EntryStatus,
@@ -66,6 +67,7 @@ class BatchOptions:
     page_timeout: float = PAGE_TIMEOUT  # s a worker may spend on one page before it is ended
     executor: str = "local"  # "local": this machine's processes; "ray": a Ray cluster's actors
     ray_address: str | None = None  # None: a Ray instance of this machine, started here
+    lang: str = DEFAULT_LANG  # what the lines said while reading speak (zh, en)
 
     def readers(self, contest: Contest, engine: OcrEngine | None) -> Readers:
         """Where this batch's pages are read: here with a given engine or one worker, in a
@@ -233,7 +235,8 @@ class Batch:
             self._list(path, sha, part.attachment, part.listing)
             return
         if part.note:
-            tqdm.write(f"note: {as_text(path)}: {part.note}")
+            tqdm.write(f"{text(self.options.lang, 'line.note')}: {as_text(path)}: "
+                       f"{reason(part.note, self.options.lang)}")
         listed: set[Key] = set()
         try:
             for got in part.read(todo):
@@ -359,9 +362,12 @@ class Batch:
             self.store.put_entry(entry)
         self._written[entry.status] += 1
         if entry.status in (EntryStatus.FAILED, EntryStatus.SKIPPED):
-            where = as_text(entry.path) + (f" page {entry.page}" if entry.page else "") + (
+            where = as_text(entry.path) + (text(self.options.lang, "line.page", page=entry.page)
+                                           if entry.page else "") + (
                 f" [{entry.attachment}]" if entry.attachment else "")
-            tqdm.write(f"{entry.status.value}: {where}: {entry.error}")
+            lang = self.options.lang
+            tqdm.write(f"{text(lang, 'line.' + entry.status.value)}: {where}: "
+                       f"{reason(entry.error, lang)}")
 
     def _tally(self, source: InputSource, files: list[str]) -> Summary:
         wanted = {as_text(f) for f in files}

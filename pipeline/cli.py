@@ -22,7 +22,7 @@ from pipeline.batch import PAGE_TIMEOUT, BatchOptions, Summary, read_email, scan
 from pipeline.contest import load_contest
 from pipeline.corrections import import_corrections
 from pipeline.errors import ExitCode, FormscanError
-from pipeline.i18n import DEFAULT_LANG, LANGS, field_names, form_name, text
+from pipeline.i18n import DEFAULT_LANG, LANGS, field_names, form_name, reason, text
 from pipeline.limits import Limits
 from pipeline.model import DiffKind, EntryStatus
 from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, ENGINES
@@ -187,7 +187,7 @@ def print_summary(summary: Summary, out_dir: Path, lang: str = DEFAULT_LANG) -> 
     rows += [(f"  {form_name(lang, kind)}", n) for kind, n in sorted(summary.documents.items())]
     rows += [(text(lang, "cli.needs_review"), summary.needs_review),
              (text(lang, "cli.skipped"), summary.skipped)]
-    rows += [(f"  {reason}", n) for reason, n in summary.skip_reasons.most_common()]
+    rows += [(f"  {reason(why, lang)}", n) for why, n in summary.skip_reasons.most_common()]
     rows += [(text(lang, "cli.duplicates"), summary.duplicates),
              (text(lang, "cli.failures"), len(summary.failures))]
     width = max(_shown(label) for label, _ in rows)
@@ -198,7 +198,7 @@ def print_summary(summary: Summary, out_dir: Path, lang: str = DEFAULT_LANG) -> 
             lang, "cli.page_of", path=failure.path, page=failure.page)
         if failure.attachment:
             where += f" [{failure.attachment}]"
-        print(text(lang, "cli.failed", where=where, error=failure.error))
+        print(text(lang, "cli.failed", where=where, error=reason(failure.error, lang)))
     print(text(lang, "cli.results", out=out_dir))
 
 
@@ -287,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  args.max_depth),
                                    page_timeout=args.page_timeout,
                                    executor=args.executor, ray_address=args.ray_address,
+                                   lang=lang,
                                    progress=not args.no_progress and sys.stderr.isatty())
             steps = {"scan": [(scan, getattr(args, "paths", None))],
                      "email": [(read_email, getattr(args, "paths", None))],

@@ -74,6 +74,10 @@ _WORDS: dict[str, tuple[str, str]] = {
     "form.work_authorization": ("作品授权书", "work authorization"),
     "form.proposal_registration": ("重点作品创作文案登记表", "proposal registration"),
     # --- the command line
+    "line.failed": ("失败", "failed"),
+    "line.skipped": ("跳过", "skipped"),
+    "line.note": ("注意", "note"),
+    "line.page": (" 第 {page} 页", " page {page}"),
     "cli.audit_head": ("{flagged} / {documents} 份文件待复核", "{flagged} of {documents} "
                                                            "documents need review"),
     "cli.more_in_audit": ("  …… 另有 {n} 份，见 audit.csv", "  ... {n} more in audit.csv"),
@@ -273,3 +277,135 @@ def in_words(flags: list[Flag], lang: str = DEFAULT_LANG,
              form_type: str | None = None) -> str:
     """What a person must chase, in words: '缺签名；缺盖章；缺填：联系电话'."""
     return text(lang, "list.sep").join(flag_words(f, lang, form_type) for f in flags)
+
+
+# Why an input failed or was skipped, as the readers word it (English, kept so in the
+# manifest's ``error``), and in Chinese for people: matched whole, placeholders carried over
+# ({inner} is itself translated). tests/test_i18n.py checks that every reason the hostile
+# samples raise has its Chinese here.
+_REASONS: list[tuple[str, str]] = [
+    ("attached {inner}", "附件：{inner}"),
+    ("empty file (0 bytes): the scan did not save; scan the pages again",
+     "空文件（0 字节）：扫描件未保存，请重新扫描"),
+    ("empty file (0 bytes): save the message or file again", "空文件（0 字节）：请重新保存邮件或文件"),
+    ("cannot open file: {why}; check the path and permissions",
+     "无法打开文件：{why}；请检查路径和权限"),
+    ("cannot read file: {why}", "无法读取文件：{why}"),
+    ("not a scan (PDF or jpg/png/tif), left out; if it is an emailed copy, read it with "
+     "`formscan email`", "不是扫描件（PDF 或 jpg/png/tif），未读取；如是电子版，请用 `formscan email` 读取"),
+    ("named {suffix} but its content is not a PDF or an image: the file is damaged or "
+     "mislabelled; rescan it", "文件名为 {suffix}，但内容不是 PDF 或图片：文件损坏或扩展名有误，请重新扫描"),
+    ("named {suffix} but is really a {kind} file; read as {kind2}",
+     "文件名为 {suffix}，实际是 {kind} 文件，已按 {kind2} 读取"),
+    ("PDF cannot be opened ({why}); the file is damaged or truncated: rescan or ask for it "
+     "again", "PDF 无法打开（{why}）：文件损坏或不完整，请重新扫描或索取"),
+    ("PDF is password-protected: ask the sender for an unprotected copy",
+     "PDF 有密码保护：请向发件单位索取无密码版本"),
+    ("PDF has no pages; rescan it", "PDF 没有页面，请重新扫描"),
+    ("page cannot be rendered ({why}); rescan this page", "页面无法显示（{why}），请重新扫描此页"),
+    ("page cannot be rendered ({why}); ask the unit for the file again",
+     "页面无法显示（{why}），请向报送单位重新索取文件"),
+    ("TIFF page cannot be decoded (damaged file); rescan it", "TIFF 页面无法解码（文件损坏），请重新扫描"),
+    ("{kind} image cannot be decoded (damaged file); rescan it", "{kind} 图片无法解码（文件损坏），请重新扫描"),
+    ("{kind} image cannot be decoded ({why}); the file is damaged: rescan it",
+     "{kind} 图片无法解码（{why}）：文件损坏，请重新扫描"),
+    ("JPEG is cut short ({why}): the scan did not finish saving; scan the page again",
+     "JPEG 文件不完整（{why}）：扫描件未保存完，请重新扫描此页"),
+    ("image cannot be decoded (damaged file): ask the unit to send it again",
+     "图片无法解码（文件损坏）：请报送单位重新发送"),
+    ("file of {mb} MB is over the limit of {limit} MB per file; split it, or raise the limit "
+     "with --max-mb", "文件 {mb} MB，超过每个文件 {limit} MB 的上限：请拆分，或用 --max-mb 提高上限"),
+    ("file of {count} pages is over the limit of {limit} pages per file; split it, or raise "
+     "the limit with --max-pages", "文件共 {count} 页，超过每个文件 {limit} 页的上限：请拆分，或用 --max-pages 提高上限"),
+    ("{what} of {width} × {height} pixels is over the limit of {limit} million pixels per page "
+     "(a decompression bomb or a wrong header); rescan it, or raise the limit with "
+     "--max-megapixels", "{what} 为 {width} × {height} 像素，超过每页 {limit} 百万像素的上限（"
+     "解压炸弹或文件头有误）：请重新扫描，或用 --max-megapixels 提高上限"),
+    ("message whose parts are nested {depth} levels deep is over the limit of {limit} "
+     "(forwarded inside forwarded...); save the innermost message on its own, or raise the "
+     "limit with --max-depth", "邮件嵌套 {depth} 层，超过 {limit} 层的上限（层层转发）：请单独保存最里层的邮件，或用 "
+     "--max-depth 提高上限"),
+    ("the file is damaged ({why}): ask the unit for it again", "文件已损坏（{why}）：请向报送单位重新索取"),
+    ("unpacks to {mb} MB, over the limit of {limit} MB (a zip bomb?); ask the unit for it "
+     "again, or raise the limit with --max-mb", "解压后 {mb} MB，超过 {limit} MB 的上限（压缩炸弹？）：请向报送单位重新索取，"
+     "或用 --max-mb 提高上限"),
+    ("not an email message (no headers): export the message as .eml from the mail client and "
+     "read it again", "不是邮件（没有邮件头）：请从邮件客户端导出为 .eml 后重新读取"),
+    ("mbox holds no messages: export the mailbox again", "mbox 中没有邮件：请重新导出邮箱"),
+    ("Outlook .msg file cannot be read ({why}): save the message as .eml, or its attachments",
+     "Outlook .msg 文件无法读取（{why}）：请另存为 .eml，或单独保存其附件"),
+    ("Outlook message nested deeper than {depth}: save its attachments and send them",
+     "Outlook 邮件嵌套超过 {depth} 层：请保存其附件后发送"),
+    ("nested deeper than {depth} archives: unpack it and send the forms themselves",
+     "压缩包嵌套超过 {depth} 层：请解压后发送表格本身"),
+    ("zip archive {why}", "zip 压缩包：{why}"),
+    ("holds {count} files, over the limit of {limit}: unpack it and read the forms inside",
+     "含 {count} 个文件，超过 {limit} 个的上限：请解压后读取其中的表格"),
+    ("is damaged ({why}): ask the unit for it again", "已损坏（{why}）：请向报送单位重新索取"),
+    ("legacy Word .doc/.wps: {why}", "旧版 Word .doc/.wps：{why}"),
+    ("legacy Word file: LibreOffice took over {s} s to convert it; ask the unit for .docx or PDF",
+     "旧版 Word 文件：LibreOffice 转换超过 {s} 秒；请向报送单位索取 .docx 或 PDF"),
+    ("legacy Word file LibreOffice cannot convert (damaged?): ask the unit for .docx or PDF",
+     "旧版 Word 文件无法转换（已损坏？）：请向报送单位索取 .docx 或 PDF"),
+    ("empty attachment (0 bytes): ask the unit to send the file again",
+     "空附件（0 字节）：请报送单位重新发送文件"),
+    ("damaged file (broken zip/Office container): ask the unit to send it again",
+     "文件已损坏（zip/Office 容器损坏）：请报送单位重新发送"),
+    ("RTF file cannot be read: ask the unit for .docx or PDF", "RTF 文件无法读取：请向报送单位索取 .docx 或 PDF"),
+    ("RAR archive is not read (no maintained reader without the non-free unrar program): unpack "
+     "it and read the files inside with `formscan email`",
+     "不读取 RAR 压缩包（没有不依赖非自由软件 unrar 的维护中的读取库）：请解压后用 `formscan email` 读取其中文件"),
+    ("not a Word, Excel or PDF document ({suffix}): ask the unit for .docx or PDF",
+     "不是 Word、Excel 或 PDF 文档（{suffix}）：请向报送单位索取 .docx 或 PDF"),
+    ("password-protected Office file: ask the unit for an unprotected .docx or PDF",
+     "Office 文件有密码保护：请向报送单位索取无密码的 .docx 或 PDF"),
+    ("legacy Excel .xls/.et cannot be read: ask the unit for .xlsx, .docx or PDF",
+     "旧版 Excel .xls/.et 无法读取：请向报送单位索取 .xlsx、.docx 或 PDF"),
+    ("an Office file of an unknown kind (.msg? .ppt?): ask the unit for .docx or PDF; save an "
+     "Outlook message as .eml", "未知类型的 Office 文件（.msg？.ppt？）：请向报送单位索取 .docx 或 PDF；Outlook 邮件请另存为 .eml"),
+    ("attachment cannot be read", "附件无法读取"),
+    ("message has no attachment but links to {links}: fetch the files there and read them with "
+     "`formscan email`", "邮件没有附件，但有链接 {links}：请下载其中的文件后用 `formscan email` 读取"),
+    ("message has no attachment: nothing to read", "邮件没有附件：无可读取"),
+    ("not an email or a document (.eml .mbox .docx .pdf .xlsx): left out",
+     "不是邮件或文档（.eml .mbox .docx .pdf .xlsx）：未读取"),
+    ("read failed: {why}; is the file damaged?", "读取失败：{why}；文件是否损坏？"),
+    ("cannot be decoded ({why}); the file is damaged or not what its name says: rescan it or "
+     "ask for it again", "无法解码（{why}）：文件损坏或与扩展名不符，请重新扫描或索取"),
+    ("reading this page took over {s} s and was stopped (raise the limit with --page-timeout)",
+     "本页读取超过 {s} 秒，已停止（可用 --page-timeout 提高上限）"),
+    ("the OCR engine's process died reading this page", "读取本页时识别进程崩溃"),
+    ("blank page: nothing printed or written on it", "空白页：没有印刷或书写内容"),
+    ("not recognised as a contest form (no form title or labels found); kept as form_type "
+     "unknown for review", "未识别为比赛表格（未找到表格标题或栏目）：按未识别类型保留，待复核"),
+    # the short reasons of the summary's skipped lines
+    ("blank page", "空白页"), ("not recognised as a contest form", "未识别为比赛表格"),
+    ("message has no attachment", "邮件没有附件"), ("not a scan", "不是扫描件"),
+    ("message has no attachment but links to {links}", "邮件没有附件，但有链接"),
+    ("not an email or a document", "不是邮件或文档"), ("skipped", "跳过"),
+]
+
+
+@cache
+def _reason_patterns() -> list[tuple[re.Pattern[str], str]]:
+    patterns = []
+    for en, zh in _REASONS:
+        parts = re.split(r"\{(\w+)\}", en)
+        body = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)"
+                       for i, p in enumerate(parts))
+        patterns.append((re.compile(body, re.S), zh))
+    return patterns
+
+
+def reason(message: str | None, lang: str = DEFAULT_LANG) -> str:
+    """Why an input failed or was skipped, in ``lang``; a reason not in the catalog as is."""
+    if not message or lang == "en":
+        return message or ""
+    for pattern, zh in _reason_patterns():
+        found = pattern.fullmatch(message)
+        if found:
+            values = found.groupdict()
+            if "inner" in values:
+                values["inner"] = reason(values["inner"], lang)
+            return zh.format(**values)
+    return message

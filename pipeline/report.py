@@ -21,7 +21,15 @@ import numpy as np
 from pipeline import ingest
 from pipeline.audit import places, unit_and_source, units_table
 from pipeline.contest import Contest
-from pipeline.i18n import DEFAULT_LANG, catalog, field_names, form_name, in_words, text
+from pipeline.i18n import (
+    DEFAULT_LANG,
+    catalog,
+    field_names,
+    form_name,
+    in_words,
+    reason,
+    text,
+)
 from pipeline.model import EntryStatus, Field, FormType, ManifestEntry, Origin, Record, Status
 from pipeline.store import Store, write_atomic
 
@@ -198,7 +206,8 @@ def _json(value: object) -> str:
 def build_report(out_dir: Path, contest: Contest, lang: str = DEFAULT_LANG) -> Path:
     """Write ``OUT/report.html`` (its words in ``lang``) and its images in ``OUT/report/``."""
     batch = BatchView.read(out_dir)
-    failures = [{"path": m.path, "page": m.page, "attachment": m.attachment, "error": m.error}
+    failures = [{"path": m.path, "page": m.page, "attachment": m.attachment,
+                 "error": reason(m.error, lang)}
                 for m in batch.manifest if m.status is EntryStatus.FAILED]
     data = {"summary": _summary(batch.records, failures, contest, lang),
             "documents": documents(batch, contest, lang=lang),

@@ -133,7 +133,7 @@ def test_summaries_say_what_this_run_did_and_what_comes_next(tmp_path):
     mail.write_text("From: a@b.cn\nSubject: 报名\n\n正文\n", encoding="utf-8")
     email = formscan("email", str(mail), "--out", str(out), "--no-progress")
     assert "读取 1 个附件" in email.stdout
-    assert "message has no attachment" in email.stdout  # the reason, not "blank, not a form"
+    assert "邮件没有附件" in email.stdout  # the reason, not "blank, not a form"
 
 
 def test_run_takes_either_input_alone_and_version_is_said():
