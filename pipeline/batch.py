@@ -126,6 +126,12 @@ class PageBar(tqdm):
     BAR_FORMAT = ("{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} pages "
                   "[{elapsed}<{remaining}, {per_minute} pages/min]")
 
+    @classmethod
+    def format_in(cls, lang: str) -> str:
+        return cls.BAR_FORMAT if lang == "en" else (
+            "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} 页 "
+            "[{elapsed}<{remaining}, 每分钟 {per_minute} 页]")
+
     def update(self, n: int = 1) -> bool | None:
         if self.total is not None and self.n + n > self.total:
             self.total = self.n + n  # a file changed since the pages were counted
@@ -162,8 +168,10 @@ class Batch:
         readers = self._given or self.options.readers(self.contest, self._engine)
         self._readers, self._window = readers, 2 * getattr(readers, "workers", 1)
         try:
-            with PageBar(total=self._planned(source, files), desc=source.label, unit="page",
-                         bar_format=PageBar.BAR_FORMAT, smoothing=0.05,
+            lang = self.options.lang
+            with PageBar(total=self._planned(source, files),
+                         desc=text(lang, f"bar.{source.label}"), unit="page",
+                         bar_format=PageBar.format_in(lang), smoothing=0.05,
                          disable=not self.options.progress) as self._bar:
                 for path in files:
                     self._file(source, path)

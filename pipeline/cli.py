@@ -157,19 +157,20 @@ def print_audit(result: AuditResult, out_dir: Path, lang: str = DEFAULT_LANG,
     flagged = result.flagged
     print(text(lang, "cli.audit_head", flagged=len(flagged), documents=result.documents))
     for _, row in flagged.head(limit).iterrows():
-        where = f"{row['path']} p.{row['pages']}" if row["pages"] else row["path"]
+        where = (text(lang, "cli.page_of", path=row["path"], page=row["pages"]) if row["pages"]
+                 else row["path"])
         kind = form_name(lang, row["form_type"])
         print(f"  {_fit(where, 40)} {_fit(kind, 22)} {_fit(row['unit'] or '?', 20)}"
               f" {row['missing']}")
     if len(flagged) > limit:
         print(text(lang, "cli.more_in_audit", n=len(flagged) - limit))
-    widths = (22, 6, 10, 10, 5, 9, 8)
+    widths = (22, 6, 10, 10, 12, 9, 8)
     header = text(lang, "cli.units_header").split("|")
     print("\n" + "".join(_fit(h, w, right=i > 0) for i, (h, w) in enumerate(zip(header, widths))))
     for _, u in result.units.iterrows():
         required = (f"{u['required_works']}/{u['required_proposals']}"
                     if u["required_works"] != "" else "-")
-        cells = (u["unit"], u["works"], u["proposals"], required, _fit(u["met"], 4).rstrip(),
+        cells = (u["unit"], u["works"], u["proposals"], required, u["met"],
                  u["missing_signatures"], u["missing_seals"])
         print("".join(_fit(c, w, right=i > 0) for i, (c, w) in enumerate(zip(cells, widths))))
     print(text(lang, "cli.audit_written", out=out_dir))

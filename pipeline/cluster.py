@@ -21,7 +21,8 @@ a configuration error, before any page is read).
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future
+import threading
+from concurrent.futures import Future, InvalidStateError
 from typing import Any
 
 from pipeline import __version__
@@ -38,6 +39,10 @@ START_TIMEOUT = 300.0  # s for every actor to load its engine (a cold node pulls
 
 class RayUnavailable(FormscanError):
     """Ray is not installed, or the cluster cannot be reached or runs something else."""
+
+
+class WorkerLost(Exception):
+    """A page was in flight on a worker formscan ended (``restart``): to be asked again."""
 
 
 class PageReader:
@@ -72,7 +77,8 @@ class RayReaders:
                  address: str | None = None) -> None:
         check_engine(spec.name)  # a missing model is a configuration error, not a page's
         ray = self._ray = _ray()
-        self.broken = (ray.exceptions.RayActorError,)  # a worker lost twice on one page
+        # A worker lost twice on one page (Ray retried it once), or ended by restart().
+        self.broken = (ray.exceptions.RayActorError, WorkerLost)
         self.spec, self.contest = spec, contest
         self._started = not ray.is_initialized()
         if self._started:
@@ -90,12 +96,16 @@ class RayReaders:
         self._actor = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=1)(PageReader)
         self._load: list[int] = []
         self._actors: list[Any] = []
+        self._lock = threading.Lock()  # Ray's callbacks run in its own thread
+        self._pending: set[Future] = set()
+        self._generation = 0  # actors started so far, counted by restart()
         self._start_actors()
 
     def _start_actors(self) -> None:
         ray = self._ray
-        self._actors = [self._actor.remote(self.spec, self.contest) for _ in range(self.workers)]
-        self._load = [0] * self.workers
+        actors = [self._actor.remote(self.spec, self.contest) for _ in range(self.workers)]
+        with self._lock:
+            self._actors, self._load = actors, [0] * self.workers
         try:
             started = ray.get([a.ready.remote() for a in self._actors], timeout=START_TIMEOUT)
         except ray.exceptions.GetTimeoutError as exc:
@@ -116,26 +126,47 @@ class RayReaders:
 
     def submit(self, item: WorkItem) -> Future:
         """The item to the least busy actor; its outcome as a future."""
-        i = min(range(len(self._actors)), key=self._load.__getitem__)
-        self._load[i] += 1
-        future = self._actors[i].read.remote(item).future()
-        future.add_done_callback(lambda _, i=i: self._done(i))
-        return future
+        outcome: Future = Future()
+        with self._lock:
+            i = min(range(len(self._actors)), key=self._load.__getitem__)
+            self._load[i] += 1
+            self._pending.add(outcome)
+            generation, actor = self._generation, self._actors[i]
+        actor.read.remote(item).future().add_done_callback(
+            lambda done: self._relay(done, outcome, i, generation))
+        return outcome
 
-    def _done(self, i: int) -> None:
-        if i < len(self._load):
-            self._load[i] = max(self._load[i] - 1, 0)
+    def _relay(self, done: Future, outcome: Future, i: int, generation: int) -> None:
+        with self._lock:
+            self._pending.discard(outcome)
+            if generation == self._generation:
+                self._load[i] -= 1
+        try:
+            if done.exception() is not None:
+                outcome.set_exception(done.exception())
+            else:
+                outcome.set_result(done.result())
+        except InvalidStateError:  # restart() had given it up already
+            pass
 
     def restart(self) -> None:
-        """End every actor (a page in flight on them is given again by the batch) and start
-        new ones."""
+        """End every actor and start new ones; a page in flight on them fails at once with
+        :class:`WorkerLost` (the batch gives it again)."""
         self._kill()
         self._start_actors()
 
     def _kill(self) -> None:
         for actor in self._actors:
             self._ray.kill(actor, no_restart=True)
-        self._actors, self._load = [], []
+        with self._lock:
+            self._generation += 1
+            pending, self._pending = self._pending, set()
+            self._actors, self._load = [], []
+        for outcome in pending:
+            try:
+                outcome.set_exception(WorkerLost("its worker was ended"))
+            except InvalidStateError:
+                pass
 
     def close(self) -> None:
         self._kill()

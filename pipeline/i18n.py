@@ -74,6 +74,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "form.work_authorization": ("作品授权书", "work authorization"),
     "form.proposal_registration": ("重点作品创作文案登记表", "proposal registration"),
     # --- the command line
+    "bar.scanning": ("读取扫描件", "scanning"),
+    "bar.email": ("读取电子版", "email"),
     "line.failed": ("失败", "failed"),
     "line.skipped": ("跳过", "skipped"),
     "line.note": ("注意", "note"),
@@ -226,6 +228,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "review.unit": ("报送单位：", "unit: "),
     "review.no_todo": ("无待办", "nothing to do"),
     "review.value": ("识别值（可改）", "value (edit it)"),
+    "review.not_saved": ("未保存：{error}", "not saved: {error}"),
     "review.cleared": ("已复核 {done} / {total} 份", "{done} of {total} reviewed"),
 }
 
@@ -285,6 +288,11 @@ def in_words(flags: list[Flag], lang: str = DEFAULT_LANG,
 # samples raise has its Chinese here.
 _REASONS: list[tuple[str, str]] = [
     ("attached {inner}", "附件：{inner}"),
+    ("{stage} failed: {inner}; the page is kept as a failed record, please report it",
+     "{stage} 步骤失败：{inner}；本页作为失败记录保留，请报告此问题"),
+    ("the PDF was damaged (cut short, or its structure broken) and was repaired to be read: "
+     "check against the paper that no page is missing",
+     "PDF 已损坏（不完整或结构损坏），已修复后读取：请对照纸质原件核对是否缺页"),
     ("empty file (0 bytes): the scan did not save; scan the pages again",
      "空文件（0 字节）：扫描件未保存，请重新扫描"),
     ("empty file (0 bytes): save the message or file again", "空文件（0 字节）：请重新保存邮件或文件"),
@@ -386,26 +394,49 @@ _REASONS: list[tuple[str, str]] = [
 ]
 
 
+_FREE = {"why", "inner", "links"}
+
+
 @cache
 def _reason_patterns() -> list[tuple[re.Pattern[str], str]]:
     patterns = []
     for en, zh in _REASONS:
         parts = re.split(r"\{(\w+)\}", en)
-        body = "".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)"
+        # An exception's words ({why}, {inner}, {links}) may hold anything; a name or a
+        # number never holds "; ", which joins notes.
+        body = "".join(re.escape(p) if i % 2 == 0 else
+                       f"(?P<{p}>.+?)" if p in _FREE else f"(?P<{p}>[^;]+?)"
                        for i, p in enumerate(parts))
         patterns.append((re.compile(body, re.S), zh))
     return patterns
 
 
 def reason(message: str | None, lang: str = DEFAULT_LANG) -> str:
-    """Why an input failed or was skipped, in ``lang``; a reason not in the catalog as is."""
+    """Why an input failed or was skipped, in ``lang``; a reason not in the catalog as is.
+    Notes joined with "; " are each translated."""
     if not message or lang == "en":
         return message or ""
+    notes = _notes(message.split("; "))
+    return "；".join(notes) if notes is not None else message
+
+
+def _notes(parts: list[str]) -> list[str] | None:
+    """The Chinese of notes joined with "; " (each note may hold "; " itself), or None."""
+    for k in range(len(parts), 0, -1):
+        first = _reason("; ".join(parts[:k]))
+        if first is not None:
+            rest = _notes(parts[k:]) if parts[k:] else []
+            if rest is not None:
+                return [first, *rest]
+    return None
+
+
+def _reason(message: str) -> str | None:
     for pattern, zh in _reason_patterns():
         found = pattern.fullmatch(message)
         if found:
             values = found.groupdict()
             if "inner" in values:
-                values["inner"] = reason(values["inner"], lang)
+                values["inner"] = reason(values["inner"], "zh")
             return zh.format(**values)
-    return message
+    return None

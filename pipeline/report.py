@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ from pipeline.i18n import (
     DEFAULT_LANG,
     catalog,
     field_names,
+    flag_words,
     form_name,
     in_words,
     reason,
@@ -97,6 +99,7 @@ def _document(record: Record, contest: Contest, images: dict, pair: dict | None,
         "also_at": also_at,
         "fields": fields, "flags": record.flag_names,
         "what_to_do": in_words(record.flags, lang, record.form_type),
+        "flag_words": {str(f): flag_words(f, lang, record.form_type) for f in record.flags},
         "labels": {k: field_names(lang, record.form_type).get(k, k) for k in record.fields},
         "signature": record.signature.to_dict() if record.signature else None,
         "seal": record.seal.to_dict() if record.seal else None,
@@ -189,18 +192,19 @@ def names(lang: str) -> dict:
 
 
 def page(template: str, lang: str, title: str, **slots: object) -> str:
-    """A page's template filled: its language, title, words, and JSON slots."""
-    html_lang = "en" if lang == "en" else "zh-CN"
-    filled = (template.replace("{{LANG}}", html_lang).replace("{{TITLE}}", html.escape(title))
-              .replace("{{WORDS}}", _json({"words": catalog(lang), "names": names(lang)})))
-    for slot, value in slots.items():
-        filled = filled.replace("{{" + slot + "}}", _json(value))
-    return filled
+    """A page's template filled in one pass (a value never fills a slot of its own): its
+    language, title, words, and JSON slots."""
+    values = {"LANG": "en" if lang == "en" else "zh-CN", "TITLE": html.escape(title),
+              "WORDS": _json({"words": catalog(lang), "names": names(lang)}),
+              **{slot: _json(value) for slot, value in slots.items()}}
+    return re.sub(r"\{\{([A-Z]+)\}\}", lambda m: values.get(m[1], m[0]), template)
 
 
 def _json(value: object) -> str:
-    # JSON inside <script type="application/json">: only "</" could end the element early.
-    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
+    """JSON for a <script type="application/json">: no "<", ">" or "&" left in it (escaped
+    as JSON allows), so no text of a document can end or turn the element."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def build_report(out_dir: Path, contest: Contest, lang: str = DEFAULT_LANG) -> Path:

@@ -25,6 +25,7 @@ from urllib.parse import unquote, urlparse
 
 from pipeline.contest import Contest
 from pipeline.corrections import apply_corrections
+from pipeline.errors import FormscanError
 from pipeline.i18n import DEFAULT_LANG, text
 from pipeline.model import FlagKind, Status
 from pipeline.report import BatchView, documents, page
@@ -154,6 +155,8 @@ def _handler(station: Station) -> type[BaseHTTPRequestHandler]:
                     self._json({"error": "no such action"}, HTTPStatus.NOT_FOUND)
             except (KeyError, ValueError, TypeError) as exc:
                 self._json({"error": str(exc)}, HTTPStatus.BAD_REQUEST)
+            except FormscanError as exc:  # the batch busy (a scan writing it), a disk full
+                self._json({"error": str(exc)}, HTTPStatus.CONFLICT)
 
     return Handler
 

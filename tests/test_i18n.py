@@ -74,6 +74,38 @@ def test_every_reason_the_readers_give_has_chinese_words(tmp_path):
         "附件：PDF 有密码保护：请向发件单位索取无密码版本")
 
 
+def test_a_failed_pages_reason_and_joined_notes_are_translated_whole():
+    from pipeline.model import ErrorItem
+
+    kept = (f"{ErrorItem('ocr', 3, _too_long(20))}; the page is kept as a failed record, "
+            "please report it")  # as the batch writes a failed page's manifest line
+    assert i18n.reason(kept, "zh") == (
+        "ocr 步骤失败：本页读取超过 20 秒，已停止（可用 --page-timeout 提高上限）；"
+        "本页作为失败记录保留，请报告此问题")
+    notes = ("named .jpg but is really a PDF file; read as PDF; the PDF was damaged (cut "
+             "short, or its structure broken) and was repaired to be read: check against the "
+             "paper that no page is missing")  # two notes of one file, as the source joins them
+    assert i18n.reason(notes, "zh") == (
+        "文件名为 .jpg，实际是 PDF 文件，已按 PDF 读取；PDF 已损坏（不完整或结构损坏），已修复后"
+        "读取：请对照纸质原件核对是否缺页")
+    assert i18n.reason("something new; not in the catalog", "zh") == (
+        "something new; not in the catalog")  # shown as it is, never garbled
+
+
+def test_the_progress_bar_speaks_chinese(tmp_path):
+    import io
+
+    from pipeline.batch import PageBar
+
+    shown = io.StringIO()
+    bar = PageBar(total=90, file=shown, desc=i18n.text("zh", "bar.scanning"),
+                  bar_format=PageBar.format_in("zh"), smoothing=0)
+    bar.start_t -= 60
+    bar.update(30)
+    assert "读取扫描件" in str(bar) and "30/90 页" in str(bar) and "每分钟 30.0 页" in str(bar)
+    bar.close()
+
+
 def test_the_summarys_short_skip_reasons_have_chinese_words(tmp_path):
     for message in (BLANK, NOT_A_FORM, "message has no attachment: nothing to read",
                     _raised(lambda: ingest.read_kind(str(_text_file(tmp_path))))):
