@@ -228,6 +228,15 @@ def forget(paths: list[str], out_dir: Path, lang: str = DEFAULT_LANG) -> int:
     return status
 
 
+def _remember_lang(out_dir: Path, lang: str) -> None:
+    """The batch's sheets follow the language of the command last run on it."""
+    store = Store(out_dir)
+    try:
+        store.set_lang(lang)
+    finally:
+        store.close()
+
+
 def _require_batch(out_dir: Path) -> None:
     if not (out_dir / DB_NAME).exists():
         raise FormscanError(f"{out_dir} holds no formscan batch: run "
@@ -257,16 +266,19 @@ def print_reconcile(pairs: list[Pair], out_dir: Path, lang: str = DEFAULT_LANG) 
 def _check_inputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Inputs that do not exist, or hold nothing, are a usage error before any batch is
     made (a mistyped path would otherwise stay in the batch as a failure)."""
+    def refuse(message: str) -> None:
+        parser.error(reason(message, args.lang))
+
     if args.ray_address and args.executor != "ray":
-        parser.error("--ray-address goes with --executor ray")
+        refuse("--ray-address goes with --executor ray")
     if args.command == "run" and not (args.paper or args.email):
-        parser.error("run: give --paper PATH..., --email PATH... or both")
+        refuse("run: give --paper PATH..., --email PATH... or both")
     given = (args.paper + args.email) if args.command == "run" else args.paths
     missing = [p for p in given if not os.path.lexists(p)]
     if missing:
-        parser.error("no such file or folder: " + ", ".join(missing))
+        refuse("no such file or folder: " + ", ".join(missing))
     if not filetypes.discover(given):
-        parser.error("nothing to read: " + ", ".join(given) + " holds no files")
+        refuse("nothing to read: " + ", ".join(given) + " holds no files")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -280,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         contest = load_contest(args.config)
         if args.command in ("scan", "email", "run"):
+            _remember_lang(args.out, lang)
             options = BatchOptions(args.engine, args.threads, det_side=args.det_side,
                                    workers=args.workers,
                                    contest=contest,
@@ -307,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
             print_next(args.command, args.out, lang)
             return ExitCode.INPUT_FAILURES if failures else ExitCode.OK
         _require_batch(args.out)
+        _remember_lang(args.out, lang)
         if args.command == "reconcile":
             print_reconcile(reconcile(args.out, contest), args.out, lang)
             return ExitCode.OK
@@ -338,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
             print(text(lang, "cli.report_open", path=build_report(args.out, contest, lang)))
             return ExitCode.OK
     except FormscanError as exc:
-        print(text(lang, "cli.error", error=exc), file=sys.stderr)
+        print(text(lang, "cli.error", error=reason(str(exc), lang)), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(text(lang, "cli.interrupted"), file=sys.stderr)

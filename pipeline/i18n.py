@@ -386,6 +386,37 @@ _REASONS: list[tuple[str, str]] = [
     ("blank page: nothing printed or written on it", "空白页：没有印刷或书写内容"),
     ("not recognised as a contest form (no form title or labels found); kept as form_type "
      "unknown for review", "未识别为比赛表格（未找到表格标题或栏目）：按未识别类型保留，待复核"),
+    # what stops a command (said after "formscan：错误："), and usage errors
+    ("{out} holds no formscan batch: run `formscan scan PATH... --out {out2}` first",
+     "{out} 中没有 formscan 批次：请先运行 `formscan scan 路径… --out {out2}`"),
+    ("{folder} is in use by another formscan (one run per batch folder): wait for it to "
+     "finish, or give another --out", "{folder} 正被另一个 formscan 使用（每个批次文件夹同时只能运行一个）：请等它结束，或用 --out 指定其他文件夹"),
+    ("--out {out} is a file, not a folder: give a folder for the batch (it is made if missing)",
+     "--out {out} 是文件而不是文件夹：请为批次指定一个文件夹（不存在会自动创建）"),
+    ("cannot write to {out} ({why}): give a folder you can write to with --out",
+     "无法写入 {out}（{why}）：请用 --out 指定可写入的文件夹"),
+    ("cannot replace {path}: it is open in another program (WPS, Excel?) or read-only; close it "
+     "and run the same command again (nothing read is lost)",
+     "无法替换 {path}：文件正在其他程序（WPS、Excel？）中打开或为只读；请关闭后再次运行同一命令（已读取的内容不会丢失）"),
+    ("cannot write {path} ({why}): check the disk and the folder's permissions, or give another "
+     "--out; run the same command again (nothing read is lost)",
+     "无法写入 {path}（{why}）：请检查磁盘和文件夹权限，或用 --out 指定其他文件夹；再次运行同一命令即可（已读取的内容不会丢失）"),
+    ("{sheet} cannot be opened as an Excel sheet ({why}): save it as .xlsx and import it again",
+     "{sheet} 无法作为 Excel 表格打开（{why}）：请另存为 .xlsx 后重新导入"),
+    ("{sheet}: no key row with doc_id in its first {n} rows: import the records.xlsx (or "
+     "reconciliation.xlsx) formscan wrote", "{sheet}：前 {n} 行中没有含 doc_id 的表头行：请导入 formscan 生成的 records.xlsx（或 reconciliation.xlsx）"),
+    ("{sheet}: nothing imported", "{sheet}：未导入任何更正"),
+    ("{cell}: unknown column {name}", "{cell}：未知的列 {name}"),
+    ("{cell}: no document {doc} in this batch", "{cell}：本批次中没有文件 {doc}"),
+    ("no such file or folder: {paths}", "没有这个文件或文件夹：{paths}"),
+    ("nothing to read: {paths} holds no files", "没有可读取的内容：{paths} 中没有文件"),
+    ("run: give --paper PATH..., --email PATH... or both",
+     "run：请给出 --paper 路径…、--email 路径… 或两者"),
+    ("--ray-address goes with --executor ray", "--ray-address 需与 --executor ray 一起使用"),
+    ("--executor ray needs Ray: pip install 'formscan[ray]' (or run without --executor ray: "
+     "the local worker pool)", "--executor ray 需要 Ray：pip install 'formscan[ray]'（或不加 --executor ray，使用本机进程池）"),
+    ("Ray workers run formscan {others}, this is {version}: install the same version on every "
+     "node", "Ray 工作节点运行的是 formscan {others}，本机是 {version}：请在每个节点安装相同版本"),
     # the short reasons of the summary's skipped lines
     ("blank page", "空白页"), ("not recognised as a contest form", "未识别为比赛表格"),
     ("message has no attachment", "邮件没有附件"), ("not a scan", "不是扫描件"),

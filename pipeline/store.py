@@ -24,7 +24,7 @@ import pandas as pd
 
 from pipeline.errors import BatchBusy, InputError, OutputError
 from pipeline.forms import schemas
-from pipeline.i18n import in_words
+from pipeline.i18n import DEFAULT_LANG, in_words
 from pipeline.model import EntryStatus, Field, FlagKind, ManifestEntry, Record
 
 DB_NAME = "formscan.sqlite"
@@ -249,6 +249,18 @@ class Store:
         self.db.execute("INSERT INTO corrections (doc_id, field, old, new, who, at) VALUES "
                         "(?, ?, ?, ?, ?, ?)", (doc_id, key, old, new, who, _now()))
 
+    @property
+    def lang(self) -> str:
+        """The language of the words in the batch's sheets (``what_to_do``): the last
+        command's ``--lang``."""
+        row = self.db.execute("SELECT value FROM meta WHERE key='lang'").fetchone()
+        return row[0] if row else DEFAULT_LANG
+
+    def set_lang(self, lang: str) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('lang', ?)",
+                            (lang,))
+
     def mark_reviewed(self, doc_id: str, who: str) -> None:
         """A person has been through this document (the review station's "done")."""
         with self.db:
@@ -289,7 +301,7 @@ class Store:
             "records.jsonl": self.write_jsonl("records.jsonl", [r.to_dict() for r in records]),
             "manifest.jsonl": self.write_jsonl("manifest.jsonl", [m.to_dict() for m in manifest]),
         }
-        table = records_table(records)
+        table = records_table(records, self.lang)
         paths["records.csv"] = self.write_table("records.csv", table)
         paths["records.xlsx"] = self.write_excel("records.xlsx", table)
         lines = self.reconciliation()
@@ -346,8 +358,9 @@ def field_keys() -> list[str]:
     return keys
 
 
-def records_table(records: list[Record]) -> pd.DataFrame:
-    """One row per document, one column per field, flags joined (records.csv/.xlsx)."""
+def records_table(records: list[Record], lang: str = DEFAULT_LANG) -> pd.DataFrame:
+    """One row per document, one column per field, flags joined, what to do in ``lang``
+    (records.csv/.xlsx)."""
     keys = field_keys()
     rows = []
     for r in records:
@@ -361,7 +374,7 @@ def records_table(records: list[Record]) -> pd.DataFrame:
         row["signature"] = "" if r.signature is None else ("yes" if r.signature.present else "no")
         row["seal"] = "" if r.seal is None else ("yes" if r.seal.present else "no")
         row["flags"] = ";".join(r.flag_names)
-        row["what_to_do"] = in_words(r.flags, form_type=r.form_type)
+        row["what_to_do"] = in_words(r.flags, lang, r.form_type)
         row["route"] = r.route.value
         rows.append(row)
     columns = ["doc_id", "origin", "form_type", "status", "path", "pages", "attachment", *keys,

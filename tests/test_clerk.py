@@ -78,10 +78,10 @@ def test_reconcile_without_emailed_copies_flags_nothing_and_says_so(tmp_path):
 def test_a_mistyped_input_is_a_usage_error_and_makes_no_batch(tmp_path):
     out = tmp_path / "out"
     run = formscan("scan", str(tmp_path / "nope.pdf"), "--out", str(out))
-    assert run.returncode == 2 and "no such file or folder" in run.stderr
+    assert run.returncode == 2 and "没有这个文件或文件夹" in run.stderr
     assert not out.exists()
     (tmp_path / "empty").mkdir()
-    run = formscan("scan", str(tmp_path / "empty"), "--out", str(out))
+    run = formscan("scan", str(tmp_path / "empty"), "--out", str(out), "--lang", "en")
     assert run.returncode == 2 and "nothing to read" in run.stderr and not out.exists()
 
 
@@ -154,14 +154,16 @@ def test_output_errors_say_what_to_do_and_leave_nothing_behind(tmp_path):
     afile = tmp_path / "afile"
     afile.write_text("x")
     done = formscan("scan", str(TEXT_PDF), "--out", str(afile))
-    assert done.returncode == 5 and "is a file, not a folder" in done.stderr
+    assert done.returncode == 5 and "是文件而不是文件夹" in done.stderr
     assert "Traceback" not in done.stderr
     out = tmp_path / "out"
     scan([str(TEXT_PDF)], out, BatchOptions(progress=False, workers=1))
     (out / "records.csv").unlink()
     (out / "records.csv").mkdir()  # stands for a file another program holds
-    done = formscan("scan", str(TEXT_PDF), "--out", str(out), "--no-progress")
+    done = formscan("scan", str(TEXT_PDF), "--out", str(out), "--no-progress", "--lang", "en")
     assert done.returncode == 5 and "cannot" in done.stderr and "records.csv" in done.stderr
+    done = formscan("scan", str(TEXT_PDF), "--out", str(out), "--no-progress")
+    assert done.returncode == 5 and "无法" in done.stderr and "records.csv" in done.stderr
     assert "Traceback" not in done.stderr
     assert not list(out.glob(".tmp-*"))
 

@@ -352,4 +352,4 @@ def test_the_command_refuses_a_batch_in_use_and_says_why(tmp_path):
     finally:
         holder.close()
     assert done.returncode == 4
-    assert "is in use by another formscan" in done.stderr and "Traceback" not in done.stderr
+    assert "正被另一个 formscan 使用" in done.stderr and "Traceback" not in done.stderr

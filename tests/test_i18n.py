@@ -133,3 +133,38 @@ def test_a_flags_words_use_the_forms_own_label():
     assert i18n.in_words([title], "zh", "work_authorization").startswith("请看原件：作品名称")
     assert i18n.in_words([title, Flag(FlagKind.MISSING_SEAL)], "en") == (
         "look at the page: title (likely misread, differs from the email); no seal")
+
+
+def test_what_stops_a_command_is_said_in_chinese():
+    refused = ("/tmp/edited.xlsx: nothing imported; Q1: unknown column 'phone2'; A3: no "
+               "document 'zzz' in this batch")  # as import-corrections refuses a sheet
+    assert i18n.reason(refused, "zh") == (
+        "/tmp/edited.xlsx：未导入任何更正；Q1：未知的列 'phone2'；A3：本批次中没有文件 'zzz'")
+    busy = ("/data/out is in use by another formscan (one run per batch folder): wait for it to "
+            "finish, or give another --out")
+    assert i18n.reason(busy, "zh").startswith("/data/out 正被另一个 formscan 使用")
+
+
+def test_the_batchs_sheets_follow_the_language_of_the_last_command(tmp_path):
+    import csv
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    # A phone photo of a proposal form with no signature: one flag to put in words.
+    pdf = Path(__file__).resolve().parents[1] / "samples" / "paper" / "IMG_7946.jpg"
+    out = tmp_path / "out"
+
+    def what_to_do() -> list[str]:
+        with (out / "records.csv").open(encoding="utf-8-sig") as fh:
+            return [row["what_to_do"] for row in csv.DictReader(fh)]
+
+    def formscan(*args: str) -> None:
+        done = subprocess.run([sys.executable, "-m", "pipeline", *args, "--out", str(out)],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+
+    formscan("scan", str(pdf), "--no-progress", "--lang", "en", "--workers", "1")
+    assert what_to_do() == ["no signature"]
+    formscan("reconcile")  # Chinese by default: the sheet follows
+    assert what_to_do() == ["缺签名"]
