@@ -3,17 +3,16 @@ as the local pool, and a killed worker's page read again."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from conftest import read_jsonl
+from test_workers import CrashingEngine, CrashingSpec
 
 from pipeline.batch import Batch, BatchOptions, scan
 from pipeline.cluster import RayReaders, RayUnavailable
@@ -71,31 +70,21 @@ def test_a_ray_run_killed_with_sigkill_resumes_with_nothing_lost_or_doubled(scan
     assert read_jsonl(killed / "manifest.jsonl") == read_jsonl(out / "manifest.jsonl")
 
 
-@dataclass(frozen=True)
-class KilledOnceSpec(EngineSpec):
+class KilledOnceSpec(CrashingSpec):
     """The real engine, except that its process is killed on the second page it is given,
     once (``marker`` says it happened): as a node lost, or a worker killed by the system."""
 
-    marker: str = ""
-
     def make(self):
-        return KilledOnceEngine(super().make(), Path(self.marker))
+        return KilledOnceEngine(EngineSpec.make(self), Path(self.marker))
 
 
-class KilledOnceEngine:
-    def __init__(self, real, marker: Path) -> None:
-        self.real, self.marker, self.pages = real, marker, 0
-        self.name = real.name
-
+class KilledOnceEngine(CrashingEngine):
     def read_page(self, image):
         self.pages += 1
         if self.pages == 2 and not self.marker.exists():
-            self.marker.write_text(hashlib.sha256(image.tobytes()).hexdigest())
+            self.marker.write_text("killed")
             os._exit(70)
         return self.real.read_page(image)
-
-    def recognize(self, image):
-        return self.real.recognize(image)
 
 
 def _envelope(scanned) -> tuple[Path, dict]:
@@ -122,8 +111,6 @@ def test_a_killed_workers_page_is_read_again_by_ray(scanned, ray_here, tmp_path)
 
 
 def test_a_page_that_kills_its_worker_every_time_fails_alone(scanned, ray_here, tmp_path):
-    from test_workers import CrashingSpec
-
     envelope, expected = _envelope(scanned)
     readers = RayReaders(CrashingSpec(threads=1, marker=str(tmp_path / "marker")),
                          default_contest(), 2)
