@@ -415,6 +415,12 @@ _REASONS: list[tuple[str, str]] = [
     ("--ray-address goes with --executor ray", "--ray-address 需与 --executor ray 一起使用"),
     ("--executor ray needs Ray: pip install 'formscan[ray]' (or run without --executor ray: "
      "the local worker pool)", "--executor ray 需要 Ray：pip install 'formscan[ray]'（或不加 --executor ray，使用本机进程池）"),
+    ("cannot reach the Ray cluster at {address}: {why}; start it with `ray start --head` or "
+     "give --ray-address", "无法连接 {address} 的 Ray 集群：{why}；请先用 `ray start --head` 启动，或用 --ray-address 指定"),
+    ("{n} Ray workers did not start in {s} s: the cluster has fewer free CPUs than --workers "
+     "asks for?", "{n} 个 Ray 工作进程未能在 {s} 秒内启动：集群空闲的 CPU 少于 --workers 的要求？"),
+    ("a Ray worker could not start formscan: {why}; install formscan {version} on every node",
+     "Ray 工作进程无法启动 formscan：{why}；请在每个节点安装 formscan {version}"),
     ("Ray workers run formscan {others}, this is {version}: install the same version on every "
      "node", "Ray 工作节点运行的是 formscan {others}，本机是 {version}：请在每个节点安装相同版本"),
     # the short reasons of the summary's skipped lines
