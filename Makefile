@@ -15,11 +15,13 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	@$(BIN)/formscan run --paper samples/paper --email samples/email --out $(OUT); status=$$?; \
-	echo "(exit status $$status: 3 because some sample inputs are deliberately broken)"; \
+	echo "（退出状态 $$status：样例中有故意损坏的文件，所以是 3 / exit status 3: some sample" \
+	  "inputs are deliberately broken）"; \
 	test $$status -eq 0 -o $$status -eq 3
-	@echo; echo "Results in $(OUT)/: report.html (open it in a browser), records.jsonl" \
-	  "records.csv records.xlsx manifest.jsonl reconciliation.jsonl/.csv/.xlsx audit.csv" \
-	  "units.csv (store: formscan.sqlite)"
+	@echo; echo "结果在 $(OUT)/ (results): report.html（用浏览器打开 / open it in a browser）" \
+	  "records.jsonl records.csv records.xlsx manifest.jsonl reconciliation.jsonl/.csv/.xlsx" \
+	  "audit.csv units.csv（数据库 / store: formscan.sqlite）；复核 / review:" \
+	  "$(BIN)/formscan review --out $(OUT)"
 
 # The report and review tests drive a real headless Chromium (Debian's), with CJK fonts.
 browser:
