@@ -146,3 +146,23 @@ def test_a_ray_address_without_the_ray_executor_is_a_usage_error(tmp_path):
                          capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and "--executor ray" in run.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_page_that_runs_away_on_ray_fails_alone_and_the_batch_goes_on(scanned, ray_here,
+                                                                       tmp_path):
+    from test_workers import HangingSpec
+
+    envelope, expected = _envelope(scanned)
+    readers = RayReaders(HangingSpec(threads=1, marker=str(tmp_path / "marker")),
+                         default_contest(), 2)
+    store = Store(tmp_path / "out")
+    Batch(store, BatchOptions(progress=False, page_timeout=20), readers=readers).run(
+        PaperSource(), [str(envelope)])
+    store.export()
+    store.close()
+    manifest = read_jsonl(tmp_path / "out" / "manifest.jsonl")
+    failed = [m for m in manifest if m["status"] == "failed"]
+    assert len(failed) == 1 and "took over 20 s" in failed[0]["error"]
+    # The pages in flight beside it on the ended workers were given again and read.
+    assert all(m == expected[(m["path"], m["page"])] for m in manifest if m is not failed[0])
+    assert len(manifest) == len(expected)
