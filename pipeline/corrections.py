@@ -72,53 +72,71 @@ def import_corrections(sheet_path: Path, out_dir: Path, contest: Contest,
                        who: str = "office", lang: str = DEFAULT_LANG) -> Imported:
     """Import the changed field cells of an edited records/reconciliation sheet."""
     try:
-        sheet = openpyxl.load_workbook(sheet_path, read_only=True, data_only=True).active
+        book = openpyxl.load_workbook(sheet_path, read_only=True, data_only=True)
     except (OSError, ValueError, KeyError) as exc:
         raise CorrectionsRefused(f"{sheet_path} cannot be opened as an Excel sheet ({exc}): "
                                  "save it as .xlsx and import it again") from exc
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    header_at = next((i for i, r in enumerate(rows[:KEY_ROWS])
-                      if "doc_id" in r or "paper_doc_id" in r), None)
-    if header_at is None:
+    # Every sheet with a key row (records.xlsx of a large archive has records, records-2 …);
+    # a sheet the office added without one (notes) is left alone.
+    sheets = [(sheet.title, [list(r) for r in sheet.iter_rows(values_only=True)])
+              for sheet in book.worksheets]
+    found = [(title, rows, at) for title, rows in sheets
+             if (at := _key_row(rows)) is not None]
+    if not found:
         raise CorrectionsRefused(f"{sheet_path}: no key row with doc_id in its first "
                                  f"{KEY_ROWS} rows: import the records.xlsx (or "
                                  "reconciliation.xlsx) formscan wrote")
-    header = [_text(c) or "" for c in rows[header_at]]
-    known = set(records_table([]).columns) | RECONCILIATION_COLUMNS
-    keys = set(field_keys())
-    refused = [f"{get_column_letter(j + 1)}{header_at + 1}: unknown column {name!r}"
-               for j, name in enumerate(header) if name and name not in known | keys]
     store = Store(out_dir)
     try:
         records = {r.doc_id: r for r in store.records()}
-        id_cols = ([header.index("doc_id")] if "doc_id" in header else
-                   [header.index(c) for c in ID_COLUMNS[1:] if c in header])
         result = Imported()
-        edits: list[tuple[str, str, str | None, str | None]] = []
-        for i, row in enumerate(rows[header_at + 1:], start=header_at + 2):
-            id_col, doc_id = _row_document(row, id_cols)
-            if doc_id is None:
-                continue
-            record = records.get(doc_id)
-            if record is None:
-                refused.append(f"{get_column_letter(id_col + 1)}{i}: no document {doc_id!r} "
-                               "in this batch")
-                continue
-            result.documents += 1
-            for j, name in enumerate(header):
-                if name not in keys or j >= len(row):
-                    continue
-                new, f = _text(row[j]), record.fields.get(name)
-                old = f.value if f else None
-                if new != (old or None) and (f is not None or new is not None):
-                    edits.append((doc_id, name, old, new))
+        refused: list[str] = []
+        for title, rows, header_at in found:
+            where = f"{title}!" if len(sheets) > 1 else ""
+            refused += _read_sheet(rows, header_at, records, result, where)
         if refused:
             raise CorrectionsRefused(f"{sheet_path}: nothing imported; " + "; ".join(refused))
     finally:
         store.close()
-    result.changed = edits
+    edits = result.changed
     apply_corrections(out_dir, contest, edits, who, lang)
     return result
+
+
+def _key_row(rows: list[list]) -> int | None:
+    return next((i for i, r in enumerate(rows[:KEY_ROWS])
+                 if "doc_id" in r or "paper_doc_id" in r), None)
+
+
+def _read_sheet(rows: list[list], header_at: int, records: dict, result: Imported,
+                where: str) -> list[str]:
+    """A sheet's changed field cells added to ``result.changed``; the cells refused, named
+    by their address (``where``: the sheet's name when the book has several)."""
+    header = [_text(c) or "" for c in rows[header_at]]
+    known = set(records_table([]).columns) | RECONCILIATION_COLUMNS
+    keys = set(field_keys())
+    refused = [f"{where}{get_column_letter(j + 1)}{header_at + 1}: unknown column {name!r}"
+               for j, name in enumerate(header) if name and name not in known | keys]
+    id_cols = ([header.index("doc_id")] if "doc_id" in header else
+               [header.index(c) for c in ID_COLUMNS[1:] if c in header])
+    for i, row in enumerate(rows[header_at + 1:], start=header_at + 2):
+        id_col, doc_id = _row_document(row, id_cols)
+        if doc_id is None:
+            continue
+        record = records.get(doc_id)
+        if record is None:
+            refused.append(f"{where}{get_column_letter(id_col + 1)}{i}: no document "
+                           f"{doc_id!r} in this batch")
+            continue
+        result.documents += 1
+        for j, name in enumerate(header):
+            if name not in keys or j >= len(row):
+                continue
+            new, f = _text(row[j]), record.fields.get(name)
+            old = f.value if f else None
+            if new != (old or None) and (f is not None or new is not None):
+                result.changed.append((doc_id, name, old, new))
+    return refused
 
 
 def apply_corrections(out_dir: Path, contest: Contest,

@@ -327,27 +327,41 @@ class Store:
 WIDE = 60  # characters: a column of longer text (a synopsis, an address) wraps at this width
 
 
+SHEET_ROWS = 1_048_575  # rows of data an Excel/WPS sheet holds below its key row
+
+
 def _write_sheet(path: Path, table: pd.DataFrame, title: str) -> None:
+    """The table as sheets of at most SHEET_ROWS rows (``records``, ``records-2`` … for an
+    archive of more documents than one sheet holds), each with its key row."""
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        starts = range(0, max(len(table), 1), SHEET_ROWS)
+        for n, start in enumerate(starts, start=1):
+            name = title if n == 1 else f"{title}-{n}"
+            part = table.iloc[start:start + SHEET_ROWS]
+            part.to_excel(writer, index=False, sheet_name=name)
+            _dress(writer.sheets[name], part)
+
+
+def _dress(sheet: Any, table: pd.DataFrame) -> None:
+    """Columns as wide as their text (long text wrapped), the key row bold, frozen and
+    filterable."""
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        table.to_excel(writer, index=False, sheet_name=title)
-        sheet = writer.sheets[title]
-        sheet.freeze_panes = "A2"
-        if len(table.columns):
-            sheet.auto_filter.ref = sheet.dimensions
-        for i, column in enumerate(table.columns, start=1):
-            texts = [str(column), *("" if v is None else str(v) for v in table[column])]
-            # Chinese characters are about two columns wide.
-            width = max(sum(2 if ord(c) > 0x2E80 else 1 for c in t) for t in texts)
-            letter = get_column_letter(i)
-            sheet.column_dimensions[letter].width = min(max(width, 6) + 2, WIDE)
-            if width > WIDE:
-                for cell in sheet[letter][1:]:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    if len(table.columns):
+        sheet.auto_filter.ref = sheet.dimensions
+    for i, column in enumerate(table.columns, start=1):
+        texts = [str(column), *("" if v is None else str(v) for v in table[column])]
+        # Chinese characters are about two columns wide.
+        width = max(sum(2 if ord(c) > 0x2E80 else 1 for c in t) for t in texts)
+        letter = get_column_letter(i)
+        sheet.column_dimensions[letter].width = min(max(width, 6) + 2, WIDE)
+        if width > WIDE:
+            for cell in sheet[letter][1:]:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
 
 
 def field_keys() -> list[str]:

@@ -111,3 +111,37 @@ def test_an_edit_in_reconciliation_xlsx_corrects_the_paper_copy(batch, tmp_path)
     pairs = pd.read_csv(batch / "reconciliation.csv", dtype=str, keep_default_na=False)
     assert list(pairs["unit"]) == ["省委教育工委"]  # the reconciliation ran again
 
+
+
+def test_an_archive_larger_than_a_sheet_is_split_and_imported_from_every_sheet(tmp_path,
+                                                                               monkeypatch):
+    import pipeline.store
+    from pipeline.model import EntryStatus, Field, FormType, ManifestEntry, Origin, Record, Source
+    from pipeline.store import Store
+
+    monkeypatch.setattr(pipeline.store, "SHEET_ROWS", 2)  # a sheet holds 1,048,575 rows
+    out = tmp_path / "out"
+    store = Store(out)
+    with store.transaction():
+        for n in range(5):
+            record = Record(f"doc{n}", Origin.PAPER, FormType.WORK_AUTHORIZATION,
+                            Source(f"s{n}.pdf", [1]),
+                            fields={"title": Field(f"作品{n}", 0.99, 1, None)})
+            store.put_record(record)
+            store.put_entry(ManifestEntry(f"s{n}.pdf", 1, EntryStatus.OK, doc_id=f"doc{n}"))
+    store.export()
+    store.close()
+    book = openpyxl.load_workbook(out / "records.xlsx")
+    assert book.sheetnames == ["records", "records-2", "records-3"]
+    assert [[c.value for c in book[name]["A"]][1:] for name in book.sheetnames] == [
+        ["doc0", "doc1"], ["doc2", "doc3"], ["doc4"]]  # each sheet with its key row
+    header = [c.value for c in book["records-3"][1]]
+    book["records-3"].cell(2, header.index("title") + 1).value = "作品四（更正）"
+    book["records-2"]["A3"] = "nobody"
+    book.save(tmp_path / "edited.xlsx")
+    with pytest.raises(CorrectionsRefused, match=r"records-2!A3: no document 'nobody'"):
+        import_corrections(tmp_path / "edited.xlsx", out, default_contest())
+    book["records-2"]["A3"] = "doc3"
+    book.save(tmp_path / "edited.xlsx")
+    done = import_corrections(tmp_path / "edited.xlsx", out, default_contest())
+    assert done.changed == [("doc4", "title", "作品4", "作品四（更正）")] and done.documents == 5
