@@ -26,7 +26,7 @@ from pipeline.contest import Contest, default_contest
 from pipeline.errors import InputError, NotAScan
 from pipeline.filetypes import file_hash
 from pipeline.forms import schemas
-from pipeline.i18n import DEFAULT_LANG, reason, text
+from pipeline.i18n import DEFAULT_LANG, place, reason, text
 from pipeline.limits import Limits
 from pipeline.model import (
     EntryStatus,
@@ -370,10 +370,8 @@ class Batch:
             self.store.put_entry(entry)
         self._written[entry.status] += 1
         if entry.status in (EntryStatus.FAILED, EntryStatus.SKIPPED):
-            where = as_text(entry.path) + (text(self.options.lang, "line.page", page=entry.page)
-                                           if entry.page else "") + (
-                f" [{entry.attachment}]" if entry.attachment else "")
             lang = self.options.lang
+            where = place(lang, as_text(entry.path), entry.page, entry.attachment)
             tqdm.write(f"{text(lang, 'line.' + entry.status.value)}: {where}: "
                        f"{reason(entry.error, lang)}")
 

@@ -22,7 +22,7 @@ from pipeline.batch import PAGE_TIMEOUT, BatchOptions, Summary, read_email, scan
 from pipeline.contest import load_contest
 from pipeline.corrections import import_corrections
 from pipeline.errors import ExitCode, FormscanError
-from pipeline.i18n import DEFAULT_LANG, LANGS, field_names, form_name, reason, text
+from pipeline.i18n import DEFAULT_LANG, LANGS, field_names, form_name, place, reason, text
 from pipeline.limits import Limits
 from pipeline.model import DiffKind, EntryStatus
 from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, ENGINES
@@ -157,8 +157,7 @@ def print_audit(result: AuditResult, out_dir: Path, lang: str = DEFAULT_LANG,
     flagged = result.flagged
     print(text(lang, "cli.audit_head", flagged=len(flagged), documents=result.documents))
     for _, row in flagged.head(limit).iterrows():
-        where = (text(lang, "cli.page_of", path=row["path"], page=row["pages"]) if row["pages"]
-                 else row["path"])
+        where = place(lang, row["path"], row["pages"])
         kind = form_name(lang, row["form_type"])
         print(f"  {_fit(where, 40)} {_fit(kind, 22)} {_fit(row['unit'] or '?', 20)}"
               f" {row['missing']}")
@@ -186,19 +185,16 @@ def print_summary(summary: Summary, out_dir: Path, lang: str = DEFAULT_LANG) -> 
           + (text(lang, "cli.kept", kept=summary.kept) if summary.kept else ""))
     rows = [(text(lang, f"cli.in_batch.{summary.unit}"), summary.pages)]
     rows += [(f"  {form_name(lang, kind)}", n) for kind, n in sorted(summary.documents.items())]
-    rows += [(text(lang, "cli.needs_review"), summary.needs_review),
-             (text(lang, "cli.skipped"), summary.skipped)]
+    rows += [(text(lang, "status.needs_review"), summary.needs_review),
+             (text(lang, "line.skipped"), summary.skipped)]
     rows += [(f"  {reason(why, lang)}", n) for why, n in summary.skip_reasons.most_common()]
     rows += [(text(lang, "cli.duplicates"), summary.duplicates),
-             (text(lang, "cli.failures"), len(summary.failures))]
+             (text(lang, "count.failures"), len(summary.failures))]
     width = max(_shown(label) for label, _ in rows)
     for label, value in rows:
         print(f"{_fit(label, width)}  {value:>6}")
     for failure in summary.failures:
-        where = failure.path if failure.page is None else text(
-            lang, "cli.page_of", path=failure.path, page=failure.page)
-        if failure.attachment:
-            where += f" [{failure.attachment}]"
+        where = place(lang, failure.path, failure.page, failure.attachment)
         print(text(lang, "cli.failed", where=where, error=reason(failure.error, lang)))
     print(text(lang, "cli.results", out=out_dir))
 
@@ -342,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
             done = import_corrections(args.sheet, args.out, contest, args.who, lang)
             print(text(lang, "cli.imported", n=len(done.changed), sheet=args.sheet,
                        documents=done.documents))
-            empty = text(lang, "cli.empty")
+            empty = text(lang, "empty")
             for doc_id, key, old, new in done.changed:
                 print(f"  {doc_id} {key}: {old or empty} → {new or empty}")
             if done.changed:

@@ -51,8 +51,9 @@ class PageReader:
     def __init__(self, spec: EngineSpec, contest: Contest) -> None:
         self.engine, self.contest = spec.make(), contest
 
-    def ready(self) -> tuple[str, int]:
-        return __version__, os.getpid()
+    def ready(self) -> str:
+        """The formscan version this worker runs (its engine is loaded by now)."""
+        return __version__
 
     def read(self, item: WorkItem) -> Outcome:
         return read_page(item, self.engine, self.contest)
@@ -117,12 +118,11 @@ class RayReaders:
             self.close()
             raise RayUnavailable(f"a Ray worker could not start formscan: {exc}; install "
                                  f"formscan {__version__} on every node") from exc
-        others = sorted({v for v, _ in started if v != __version__})
+        others = sorted(set(started) - {__version__})
         if others:
             self.close()
             raise RayUnavailable(f"Ray workers run formscan {', '.join(others)}, this is "
                                  f"{__version__}: install the same version on every node")
-        self.pids = [pid for _, pid in started]
 
     def submit(self, item: WorkItem) -> Future:
         """The item to the least busy actor; its outcome as a future."""

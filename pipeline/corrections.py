@@ -159,9 +159,8 @@ def apply_corrections(out_dir: Path, contest: Contest,
                 apply_checks(record, known_schemas.get(record.form_type), contest)
                 store.put_record(record)
         reconciled = store.reconciliation() is not None
-        store.export()
     finally:
         store.close()
     if reconciled:
         reconcile(out_dir, contest)
-    audit(out_dir, contest, lang)
+    audit(out_dir, contest, lang)  # rewrites every export, the corrected values with them

@@ -97,12 +97,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     "cli.in_batch.page": ("本批次中这些输入的页数", "pages of these inputs in the batch"),
     "cli.in_batch.attachment": ("本批次中这些输入的附件数",
                                 "attachments of these inputs in the batch"),
-    "cli.needs_review": ("待复核", "needs review"),
-    "cli.skipped": ("跳过", "skipped"),
     "cli.duplicates": ("重复", "duplicates"),
-    "cli.failures": ("失败", "failures"),
+    "count.failures": ("失败", "failures"),
     "cli.failed": ("失败 {where}：{error}", "FAILED {where}: {error}"),
-    "cli.page_of": ("{path} 第 {page} 页", "{path} page {page}"),
     "cli.results": ("\n结果在 {out}/：records.jsonl records.csv records.xlsx manifest.jsonl",
                     "\nresults in {out}/: records.jsonl records.csv records.xlsx "
                     "manifest.jsonl"),
@@ -161,7 +158,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "cli.imported": ("从 {sheet} 导入更正 {n} 处（表中文件 {documents} 份）",
                      "{n} corrections imported from {sheet} ({documents} documents in the "
                      "sheet)"),
-    "cli.empty": ("（空）", "(empty)"),
+    "empty": ("（空）", "(empty)"),
     "cli.imported_after": ("已重新检查、比对和审核；{out}/records.* 和 audit.csv 已重写",
                            "checks, reconciliation and audit run again; {out}/records.* and "
                            "audit.csv rewritten"),
@@ -181,8 +178,6 @@ _WORDS: dict[str, tuple[str, str]] = {
     "report.shown": ("份已列出", "shown"),
     "report.page_info": ("第 {page} / {pages} 页", "page {page} of {pages}"),
     "report.count_documents": ("文件", "documents"),
-    "report.count_review": ("待复核", "needs review"),
-    "report.count_failures": ("失败", "failures"),
     "report.by_type": ("按表格类型与来源", "Documents per type and origin"),
     "report.origin": ("来源", "origin"),
     "report.count": ("份数", "count"),
@@ -214,7 +209,6 @@ _WORDS: dict[str, tuple[str, str]] = {
     "report.read_from": ("原件", "read from"),
     "report.emailed_copy": ("电子版", "emailed copy"),
     "report.paper_copy": ("纸质版", "paper copy"),
-    "report.empty": ("（空）", "(empty)"),
     "report.from": ("发件人 {sender} · {subject} · {date}", "from {sender} · {subject} · {date}"),
     # --- the review station
     "review.title": ("formscan 复核", "formscan review"),
@@ -258,6 +252,12 @@ def field_names(lang: str, form_type: str | None = None) -> dict[str, str]:
             names.setdefault(spec.key, re.sub(r"[（(].*?[）)]", "", spec.labels[0])
                              if lang != "en" else spec.key.replace("_", " "))
     return names
+
+
+def place(lang: str, path: str, page: object = None, attachment: str | None = None) -> str:
+    """Where a manifest line is, for people: ``a.pdf 第 3 页``, ``mail.eml [登记表.docx]``."""
+    return (path + (text(lang, "line.page", page=page) if page else "")
+            + (f" [{attachment}]" if attachment else ""))
 
 
 def form_name(lang: str, form_type: FormType | str) -> str:
@@ -457,15 +457,33 @@ def reason(message: str | None, lang: str = DEFAULT_LANG) -> str:
     return "；".join(notes) if notes is not None else message
 
 
+NOTE_PARTS = 4  # the "; " one note may hold (its own words, an exception's), whole aside
+
+
 def _notes(parts: list[str]) -> list[str] | None:
-    """The Chinese of notes joined with "; " (each note may hold "; " itself), or None."""
-    for k in range(len(parts), 0, -1):
-        first = _reason("; ".join(parts[:k]))
-        if first is not None:
-            rest = _notes(parts[k:]) if parts[k:] else []
-            if rest is not None:
-                return [first, *rest]
-    return None
+    """The Chinese of notes joined with "; " (each note may hold "; " itself), or None:
+    the whole as one note, else the longest notes first, from the end (linear in the parts,
+    so a sheet refused cell by cell is said at once)."""
+    whole = _reason("; ".join(parts))
+    if whole is not None:
+        return [whole]
+    n = len(parts)
+    said: list[tuple[str, int] | None] = [None] * n  # from part i: its note, where next starts
+    for i in range(n - 1, -1, -1):
+        for k in range(min(NOTE_PARTS, n - i), 0, -1):
+            if i + k < n and said[i + k] is None:
+                continue
+            first = _reason("; ".join(parts[i:i + k]))
+            if first is not None:
+                said[i] = (first, i + k)
+                break
+    if said[0] is None:
+        return None
+    notes, i = [], 0
+    while i < n:
+        first, i = said[i]
+        notes.append(first)
+    return notes
 
 
 def _reason(message: str) -> str | None:

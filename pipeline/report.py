@@ -155,18 +155,21 @@ def _summary(records: list[Record], failures: list[dict], contest: Contest,
 
 @dataclass
 class BatchView:
-    """What the store holds, read once: records, manifest, the last reconciliation."""
+    """What the store holds, read once: records, manifest, the last reconciliation, the
+    documents people marked done."""
 
     out_dir: Path
     records: list[Record]
     manifest: list[ManifestEntry]
     reconciled: list[dict]
+    reviewed: set[str]
 
     @classmethod
     def read(cls, out_dir: Path) -> BatchView:
         store = Store(out_dir)
         try:
-            return cls(out_dir, store.records(), store.manifest(), store.reconciliation() or [])
+            return cls(out_dir, store.records(), store.manifest(), store.reconciliation() or [],
+                       store.reviewed())
         finally:
             store.close()
 
@@ -195,7 +198,7 @@ def page(template: str, lang: str, title: str, **slots: object) -> str:
     """A page's template filled in one pass (a value never fills a slot of its own): its
     language, title, words, and JSON slots."""
     values = {"LANG": "en" if lang == "en" else "zh-CN", "TITLE": html.escape(title),
-              "WORDS": _json({"words": catalog(lang), "names": names(lang)}),
+              "WORDS": _json({"words": catalog(lang), "names": names(lang)}), "SCRIPT": SCRIPT,
               **{slot: _json(value) for slot, value in slots.items()}}
     return re.sub(r"\{\{([A-Z]+)\}\}", lambda m: values.get(m[1], m[0]), template)
 
@@ -221,3 +224,4 @@ def build_report(out_dir: Path, contest: Contest, lang: str = DEFAULT_LANG) -> P
 
 
 TEMPLATE = (Path(__file__).parent / "report_template.html").read_text(encoding="utf-8")
+SCRIPT = (Path(__file__).parent / "page.js").read_text(encoding="utf-8")  # both pages

@@ -59,17 +59,10 @@ class Station:
         any session: kept in the store) carry ``done`` and stay in the list."""
         with self.lock:
             batch = BatchView.read(self.out_dir)
-            store = Store(self.out_dir)
-            try:
-                done = store.reviewed()
-            finally:
-                store.close()
             review = {r.doc_id for r in batch.records if r.status is Status.NEEDS_REVIEW}
-            docs = documents(batch, self.contest, review | (done & {r.doc_id for r in
-                                                                   batch.records}),
-                             self.lang)
+            docs = documents(batch, self.contest, review | batch.reviewed, self.lang)
         for doc in docs:
-            doc["done"] = doc["doc_id"] in done
+            doc["done"] = doc["doc_id"] in batch.reviewed
         return sorted(docs, key=risk, reverse=True)
 
     def mark_done(self, doc_id: str) -> None:
