@@ -1,3 +1,3 @@
 """formscan: scanned contest forms to structured records."""
 
-__version__ = "0.6.0"
+__version__ = "0.7.0"

@@ -1,30 +1,35 @@
-"""``formscan audit``: which forms are missing what, and which units are short.
+"""The audit: which forms are missing what, and which units are short.
 
-A reader of the store: re-applies the audit rules (with the office's configuration) to
-every record, hands the updated records back to the store, and writes ``audit.csv``
-(one row per flagged document) and ``units.csv`` (per submitting unit, against the
-notice's quotas).
+Pure tables over the records (the checks themselves are ``pipeline.checks``): ``audit.csv``
+(one row per document needing a person) and ``units.csv`` (per submitting unit, against the
+notice's quotas). ``pipeline.refresh`` writes them with the other exports.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
+from enum import StrEnum
 
 import pandas as pd
 
-from pipeline.checks import apply_checks
-from pipeline.contest import QUOTA_KINDS, Contest
-from pipeline.forms import schemas
-from pipeline.i18n import DEFAULT_LANG, in_words, text
+from pipeline.contest import Contest, QuotaKind
+from pipeline.i18n import DEFAULT_LANG, in_words, text, where
 from pipeline.model import EntryStatus, FlagKind, ManifestEntry, Origin, Record, Status
-from pipeline.store import Store
 
 AUDIT_COLUMNS = ["doc_id", "path", "pages", "attachment", "also_at", "form_type", "unit",
                  "unit_from", "title", "status", "missing", "flags"]
 UNIT_COLUMNS = ["unit", "works", "proposals", "required_works", "required_proposals", "met",
                 "missing_signatures", "missing_seals"]
+
+
+class UnitFrom(StrEnum):
+    """Where the submitting unit of a document comes from."""
+
+    FORM = "form"  # its unit field
+    SEAL = "seal"  # the seal's ring, when the field is empty
+
+
 @dataclass
 class AuditResult:
     flagged: pd.DataFrame
@@ -32,30 +37,28 @@ class AuditResult:
     documents: int
 
 
+def unit_and_source(record: Record, contest: Contest) -> tuple[str | None, UnitFrom | None]:
+    """The submitting unit and where it comes from: its unit field, canonicalised; else the
+    unit its seal names; (None, None) when neither names one."""
+    written = contest.canonical_unit(record.value("unit"))
+    if written:
+        return written, UnitFrom.FORM
+    sealed = contest.seal_unit(record.seal.text if record.seal and record.seal.present
+                               else None)
+    return (sealed, UnitFrom.SEAL) if sealed else (None, None)
+
+
 def record_unit(record: Record, contest: Contest) -> str | None:
-    """The submitting unit: the unit field, canonicalised; else the unit its seal names."""
+    """The submitting unit (see :func:`unit_and_source`)."""
     return unit_and_source(record, contest)[0]
 
 
-def unit_and_source(record: Record, contest: Contest) -> tuple[str | None, str]:
-    """The submitting unit and where it comes from: "form" (its unit field) or "seal" (the
-    seal's ring, when the field is empty); (None, "") when neither names one."""
-    written = contest.canonical_unit(record.value("unit"))
-    if written:
-        return written, "form"
-    sealed = contest.seal_unit(record.seal.text if record.seal and record.seal.present
-                               else None)
-    return (sealed, "seal") if sealed else (None, "")
-
-
-def places(entries: list[ManifestEntry]) -> dict[str, list[str]]:
-    """doc_id -> the other places the same page arrived from (its duplicates)."""
+def places(entries: list[ManifestEntry], lang: str = DEFAULT_LANG) -> dict[str, list[str]]:
+    """doc_id -> the other places the same page arrived from (its duplicates), in words."""
     found: dict[str, list[str]] = {}
     for e in entries:
         if e.status is EntryStatus.DUPLICATE and e.doc_id:
-            where = e.path + (f" p.{e.page}" if e.page else "") + (
-                f" [{e.attachment}]" if e.attachment else "")
-            found.setdefault(e.doc_id, []).append(where)
+            found.setdefault(e.doc_id, []).append(where(lang, e.place))
     return found
 
 
@@ -74,7 +77,7 @@ def flagged_table(records: list[Record], contest: Contest,
             "pages": ",".join(map(str, r.source.pages)), "attachment": r.source.attachment or "",
             "also_at": "; ".join(also_at.get(r.doc_id, [])), "form_type": r.form_type.value,
             "unit": unit or "",
-            "unit_from": text(lang, f"unit_from.{source}") if source else "",
+            "unit_from": text(lang, f"unit_from.{source.value}") if source else "",
             "title": r.value("title") or "",
             "status": r.status.value, "missing": in_words(r.flags, lang, r.form_type),
             "flags": ";".join(r.flag_names)})
@@ -85,7 +88,7 @@ def units_table(records: list[Record], contest: Contest,
                 lang: str = DEFAULT_LANG) -> pd.DataFrame:
     """Per unit: distinct works and proposals on paper, quota met (是/否/不在名单中 in
     ``lang``), forms missing marks."""
-    counted: dict[str, dict[str, set[str]]] = {kind: defaultdict(set) for kind in QUOTA_KINDS}
+    counted: dict[QuotaKind, dict[str, set[str]]] = {k: defaultdict(set) for k in QuotaKind}
     no_signature: dict[str, int] = defaultdict(int)
     no_seal: dict[str, int] = defaultdict(int)
     for r in records:
@@ -97,42 +100,27 @@ def units_table(records: list[Record], contest: Contest,
             counted[kind][unit].add(r.value("title") or r.doc_id)  # untitled: one each
         no_signature[unit] += r.has_flag(FlagKind.MISSING_SIGNATURE)
         no_seal[unit] += r.has_flag(FlagKind.MISSING_SEAL)
-    works, proposals = counted["works"], counted["proposals"]
+    works, proposals = counted[QuotaKind.WORKS], counted[QuotaKind.PROPOSALS]
     names = [u.name for u in contest.units]
     names += sorted((set(works) | set(proposals) | set(no_seal)) - set(names))
     rows = []
     for unit in names:
         quota = contest.required(unit)
         n_works, n_proposals = len(works[unit]), len(proposals[unit])
+        met = quota is not None and (n_works >= quota[QuotaKind.WORKS]
+                                     and n_proposals >= quota[QuotaKind.PROPOSALS])
         rows.append({
             "unit": unit, "works": n_works, "proposals": n_proposals,
-            "required_works": quota["works"] if quota else "",
-            "required_proposals": quota["proposals"] if quota else "",
-            "met": text(lang, ("met.yes" if n_works >= quota["works"]
-                               and n_proposals >= quota["proposals"] else "met.no")
-                        if quota else "met.unlisted"),
+            "required_works": quota[QuotaKind.WORKS] if quota else "",
+            "required_proposals": quota[QuotaKind.PROPOSALS] if quota else "",
+            "met": text(lang, ("met.yes" if met else "met.no") if quota else "met.unlisted"),
             "missing_signatures": no_signature[unit], "missing_seals": no_seal[unit],
         })
     return pd.DataFrame(rows, columns=UNIT_COLUMNS)
 
 
-def audit(out_dir: Path, contest: Contest, lang: str = DEFAULT_LANG) -> AuditResult:
-    """Re-check every record in OUT, store the flags, write audit.csv and units.csv (their
-    words in ``lang``)."""
-    store = Store(out_dir)
-    try:
-        records = store.records()
-        known = schemas()
-        with store.transaction():
-            for record in records:
-                if record.status is not Status.FAILED:
-                    apply_checks(record, known.get(record.form_type), contest)
-                store.put_record(record)
-        result = AuditResult(flagged_table(records, contest, places(store.manifest()), lang),
-                             units_table(records, contest, lang), len(records))
-        store.write_table("audit.csv", result.flagged)
-        store.write_table("units.csv", result.units)
-        store.export()
-    finally:
-        store.close()
-    return result
+def audit_tables(records: list[Record], manifest: list[ManifestEntry], contest: Contest,
+                 lang: str = DEFAULT_LANG) -> AuditResult:
+    """audit.csv's and units.csv's tables, their words in ``lang``."""
+    return AuditResult(flagged_table(records, contest, places(manifest, lang), lang),
+                       units_table(records, contest, lang), len(records))

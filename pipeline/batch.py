@@ -2,12 +2,16 @@
 results to the store.
 
 ``formscan scan`` and ``formscan email`` are the same run over two sources
-(:mod:`pipeline.sources`). One rule resumes: a file whose content or formscan version changed
-since the last run is read again from scratch; otherwise only the manifest lines it does not
-have yet are read. One rule finds duplicates: the same content (``doc_id``) arriving from
-another place is kept once and flagged. One bad file or page never stops the batch: it
-becomes a manifest line with a status and a message. The runner does no image work and
-writes nothing itself: the store is the only writer.
+(:mod:`pipeline.sources`). One rule resumes: a file whose content or fingerprint (formscan's
+version, the OCR engine and its models, the detection size) changed since the last run is
+read again from scratch; a file read whole before is not opened at all; otherwise only the
+manifest lines it does not have yet are read. Each file is opened and decoded once per run:
+the progress bar's total is estimated as files are opened, never by opening them first. One
+rule finds duplicates: the same content (``doc_id``) arriving from another place is kept once
+and flagged. One bad file or page never stops the batch: it becomes a manifest line with a
+status and a reason. The runner does no image work and writes nothing itself: the store is
+the only writer, and the files people read are written once, at the end of the command
+(``pipeline.refresh``).
 """
 
 from __future__ import annotations
@@ -20,32 +24,30 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from pipeline import __version__
 from pipeline.checks import apply_checks
 from pipeline.contest import Contest, default_contest
-from pipeline.errors import InputError, NotAScan
+from pipeline.errors import Code, InputError, Reason
 from pipeline.filetypes import file_hash
 from pipeline.forms import schemas
-from pipeline.i18n import DEFAULT_LANG, place, reason, text
+from pipeline.i18n import DEFAULT_LANG, say, say_all, text, where
 from pipeline.limits import Limits
 from pipeline.model import (
     EntryStatus,
     ErrorItem,
+    Fingerprint,
     Flag,
     FlagKind,
     FormType,
     ManifestEntry,
     Origin,
     Record,
-    Source,
     Status,
     Unreadable,
     WorkItem,
 )
-from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, OcrEngine
-from pipeline.sources import Key, MailSource, PaperSource, Part
-from pipeline.sources import Source as InputSource
-from pipeline.stages import NOT_A_FORM, Outcome
+from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, OcrEngine, fingerprint
+from pipeline.sources import InputSource, Key, MailSource, PaperSource, Part
+from pipeline.stages import Outcome, failed_outcome
 from pipeline.store import Store, as_text
 from pipeline.workers import EngineSpec, InProcess, Readers, WorkerPool, cores
 
@@ -90,17 +92,19 @@ class Summary:
     """What one command did, and what the batch holds of its inputs, for the summary table
     and the exit status."""
 
-    unit: str = "page"  # what a manifest line is: a page (paper) or an attachment (email)
+    origin: Origin = Origin.PAPER  # a line is a page (paper) or an attachment (email)
     files: int = 0  # input files found
     done_now: Counter = field(default_factory=Counter)  # manifest lines written, by status
     kept: int = 0  # lines an earlier run had finished (not read again)
+    reread: Counter = field(default_factory=Counter)  # files read again, by what changed
     pages: int = 0  # lines of these inputs in the batch (pages or attachments)
     skipped: int = 0
-    skip_reasons: Counter = field(default_factory=Counter)
+    skip_reasons: Counter = field(default_factory=Counter)  # by the reason's code
     duplicates: int = 0
     failures: list[ManifestEntry] = field(default_factory=list)
     documents: Counter = field(default_factory=Counter)
     needs_review: int = 0
+    touched: set[str] = field(default_factory=set)  # documents this run stored
 
 
 @dataclass
@@ -114,10 +118,14 @@ class _Job:
     record: Record | None = None  # a duplicate's: the record it is a copy of
 
 
-def describe(source: Source) -> str:
-    """Where a document is, in words: ``envelope_01.pdf page 3``, ``mail.eml [x.docx]``."""
-    where = source.path + (f" [{source.attachment}]" if source.attachment else "")
-    return where + (f" page {source.pages[0]}" if source.pages else "")
+@dataclass
+class _File:
+    """An input file on its way through the run: its lines still to store, and whether
+    every part has given its lines (then, once stored, the file is read whole)."""
+
+    sha: str
+    waiting: int = 0
+    opened_all: bool = False
 
 
 class PageBar(tqdm):
@@ -134,8 +142,15 @@ class PageBar(tqdm):
 
     def update(self, n: int = 1) -> bool | None:
         if self.total is not None and self.n + n > self.total:
-            self.total = self.n + n  # a file changed since the pages were counted
+            self.total = self.n + n  # more pages than the estimate said
         return super().update(n)
+
+    def estimate(self, known: int, files_left: int, per_file: float) -> None:
+        """The total, as far as it is known: pages found in the files opened so far, and the
+        files still to open at the pages per file seen so far (no file is opened twice to
+        count its pages)."""
+        self.total = max(self.n, known + round(files_left * per_file))
+        self.refresh()
 
     @property
     def format_dict(self) -> dict:
@@ -156,10 +171,15 @@ class Batch:
         self.options = options
         self.contest = options.contest or default_contest()
         self._engine, self._given = engine, readers
+        self.fingerprint: Fingerprint = fingerprint(options.engine, options.det_side)
         self._jobs: deque[_Job] = deque()
         self._reading: Counter = Counter()  # doc_ids being read now
         self._written: Counter = Counter()  # manifest lines written by this run, by status
         self._kept = 0  # manifest lines an earlier run finished
+        self._reread: Counter = Counter()  # files read again, by what changed
+        self._files: dict[str, _File] = {}
+        self._touched: set[str] = set()  # documents stored by this run
+        self._known = self._opened = self._found = 0  # pages known to read, files opened
 
     def run(self, source: InputSource, paths: list[str]) -> Summary:
         out = self.store.out_dir.resolve()
@@ -169,12 +189,13 @@ class Batch:
         self._readers, self._window = readers, 2 * getattr(readers, "workers", 1)
         try:
             lang = self.options.lang
-            with PageBar(total=self._planned(source, files),
-                         desc=text(lang, f"bar.{source.label}"), unit="page",
+            with PageBar(total=len(files), desc=text(lang, f"bar.{source.label}"), unit="page",
                          bar_format=PageBar.format_in(lang), smoothing=0.05,
                          disable=not self.options.progress) as self._bar:
-                for path in files:
+                for i, path in enumerate(files):
                     self._file(source, path)
+                    self._bar.estimate(self._known, len(files) - i - 1,
+                                       self._found / self._opened if self._opened else 1.0)
                 while self._jobs:
                     self._finish(self._jobs.popleft())
         finally:
@@ -182,55 +203,65 @@ class Batch:
             readers.close()
         return self._tally(source, files)
 
-    def _planned(self, source: InputSource, files: list[str]) -> int:
-        """The pages this run will read, for the progress bar's time left: every file's parts
-        opened once, the lines an earlier run finished left out."""
-        total = 0
-        for path in files:
-            done = {(e.page, e.attachment) for e in self.store.file_entries(path)}
-            try:
-                with source.open(path) as parts:
-                    total += sum(1 for part in parts if part.read is not None
-                                 for k in part.keys if (k, part.attachment) not in done)
-            except (InputError, OSError):
-                pass  # said when it is read
-        return total
-
     # --- one file ---------------------------------------------------------------------------
     def _file(self, source: InputSource, path: str) -> None:
         try:
             sha = file_hash(path)
         except OSError as exc:
-            self._list(path, None, None, Unreadable(None, f"cannot read file: {exc.strerror}"))
+            self._list(path, None, None,
+                       Unreadable(None, Reason(Code.CANNOT_OPEN, {"why": exc.strerror or ""})))
             return
-        done = self._resume(path, sha)
-        self._kept += len(done)
         log.info("reading %s", as_text(path))
+        done = self._resume(path, sha)
+        if done is None:
+            log.info("%s: read whole before, by the same formscan and engine: not opened",
+                     as_text(path))
+            return
+        self._kept += len(done)
+        self._files[path] = _File(sha)
         opened = False
         try:
             with source.open(path) as parts:
                 opened = True
+                self._opened += 1
                 for part in parts:
+                    self._found += len(part.keys)
                     self._part(path, sha, part, done)
         except InputError as exc:
             if opened or not done:  # a file listed before keeps its lines as they are
-                self._list(path, sha, None, Unreadable(None, str(exc),
-                                                       skipped=isinstance(exc, NotAScan)))
+                self._list(path, sha, None, Unreadable(None, exc.reason))
         except Exception as exc:  # noqa: BLE001 - a decoder's own failure: this file alone
             log.info("decoding %s failed", path, exc_info=True)
             if not self.store.file_entries(path):
                 self._list(path, sha, None, Unreadable(None, _decoder_failed(exc)))
+        self._files[path].opened_all = True
+        self._file_done(path)
 
-    def _resume(self, path: str, sha: str) -> set[tuple[Key, str | None]]:
-        """The manifest lines a file already has: none when its content or the formscan
-        version changed since they were written (then it is read again from scratch)."""
+    def _resume(self, path: str, sha: str) -> set[tuple[Key, str | None]] | None:
+        """The manifest lines a file already has; None when it was read whole by this very
+        fingerprint (it need not be opened). A file whose content or fingerprint changed is
+        read again from scratch (no lines)."""
         done = self.store.file_entries(path)
-        if any(e.file_sha256 != sha or e.reader != __version__ for e in done):
-            log.info("%s changed or was read by another formscan version: reading it again",
-                     path)
+        changed = ["content"] if any(e.file_sha256 != sha for e in done) else sorted(
+            {what for e in done for what in self.fingerprint.differs(e.read_by)})
+        if done and changed:
+            log.info("%s: %s changed: reading it again", path, ", ".join(changed))
+            self._reread[" ".join(changed)] += 1
             self.store.forget_file(path)
             return set()
+        state = self.store.file_state(path)
+        if done and state is not None and state.sha256 == sha and state.lines == len(done) \
+                and not self.fingerprint.differs(state.read_by):
+            self._kept += len(done)
+            return None
         return {(e.page, e.attachment) for e in done}
+
+    def _file_done(self, path: str) -> None:
+        """A file whose every line is stored is read whole: the next run need not open it."""
+        progress = self._files[path]
+        if progress.opened_all and progress.waiting == 0:
+            self.store.put_file(path, progress.sha, self.fingerprint)
+            del self._files[path]
 
     def _part(self, path: str, sha: str, part: Part, done: set[tuple[Key, str | None]]
               ) -> None:
@@ -242,9 +273,10 @@ class Batch:
         if part.listing is not None:
             self._list(path, sha, part.attachment, part.listing)
             return
-        if part.note:
+        self._known += len(todo)
+        if part.notes:
             tqdm.write(f"{text(self.options.lang, 'line.note')}: {as_text(path)}: "
-                       f"{reason(part.note, self.options.lang)}")
+                       f"{say_all(list(part.notes), self.options.lang)}")
         listed: set[Key] = set()
         try:
             for got in part.read(todo):
@@ -257,17 +289,19 @@ class Batch:
 
     def _got(self, path: str, sha: str, part: Part, got: WorkItem | Unreadable) -> None:
         if isinstance(got, Unreadable):
-            self._list(path, sha, part.attachment, got, part.note)
+            self._list(path, sha, part.attachment, got, part.notes)
             self._bar.update(1)
         else:
             entry = ManifestEntry(got.path, got.page, EntryStatus.OK,
                                   attachment=got.attachment, doc_id=got.doc_id,
-                                  route=got.route, file_sha256=sha, note=part.note,
-                                  reader=__version__)
+                                  route=got.route, file_sha256=sha, notes=part.notes,
+                                  read_by=self.fingerprint)
             self._queue(_Job(entry, got))
 
     # --- jobs: read in the workers, stored here in order ------------------------------------
     def _queue(self, job: _Job) -> None:
+        if job.entry.path in self._files:
+            self._files[job.entry.path].waiting += 1
         if job.item is not None and not self._reading[job.item.doc_id]:
             self._start(job)  # else its twin is being read: it waits its turn (a duplicate)
         self._jobs.append(job)
@@ -285,19 +319,22 @@ class Batch:
 
     def _finish(self, job: _Job) -> None:
         """A job to the store, its reading waited for."""
-        record = None
+        record, pictures = None, {}
         if job.item is not None:
             if job.future is None and job.record is None:
                 self._start(job)  # its twin is stored now
             if job.future is not None:
                 outcome = self._outcome(job)
                 self._reading[job.item.doc_id] -= 1
-                record = self._settle(job.entry, outcome)
+                record, pictures = self._settle(job.entry, outcome), outcome.pictures
             else:
                 record = self._duplicate(job.entry, job.record)
             self._bar.update(1)
             job.item = None  # the page image goes as soon as it is read
-        self._put(record, job.entry)
+        self._put(record, job.entry, pictures)
+        if job.entry.path in self._files:
+            self._files[job.entry.path].waiting -= 1
+            self._file_done(job.entry.path)
 
     def _outcome(self, job: _Job) -> Outcome:
         limit = self.options.page_timeout if self._readers.can_stop else None
@@ -318,7 +355,7 @@ class Batch:
             for waiting in self._jobs:
                 if _lost(waiting.future):
                     waiting.future = self._readers.submit(waiting.item)
-            return _failed(job.item, _too_long(limit))
+            return _failed(job.item, Reason(Code.PAGE_TIMEOUT, {"s": round(limit)}))
 
     def _alone(self, item: WorkItem) -> Future:
         future = self._readers.submit(item)
@@ -326,64 +363,72 @@ class Batch:
             future.exception(timeout=self.options.page_timeout)  # waits for it
         except TimeoutError:
             self._readers.restart()
-            return _done(_failed(item, _too_long(self.options.page_timeout)))
+            return _done(_failed(item, Reason(Code.PAGE_TIMEOUT,
+                                              {"s": round(self.options.page_timeout)})))
         if isinstance(future.exception(), self._readers.broken):
             self._readers.restart()
-            return _done(_failed(item, "the OCR engine's process died reading this page"))
+            return _done(_failed(item, Reason(Code.WORKER_DIED)))
         return future
 
     def _duplicate(self, entry: ManifestEntry, existing: Record) -> Record:
         existing.add_flag(Flag(FlagKind.DUPLICATE))
         entry.status = EntryStatus.DUPLICATE
-        entry.error = f"same page as {describe(existing.source)}; kept once"
+        entry.reason = Reason(Code.DUPLICATE, {"place": existing.source.place})
         return existing
 
     def _settle(self, entry: ManifestEntry, outcome: Outcome) -> Record | None:
         """The manifest line's status from what reading the page gave."""
         record = outcome.record
         if record is None:
-            entry.status, entry.doc_id, entry.error = EntryStatus.SKIPPED, None, outcome.skipped
-        elif record.status is Status.FAILED:
+            entry.status, entry.doc_id, entry.reason = (EntryStatus.SKIPPED, None,
+                                                        outcome.skipped)
+            return None
+        record.read_by = self.fingerprint
+        if record.status is Status.FAILED:
+            error = record.errors[0]
             entry.status = EntryStatus.FAILED
-            entry.error = f"{record.errors[0]}; the page is kept as a failed record, please " \
-                          "report it"
+            entry.reason = Reason(Code.PAGE_FAILED, {"stage": error.stage, "inner": error.reason})
         elif record.form_type is FormType.UNKNOWN:
-            entry.status, entry.error = EntryStatus.SKIPPED, NOT_A_FORM
+            entry.status, entry.reason = EntryStatus.SKIPPED, Reason(Code.NOT_A_FORM)
         return record
 
     # --- to the store -----------------------------------------------------------------------
     def _list(self, path: str, sha: str | None, attachment: str | None,
-              what: Unreadable, note: str | None = None) -> None:
+              what: Unreadable, notes: tuple[Reason, ...] = ()) -> None:
         """A manifest line for what gave no work item, in its turn."""
         status = EntryStatus.SKIPPED if what.skipped else EntryStatus.FAILED
         self._queue(_Job(ManifestEntry(path, what.page, status, attachment=attachment,
-                                       route=what.route, error=what.message, file_sha256=sha,
-                                       reader=__version__, note=note)))
+                                       route=what.route, reason=what.reason, file_sha256=sha,
+                                       read_by=self.fingerprint, notes=notes)))
 
-    def _put(self, record: Record | None, entry: ManifestEntry) -> None:
-        if record is not None and record.status is not Status.FAILED:
-            if self.store.apply_corrections(record):  # corrected before: checked as corrected
-                apply_checks(record, schemas().get(record.form_type), self.contest)
+    def _put(self, record: Record | None, entry: ManifestEntry,
+             pictures: dict[str, bytes]) -> None:
+        def check(corrected: Record) -> None:  # corrected before: checked as corrected
+            if corrected.status is not Status.FAILED:
+                apply_checks(corrected, schemas().get(corrected.form_type), self.contest)
+
         with self.store.transaction():
             if record is not None:
-                self.store.put_record(record)
+                self.store.put_record(record, check)
+                self._touched.add(record.doc_id)
             self.store.put_entry(entry)
+        if record is not None and pictures:
+            self.store.put_pictures(record.doc_id, pictures)
         self._written[entry.status] += 1
         if entry.status in (EntryStatus.FAILED, EntryStatus.SKIPPED):
             lang = self.options.lang
-            where = place(lang, as_text(entry.path), entry.page, entry.attachment)
-            tqdm.write(f"{text(lang, 'line.' + entry.status.value)}: {where}: "
-                       f"{reason(entry.error, lang)}")
+            tqdm.write(f"{text(lang, 'line.' + entry.status.value)}: "
+                       f"{where(lang, entry.place)}: {say(entry.reason, lang)}")
 
     def _tally(self, source: InputSource, files: list[str]) -> Summary:
         wanted = {as_text(f) for f in files}
         entries = [e for e in self.store.manifest() if e.path in wanted]
         docs = {e.doc_id for e in entries if e.doc_id and e.status is not EntryStatus.DUPLICATE}
-        s = Summary(unit="attachment" if source.origin is Origin.EMAIL else "page",
-                    files=len(files), done_now=Counter(self._written), kept=self._kept)
+        s = Summary(origin=source.origin, files=len(files), done_now=Counter(self._written),
+                    kept=self._kept, reread=Counter(self._reread), touched=set(self._touched))
         s.pages = sum(1 for e in entries if e.page is not None or e.attachment is not None)
         s.skipped = sum(e.status is EntryStatus.SKIPPED for e in entries)
-        s.skip_reasons = Counter(_reason(e.error) for e in entries
+        s.skip_reasons = Counter(e.reason.code if e.reason else None for e in entries
                                  if e.status is EntryStatus.SKIPPED)
         s.duplicates = sum(e.status is EntryStatus.DUPLICATE for e in entries)
         s.failures = [e for e in entries if e.status is EntryStatus.FAILED]
@@ -394,14 +439,6 @@ class Batch:
         return s
 
 
-def _reason(message: str | None) -> str:
-    """A skip's reason in a few words: its message up to the first explanation."""
-    text = message or "skipped"
-    for stop in (":", "(", ";", ","):
-        text = text.split(stop, 1)[0]
-    return text.strip()
-
-
 def _lost(future: Future | None) -> bool:
     """Whether a page's reading was lost with its workers (to be asked for again)."""
     if future is None:
@@ -409,15 +446,8 @@ def _lost(future: Future | None) -> bool:
     return future.cancelled() or (future.done() and future.exception() is not None)
 
 
-def _too_long(limit: float) -> str:
-    return (f"reading this page took over {limit:.0f} s and was stopped (raise the limit with "
-            "--page-timeout)")
-
-
-def _failed(item: WorkItem, reason: str) -> Outcome:
-    return Outcome(Record(item.doc_id, item.origin, FormType.UNKNOWN, item.source,
-                          status=Status.FAILED, route=item.route, message=item.message,
-                          errors=[ErrorItem("ocr", item.page, reason)]))
+def _failed(item: WorkItem, reason: Reason) -> Outcome:
+    return failed_outcome(item, ErrorItem("ocr", item.page, reason))
 
 
 def _done(outcome: Outcome) -> Future:
@@ -426,29 +456,18 @@ def _done(outcome: Outcome) -> Future:
     return future
 
 
-def _decoder_failed(exc: Exception) -> str:
-    return (f"cannot be decoded ({type(exc).__name__}: {str(exc)[:200]}); the file is damaged "
-            "or not what its name says: rescan it or ask for it again")
+def _decoder_failed(exc: Exception) -> Reason:
+    return Reason(Code.DECODER_FAILED, {"why": f"{type(exc).__name__}: {str(exc)[:200]}"})
 
 
-def _run(source: InputSource, paths: list[str], out_dir: Path,
-         options: BatchOptions | None) -> Summary:
-    """Read inputs into the batch in ``out_dir``; its files are rewritten even on a failure."""
-    store = Store(out_dir)
-    try:
-        return Batch(store, options or BatchOptions()).run(source, paths)
-    finally:
-        store.export()
-        store.close()
-
-
-def scan(paths: list[str], out_dir: Path, options: BatchOptions | None = None) -> Summary:
-    """Read paper scans into ``out_dir`` and rewrite its files (``formscan scan``)."""
+def scan(store: Store, paths: list[str], options: BatchOptions | None = None) -> Summary:
+    """Read paper scans into the batch (``formscan scan``)."""
     options = options or BatchOptions()
-    return _run(PaperSource(options.limits), paths, out_dir, options)
+    return Batch(store, options).run(PaperSource(options.limits), paths)
 
 
-def read_email(paths: list[str], out_dir: Path, options: BatchOptions | None = None) -> Summary:
-    """Read emailed copies into ``out_dir`` and rewrite its files (``formscan email``)."""
+def read_email(store: Store, paths: list[str], options: BatchOptions | None = None
+               ) -> Summary:
+    """Read emailed copies into the batch (``formscan email``)."""
     options = options or BatchOptions()
-    return _run(MailSource(options.limits), paths, out_dir, options)
+    return Batch(store, options).run(MailSource(options.limits), paths)

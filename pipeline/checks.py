@@ -8,44 +8,51 @@ raised here are owned by :attr:`Owner.CHECKS`, so a re-check replaces exactly th
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from pipeline.contest import UNITS, Contest
-from pipeline.forms import FormSchema
-from pipeline.model import Field, Flag, FlagKind, Origin, Owner, Record, Route
+from pipeline.contest import Contest
+from pipeline.forms import VERDICTS, Block, FieldKind, FormSchema
+from pipeline.model import ConsentVerdict, Field, Flag, FlagKind, Origin, Owner, Record, Route
 from pipeline.normalize import is_valid_phone, synopsis_length
+
+
+def clause_verdicts(scores: list[float], contest: Contest) -> list[ConsentVerdict]:
+    """Each consent clause (numbered from 1) present or not: its best match in the page's
+    text against the contest's threshold. The one place the threshold is applied, so that
+    ``formscan audit --config`` can change it."""
+    return [ConsentVerdict(number, score >= contest.clause_threshold, round(score, 3))
+            for number, score in enumerate(scores, start=1)]
 
 
 def check_flags(record: Record, schema: FormSchema, contest: Contest) -> list[Flag]:
     """The audit flags of one form record, in a stable order."""
     flags: list[Flag] = []
     # Only the posted paper authorizes: an emailed scan's signature and seal are information.
-    blocks = schema.blocks if record.origin is Origin.PAPER else [
-        b for b in schema.blocks if b not in ("signature", "seal", "clauses")]
-    if "signature" in blocks and record.signature is not None and not record.signature.present:
+    blocks = schema.blocks if record.origin is Origin.PAPER else schema.blocks - VERDICTS
+    if Block.SIGNATURE in blocks and record.signature is not None and \
+            not record.signature.present:
         flags.append(Flag(FlagKind.MISSING_SIGNATURE))
-    if "seal" in blocks and record.seal is not None and not record.seal.present:
+    if Block.SEAL in blocks and record.seal is not None and not record.seal.present:
         flags.append(Flag(FlagKind.MISSING_SEAL))
     for spec in schema.fields:
         f = record.fields.get(spec.key)
         value = f.value if f else None
         if value is None:
             # Only the posted paper is signed and dated; an emailed copy is typed before.
-            dated = spec.kind == "date" and record.origin is Origin.PAPER and "date" in blocks
+            dated = (spec.kind is FieldKind.DATE and record.origin is Origin.PAPER
+                     and Block.DATE in blocks)
             if (dated or spec.required) and _written_unread(record, f):
                 flags.append(Flag(FlagKind.UNREAD, spec.key))  # look at the page
             elif dated:
                 flags.append(Flag(FlagKind.MISSING_DATE))
-            elif spec.required and spec.kind != "date":
+            elif spec.required and spec.kind is not FieldKind.DATE:
                 flags.append(Flag(FlagKind.MISSING_FIELD, spec.key))  # write to the unit
             continue
-        if spec.kind == "phone" and not is_valid_phone(value):
+        if spec.kind is FieldKind.PHONE and not is_valid_phone(value):
             flags.append(Flag(FlagKind.INVALID_PHONE))
         if spec.max_chars and synopsis_length(value) > spec.max_chars:
             flags.append(Flag(FlagKind.SYNOPSIS_TOO_LONG))
-        if spec.vocabulary == UNITS and not contest.is_listed(value):
+        if spec.of_units and not contest.is_listed(value):
             flags.append(Flag(FlagKind.UNKNOWN_UNIT))
-        doubtful_date = spec.kind == "date" and not (
+        doubtful_date = spec.kind is FieldKind.DATE and not (
             contest.date_window[0] <= value <= contest.date_window[1])
         if f.confidence < contest.low_confidence or doubtful_date:
             flags.append(Flag(FlagKind.UNREAD, spec.key))
@@ -53,10 +60,10 @@ def check_flags(record: Record, schema: FormSchema, contest: Contest) -> list[Fl
     date = record.value("date")
     if date and deadline and date > deadline:
         flags.append(Flag(FlagKind.LATE))
-    for verdict in record.consent if "clauses" in blocks else ():
-        if verdict.score < contest.clause_threshold:
+    for verdict in record.consent if Block.CLAUSES in blocks else ():
+        if not verdict.present:
             flags.append(Flag(FlagKind.CLAUSE_MISSING, str(verdict.clause)))
-    if "seal" in blocks and record.seal is not None and record.seal.present and \
+    if Block.SEAL in blocks and record.seal is not None and record.seal.present and \
             contest.seal_verdict(record.seal.text, record.value("unit")) is False:
         flags.append(Flag(FlagKind.SEAL_MISMATCH))
     return flags
@@ -71,11 +78,8 @@ def _written_unread(record: Record, f: Field | None) -> bool:
 
 
 def apply_checks(record: Record, schema: FormSchema | None, contest: Contest) -> None:
-    """Replace the record's check flags by freshly computed ones; keep the others.
-
-    Whether a consent clause is present is decided here, from its stored score and the
-    contest's threshold, so that ``formscan audit --config`` can change it.
-    """
-    record.consent = [replace(v, present=v.score >= contest.clause_threshold)
-                      for v in record.consent]
+    """Replace the record's check flags by freshly computed ones; keep the others. The
+    clauses are decided again from their stored scores (the contest's threshold may have
+    changed)."""
+    record.consent = clause_verdicts([v.score for v in record.consent], contest)
     record.replace_flags(Owner.CHECKS, check_flags(record, schema, contest) if schema else [])

@@ -33,7 +33,6 @@ LABEL_ZONE = 24  # characters at the start of a place where its label stands
 class Classification:
     form_type: FormType
     score: float
-    scores: dict[str, float]
     guessed: bool = False  # a best guess from weak evidence
 
 
@@ -126,7 +125,7 @@ def classify(layout: PageLayout) -> Classification:
         scores[titled[0]] = max(scores[titled[0]], THRESHOLD)
     best = max(scores, key=scores.get)
     if scores[best] >= THRESHOLD:
-        return Classification(FormType(best), scores[best], scores)
+        return Classification(FormType(best), scores[best])
     if labels[best] >= GUESS_LABELS and not cover_letter:
-        return Classification(FormType(best), scores[best], scores, guessed=True)
-    return Classification(FormType.UNKNOWN, scores[best], scores)
+        return Classification(FormType(best), scores[best], guessed=True)
+    return Classification(FormType.UNKNOWN, scores[best])

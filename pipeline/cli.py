@@ -16,20 +16,17 @@ import unicodedata
 from collections import Counter
 from pathlib import Path
 
-from pipeline import __version__, filetypes
-from pipeline.audit import AuditResult, audit
-from pipeline.batch import PAGE_TIMEOUT, BatchOptions, Summary, read_email, scan
-from pipeline.contest import load_contest
-from pipeline.corrections import import_corrections
-from pipeline.errors import ExitCode, FormscanError
-from pipeline.i18n import DEFAULT_LANG, LANGS, field_names, form_name, place, reason, text
+from pipeline import __version__, api, filetypes
+from pipeline.audit import AuditResult
+from pipeline.batch import PAGE_TIMEOUT, BatchOptions, Summary
+from pipeline.contest import Contest, load_contest
+from pipeline.errors import Code, ExitCode, FormscanError, Place, Reason
+from pipeline.i18n import DEFAULT_LANG, LANGS, field_names, form_name, say, short, text, where
 from pipeline.limits import Limits
-from pipeline.model import DiffKind, EntryStatus
+from pipeline.model import DiffKind, EntryStatus, Origin
 from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, ENGINES
-from pipeline.reconcile import Pair, reconcile
-from pipeline.report import build_report
+from pipeline.reconcile import Pair, PairStatus
 from pipeline.review import serve
-from pipeline.store import DB_NAME, Store
 
 
 def _positive(text: str) -> int:
@@ -157,10 +154,11 @@ def print_audit(result: AuditResult, out_dir: Path, lang: str = DEFAULT_LANG,
     flagged = result.flagged
     print(text(lang, "cli.audit_head", flagged=len(flagged), documents=result.documents))
     for _, row in flagged.head(limit).iterrows():
-        where = place(lang, row["path"], row["pages"])
+        place = Place(row["path"], int(row["pages"].split(",")[0]) if row["pages"] else None,
+                      row["attachment"] or None)
         kind = form_name(lang, row["form_type"])
-        print(f"  {_fit(where, 40)} {_fit(kind, 22)} {_fit(row['unit'] or '?', 20)}"
-              f" {row['missing']}")
+        print(f"  {_fit(where(lang, place), 40)} {_fit(kind, 22)} "
+              f"{_fit(row['unit'] or '?', 20)} {row['missing']}")
     if len(flagged) > limit:
         print(text(lang, "cli.more_in_audit", n=len(flagged) - limit))
     widths = (22, 6, 10, 10, 12, 9, 8)
@@ -177,25 +175,30 @@ def print_audit(result: AuditResult, out_dir: Path, lang: str = DEFAULT_LANG,
 
 def print_summary(summary: Summary, out_dir: Path, lang: str = DEFAULT_LANG) -> None:
     """What this run did, then what the batch holds of these inputs, in words."""
-    unit = text(lang, f"cli.unit.{summary.unit}")
+    line = "page" if summary.origin is Origin.PAPER else "attachment"
+    unit = text(lang, f"cli.unit.{line}")
     now = summary.done_now
     print(text(lang, "cli.this_run", files=summary.files, read=sum(now.values()), unit=unit,
                ok=now[EntryStatus.OK], failed=now[EntryStatus.FAILED],
                skipped=now[EntryStatus.SKIPPED], duplicates=now[EntryStatus.DUPLICATE])
           + (text(lang, "cli.kept", kept=summary.kept) if summary.kept else ""))
-    rows = [(text(lang, f"cli.in_batch.{summary.unit}"), summary.pages)]
+    for changed, n in sorted(summary.reread.items()):
+        what = text(lang, "list.sep").join(text(lang, f"cli.changed.{c}") for c in changed.split())
+        print(text(lang, "cli.reread", n=n, what=what))
+    rows = [(text(lang, f"cli.in_batch.{line}"), summary.pages)]
     rows += [(f"  {form_name(lang, kind)}", n) for kind, n in sorted(summary.documents.items())]
     rows += [(text(lang, "status.needs_review"), summary.needs_review),
              (text(lang, "line.skipped"), summary.skipped)]
-    rows += [(f"  {reason(why, lang)}", n) for why, n in summary.skip_reasons.most_common()]
+    rows += [(f"  {short(Reason(code) if code else None, lang)}", n)
+             for code, n in summary.skip_reasons.most_common()]
     rows += [(text(lang, "cli.duplicates"), summary.duplicates),
              (text(lang, "count.failures"), len(summary.failures))]
     width = max(_shown(label) for label, _ in rows)
     for label, value in rows:
         print(f"{_fit(label, width)}  {value:>6}")
     for failure in summary.failures:
-        where = place(lang, failure.path, failure.page, failure.attachment)
-        print(text(lang, "cli.failed", where=where, error=reason(failure.error, lang)))
+        print(text(lang, "cli.failed", where=where(lang, failure.place),
+                   error=say(failure.reason, lang)))
     print(text(lang, "cli.results", out=out_dir))
 
 
@@ -204,39 +207,19 @@ def print_next(command: str, out_dir: Path, lang: str = DEFAULT_LANG) -> None:
     print(text(lang, "cli.next", step=text(lang, f"cli.next.{command}", out=out_dir)))
 
 
-def forget(paths: list[str], out_dir: Path, lang: str = DEFAULT_LANG) -> int:
-    store = Store(out_dir)
-    try:
-        status = ExitCode.OK
-        for path in paths:
-            removed, others = store.forget(path)
-            if not removed:
-                print(text(lang, "cli.forget_unknown", path=path, out=out_dir))
-                status = ExitCode.USAGE
-                continue
-            print(text(lang, "cli.forgotten", path=path, removed=removed)
-                  + (text(lang, "cli.forgotten_others", others=", ".join(others))
-                     if others else ""))
-        store.export()
-    finally:
-        store.close()
+def print_forget(paths: list[str], out_dir: Path, contest: Contest,
+                 lang: str = DEFAULT_LANG) -> int:
+    status = ExitCode.OK
+    for gone in api.forget(paths, out_dir, contest, lang):
+        if not gone.removed:
+            print(text(lang, "cli.forget_unknown", path=gone.path, out=out_dir))
+            status = ExitCode.USAGE
+            continue
+        print(text(lang, "cli.forgotten", path=gone.path, removed=gone.removed)
+              + (text(lang, "cli.forgotten_others", others=", ".join(gone.others))
+                 if gone.others else ""))
     print(text(lang, "cli.next", step=text(lang, "cli.next.forget", out=out_dir)))
     return status
-
-
-def _remember_lang(out_dir: Path, lang: str) -> None:
-    """The batch's sheets follow the language of the command last run on it."""
-    store = Store(out_dir)
-    try:
-        store.set_lang(lang)
-    finally:
-        store.close()
-
-
-def _require_batch(out_dir: Path) -> None:
-    if not (out_dir / DB_NAME).exists():
-        raise FormscanError(f"{out_dir} holds no formscan batch: run "
-                            f"`formscan scan PATH... --out {out_dir}` first")
 
 
 def print_reconcile(pairs: list[Pair], out_dir: Path, lang: str = DEFAULT_LANG) -> None:
@@ -246,8 +229,9 @@ def print_reconcile(pairs: list[Pair], out_dir: Path, lang: str = DEFAULT_LANG) 
         print(text(lang, "cli.no_email" if has_paper else "cli.no_paper", out=out_dir))
         return
     differing = [p for p in pairs if p.diffs]
-    print(text(lang, "cli.pairs", matched=counts["matched"], differing=len(differing),
-               paper_only=counts["paper_only"], email_only=counts["email_only"]))
+    print(text(lang, "cli.pairs", matched=counts[PairStatus.MATCHED], differing=len(differing),
+               paper_only=counts[PairStatus.PAPER_ONLY],
+               email_only=counts[PairStatus.EMAIL_ONLY]))
     for p in differing[:20]:
         title = (p.paper.fields.get("title") if p.paper else None)
         name = title.value if title and title.value else p.paper.doc_id
@@ -262,19 +246,19 @@ def print_reconcile(pairs: list[Pair], out_dir: Path, lang: str = DEFAULT_LANG) 
 def _check_inputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """Inputs that do not exist, or hold nothing, are a usage error before any batch is
     made (a mistyped path would otherwise stay in the batch as a failure)."""
-    def refuse(message: str) -> None:
-        parser.error(reason(message, args.lang))
+    def refuse(code: Code, **params: object) -> None:
+        parser.error(say(Reason(code, params), args.lang))
 
     if args.ray_address and args.executor != "ray":
-        refuse("--ray-address goes with --executor ray")
+        refuse(Code.RAY_ADDRESS_ALONE)
     if args.command == "run" and not (args.paper or args.email):
-        refuse("run: give --paper PATH..., --email PATH... or both")
+        refuse(Code.RUN_NEEDS_INPUTS)
     given = (args.paper + args.email) if args.command == "run" else args.paths
     missing = [p for p in given if not os.path.lexists(p)]
     if missing:
-        refuse("no such file or folder: " + ", ".join(missing))
+        refuse(Code.NO_SUCH_PATH, paths=", ".join(missing))
     if not filetypes.discover(given):
-        refuse("nothing to read: " + ", ".join(given) + " holds no files")
+        refuse(Code.NOTHING_TO_READ, paths=", ".join(given))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -288,72 +272,72 @@ def main(argv: list[str] | None = None) -> int:
     try:
         contest = load_contest(args.config)
         if args.command in ("scan", "email", "run"):
-            _remember_lang(args.out, lang)
-            options = BatchOptions(args.engine, args.threads, det_side=args.det_side,
-                                   workers=args.workers,
-                                   contest=contest,
-                                   limits=Limits(args.max_megapixels * 1_000_000,
-                                                 args.max_pages, args.max_mb * 1024 ** 2,
-                                                 args.max_depth),
-                                   page_timeout=args.page_timeout,
-                                   executor=args.executor, ray_address=args.ray_address,
-                                   lang=lang,
-                                   progress=not args.no_progress and sys.stderr.isatty())
-            steps = {"scan": [(scan, getattr(args, "paths", None))],
-                     "email": [(read_email, getattr(args, "paths", None))],
-                     "run": [(scan, getattr(args, "paper", None)),
-                             (read_email, getattr(args, "email", None))]}[args.command]
-            steps = [(reader, paths) for reader, paths in steps if paths]
-            failures = 0
-            for reader, paths in steps:
-                summary = reader(paths, args.out, options)
-                print_summary(summary, args.out, lang)
-                failures += len(summary.failures)
-            if args.command == "run":
-                print_reconcile(reconcile(args.out, contest), args.out, lang)
-                print_audit(audit(args.out, contest, lang), args.out, lang)
-                print(text(lang, "cli.report", path=build_report(args.out, contest, lang)))
-            print_next(args.command, args.out, lang)
-            return ExitCode.INPUT_FAILURES if failures else ExitCode.OK
-        _require_batch(args.out)
-        _remember_lang(args.out, lang)
+            return _read(args, contest)
+        api.require_batch(args.out)
         if args.command == "reconcile":
-            print_reconcile(reconcile(args.out, contest), args.out, lang)
-            return ExitCode.OK
-        if args.command == "audit":
-            print_audit(audit(args.out, contest, lang), args.out, lang)
-            return ExitCode.OK
-        if args.command == "forget":
-            return forget(args.paths, args.out, lang)
-        if args.command == "review":
-            server = serve(args.out, contest, args.host, args.port, args.who, lang)
-            host, port = server.server_address[:2]
-            print(text(lang, "cli.review_at", host=host, port=port), flush=True)
-            try:
-                server.serve_forever()
-            finally:
-                server.server_close()
-            return ExitCode.OK
-        if args.command == "import-corrections":
-            done = import_corrections(args.sheet, args.out, contest, args.who, lang)
-            print(text(lang, "cli.imported", n=len(done.changed), sheet=args.sheet,
-                       documents=done.documents))
-            empty = text(lang, "empty")
-            for doc_id, key, old, new in done.changed:
-                print(f"  {doc_id} {key}: {old or empty} → {new or empty}")
-            if done.changed:
-                print(text(lang, "cli.imported_after", out=args.out))
-            return ExitCode.OK
-        if args.command == "report":
-            print(text(lang, "cli.report_open", path=build_report(args.out, contest, lang)))
-            return ExitCode.OK
+            print_reconcile(api.reconcile(args.out, contest, lang).pairs, args.out, lang)
+        elif args.command == "audit":
+            print_audit(api.audit(args.out, contest, lang).audit, args.out, lang)
+        elif args.command == "forget":
+            return print_forget(args.paths, args.out, contest, lang)
+        elif args.command == "review":
+            _review(args, contest)
+        elif args.command == "import-corrections":
+            _import(args, contest)
+        elif args.command == "report":
+            print(text(lang, "cli.report_open", path=api.report(args.out, contest, lang)))
+        return ExitCode.OK
     except FormscanError as exc:
-        print(text(lang, "cli.error", error=reason(str(exc), lang)), file=sys.stderr)
+        print(text(lang, "cli.error", error=say(exc.reason, lang)), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(text(lang, "cli.interrupted"), file=sys.stderr)
         return ExitCode.INTERRUPTED
-    return ExitCode.USAGE
+
+
+def _read(args: argparse.Namespace, contest: Contest) -> int:
+    """``scan``, ``email`` and ``run``: read, then what the batch holds and what to do next."""
+    lang = args.lang
+    options = BatchOptions(args.engine, args.threads, det_side=args.det_side,
+                           workers=args.workers, contest=contest,
+                           limits=Limits(args.max_megapixels * 1_000_000, args.max_pages,
+                                         args.max_mb * 1024 ** 2, args.max_depth),
+                           page_timeout=args.page_timeout, executor=args.executor,
+                           ray_address=args.ray_address, lang=lang,
+                           progress=not args.no_progress and sys.stderr.isatty())
+    paper = getattr(args, "paths", []) if args.command == "scan" else getattr(args, "paper", [])
+    email = getattr(args, "paths", []) if args.command == "email" else getattr(args, "email", [])
+    done = api.read(args.out, paper, email, options, reconcile_all=args.command == "run")
+    for summary in done.summaries:
+        print_summary(summary, args.out, lang)
+    if args.command == "run":
+        print_reconcile(done.pairs, args.out, lang)
+        print_audit(done.audit, args.out, lang)
+        print(text(lang, "cli.report", path=args.out / "report.html"))
+    print_next(args.command, args.out, lang)
+    return ExitCode.INPUT_FAILURES if done.failures else ExitCode.OK
+
+
+def _review(args: argparse.Namespace, contest: Contest) -> None:
+    server = serve(args.out, contest, args.host, args.port, args.who, args.lang)
+    host, port = server.server_address[:2]
+    print(text(args.lang, "cli.review_at", host=host, port=port), flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
+def _import(args: argparse.Namespace, contest: Contest) -> None:
+    lang = args.lang
+    done = api.import_corrections(args.sheet, args.out, contest, args.who, lang)
+    print(text(lang, "cli.imported", n=len(done.changed), sheet=args.sheet,
+               documents=done.documents))
+    empty = text(lang, "empty")
+    for doc_id, key, old, new in done.changed:
+        print(f"  {doc_id} {key}: {old or empty} → {new or empty}")
+    if done.changed:
+        print(text(lang, "cli.imported_after", out=args.out))
 
 
 if __name__ == "__main__":

@@ -27,10 +27,10 @@ from typing import Any
 
 from pipeline import __version__
 from pipeline.contest import Contest
-from pipeline.errors import FormscanError
+from pipeline.errors import Code, FormscanError
 from pipeline.model import WorkItem
 from pipeline.ocr import check_engine
-from pipeline.stages import Outcome, read_page
+from pipeline.stages import Outcome, read_item
 from pipeline.workers import EngineSpec
 
 START_TIMEOUT = 300.0  # s for every actor to load its engine (a cold node pulls nothing: the
@@ -56,7 +56,7 @@ class PageReader:
         return __version__
 
     def read(self, item: WorkItem) -> Outcome:
-        return read_page(item, self.engine, self.contest)
+        return read_item(item, self.engine, self.contest)
 
 
 def _ray() -> Any:
@@ -64,8 +64,7 @@ def _ray() -> Any:
     try:
         import ray
     except ImportError as exc:
-        raise RayUnavailable("--executor ray needs Ray: pip install 'formscan[ray]' (or "
-                             "run without --executor ray: the local worker pool)") from exc
+        raise RayUnavailable(Code.RAY_MISSING) from exc
     return ray
 
 
@@ -90,9 +89,8 @@ class RayReaders:
                          include_dashboard=False, log_to_driver=False,
                          logging_level="ERROR")
             except (ConnectionError, RuntimeError, ValueError) as exc:
-                raise RayUnavailable(f"cannot reach the Ray cluster at {address or 'local'}: "
-                                     f"{exc}; start it with `ray start --head` or give "
-                                     "--ray-address") from exc
+                raise RayUnavailable(Code.RAY_UNREACHABLE, address=address or "local",
+                                     why=str(exc)) from exc
         self.workers = workers or max(int(ray.cluster_resources().get("CPU", 1)), 1)
         self._actor = ray.remote(num_cpus=1, max_restarts=-1, max_task_retries=1)(PageReader)
         self._load: list[int] = []
@@ -111,18 +109,17 @@ class RayReaders:
             started = ray.get([a.ready.remote() for a in self._actors], timeout=START_TIMEOUT)
         except ray.exceptions.GetTimeoutError as exc:
             self.close()
-            raise RayUnavailable(f"{self.workers} Ray workers did not start in "
-                                 f"{START_TIMEOUT:.0f} s: the cluster has fewer free CPUs "
-                                 "than --workers asks for?") from exc
+            raise RayUnavailable(Code.RAY_SLOW_START, n=self.workers,
+                                 s=round(START_TIMEOUT)) from exc
         except ray.exceptions.RayError as exc:
             self.close()
-            raise RayUnavailable(f"a Ray worker could not start formscan: {exc}; install "
-                                 f"formscan {__version__} on every node") from exc
+            raise RayUnavailable(Code.RAY_WORKER_BROKEN, why=str(exc),
+                                 version=__version__) from exc
         others = sorted(set(started) - {__version__})
         if others:
             self.close()
-            raise RayUnavailable(f"Ray workers run formscan {', '.join(others)}, this is "
-                                 f"{__version__}: install the same version on every node")
+            raise RayUnavailable(Code.RAY_VERSIONS, others=", ".join(others),
+                                 version=__version__)
 
     def submit(self, item: WorkItem) -> Future:
         """The item to the least busy actor; its outcome as a future."""

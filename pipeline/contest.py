@@ -11,6 +11,7 @@ reconciliation alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
@@ -19,13 +20,22 @@ import yaml
 from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq
 
-from pipeline.errors import FormscanError
+from pipeline.errors import Code, FormscanError
+from pipeline.forms import schemas
 from pipeline.model import FormType
 from pipeline.normalize import clean_text
 
 CONTEST_FILE = Path(__file__).parent / "contest.yaml"
-QUOTA_KINDS = ("works", "proposals")
-UNITS = "units"  # the vocabulary a schema names for a field snapped to the unit list
+
+
+class QuotaKind(StrEnum):
+    """What the notice's quotas count: works (their registration or authorization) and
+    proposals."""
+
+    WORKS = "works"
+    PROPOSALS = "proposals"
+
+
 MIN_RING_CHARS = 4  # a seal's ring read with fewer characters names nothing
 MIN_UNIT_CHARS = 3  # a unit reading shorter than this names nothing
 TRUNCATED = 0.85  # a reading that is the start of a name (cut short) scores at most this
@@ -78,18 +88,18 @@ class Contest:
     unit_prefixes: tuple[str, ...]
     unit_suffixes: tuple[str, ...]
     unit_match: float
-    quotas: dict[str, dict[str, int]]  # group -> {"works": n, "proposals": n}
-    quota_forms: dict[str, tuple[FormType, ...]]  # "works" / "proposals" -> form types
+    quotas: dict[str, dict[QuotaKind, int]]  # group -> {works: n, proposals: n}
+    quota_forms: dict[QuotaKind, tuple[FormType, ...]]  # which forms count toward each
     units: tuple[Unit, ...]
     reconcile: ReconcileRules
 
-    def required(self, unit: str) -> dict[str, int] | None:
+    def required(self, unit: str) -> dict[QuotaKind, int] | None:
         """The notice's quota for a canonical unit name, or None for an unknown unit."""
         known = next((u for u in self.units if u.name == unit), None)
         return self.quotas.get(known.group) if known else None
 
-    def quota_kind(self, form_type: FormType) -> str | None:
-        """Which quota a form type counts toward ("works", "proposals"), or None."""
+    def quota_kind(self, form_type: FormType) -> QuotaKind | None:
+        """Which quota a form type counts toward, or None."""
         return next((k for k, types in self.quota_forms.items() if form_type in types), None)
 
     # --- unit names -------------------------------------------------------------------------
@@ -272,12 +282,17 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _form_types(values: Any, where: str) -> tuple[FormType, ...]:
+def _invalid(source: str, detail: str) -> FormscanError:
+    return FormscanError(Code.CONFIG_INVALID, file=source, detail=detail)
+
+
+def _form_types(values: Any, where: str, source: str) -> tuple[FormType, ...]:
     try:
         return tuple(FormType(v) for v in values)
     except ValueError as exc:
-        raise FormscanError(f"{where}: {exc}; form types are "
-                            f"{[t.value for t in FormType if t is not FormType.UNKNOWN]}") from exc
+        raise _invalid(source, f"{where}: {exc}; form types are "
+                               f"{[t.value for t in FormType if t is not FormType.UNKNOWN]}"
+                       ) from exc
 
 
 def parse_contest(raw: dict[str, Any], source: str) -> Contest:
@@ -298,9 +313,9 @@ def parse_contest(raw: dict[str, Any], source: str) -> Contest:
             unit_prefixes=tuple(str(p) for p in raw["unit_prefixes"]),
             unit_suffixes=tuple(str(p) for p in raw.get("unit_suffixes") or ()),
             unit_match=float(raw["unit_match"]),
-            quotas={str(k): {kind: int(v[kind]) for kind in QUOTA_KINDS}
+            quotas={str(k): {kind: int(v[kind.value]) for kind in QuotaKind}
                     for k, v in raw["quotas"].items()},
-            quota_forms={str(k): _form_types(v, f"{source}: quota_forms.{k}")
+            quota_forms={QuotaKind(k): _form_types(v, f"quota_forms.{k}", source)
                          for k, v in raw["quota_forms"].items()},
             units=tuple(Unit(str(u["name"]), str(u["group"]),
                              tuple(str(a) for a in u.get("aliases") or ()))
@@ -315,13 +330,17 @@ def parse_contest(raw: dict[str, Any], source: str) -> Contest:
     except FormscanError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise FormscanError(f"contest file {source} is invalid: {exc!r}") from exc
+        raise _invalid(source, repr(exc)) from exc
     unknown_groups = {u.group for u in contest.units} - set(contest.quotas)
     if unknown_groups:
-        raise FormscanError(f"{source}: units name group(s) {sorted(unknown_groups)} that "
-                            f"`quotas` does not define ({sorted(contest.quotas)})")
-    if set(contest.quota_forms) - set(QUOTA_KINDS):
-        raise FormscanError(f"{source}: quota_forms keys must be among {list(QUOTA_KINDS)}")
+        raise _invalid(source, f"units name group(s) {sorted(unknown_groups)} that `quotas` "
+                               f"does not define ({sorted(contest.quotas)})")
+    named = {spec.vocabulary for schema in schemas().values() for spec in schema.fields
+             if spec.vocabulary and not spec.of_units}
+    if named - set(contest.vocabularies):
+        raise _invalid(source, f"the form schemas snap to vocabularies "
+                               f"{sorted(named - set(contest.vocabularies))} that `vocabularies` "
+                               "does not define")
     return contest
 
 
@@ -333,9 +352,9 @@ def load_contest(path: Path | None = None) -> Contest:
         try:
             over = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         except (OSError, yaml.YAMLError) as exc:
-            raise FormscanError(f"config {path} cannot be read: {exc}") from exc
+            raise _invalid(str(path), f"cannot be read: {exc}") from exc
         if not isinstance(over, dict) or set(over) - set(raw):
-            raise FormscanError(f"config {path}: keys must be among {sorted(raw)}")
+            raise _invalid(str(path), f"keys must be among {sorted(raw)}")
         raw, source = _merge(raw, over), f"{path} (merged over {CONTEST_FILE.name})"
     return parse_contest(raw, source)
 

@@ -1,10 +1,11 @@
-"""People's corrections, from the sheets the office edits (``formscan import-corrections``).
+"""People's corrections, from the sheets the office edits (``formscan import-corrections``)
+and the review station.
 
 The office fixes what OCR got wrong in ``records.xlsx`` (or ``reconciliation.xlsx``) in
 Excel/WPS and imports the sheet: every changed field cell becomes a correction row in the store
 (document, field, old and new value, who, when), a layer over what was read that a rescan never
-overwrites. The corrected documents' checks, the reconciliation and the audit are run again at
-once, and every export is rewritten.
+overwrites. The corrected documents are the ones the refresh that follows checks again, with
+their pairs (``pipeline.refresh``).
 
 The sheet is found by its key row: the row whose cells hold ``doc_id`` and the field keys (a
 Chinese title row may stand above it). ``reconciliation.xlsx`` has no ``doc_id``: a row there
@@ -21,27 +22,23 @@ from pathlib import Path
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-from pipeline.audit import audit
-from pipeline.checks import apply_checks
-from pipeline.contest import Contest
-from pipeline.errors import FormscanError
-from pipeline.forms import schemas
-from pipeline.i18n import DEFAULT_LANG
-from pipeline.reconcile import reconcile
+from pipeline.errors import Code, ExitCode, FormscanError, Reason
+from pipeline.reconcile import ROW_COLUMNS
 from pipeline.store import Store, field_keys, records_table
 
 KEY_ROWS = 5  # rows the key row may stand below the top of the sheet
+Edit = tuple[str, str, str | None, str | None]  # doc_id, field, old value, new value
 
 
 class CorrectionsRefused(FormscanError):
     """A sheet edited where it cannot be imported: nothing was imported."""
 
-    exit_code = 2
+    exit_code = ExitCode.USAGE
 
 
 @dataclass
 class Imported:
-    changed: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
+    changed: list[Edit] = field(default_factory=list)
     documents: int = 0  # documents the sheet holds
 
 
@@ -55,8 +52,6 @@ def _text(value: object) -> str | None:
 
 
 ID_COLUMNS = ("doc_id", "paper_doc_id", "email_doc_id")  # which document a row is, in order
-RECONCILIATION_COLUMNS = {"status", "form_type", "score", "title", "unit", "paper", "email",
-                          "differences", "misreadings", "paper_doc_id", "email_doc_id"}
 
 
 def _row_document(row: list, columns: list[int]) -> tuple[int, str | None]:
@@ -68,14 +63,14 @@ def _row_document(row: list, columns: list[int]) -> tuple[int, str | None]:
     return columns[0], None
 
 
-def import_corrections(sheet_path: Path, out_dir: Path, contest: Contest,
-                       who: str = "office", lang: str = DEFAULT_LANG) -> Imported:
-    """Import the changed field cells of an edited records/reconciliation sheet."""
+def read_sheet(sheet_path: Path, store: Store) -> Imported:
+    """The changed field cells of an edited records/reconciliation sheet, against the
+    batch's records. Raises CorrectionsRefused (nothing to import then)."""
     try:
         book = openpyxl.load_workbook(sheet_path, read_only=True, data_only=True)
     except (OSError, ValueError, KeyError) as exc:
-        raise CorrectionsRefused(f"{sheet_path} cannot be opened as an Excel sheet ({exc}): "
-                                 "save it as .xlsx and import it again") from exc
+        raise CorrectionsRefused(Code.SHEET_UNOPENABLE, sheet=str(sheet_path),
+                                 why=str(exc)) from exc
     # Every sheet with a key row (records.xlsx of a large archive has records, records-2 …);
     # a sheet the office added without one (notes) is left alone.
     sheets = [(sheet.title, [list(r) for r in sheet.iter_rows(values_only=True)])
@@ -83,23 +78,15 @@ def import_corrections(sheet_path: Path, out_dir: Path, contest: Contest,
     found = [(title, rows, at) for title, rows in sheets
              if (at := _key_row(rows)) is not None]
     if not found:
-        raise CorrectionsRefused(f"{sheet_path}: no key row with doc_id in its first "
-                                 f"{KEY_ROWS} rows: import the records.xlsx (or "
-                                 "reconciliation.xlsx) formscan wrote")
-    store = Store(out_dir)
-    try:
-        records = {r.doc_id: r for r in store.records()}
-        result = Imported()
-        refused: list[str] = []
-        for title, rows, header_at in found:
-            where = f"{title}!" if len(sheets) > 1 else ""
-            refused += _read_sheet(rows, header_at, records, result, where)
-        if refused:
-            raise CorrectionsRefused(f"{sheet_path}: nothing imported; " + "; ".join(refused))
-    finally:
-        store.close()
-    edits = result.changed
-    apply_corrections(out_dir, contest, edits, who, lang)
+        raise CorrectionsRefused(Code.SHEET_NO_KEY_ROW, sheet=str(sheet_path), n=KEY_ROWS)
+    records = {r.doc_id: r for r in store.records()}
+    result = Imported()
+    refused: list[Reason] = []
+    for title, rows, header_at in found:
+        where = f"{title}!" if len(sheets) > 1 else ""
+        refused += _read_sheet(rows, header_at, records, result, where)
+    if refused:
+        raise CorrectionsRefused(Code.SHEET_REFUSED, sheet=str(sheet_path), cells=refused)
     return result
 
 
@@ -109,13 +96,14 @@ def _key_row(rows: list[list]) -> int | None:
 
 
 def _read_sheet(rows: list[list], header_at: int, records: dict, result: Imported,
-                where: str) -> list[str]:
+                where: str) -> list[Reason]:
     """A sheet's changed field cells added to ``result.changed``; the cells refused, named
     by their address (``where``: the sheet's name when the book has several)."""
     header = [_text(c) or "" for c in rows[header_at]]
-    known = set(records_table([]).columns) | RECONCILIATION_COLUMNS
+    known = set(records_table([]).columns) | set(ROW_COLUMNS)
     keys = set(field_keys())
-    refused = [f"{where}{get_column_letter(j + 1)}{header_at + 1}: unknown column {name!r}"
+    refused = [Reason(Code.CELL_UNKNOWN_COLUMN, {"cell": f"{where}{get_column_letter(j + 1)}"
+                                                         f"{header_at + 1}", "name": repr(name)})
                for j, name in enumerate(header) if name and name not in known | keys]
     id_cols = ([header.index("doc_id")] if "doc_id" in header else
                [header.index(c) for c in ID_COLUMNS[1:] if c in header])
@@ -125,8 +113,8 @@ def _read_sheet(rows: list[list], header_at: int, records: dict, result: Importe
             continue
         record = records.get(doc_id)
         if record is None:
-            refused.append(f"{where}{get_column_letter(id_col + 1)}{i}: no document "
-                           f"{doc_id!r} in this batch")
+            refused.append(Reason(Code.CELL_UNKNOWN_DOCUMENT, {
+                "cell": f"{where}{get_column_letter(id_col + 1)}{i}", "doc": repr(doc_id)}))
             continue
         result.documents += 1
         for j, name in enumerate(header):
@@ -139,28 +127,12 @@ def _read_sheet(rows: list[list], header_at: int, records: dict, result: Importe
     return refused
 
 
-def apply_corrections(out_dir: Path, contest: Contest,
-                      edits: list[tuple[str, str, str | None, str | None]], who: str,
-                      lang: str = DEFAULT_LANG) -> None:
-    """Store corrections (doc_id, field, old, new) and bring everything after them up to
-    date: the documents' checks, the reconciliation (where one was run), the audit, the
-    exports."""
-    if not edits:
-        return
-    store = Store(out_dir)
-    try:
-        known_schemas = schemas()
-        with store.transaction():
-            for doc_id, name, old, new in edits:
-                store.put_correction(doc_id, name, old, new, who)
-            for doc_id in {e[0] for e in edits}:
-                record = store.record(doc_id)
-                store.apply_corrections(record)  # over what was read, then checked
-                apply_checks(record, known_schemas.get(record.form_type), contest)
-                store.put_record(record)
-        reconciled = store.reconciliation() is not None
-    finally:
-        store.close()
-    if reconciled:
-        reconcile(out_dir, contest)
-    audit(out_dir, contest, lang)  # rewrites every export, the corrected values with them
+def store_corrections(store: Store, edits: list[Edit], who: str) -> set[str]:
+    """Keep people's corrections (doc_id, field, old, new) in the store, laid over their
+    records; the documents they touch (to be checked again, with their pairs)."""
+    with store.transaction():
+        for doc_id, name, old, new in edits:
+            store.put_correction(doc_id, name, old, new, who)
+        for doc_id in {e[0] for e in edits}:
+            store.put_record(store.record(doc_id))  # the corrections laid over what was read
+    return {e[0] for e in edits}

@@ -1,6 +1,181 @@
-"""User-facing failures carry an exit code and a message that says what to do next."""
+"""Why something failed, was skipped or is worth a note, as data: a :class:`Code` with its
+parameters (a :class:`Reason`). Words are rendered only where a person reads them
+(``pipeline.i18n.say``), in their language; the manifest keeps an English rendering beside the
+code for scripts.
+
+User-facing failures are exceptions that carry a reason and an exit code; one handler in the
+CLI maps them to the process exit status.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Code(StrEnum):
+    """Every reason formscan gives a person: input failures, skips, notes, what stops a
+    command. The values are stable: the manifest and the records store them."""
+
+    # --- an input file as a whole
+    CANNOT_OPEN = "cannot_open"  # why
+    EMPTY_SCAN = "empty_scan"
+    EMPTY_FILE = "empty_file"
+    NOT_A_SCAN = "not_a_scan"  # skip: a file among the scans that is no scan
+    NOT_SCAN_CONTENT = "not_scan_content"  # suffix
+    MISLABELLED = "mislabelled"  # note: suffix, kind
+    DECODER_FAILED = "decoder_failed"  # why
+    # --- limits, checked from headers before decoding
+    OVER_SIZE = "over_size"  # mb, limit
+    OVER_PAGES = "over_pages"  # count, limit
+    OVER_PIXELS = "over_pixels"  # width, height, limit
+    OVER_DEPTH = "over_depth"  # depth, limit
+    OVER_UNPACKED = "over_unpacked"  # mb, limit
+    # --- PDFs and images
+    PDF_UNOPENABLE = "pdf_unopenable"  # why
+    PDF_PASSWORD = "pdf_password"
+    PDF_NO_PAGES = "pdf_no_pages"
+    PDF_REPAIRED = "pdf_repaired"  # note
+    PAGE_UNRENDERABLE = "page_unrenderable"  # why
+    TIFF_PAGE_UNDECODABLE = "tiff_page_undecodable"
+    IMAGE_UNDECODABLE = "image_undecodable"  # kind
+    IMAGE_HEADER_BAD = "image_header_bad"  # kind, why
+    JPEG_CUT_SHORT = "jpeg_cut_short"  # why
+    # --- mail
+    NOT_A_MESSAGE = "not_a_message"
+    MBOX_EMPTY = "mbox_empty"
+    MSG_UNREADABLE = "msg_unreadable"  # why
+    MSG_TOO_DEEP = "msg_too_deep"  # depth
+    MSG_EMPTY = "msg_empty"
+    OUTLOOK_ITEM = "outlook_item"
+    ARCHIVE = "archive"  # kind, inner: what is wrong with a zip or .7z
+    ARCHIVE_TOO_DEEP = "archive_too_deep"  # depth
+    ARCHIVE_TOO_MANY = "archive_too_many"  # count, limit
+    ARCHIVE_EMPTY = "archive_empty"
+    DAMAGED = "damaged"  # why
+    ATTACHED = "attached"  # inner: an attachment's content failed
+    ATTACHMENT_EMPTY = "attachment_empty"
+    ATTACHMENT_UNREADABLE = "attachment_unreadable"
+    CONTAINER_DAMAGED = "container_damaged"
+    RTF = "rtf"
+    RAR = "rar"
+    NOT_A_DOCUMENT = "not_a_document"  # suffix
+    OFFICE_PASSWORD = "office_password"
+    LEGACY_EXCEL = "legacy_excel"
+    OFFICE_UNKNOWN = "office_unknown"
+    LEGACY_NO_OFFICE = "legacy_no_office"
+    LEGACY_TIMEOUT = "legacy_timeout"  # s
+    LEGACY_FAILED = "legacy_failed"
+    DOCUMENT_UNREADABLE = "document_unreadable"  # why
+    UNSAFE_NAME = "unsafe_name"  # name
+    NO_ATTACHMENT = "no_attachment"  # skip
+    NO_ATTACHMENT_LINKS = "no_attachment_links"  # skip: links
+    NOT_MAIL_OR_DOCUMENT = "not_mail_or_document"  # skip
+    # --- a page
+    BLANK_PAGE = "blank_page"  # skip
+    NOT_A_FORM = "not_a_form"  # skip
+    DUPLICATE = "duplicate"  # place: the same page as another line
+    PAGE_FAILED = "page_failed"  # stage, inner: the page is kept as a failed record
+    STAGE_RAISED = "stage_raised"  # why: a stage's own exception
+    PAGE_TIMEOUT = "page_timeout"  # s
+    WORKER_DIED = "worker_died"
+    # --- what stops a command
+    NO_BATCH = "no_batch"  # out
+    BATCH_BUSY = "batch_busy"  # folder
+    OUT_IS_FILE = "out_is_file"  # out
+    OUT_UNWRITABLE = "out_unwritable"  # out, why
+    OUTPUT_LOCKED = "output_locked"  # path
+    OUTPUT_UNWRITABLE = "output_unwritable"  # path, why
+    SHEET_UNOPENABLE = "sheet_unopenable"  # sheet, why
+    SHEET_NO_KEY_ROW = "sheet_no_key_row"  # sheet, n
+    SHEET_REFUSED = "sheet_refused"  # sheet, cells (reasons)
+    CELL_UNKNOWN_COLUMN = "cell_unknown_column"  # cell, name
+    CELL_UNKNOWN_DOCUMENT = "cell_unknown_document"  # cell, doc
+    NO_SUCH_PATH = "no_such_path"  # paths
+    NOTHING_TO_READ = "nothing_to_read"  # paths
+    RUN_NEEDS_INPUTS = "run_needs_inputs"
+    RAY_ADDRESS_ALONE = "ray_address_alone"
+    RAY_MISSING = "ray_missing"
+    RAY_UNREACHABLE = "ray_unreachable"  # address, why
+    RAY_SLOW_START = "ray_slow_start"  # n, s
+    RAY_WORKER_BROKEN = "ray_worker_broken"  # why, version
+    RAY_VERSIONS = "ray_versions"  # others, version
+    NO_DOCUMENT = "no_document"  # doc
+    NO_FIELD = "no_field"  # doc, field
+    # --- configuration (exit 4)
+    RAPIDOCR_MISSING = "rapidocr_missing"
+    MODEL_MISSING = "model_missing"  # task, path, env
+    MODEL_ALTERED = "model_altered"  # task, path
+    ENGINE_MISSING = "engine_missing"  # engine, package
+    ENGINE_UNKNOWN = "engine_unknown"  # engine, choices
+    SCHEMA_INVALID = "schema_invalid"  # file, detail
+    CONFIG_INVALID = "config_invalid"  # file, detail
+    # --- a line an earlier formscan wrote in words only (read again by the next run)
+    EARLIER_VERSION = "earlier_version"  # text
+
+
+# Skips: a line that is no document to begin with (the others are failures).
+SKIP_CODES = frozenset({Code.NOT_A_SCAN, Code.NO_ATTACHMENT, Code.NO_ATTACHMENT_LINKS,
+                        Code.NOT_MAIL_OR_DOCUMENT, Code.BLANK_PAGE, Code.NOT_A_FORM})
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a manifest line is: a file, its page, its attachment (rendered per language)."""
+
+    path: str
+    page: int | None = None
+    attachment: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "page": self.page, "attachment": self.attachment}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """A code and what fills its words: strings, numbers, a list of strings, a nested
+    :class:`Reason` (``inner``), a list of them, or a :class:`Place`."""
+
+    code: Code
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code.value, "params": {k: _param_out(v)
+                                                    for k, v in self.params.items()}}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Reason:
+        return cls(Code(d["code"]), {k: _param_in(v) for k, v in (d.get("params") or {}).items()})
+
+    def __str__(self) -> str:
+        from pipeline.i18n import say  # the words live in the catalog
+
+        return say(self, "en")
+
+
+def because(code: Code, **params: Any) -> Reason:
+    return Reason(code, params)
+
+
+def _param_out(value: Any) -> Any:
+    if isinstance(value, Reason):
+        return {"reason": value.to_dict()}
+    if isinstance(value, Place):
+        return {"place": value.to_dict()}
+    if isinstance(value, (list, tuple)):
+        return [_param_out(v) for v in value]
+    return value
+
+
+def _param_in(value: Any) -> Any:
+    if isinstance(value, dict) and "reason" in value:
+        return Reason.from_dict(value["reason"])
+    if isinstance(value, dict) and "place" in value:
+        return Place(**value["place"])
+    if isinstance(value, list):
+        return [_param_in(v) for v in value]
+    return value
 
 
 class ExitCode:
@@ -14,7 +189,17 @@ class ExitCode:
     INTERRUPTED = 130
 
 
-class FormscanError(Exception):
+class _Reasoned(Exception):
+    """An exception that carries a :class:`Reason` (its English words are its message)."""
+
+    def __init__(self, code: Code | Reason, /, **params: Any) -> None:
+        self.reason = code if isinstance(code, Reason) else Reason(code, params)
+        super().__init__(str(self.reason))
+
+
+class FormscanError(_Reasoned):
+    """What stops a command, with what to do next."""
+
     exit_code = ExitCode.CONFIG
 
 
@@ -36,7 +221,7 @@ class BatchBusy(FormscanError):
     """Another formscan process holds the batch folder."""
 
 
-class InputError(Exception):
+class InputError(_Reasoned):
     """One input file or page cannot be read; recorded in the manifest, never fatal."""
 
 

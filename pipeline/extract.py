@@ -13,9 +13,17 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from pipeline.forms import FieldSpec, FormSchema
+from pipeline.forms import FieldKind, FieldSpec, FormSchema
 from pipeline.labels import COLON, MIN_SCORE, match_start, starts_with_note, strip_note
-from pipeline.model import Evidence, Field, PageLayout, Segment, Transform, group_rows
+from pipeline.model import (
+    Direction,
+    Evidence,
+    Field,
+    PageLayout,
+    Segment,
+    Transform,
+    group_rows,
+)
 from pipeline.normalize import (
     clean_text,
     has_surname,
@@ -37,9 +45,10 @@ RUNNING_TEXT_MIN = 20  # characters: shorter is no synopsis
 ROW_PLACE_CHARS = 10  # label heights: a value's place right of its label outside a table
 # Kinds whose values have an unmistakable shape.
 SHAPES = {
-    "phone": lambda v: is_valid_phone(v),
-    "date": lambda v: v is not None,  # normalize_date gives None unless it is a date
-    "duration": lambda v: bool(v) and bool(re.search(r"\d", v)) and any(u in v for u in "分秒′'"),
+    FieldKind.PHONE: lambda v: is_valid_phone(v),
+    FieldKind.DATE: lambda v: v is not None,  # normalize_date gives None unless it is a date
+    FieldKind.DURATION: lambda v: bool(v) and bool(re.search(r"\d", v)) and any(
+        u in v for u in "分秒′'"),
 }
 TITLE_LINE_MAX = 16  # characters: a line this short that reads as the form's title is it
 TITLE_MATCH = 85
@@ -180,13 +189,15 @@ def _value_segments(
     if remainder:
         return remainder
     if container.cell is None:
-        return _rows_below(spec, match, containers) if spec.kind == "multiline" else []
-    right = layout.neighbour(container.cell, "right")
+        return (_rows_below(spec, match, containers) if spec.kind is FieldKind.MULTILINE
+                else [])
+    right = layout.neighbour(container.cell, Direction.RIGHT)
     # The value is right of its label, a multi-line one also below it; in a table whose
     # labels head its columns (名称 | 类型 | 片长, the values in the row under them) any
     # value is below.
     header = right is None or right in label_cells
-    directions = ("right", "below") if spec.kind == "multiline" or header else ("right",)
+    directions = ((Direction.RIGHT, Direction.BELOW)
+                  if spec.kind is FieldKind.MULTILINE or header else (Direction.RIGHT,))
     for direction in directions:
         neighbour = layout.neighbour(container.cell, direction)
         if neighbour is None or neighbour in label_cells:
@@ -211,7 +222,7 @@ def _without_note_rest(spec: FieldSpec, segs: list[Segment]) -> list[Segment]:
     text = clean_text("".join(s.text for s in segs))
     if starts_with_note(text):
         cut = len(text) - len(strip_note(text))
-    elif spec.kind in ("names", "person") and not has_surname(text):
+    elif spec.kind in (FieldKind.NAMES, FieldKind.PERSON) and not has_surname(text):
         cut = next((n for n in range(1, NOTE_REST_MAX + 1) if has_surname(text[n:])), 0)
     else:
         cut = 0
@@ -248,7 +259,7 @@ def _remainder(container: Container, consumed: int) -> list[Segment]:
     if out:
         first = out[0]
         out[0] = Segment(strip_note(clean_text(first.text)), first.bbox,
-                         first.confidence, first.cell)
+                         first.confidence, first.cell, first.weakest)
     return [s for s in out if clean_text(s.text)]
 
 
@@ -294,16 +305,10 @@ class Reading:
     places: dict[str, Place]
 
 
-def extract(
-    schema: FormSchema, layout: PageLayout, page: int, transform: Transform | None = None
-) -> dict[str, Field]:
-    """Every field of the schema, ``value=None`` where the form has the label but no value."""
-    return read_fields(schema, layout, page, transform).fields
-
-
 def read_fields(schema: FormSchema, layout: PageLayout, page: int,
                 transform: Transform | None = None) -> Reading:
-    """:func:`extract`, with the places of the fields left without a value."""
+    """Every field of the schema (``value=None`` where the form has the label but no value),
+    with the places of the fields left without a value."""
     aliases = sorted({a for f in schema.fields for a in f.labels} | set(schema.signature_labels),
                      key=len, reverse=True)
     containers = _split_rows(_containers(layout), aliases)
@@ -314,9 +319,9 @@ def read_fields(schema: FormSchema, layout: PageLayout, page: int,
     for spec in schema.fields:
         match = matches.get(spec.key)
         segs = _value_segments(spec, match, containers, layout, label_cells) if match else []
-        if spec.kind == "multiline" and segs:
+        if spec.kind is FieldKind.MULTILINE and segs:
             segs += _overflow(segs, layout, label_cells, aliases)
-        if spec.kind == "date" and not normalize_date("".join(s.text for s in segs)):
+        if spec.kind is FieldKind.DATE and not normalize_date("".join(s.text for s in segs)):
             segs = _date_anywhere(containers) or segs
         segs = _written_in_place(segs, layout)
         used |= {s.cell for s in segs if s.cell is not None}
@@ -335,7 +340,7 @@ def _place(label: Container, containers: list[Container], layout: PageLayout,
     """Where the value of a label should stand: the value cell beside (or under) it, else
     its own cell; outside a table, the rest of its row, about ten characters wide."""
     if label.cell is not None and not label.part:
-        for direction in ("right", "below"):
+        for direction in (Direction.RIGHT, Direction.BELOW):
             cell = layout.neighbour(label.cell, direction)
             if cell is not None and cell not in label_cells:
                 empty = not any(s.cell == cell for s in layout.segments)
@@ -371,7 +376,7 @@ def _overflow(segs: list[Segment], layout: PageLayout, label_cells: set[int],
     is full (it wrapped, it did not end).
     """
     cell = segs[-1].cell
-    below = layout.neighbour(cell, "below") if cell is not None else None
+    below = layout.neighbour(cell, Direction.BELOW) if cell is not None else None
     if below is None or below in label_cells:
         return []
     rows = group_rows(segs)
@@ -401,15 +406,15 @@ def _overflow(segs: list[Segment], layout: PageLayout, label_cells: set[int],
 def _phone_with_the_person(fields: dict[str, Field], schema: FormSchema) -> None:
     """A phone number written with the contact's name (联系人及电话：王芳 13512345678) is
     the phone's, when the phone has none of its own; the name keeps the rest."""
-    phones = [s for s in schema.fields if s.kind == "phone"]
+    phones = [s for s in schema.fields if s.kind is FieldKind.PHONE]
     for spec in schema.fields:
         f = fields[spec.key]
-        if spec.kind != "person" or not f.value:
+        if spec.kind is not FieldKind.PERSON or not f.value:
             continue
         number = re.search(r"[\d\-－—]{7,}", f.value)
         if not number:
             continue
-        digits = normalize_value("phone", number.group(0))
+        digits = normalize_value(FieldKind.PHONE, number.group(0))
         name = clean_text(f.value[:number.start()] + f.value[number.end():])
         f.value = name or None
         for phone in phones:
@@ -418,12 +423,12 @@ def _phone_with_the_person(fields: dict[str, Field], schema: FormSchema) -> None
                 fields[phone.key] = Field(digits, f.confidence, f.page, f.bbox, Evidence.SHAPE)
 
 
-def _may_be(kind: str, text: str) -> bool:
+def _may_be(kind: FieldKind, text: str) -> bool:
     """Whether a text could be a value of ``kind``: a synopsis is running text, a person a
     name."""
-    if kind == "multiline":
+    if kind is FieldKind.MULTILINE:
         return len(text) >= RUNNING_TEXT_MIN
-    if kind in ("person", "names"):
+    if kind in (FieldKind.PERSON, FieldKind.NAMES):
         return all(has_surname(n) and len(n) <= 4 for n in re.split(r"[、，,\s]+", text) if n)
     return True
 

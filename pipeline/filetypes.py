@@ -12,6 +12,8 @@ import os
 from enum import StrEnum
 from pathlib import Path
 
+from pipeline.errors import Code, Reason
+
 
 class Kind(StrEnum):
     """What a file's first bytes say it is."""
@@ -64,13 +66,12 @@ def sniff(head: bytes) -> Kind | None:
     return None
 
 
-def mislabelled(path: str, kind: Kind) -> str | None:
+def mislabelled(path: str, kind: Kind) -> Reason | None:
     """A note when a scan's suffix promises another kind than its content is."""
     suffix = Path(path).suffix.lower()
     if SUFFIX_KIND.get(suffix) is kind:
         return None
-    name = kind.value.upper()
-    return f"named {suffix or 'without suffix'} but is really a {name} file; read as {name}"
+    return Reason(Code.MISLABELLED, {"suffix": suffix or "-", "kind": kind.value.upper()})
 
 
 def discover(paths: list[str]) -> list[str]:

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from pipeline.forms import schemas
+from pipeline.errors import Code, Place, Reason
+from pipeline.forms import FieldSpec, schemas
 from pipeline.model import Flag, FlagKind, FormType
 
 LANGS = ("zh", "en")
@@ -27,7 +28,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "flag.missing_seal": ("缺盖章", "no seal"),
     "flag.missing_date": ("缺日期", "no date"),
     "flag.late": ("逾期（截止日期后）", "late (after the deadline)"),
-    "flag.synopsis_too_long": ("简介超过500字", "synopsis over 500 characters"),
+    "flag.synopsis_too_long": ("{field}超过{limit}字", "{field} over {limit} characters"),
     "flag.invalid_phone": ("电话号码无效", "phone number not valid"),
     "flag.mismatch:seal": ("印章与报送单位不符", "the seal names another unit"),
     "flag.unclassified": ("无法识别表格类型", "form type not recognised"),
@@ -39,7 +40,6 @@ _WORDS: dict[str, tuple[str, str]] = {
     "flag.email_only": ("尚未收到签章纸质版", "no signed paper copy yet"),
     "flag.missing_field": ("缺填：{key}", "not filled in: {key}"),
     "flag.clause_missing": ("缺承诺条款第{key}条", "consent clause {key} missing"),
-    "flag.low_confidence": ("请核对：{key}（识别不确定）", "check {key} (read unsurely)"),
     "flag.unread": ("请看原件：{key}（已填写，未能识别）",
                     "look at the page: {key} (filled in, not read)"),
     "flag.misread": ("请看原件：{key}（疑似识别错误，与电子版不同）",
@@ -57,7 +57,6 @@ _WORDS: dict[str, tuple[str, str]] = {
     "source.vocabulary": ("识别：按名单校正", "OCR, put on the list's word"),
     "source.shape": ("识别：按格式（标签未识别）", "OCR, by its shape (label not read)"),
     "source.position": ("识别：按位置", "OCR, the one value left where its label stands"),
-    "source.ocr": ("识别", "OCR"),
     "source.docx": ("电子文本：Word", "typed, from the Word file"),
     "source.xlsx": ("电子文本：Excel", "typed, from the Excel file"),
     "source.text-layer": ("电子文本：PDF", "typed, from the PDF's text"),
@@ -92,6 +91,13 @@ _WORDS: dict[str, tuple[str, str]] = {
                      "\nthis run: {files} input files, {read} {unit}s read ({ok} ok, {failed} "
                      "failed, {skipped} skipped, {duplicates} duplicates)"),
     "cli.kept": ("；{kept} 个上次已读，未重读", "; {kept} read by an earlier run, not read again"),
+    "cli.reread": ("重新读取 {n} 个文件：{what}与上次读取时不同",
+                   "{n} files read again: their {what} changed since they were read"),
+    "cli.changed.content": ("文件内容", "content"),
+    "cli.changed.formscan": ("formscan 版本", "formscan version"),
+    "cli.changed.engine": ("识别引擎", "OCR engine"),
+    "cli.changed.models": ("识别模型", "OCR models"),
+    "cli.changed.det_side": ("检测尺寸", "detection size"),
     "cli.unit.page": ("页", "page"),
     "cli.unit.attachment": ("个附件", "attachment"),
     "cli.in_batch.page": ("本批次中这些输入的页数", "pages of these inputs in the batch"),
@@ -191,8 +197,6 @@ _WORDS: dict[str, tuple[str, str]] = {
     "report.missing_seals": ("缺盖章", "missing seals"),
     "report.failures": ("失败", "Failures"),
     "report.file": ("文件", "file"),
-    "report.page": ("页", "page"),
-    "report.attachment": ("附件", "attachment"),
     "report.what_to_do": ("怎么办", "what to do"),
     "report.signature": ("签名", "signature"),
     "report.seal": ("盖章", "seal"),
@@ -218,7 +222,6 @@ _WORDS: dict[str, tuple[str, str]] = {
                     "↑↓ previous/next · Tab next field · Enter save the field · Esc undo · "
                     "Ctrl+Enter document done"),
     "review.nothing": ("没有待复核的文件。", "Nothing to review."),
-    "review.page": ("第{pages}页", "p.{pages}"),
     "review.unit": ("报送单位：", "unit: "),
     "review.no_todo": ("无待办", "nothing to do"),
     "review.value": ("识别值（可改）", "value (edit it)"),
@@ -228,7 +231,10 @@ _WORDS: dict[str, tuple[str, str]] = {
 
 
 def text(lang: str, key: str, /, **values: object) -> str:
-    """The words for ``key`` in ``lang`` (zh or en), placeholders filled."""
+    """The words for ``key`` in ``lang`` (zh or en), placeholders filled. A key without words
+    is shown as itself (tests/test_i18n.py fails on every one that can be asked for)."""
+    if key not in _WORDS:
+        return key
     zh, en = _WORDS[key]
     words = en if lang == "en" else zh
     return words.format(**values) if values else words
@@ -242,11 +248,11 @@ def catalog(lang: str) -> dict[str, str]:
 @cache
 def field_names(lang: str, form_type: str | None = None) -> dict[str, str]:
     """Field key -> its name: the printed label (联系电话 for phone) of ``form_type``'s
-    schema first (作品名称 on a work's form, 文案名称 on a proposal's), or the key in English."""
+    schema first (作品名称 on a work's form, 文案名称 on a proposal's), then of the schemas
+    with the most fields; or the key in English."""
     names: dict[str, str] = {}
-    known = schemas()
-    order = sorted(known.values(), key=lambda schema: (
-        schema.form_type != form_type, schema.form_type is not FormType.WORK_REGISTRATION))
+    order = sorted(schemas().values(), key=lambda schema: (
+        schema.form_type != form_type, -len(schema.fields), schema.form_type.value))
     for schema in order:
         for spec in schema.fields:
             names.setdefault(spec.key, re.sub(r"[（(].*?[）)]", "", spec.labels[0])
@@ -254,10 +260,11 @@ def field_names(lang: str, form_type: str | None = None) -> dict[str, str]:
     return names
 
 
-def place(lang: str, path: str, page: object = None, attachment: str | None = None) -> str:
-    """Where a manifest line is, for people: ``a.pdf 第 3 页``, ``mail.eml [登记表.docx]``."""
-    return (path + (text(lang, "line.page", page=page) if page else "")
-            + (f" [{attachment}]" if attachment else ""))
+def where(lang: str, place: Place) -> str:
+    """Where a manifest line or a document is, for people: ``a.pdf 第 3 页``,
+    ``mail.eml [授权书.pdf] 第 1 页``. The one place this is worded."""
+    return (place.path + (f" [{place.attachment}]" if place.attachment else "")
+            + (text(lang, "line.page", page=place.page) if place.page else ""))
 
 
 def form_name(lang: str, form_type: FormType | str) -> str:
@@ -265,15 +272,28 @@ def form_name(lang: str, form_type: FormType | str) -> str:
 
 
 def flag_words(flag: Flag, lang: str = DEFAULT_LANG, form_type: str | None = None) -> str:
-    """What one flag asks of a person: 缺签名, 缺填：联系电话 …"""
+    """What one flag asks of a person: 缺签名, 缺填：联系电话 … Numbers come from where they
+    live (a length limit from the form's schema)."""
     key = f"flag.{flag.kind.value}"
     if key not in _WORDS:
         return str(flag)
-    if "{key}" not in _WORDS[key][0]:
-        return text(lang, key)
-    name = flag.key if flag.kind is FlagKind.CLAUSE_MISSING else field_names(
-        lang, form_type).get(flag.key or "", flag.key or "")
-    return text(lang, key, key=name)
+    names = field_names(lang, form_type)
+    values: dict[str, object] = {}
+    if "{key}" in _WORDS[key][1]:
+        values["key"] = (flag.key if flag.kind is FlagKind.CLAUSE_MISSING
+                         else names.get(flag.key or "", flag.key or ""))
+    if "{limit}" in _WORDS[key][1]:
+        spec = _limited(form_type)
+        values.update(field=names.get(spec.key, spec.key), limit=spec.max_chars)
+    return text(lang, key, **values)
+
+
+def _limited(form_type: str | None) -> FieldSpec:
+    """The field of a form whose length the notice limits (the synopsis)."""
+    known = schemas()
+    order = [known[FormType(form_type)]] if form_type in known else []
+    return next(spec for schema in [*order, *known.values()] for spec in schema.fields
+                if spec.max_chars)
 
 
 def in_words(flags: list[Flag], lang: str = DEFAULT_LANG,
@@ -282,216 +302,280 @@ def in_words(flags: list[Flag], lang: str = DEFAULT_LANG,
     return text(lang, "list.sep").join(flag_words(f, lang, form_type) for f in flags)
 
 
-# Why an input failed or was skipped, as the readers word it (English, kept so in the
-# manifest's ``error``), and in Chinese for people: matched whole, placeholders carried over
-# ({inner} is itself translated). tests/test_i18n.py checks that every reason the hostile
-# samples raise has its Chinese here.
-_REASONS: list[tuple[str, str]] = [
-    ("attached {inner}", "附件：{inner}"),
-    ("{stage} failed: {inner}; the page is kept as a failed record, please report it",
-     "{stage} 步骤失败：{inner}；本页作为失败记录保留，请报告此问题"),
-    ("the PDF was damaged (cut short, or its structure broken) and was repaired to be read: "
-     "check against the paper that no page is missing",
-     "PDF 已损坏（不完整或结构损坏），已修复后读取：请对照纸质原件核对是否缺页"),
-    ("empty file (0 bytes): the scan did not save; scan the pages again",
-     "空文件（0 字节）：扫描件未保存，请重新扫描"),
-    ("empty file (0 bytes): save the message or file again", "空文件（0 字节）：请重新保存邮件或文件"),
-    ("cannot open file: {why}; check the path and permissions",
-     "无法打开文件：{why}；请检查路径和权限"),
-    ("cannot read file: {why}", "无法读取文件：{why}"),
-    ("not a scan (PDF or jpg/png/tif), left out; if it is an emailed copy, read it with "
-     "`formscan email`", "不是扫描件（PDF 或 jpg/png/tif），未读取；如是电子版，请用 `formscan email` 读取"),
-    ("named {suffix} but its content is not a PDF or an image: the file is damaged or "
-     "mislabelled; rescan it", "文件名为 {suffix}，但内容不是 PDF 或图片：文件损坏或扩展名有误，请重新扫描"),
-    ("named {suffix} but is really a {kind} file; read as {kind2}",
-     "文件名为 {suffix}，实际是 {kind} 文件，已按 {kind2} 读取"),
-    ("PDF cannot be opened ({why}); the file is damaged or truncated: rescan or ask for it "
-     "again", "PDF 无法打开（{why}）：文件损坏或不完整，请重新扫描或索取"),
-    ("PDF is password-protected: ask the sender for an unprotected copy",
-     "PDF 有密码保护：请向发件单位索取无密码版本"),
-    ("PDF has no pages; rescan it", "PDF 没有页面，请重新扫描"),
-    ("page cannot be rendered ({why}); rescan this page", "页面无法显示（{why}），请重新扫描此页"),
-    ("page cannot be rendered ({why}); ask the unit for the file again",
-     "页面无法显示（{why}），请向报送单位重新索取文件"),
-    ("TIFF page cannot be decoded (damaged file); rescan it", "TIFF 页面无法解码（文件损坏），请重新扫描"),
-    ("{kind} image cannot be decoded (damaged file); rescan it", "{kind} 图片无法解码（文件损坏），请重新扫描"),
-    ("{kind} image cannot be decoded ({why}); the file is damaged: rescan it",
-     "{kind} 图片无法解码（{why}）：文件损坏，请重新扫描"),
-    ("JPEG is cut short ({why}): the scan did not finish saving; scan the page again",
-     "JPEG 文件不完整（{why}）：扫描件未保存完，请重新扫描此页"),
-    ("image cannot be decoded (damaged file): ask the unit to send it again",
-     "图片无法解码（文件损坏）：请报送单位重新发送"),
-    ("file of {mb} MB is over the limit of {limit} MB per file; split it, or raise the limit "
-     "with --max-mb", "文件 {mb} MB，超过每个文件 {limit} MB 的上限：请拆分，或用 --max-mb 提高上限"),
-    ("file of {count} pages is over the limit of {limit} pages per file; split it, or raise "
-     "the limit with --max-pages", "文件共 {count} 页，超过每个文件 {limit} 页的上限：请拆分，或用 --max-pages 提高上限"),
-    ("{what} of {width} × {height} pixels is over the limit of {limit} million pixels per page "
-     "(a decompression bomb or a wrong header); rescan it, or raise the limit with "
-     "--max-megapixels", "{what} 为 {width} × {height} 像素，超过每页 {limit} 百万像素的上限（"
-     "解压炸弹或文件头有误）：请重新扫描，或用 --max-megapixels 提高上限"),
-    ("message whose parts are nested {depth} levels deep is over the limit of {limit} "
-     "(forwarded inside forwarded...); save the innermost message on its own, or raise the "
-     "limit with --max-depth", "邮件嵌套 {depth} 层，超过 {limit} 层的上限（层层转发）：请单独保存最里层的邮件，或用 "
-     "--max-depth 提高上限"),
-    ("the file is damaged ({why}): ask the unit for it again", "文件已损坏（{why}）：请向报送单位重新索取"),
-    ("unpacks to {mb} MB, over the limit of {limit} MB (a zip bomb?); ask the unit for it "
-     "again, or raise the limit with --max-mb", "解压后 {mb} MB，超过 {limit} MB 的上限（压缩炸弹？）：请向报送单位重新索取，"
-     "或用 --max-mb 提高上限"),
-    ("not an email message (no headers): export the message as .eml from the mail client and "
-     "read it again", "不是邮件（没有邮件头）：请从邮件客户端导出为 .eml 后重新读取"),
-    ("mbox holds no messages: export the mailbox again", "mbox 中没有邮件：请重新导出邮箱"),
-    ("Outlook .msg file cannot be read ({why}): save the message as .eml, or its attachments",
-     "Outlook .msg 文件无法读取（{why}）：请另存为 .eml，或单独保存其附件"),
-    ("Outlook message nested deeper than {depth}: save its attachments and send them",
-     "Outlook 邮件嵌套超过 {depth} 层：请保存其附件后发送"),
-    ("nested deeper than {depth} archives: unpack it and send the forms themselves",
-     "压缩包嵌套超过 {depth} 层：请解压后发送表格本身"),
-    ("zip archive {why}", "zip 压缩包：{why}"),
-    ("holds {count} files, over the limit of {limit}: unpack it and read the forms inside",
-     "含 {count} 个文件，超过 {limit} 个的上限：请解压后读取其中的表格"),
-    ("is damaged ({why}): ask the unit for it again", "已损坏（{why}）：请向报送单位重新索取"),
-    ("legacy Word .doc/.wps: {why}", "旧版 Word .doc/.wps：{why}"),
-    ("legacy Word file: LibreOffice took over {s} s to convert it; ask the unit for .docx or PDF",
-     "旧版 Word 文件：LibreOffice 转换超过 {s} 秒；请向报送单位索取 .docx 或 PDF"),
-    ("legacy Word file LibreOffice cannot convert (damaged?): ask the unit for .docx or PDF",
-     "旧版 Word 文件无法转换（已损坏？）：请向报送单位索取 .docx 或 PDF"),
-    ("empty attachment (0 bytes): ask the unit to send the file again",
-     "空附件（0 字节）：请报送单位重新发送文件"),
-    ("damaged file (broken zip/Office container): ask the unit to send it again",
-     "文件已损坏（zip/Office 容器损坏）：请报送单位重新发送"),
-    ("RTF file cannot be read: ask the unit for .docx or PDF", "RTF 文件无法读取：请向报送单位索取 .docx 或 PDF"),
-    ("RAR archive is not read (no maintained reader without the non-free unrar program): unpack "
-     "it and read the files inside with `formscan email`",
-     "不读取 RAR 压缩包（没有不依赖非自由软件 unrar 的维护中的读取库）：请解压后用 `formscan email` 读取其中文件"),
-    ("not a Word, Excel or PDF document ({suffix}): ask the unit for .docx or PDF",
-     "不是 Word、Excel 或 PDF 文档（{suffix}）：请向报送单位索取 .docx 或 PDF"),
-    ("password-protected Office file: ask the unit for an unprotected .docx or PDF",
-     "Office 文件有密码保护：请向报送单位索取无密码的 .docx 或 PDF"),
-    ("legacy Excel .xls/.et cannot be read: ask the unit for .xlsx, .docx or PDF",
-     "旧版 Excel .xls/.et 无法读取：请向报送单位索取 .xlsx、.docx 或 PDF"),
-    ("an Office file of an unknown kind (.msg? .ppt?): ask the unit for .docx or PDF; save an "
-     "Outlook message as .eml", "未知类型的 Office 文件（.msg？.ppt？）：请向报送单位索取 .docx 或 PDF；Outlook 邮件请另存为 .eml"),
-    ("attachment cannot be read", "附件无法读取"),
-    ("message has no attachment but links to {links}: fetch the files there and read them with "
-     "`formscan email`", "邮件没有附件，但有链接 {links}：请下载其中的文件后用 `formscan email` 读取"),
-    ("message has no attachment: nothing to read", "邮件没有附件：无可读取"),
-    ("not an email or a document (.eml .mbox .docx .pdf .xlsx): left out",
-     "不是邮件或文档（.eml .mbox .docx .pdf .xlsx）：未读取"),
-    ("read failed: {why}; is the file damaged?", "读取失败：{why}；文件是否损坏？"),
-    ("cannot be decoded ({why}); the file is damaged or not what its name says: rescan it or "
-     "ask for it again", "无法解码（{why}）：文件损坏或与扩展名不符，请重新扫描或索取"),
-    ("reading this page took over {s} s and was stopped (raise the limit with --page-timeout)",
-     "本页读取超过 {s} 秒，已停止（可用 --page-timeout 提高上限）"),
-    ("the OCR engine's process died reading this page", "读取本页时识别进程崩溃"),
-    ("blank page: nothing printed or written on it", "空白页：没有印刷或书写内容"),
-    ("not recognised as a contest form (no form title or labels found); kept as form_type "
-     "unknown for review", "未识别为比赛表格（未找到表格标题或栏目）：按未识别类型保留，待复核"),
-    # what stops a command (said after "formscan：错误："), and usage errors
-    ("{out} holds no formscan batch: run `formscan scan PATH... --out {out2}` first",
-     "{out} 中没有 formscan 批次：请先运行 `formscan scan 路径… --out {out2}`"),
-    ("{folder} is in use by another formscan (one run per batch folder): wait for it to "
-     "finish, or give another --out", "{folder} 正被另一个 formscan 使用（每个批次文件夹同时只能运行一个）：请等它结束，或用 --out 指定其他文件夹"),
-    ("--out {out} is a file, not a folder: give a folder for the batch (it is made if missing)",
-     "--out {out} 是文件而不是文件夹：请为批次指定一个文件夹（不存在会自动创建）"),
-    ("cannot write to {out} ({why}): give a folder you can write to with --out",
-     "无法写入 {out}（{why}）：请用 --out 指定可写入的文件夹"),
-    ("cannot replace {path}: it is open in another program (WPS, Excel?) or read-only; close it "
-     "and run the same command again (nothing read is lost)",
-     "无法替换 {path}：文件正在其他程序（WPS、Excel？）中打开或为只读；请关闭后再次运行同一命令（已读取的内容不会丢失）"),
-    ("cannot write {path} ({why}): check the disk and the folder's permissions, or give another "
-     "--out; run the same command again (nothing read is lost)",
-     "无法写入 {path}（{why}）：请检查磁盘和文件夹权限，或用 --out 指定其他文件夹；再次运行同一命令即可（已读取的内容不会丢失）"),
-    ("{sheet} cannot be opened as an Excel sheet ({why}): save it as .xlsx and import it again",
-     "{sheet} 无法作为 Excel 表格打开（{why}）：请另存为 .xlsx 后重新导入"),
-    ("{sheet}: no key row with doc_id in its first {n} rows: import the records.xlsx (or "
-     "reconciliation.xlsx) formscan wrote", "{sheet}：前 {n} 行中没有含 doc_id 的表头行：请导入 formscan 生成的 records.xlsx（或 reconciliation.xlsx）"),
-    ("{sheet}: nothing imported", "{sheet}：未导入任何更正"),
-    ("{cell}: unknown column {name}", "{cell}：未知的列 {name}"),
-    ("{cell}: no document {doc} in this batch", "{cell}：本批次中没有文件 {doc}"),
-    ("no such file or folder: {paths}", "没有这个文件或文件夹：{paths}"),
-    ("nothing to read: {paths} holds no files", "没有可读取的内容：{paths} 中没有文件"),
-    ("run: give --paper PATH..., --email PATH... or both",
-     "run：请给出 --paper 路径…、--email 路径… 或两者"),
-    ("--ray-address goes with --executor ray", "--ray-address 需与 --executor ray 一起使用"),
-    ("--executor ray needs Ray: pip install 'formscan[ray]' (or run without --executor ray: "
-     "the local worker pool)", "--executor ray 需要 Ray：pip install 'formscan[ray]'（或不加 --executor ray，使用本机进程池）"),
-    ("cannot reach the Ray cluster at {address}: {why}; start it with `ray start --head` or "
-     "give --ray-address", "无法连接 {address} 的 Ray 集群：{why}；请先用 `ray start --head` 启动，或用 --ray-address 指定"),
-    ("{n} Ray workers did not start in {s} s: the cluster has fewer free CPUs than --workers "
-     "asks for?", "{n} 个 Ray 工作进程未能在 {s} 秒内启动：集群空闲的 CPU 少于 --workers 的要求？"),
-    ("a Ray worker could not start formscan: {why}; install formscan {version} on every node",
-     "Ray 工作进程无法启动 formscan：{why}；请在每个节点安装 formscan {version}"),
-    ("Ray workers run formscan {others}, this is {version}: install the same version on every "
-     "node", "Ray 工作节点运行的是 formscan {others}，本机是 {version}：请在每个节点安装相同版本"),
-    # the short reasons of the summary's skipped lines
-    ("blank page", "空白页"), ("not recognised as a contest form", "未识别为比赛表格"),
-    ("message has no attachment", "邮件没有附件"), ("not a scan", "不是扫描件"),
-    ("message has no attachment but links to {links}", "邮件没有附件，但有链接"),
-    ("not an email or a document", "不是邮件或文档"), ("skipped", "跳过"),
-]
+# Why an input failed, was skipped or is worth a note, and what stops a command: one entry
+# per errors.Code, (zh-CN, English). The manifest keeps the English beside the code.
+# tests/test_i18n.py renders every code in both languages.
+_SAID: dict[Code, tuple[str, str]] = {
+    Code.CANNOT_OPEN: ("无法打开文件；请检查路径和权限",
+                       "cannot open file: {why}; check the path and permissions"),
+    Code.EMPTY_SCAN: ("空文件（0 字节）：扫描件未保存，请重新扫描",
+                      "empty file (0 bytes): the scan did not save; scan the pages again"),
+    Code.EMPTY_FILE: ("空文件（0 字节）：请重新保存邮件或文件",
+                      "empty file (0 bytes): save the message or file again"),
+    Code.NOT_A_SCAN: ("不是扫描件（PDF 或 jpg/png/tif），未读取；如是电子版，请用 `formscan email` 读取",
+                      "not a scan (PDF or jpg/png/tif), left out; if it is an emailed copy, read "
+                      "it with `formscan email`"),
+    Code.NOT_SCAN_CONTENT: ("文件名为 {suffix}，但内容不是 PDF 或图片：文件损坏或扩展名有误，请重新扫描",
+                            "named {suffix} but its content is not a PDF or an image: the file "
+                            "is damaged or mislabelled; rescan it"),
+    Code.MISLABELLED: ("文件名为 {suffix}，实际是 {kind} 文件，已按 {kind} 读取",
+                       "named {suffix} but is really a {kind} file; read as {kind}"),
+    Code.DECODER_FAILED: ("无法解码：文件损坏或与扩展名不符，请重新扫描或索取",
+                          "cannot be decoded ({why}); the file is damaged or not what its name "
+                          "says: rescan it or ask for it again"),
+    Code.OVER_SIZE: ("文件 {mb} MB，超过每个文件 {limit} MB 的上限：请拆分，或用 --max-mb 提高上限",
+                     "file of {mb} MB is over the limit of {limit} MB per file; split it, or "
+                     "raise the limit with --max-mb"),
+    Code.OVER_PAGES: ("文件共 {count} 页，超过每个文件 {limit} 页的上限：请拆分，或用 --max-pages 提高上限",
+                      "file of {count} pages is over the limit of {limit} pages per file; split "
+                      "it, or raise the limit with --max-pages"),
+    Code.OVER_PIXELS: ("页面为 {width} × {height} 像素，超过每页 {limit} 百万像素的上限（解压炸弹或文件头有误）："
+                       "请重新扫描，或用 --max-megapixels 提高上限",
+                       "page of {width} × {height} pixels is over the limit of {limit} million "
+                       "pixels per page (a decompression bomb or a wrong header); rescan it, or "
+                       "raise the limit with --max-megapixels"),
+    Code.OVER_DEPTH: ("邮件嵌套 {depth} 层，超过 {limit} 层的上限（层层转发）：请单独保存最里层的邮件，"
+                      "或用 --max-depth 提高上限",
+                      "message whose parts are nested {depth} levels deep is over the limit of "
+                      "{limit} (forwarded inside forwarded...); save the innermost message on "
+                      "its own, or raise the limit with --max-depth"),
+    Code.OVER_UNPACKED: ("解压后 {mb} MB，超过 {limit} MB 的上限（压缩炸弹？）：请向报送单位重新索取，"
+                         "或用 --max-mb 提高上限",
+                         "unpacks to {mb} MB, over the limit of {limit} MB (a zip bomb?); ask the "
+                         "unit for it again, or raise the limit with --max-mb"),
+    Code.PDF_UNOPENABLE: ("PDF 无法打开：文件损坏或不完整，请重新扫描或索取",
+                          "PDF cannot be opened ({why}); the file is damaged or truncated: rescan "
+                          "or ask for it again"),
+    Code.PDF_PASSWORD: ("PDF 有密码保护：请向发件单位索取无密码版本",
+                        "PDF is password-protected: ask the sender for an unprotected copy"),
+    Code.PDF_NO_PAGES: ("PDF 没有页面，请重新扫描", "PDF has no pages; rescan it"),
+    Code.PDF_REPAIRED: ("PDF 已损坏（不完整或结构损坏），已修复后读取：请对照纸质原件核对是否缺页",
+                        "the PDF was damaged (cut short, or its structure broken) and was "
+                        "repaired to be read: check against the paper that no page is missing"),
+    Code.PAGE_UNRENDERABLE: ("页面无法显示：请重新扫描此页或重新索取文件",
+                             "page cannot be rendered ({why}); rescan this page or ask for the "
+                             "file again"),
+    Code.TIFF_PAGE_UNDECODABLE: ("TIFF 页面无法解码（文件损坏），请重新扫描",
+                                 "TIFF page cannot be decoded (damaged file); rescan it"),
+    Code.IMAGE_UNDECODABLE: ("{kind} 图片无法解码（文件损坏）：请重新扫描或重新索取",
+                             "{kind} image cannot be decoded (damaged file); rescan it or ask "
+                             "for it again"),
+    Code.IMAGE_HEADER_BAD: ("{kind} 图片无法解码：文件损坏，请重新扫描",
+                            "{kind} image cannot be decoded ({why}); the file is damaged: rescan "
+                            "it"),
+    Code.JPEG_CUT_SHORT: ("JPEG 文件不完整：扫描件未保存完，请重新扫描此页",
+                          "JPEG is cut short ({why}): the scan did not finish saving; scan the "
+                          "page again"),
+    Code.NOT_A_MESSAGE: ("不是邮件（没有邮件头）：请从邮件客户端导出为 .eml 后重新读取",
+                         "not an email message (no headers): export the message as .eml from "
+                         "the mail client and read it again"),
+    Code.MBOX_EMPTY: ("mbox 中没有邮件：请重新导出邮箱", "mbox holds no messages: export the "
+                                                     "mailbox again"),
+    Code.MSG_UNREADABLE: ("Outlook .msg 文件无法读取：请另存为 .eml，或单独保存其附件",
+                          "Outlook .msg file cannot be read ({why}): save the message as .eml, "
+                          "or its attachments"),
+    Code.MSG_TOO_DEEP: ("Outlook 邮件嵌套超过 {depth} 层：请保存其附件后发送",
+                        "Outlook message nested deeper than {depth}: save its attachments and "
+                        "send them"),
+    Code.MSG_EMPTY: ("Outlook 邮件中没有附件：无可读取",
+                     "Outlook message holds no attachment: nothing to read"),
+    Code.OUTLOOK_ITEM: ("邮件中的 Outlook 项目（不是文件）：请另存为 .eml",
+                        "an Outlook item inside the message (not a file): save it as .eml"),
+    Code.ARCHIVE: ("{kind} 压缩包：{inner}", "{kind} archive: {inner}"),
+    Code.ARCHIVE_TOO_DEEP: ("压缩包嵌套超过 {depth} 层：请解压后发送表格本身",
+                            "nested deeper than {depth} archives: unpack it and send the forms "
+                            "themselves"),
+    Code.ARCHIVE_TOO_MANY: ("含 {count} 个文件，超过 {limit} 个的上限：请解压后读取其中的表格",
+                            "holds {count} files, over the limit of {limit}: unpack it and read "
+                            "the forms inside"),
+    Code.ARCHIVE_EMPTY: ("其中没有文件：请向报送单位索取表格",
+                         "holds no files: ask the unit for the forms"),
+    Code.DAMAGED: ("文件已损坏：请向报送单位重新索取",
+                   "the file is damaged ({why}): ask the unit for it again"),
+    Code.ATTACHED: ("附件：{inner}", "attached {inner}"),
+    Code.ATTACHMENT_EMPTY: ("空附件（0 字节）：请报送单位重新发送文件",
+                            "empty attachment (0 bytes): ask the unit to send the file again"),
+    Code.ATTACHMENT_UNREADABLE: ("附件无法读取：请报送单位重新发送", "attachment cannot be read: "
+                                                               "ask the unit to send it again"),
+    Code.CONTAINER_DAMAGED: ("文件已损坏（zip/Office 容器损坏）：请报送单位重新发送",
+                             "damaged file (broken zip/Office container): ask the unit to send "
+                             "it again"),
+    Code.RTF: ("RTF 文件无法读取：请向报送单位索取 .docx 或 PDF",
+               "RTF file cannot be read: ask the unit for .docx or PDF"),
+    Code.RAR: ("不读取 RAR 压缩包（没有不依赖非自由软件 unrar 的维护中的读取库）：请解压后用 `formscan email` "
+               "读取其中文件",
+               "RAR archive is not read (no maintained reader without the non-free unrar "
+               "program): unpack it and read the files inside with `formscan email`"),
+    Code.NOT_A_DOCUMENT: ("不是 Word、Excel 或 PDF 文档（{suffix}）：请向报送单位索取 .docx 或 PDF",
+                          "not a Word, Excel or PDF document ({suffix}): ask the unit for .docx "
+                          "or PDF"),
+    Code.OFFICE_PASSWORD: ("Office 文件有密码保护：请向报送单位索取无密码的 .docx 或 PDF",
+                           "password-protected Office file: ask the unit for an unprotected "
+                           ".docx or PDF"),
+    Code.LEGACY_EXCEL: ("旧版 Excel .xls/.et 无法读取：请向报送单位索取 .xlsx、.docx 或 PDF",
+                        "legacy Excel .xls/.et cannot be read: ask the unit for .xlsx, .docx or "
+                        "PDF"),
+    Code.OFFICE_UNKNOWN: ("未知类型的 Office 文件（.msg？.ppt？）：请向报送单位索取 .docx 或 PDF；"
+                          "Outlook 邮件请另存为 .eml",
+                          "an Office file of an unknown kind (.msg? .ppt?): ask the unit for "
+                          ".docx or PDF; save an Outlook message as .eml"),
+    Code.LEGACY_NO_OFFICE: ("旧版 Word .doc/.wps：需安装 LibreOffice 才能读取（Debian/Ubuntu："
+                            "`apt-get install libreoffice-writer-nogui`；Windows/macOS："
+                            "libreoffice.org），或请报送单位提供 .docx 或 PDF",
+                            "legacy Word .doc/.wps: install LibreOffice to read .doc/.wps "
+                            "attachments (Debian/Ubuntu: `apt-get install "
+                            "libreoffice-writer-nogui`; Windows/macOS: libreoffice.org), or ask "
+                            "the unit for .docx or PDF"),
+    Code.LEGACY_TIMEOUT: ("旧版 Word 文件：LibreOffice 转换超过 {s} 秒；请向报送单位索取 .docx 或 PDF",
+                          "legacy Word file: LibreOffice took over {s} s to convert it; ask the "
+                          "unit for .docx or PDF"),
+    Code.LEGACY_FAILED: ("旧版 Word 文件无法转换（已损坏？）：请向报送单位索取 .docx 或 PDF",
+                         "legacy Word file LibreOffice cannot convert (damaged?): ask the unit "
+                         "for .docx or PDF"),
+    Code.DOCUMENT_UNREADABLE: ("读取失败；文件是否损坏？", "read failed: {why}; is the file "
+                                                              "damaged?"),
+    Code.UNSAFE_NAME: ("附件名 {name} 会写到输出文件夹之外，未保存",
+                       "attachment name {name} would leave the output folder"),
+    Code.NO_ATTACHMENT: ("邮件没有附件：无可读取", "message has no attachment: nothing to read"),
+    Code.NO_ATTACHMENT_LINKS: ("邮件没有附件，但有链接 {links}：请下载其中的文件后用 `formscan email` 读取",
+                               "message has no attachment but links to {links}: fetch the files "
+                               "there and read them with `formscan email`"),
+    Code.NOT_MAIL_OR_DOCUMENT: ("不是邮件或文档（.eml .mbox .docx .pdf .xlsx）：未读取",
+                                "not an email or a document (.eml .mbox .docx .pdf .xlsx): left "
+                                "out"),
+    Code.BLANK_PAGE: ("空白页：没有印刷或书写内容", "blank page: nothing printed or written on it"),
+    Code.NOT_A_FORM: ("未识别为比赛表格（未找到表格标题或栏目）：按未识别类型保留，待复核",
+                      "not recognised as a contest form (no form title or labels found); kept "
+                      "as form_type unknown for review"),
+    Code.DUPLICATE: ("与 {place} 为同一页面，只保留一份", "same page as {place}; kept once"),
+    Code.PAGE_FAILED: ("{stage} 步骤失败：{inner}；本页作为失败记录保留，请报告此问题",
+                       "{stage} failed: {inner}; the page is kept as a failed record, please "
+                       "report it"),
+    Code.STAGE_RAISED: ("程序内部错误", "{why}"),
+    Code.PAGE_TIMEOUT: ("本页读取超过 {s} 秒，已停止（可用 --page-timeout 提高上限）",
+                        "reading this page took over {s} s and was stopped (raise the limit "
+                        "with --page-timeout)"),
+    Code.WORKER_DIED: ("读取本页时识别进程崩溃", "the OCR engine's process died reading this page"),
+    Code.NO_BATCH: ("{out} 中没有 formscan 批次：请先运行 `formscan scan 路径… --out {out}`",
+                    "{out} holds no formscan batch: run `formscan scan PATH... --out {out}` "
+                    "first"),
+    Code.BATCH_BUSY: ("{folder} 正被另一个 formscan 使用（每个批次文件夹同时只能运行一个）：请等它结束，"
+                      "或用 --out 指定其他文件夹",
+                      "{folder} is in use by another formscan (one run per batch folder): wait "
+                      "for it to finish, or give another --out"),
+    Code.OUT_IS_FILE: ("--out {out} 是文件而不是文件夹：请为批次指定一个文件夹（不存在会自动创建）",
+                       "--out {out} is a file, not a folder: give a folder for the batch (it is "
+                       "made if missing)"),
+    Code.OUT_UNWRITABLE: ("无法写入 {out}：请用 --out 指定可写入的文件夹",
+                          "cannot write to {out} ({why}): give a folder you can write to with "
+                          "--out"),
+    Code.OUTPUT_LOCKED: ("无法替换 {path}：文件正在其他程序（WPS、Excel？）中打开或为只读；请关闭后再次运行同一命令"
+                         "（已读取的内容不会丢失）",
+                         "cannot replace {path}: it is open in another program (WPS, Excel?) "
+                         "or read-only; close it and run the same command again (nothing read "
+                         "is lost)"),
+    Code.OUTPUT_UNWRITABLE: ("无法写入 {path}：请检查磁盘和文件夹权限，或用 --out 指定其他文件夹；"
+                             "再次运行同一命令即可（已读取的内容不会丢失）",
+                             "cannot write {path} ({why}): check the disk and the folder's "
+                             "permissions, or give another --out; run the same command again "
+                             "(nothing read is lost)"),
+    Code.SHEET_UNOPENABLE: ("{sheet} 无法作为 Excel 表格打开：请另存为 .xlsx 后重新导入",
+                            "{sheet} cannot be opened as an Excel sheet ({why}): save it as "
+                            ".xlsx and import it again"),
+    Code.SHEET_NO_KEY_ROW: ("{sheet}：前 {n} 行中没有含 doc_id 的表头行：请导入 formscan 生成的 records.xlsx"
+                            "（或 reconciliation.xlsx）",
+                            "{sheet}: no key row with doc_id in its first {n} rows: import the "
+                            "records.xlsx (or reconciliation.xlsx) formscan wrote"),
+    Code.SHEET_REFUSED: ("{sheet}：未导入任何更正；{cells}", "{sheet}: nothing imported; {cells}"),
+    Code.CELL_UNKNOWN_COLUMN: ("{cell}：未知的列 {name}", "{cell}: unknown column {name}"),
+    Code.CELL_UNKNOWN_DOCUMENT: ("{cell}：本批次中没有文件 {doc}", "{cell}: no document {doc} in "
+                                                              "this batch"),
+    Code.NO_SUCH_PATH: ("没有这个文件或文件夹：{paths}", "no such file or folder: {paths}"),
+    Code.NOTHING_TO_READ: ("没有可读取的内容：{paths} 中没有文件", "nothing to read: {paths} holds no "
+                                                             "files"),
+    Code.RUN_NEEDS_INPUTS: ("run：请给出 --paper 路径…、--email 路径… 或两者",
+                            "run: give --paper PATH..., --email PATH... or both"),
+    Code.RAY_ADDRESS_ALONE: ("--ray-address 需与 --executor ray 一起使用",
+                             "--ray-address goes with --executor ray"),
+    Code.RAY_MISSING: ("--executor ray 需要 Ray：`pip install 'formscan[ray]'`（或不加 --executor ray，"
+                       "使用本机进程池）",
+                       "--executor ray needs Ray: `pip install 'formscan[ray]'` (or run without "
+                       "--executor ray: the local worker pool)"),
+    Code.RAY_UNREACHABLE: ("无法连接 {address} 的 Ray 集群；请先用 `ray start --head` 启动，"
+                           "或用 --ray-address 指定",
+                           "cannot reach the Ray cluster at {address}: {why}; start it with `ray "
+                           "start --head` or give --ray-address"),
+    Code.RAY_SLOW_START: ("{n} 个 Ray 工作进程未能在 {s} 秒内启动：集群空闲的 CPU 少于 --workers 的要求？",
+                          "{n} Ray workers did not start in {s} s: the cluster has fewer free "
+                          "CPUs than --workers asks for?"),
+    Code.RAY_WORKER_BROKEN: ("Ray 工作进程无法启动 formscan；请在每个节点安装 formscan {version}",
+                             "a Ray worker could not start formscan: {why}; install formscan "
+                             "{version} on every node"),
+    Code.RAY_VERSIONS: ("Ray 工作节点运行的是 formscan {others}，本机是 {version}：请在每个节点安装相同版本",
+                        "Ray workers run formscan {others}, this is {version}: install the same "
+                        "version on every node"),
+    Code.NO_DOCUMENT: ("本批次中没有文件 {doc}", "no document {doc} in this batch"),
+    Code.NO_FIELD: ("文件 {doc} 没有栏目 {field}", "{doc} has no field {field}"),
+    Code.RAPIDOCR_MISSING: ("未安装 rapidocr：请运行 `make demo` 或 `pip install rapidocr onnxruntime`",
+                            "the rapidocr package is not installed: run `make demo` or `pip "
+                            "install rapidocr onnxruntime`"),
+    Code.MODEL_MISSING: ("找不到 {task} 模型 {path}：请把 {env} 设为一个 ONNX 文件，或重新安装 rapidocr",
+                         "{task} model not found at {path}; set {env} to an ONNX file or "
+                         "reinstall rapidocr"),
+    Code.MODEL_ALTERED: ("{task} 模型 {path} 与 models/README.md 中的校验和不符：请重新安装 rapidocr",
+                         "{task} model {path} does not match its checksum in models/README.md; "
+                         "reinstall rapidocr"),
+    Code.ENGINE_MISSING: ("识别引擎 {engine} 未安装：`pip install {package}`",
+                          "engine {engine} is not installed: `pip install {package}`"),
+    Code.ENGINE_UNKNOWN: ("未知的识别引擎 {engine}；可选：{choices}",
+                          "unknown OCR engine {engine}; choose one of {choices}"),
+    Code.SCHEMA_INVALID: ("表格定义文件 {file} 有误：{detail}", "form schema {file} is invalid: "
+                                                            "{detail}"),
+    Code.CONFIG_INVALID: ("配置文件 {file} 有误：{detail}", "contest configuration {file} is "
+                                                        "invalid: {detail}"),
+    Code.EARLIER_VERSION: ("（旧版本 formscan 的记录，下次读取时更新）{text}", "{text}"),
+}
+# What a skipped line is, in a few words (the summary counts skipped lines by it).
+_SHORT: dict[Code, tuple[str, str]] = {
+    Code.NOT_A_SCAN: ("不是扫描件", "not a scan"),
+    Code.NO_ATTACHMENT: ("邮件没有附件", "message has no attachment"),
+    Code.NO_ATTACHMENT_LINKS: ("邮件没有附件，但有链接", "message has no attachment but links"),
+    Code.NOT_MAIL_OR_DOCUMENT: ("不是邮件或文档", "not an email or a document"),
+    Code.BLANK_PAGE: ("空白页", "blank page"),
+    Code.NOT_A_FORM: ("未识别为比赛表格", "not recognised as a contest form"),
+}
 
 
-_FREE = {"why", "inner", "links"}
+def say(reason: Reason | None, lang: str = DEFAULT_LANG) -> str:
+    """A reason in ``lang``: its code's words, parameters filled (a nested reason, a list of
+    them, a place are said in the same language)."""
+    if reason is None:
+        return ""
+    zh, en = _SAID[reason.code]
+    words = en if lang == "en" else zh
+    return words.format(**{k: _said(v, lang) for k, v in reason.params.items()})
 
 
-@cache
-def _reason_patterns() -> list[tuple[re.Pattern[str], str]]:
-    patterns = []
-    for en, zh in _REASONS:
-        parts = re.split(r"\{(\w+)\}", en)
-        # An exception's words ({why}, {inner}, {links}) may hold anything; a name or a
-        # number never holds "; ", which joins notes.
-        body = "".join(re.escape(p) if i % 2 == 0 else
-                       f"(?P<{p}>.+?)" if p in _FREE else f"(?P<{p}>[^;]+?)"
-                       for i, p in enumerate(parts))
-        patterns.append((re.compile(body, re.S), zh))
-    return patterns
+def say_all(reasons: list[Reason], lang: str = DEFAULT_LANG) -> str:
+    """Several reasons (a file's notes) in one line."""
+    return text(lang, "list.sep").join(say(r, lang) for r in reasons)
 
 
-def reason(message: str | None, lang: str = DEFAULT_LANG) -> str:
-    """Why an input failed or was skipped, in ``lang``; a reason not in the catalog as is.
-    Notes joined with "; " are each translated."""
-    if not message or lang == "en":
-        return message or ""
-    notes = _notes(message.split("; "))
-    return "；".join(notes) if notes is not None else message
+def short(reason: Reason | None, lang: str = DEFAULT_LANG) -> str:
+    """A skip's reason in a few words, for the summary's counts."""
+    if reason is None or reason.code not in _SHORT:
+        return text(lang, "line.skipped")
+    zh, en = _SHORT[reason.code]
+    return en if lang == "en" else zh
 
 
-NOTE_PARTS = 4  # the "; " one note may hold (its own words, an exception's), whole aside
-
-
-def _notes(parts: list[str]) -> list[str] | None:
-    """The Chinese of notes joined with "; " (each note may hold "; " itself), or None:
-    the whole as one note, else the longest notes first, from the end (linear in the parts,
-    so a sheet refused cell by cell is said at once)."""
-    whole = _reason("; ".join(parts))
-    if whole is not None:
-        return [whole]
-    n = len(parts)
-    said: list[tuple[str, int] | None] = [None] * n  # from part i: its note, where next starts
-    for i in range(n - 1, -1, -1):
-        for k in range(min(NOTE_PARTS, n - i), 0, -1):
-            if i + k < n and said[i + k] is None:
-                continue
-            first = _reason("; ".join(parts[i:i + k]))
-            if first is not None:
-                said[i] = (first, i + k)
-                break
-    if said[0] is None:
-        return None
-    notes, i = [], 0
-    while i < n:
-        first, i = said[i]
-        notes.append(first)
-    return notes
-
-
-def _reason(message: str) -> str | None:
-    for pattern, zh in _reason_patterns():
-        found = pattern.fullmatch(message)
-        if found:
-            values = found.groupdict()
-            if "inner" in values:
-                values["inner"] = reason(values["inner"], "zh")
-            return zh.format(**values)
-    return None
+def _said(value: object, lang: str) -> str:
+    if isinstance(value, Reason):
+        return say(value, lang)
+    if isinstance(value, Place):
+        return where(lang, value)
+    if isinstance(value, list | tuple):
+        parts = [_said(v, lang) for v in value]
+        joiner = text(lang, "list.sep") if any(isinstance(v, Reason) for v in value) else " "
+        return joiner.join(parts)
+    return str(value)

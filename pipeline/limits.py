@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from pipeline.errors import InputError
+from pipeline.errors import Code, InputError
 from pipeline.filetypes import Kind
 from pipeline.pdf import DPI
 
@@ -31,22 +31,17 @@ class Limits:
     def check_size(self, path: str) -> None:
         size = os.path.getsize(path)
         if size > self.max_bytes:
-            raise InputError(f"file of {size / 1024 ** 2:.0f} MB is over the limit of "
-                             f"{self.max_bytes / 1024 ** 2:.0f} MB per file; split it, or "
-                             "raise the limit with --max-mb")
+            raise InputError(Code.OVER_SIZE, mb=_mb(size), limit=_mb(self.max_bytes))
 
     def check_pages(self, count: int) -> None:
         if count > self.max_pages:
-            raise InputError(f"file of {count} pages is over the limit of {self.max_pages} "
-                             "pages per file; split it, or raise the limit with --max-pages")
+            raise InputError(Code.OVER_PAGES, count=count, limit=self.max_pages)
 
-    def check_pixels(self, width: float, height: float, what: str = "image") -> None:
+    def check_pixels(self, width: float, height: float) -> None:
         pixels = int(width) * int(height)
         if pixels > self.max_pixels:
-            raise InputError(f"{what} of {int(width)} × {int(height)} pixels is over the limit "
-                             f"of {self.max_pixels / 1e6:.0f} million pixels per page (a "
-                             "decompression bomb or a wrong header); rescan it, or raise the "
-                             "limit with --max-megapixels")
+            raise InputError(Code.OVER_PIXELS, width=int(width), height=int(height),
+                             limit=round(self.max_pixels / 1e6))
 
     def check_image(self, path: str | io.BytesIO, kind: Kind) -> int:
         """The frame count of an image file whose header passes the limits (Pillow reads
@@ -61,22 +56,16 @@ class Limits:
                 width, height = image.size
                 frames = getattr(image, "n_frames", 1)
         except (OSError, ValueError, SyntaxError) as exc:
-            raise InputError(f"{kind.value.upper()} image cannot be decoded ({exc}); the file "
-                             "is damaged: rescan it") from exc
+            raise InputError(Code.IMAGE_HEADER_BAD, kind=kind.value.upper(), why=str(exc)) from exc
         self.check_pixels(width, height)
         self.check_pages(frames)
-        if kind is Kind.JPEG:
-            if isinstance(path, io.BytesIO):
-                path.seek(0)
-            _check_complete(path)
+        if kind is Kind.JPEG and _cut_short(path):
+            raise InputError(Code.JPEG_CUT_SHORT, why="no end-of-image marker")
         return frames
 
     def check_depth(self, depth: int) -> None:
         if depth > self.max_depth:
-            raise InputError(f"message whose parts are nested {depth} levels deep is over "
-                             f"the limit of {self.max_depth} (forwarded inside forwarded...); "
-                             "save the innermost message on its own, or raise the limit with "
-                             "--max-depth")
+            raise InputError(Code.OVER_DEPTH, depth=depth, limit=self.max_depth)
 
     def check_unpacked(self, data: bytes) -> None:
         """A Word/Excel file (a zip) whose parts unpack to more than ``max_bytes`` (a zip
@@ -85,27 +74,36 @@ class Limits:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 size = sum(info.file_size for info in archive.infolist())
         except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            raise InputError(f"the file is damaged ({exc}): ask the unit for it again") from exc
+            raise InputError(Code.DAMAGED, why=str(exc)) from exc
         self.check_unpacked_size(size)
 
     def check_unpacked_size(self, size: int) -> None:
         """What an archive's listing says it unpacks to, against ``max_bytes``."""
         if size > self.max_bytes:
-            raise InputError(f"unpacks to {size / 1024 ** 2:.0f} MB, over the limit of "
-                             f"{self.max_bytes / 1024 ** 2:.0f} MB (a zip bomb?); ask the unit "
-                             "for it again, or raise the limit with --max-mb")
+            raise InputError(Code.OVER_UNPACKED, mb=_mb(size), limit=_mb(self.max_bytes))
 
     def check_pdf_page(self, width_pt: float, height_pt: float) -> None:
         scale = DPI / 72
-        self.check_pixels(width_pt * scale, height_pt * scale, "page rendered")
+        self.check_pixels(width_pt * scale, height_pt * scale)
 
 
-def _check_complete(path: str | io.BytesIO) -> None:
-    """A JPEG cut short (the scanner or the copy stopped) decodes to a page whose lower part
-    is grey: its signature and seal would be reported missing. Raises InputError."""
-    try:
-        with Image.open(path) as image:
-            image.load()
-    except OSError as exc:
-        raise InputError(f"JPEG is cut short ({exc}): the scan did not finish saving; scan "
-                         "the page again") from exc
+JPEG_TAIL = 1 << 16  # bytes: where a JPEG's end-of-image marker is looked for
+
+
+def _cut_short(path: str | io.BytesIO) -> bool:
+    """Whether a JPEG ends mid-image (the scanner or the copy stopped): its lower part would
+    decode grey and its signature and seal be reported missing. Its last bytes tell, without
+    decoding it: the end-of-image marker (FF D9) must follow the last start of scan (FF DA);
+    neither byte pair occurs inside the compressed data."""
+    if isinstance(path, io.BytesIO):
+        tail = path.getvalue()[-JPEG_TAIL:]
+    else:
+        with open(path, "rb") as fh:
+            fh.seek(max(os.path.getsize(path) - JPEG_TAIL, 0))
+            tail = fh.read()
+    end = tail.rfind(b"\xff\xd9")
+    return end < 0 or end < tail.rfind(b"\xff\xda")
+
+
+def _mb(size: int) -> int:
+    return round(size / 1024 ** 2)

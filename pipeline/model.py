@@ -9,19 +9,29 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from pipeline.errors import SKIP_CODES, Code, Place, Reason
 
 BBox = list[float]  # [x0, y0, x1, y1]
 CELL_SLACK = 8  # px: neighbouring cells' borders may overlap by this much
 
 
-class FormType(StrEnum):
-    PROPOSAL_REGISTRATION = "proposal_registration"
-    WORK_REGISTRATION = "work_registration"
-    WORK_AUTHORIZATION = "work_authorization"
-    UNKNOWN = "unknown"
+FORMS_DIR = Path(__file__).parent / "forms"
+
+
+def _form_types() -> type[StrEnum]:
+    """One form type per schema file in ``pipeline/forms`` (its name is the type), and
+    ``unknown``: a new form type needs its schema and its words in the catalog, no code."""
+    names = sorted(p.stem for p in FORMS_DIR.glob("*.yaml"))
+    return StrEnum("FormType", [(n.upper(), n) for n in names] + [("UNKNOWN", "unknown")],
+                   module=__name__)
+
+
+FormType = _form_types()
 
 
 class Origin(StrEnum):
@@ -77,7 +87,6 @@ class FlagKind(StrEnum):
     CLAUSE_MISSING = "clause_missing"  # key: the clause's number
     SYNOPSIS_TOO_LONG = "synopsis_too_long"
     INVALID_PHONE = "invalid_phone"
-    LOW_CONFIDENCE = "low_confidence"  # key: the field (formscan 0.4; now unread:<key>)
     LATE = "late"
     SEAL_MISMATCH = "mismatch:seal"  # the seal names another unit
     UNCLASSIFIED = "unclassified"
@@ -95,6 +104,7 @@ class FlagKind(StrEnum):
         return _FLAG_OWNERS.get(self, Owner.CHECKS)
 
 
+_FLAG_ORDER = {kind: i for i, kind in enumerate(FlagKind)}
 _FLAG_OWNERS = {
     FlagKind.UNCLASSIFIED: Owner.BATCH, FlagKind.DUPLICATE: Owner.BATCH,
     FlagKind.FORM_GUESSED: Owner.BATCH,
@@ -123,28 +133,33 @@ class Flag:
             return cls(FlagKind(text))
         except ValueError:
             kind, _, key = text.partition(":")
+            if kind == "low_confidence":  # formscan 0.4's name of unread:<key>
+                kind = FlagKind.UNREAD.value
             return cls(FlagKind(kind), key or None)
 
 
 @dataclass(frozen=True)
 class ErrorItem:
-    """What went wrong with a document: in which stage, on which page, and what to do."""
+    """What went wrong with a document: in which stage, on which page, and why."""
 
     stage: str
     page: int | None
-    message: str
+    reason: Reason
 
-    def __str__(self) -> str:
-        return f"{self.stage} failed: {self.message}"
+    @property
+    def message(self) -> str:
+        """The reason in English (the records' ``message``, for scripts)."""
+        return str(self.reason)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"stage": self.stage, "page": self.page, "message": self.message,
+                "reason": self.reason.to_dict()}
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any] | str) -> ErrorItem:
-        if isinstance(d, str):  # a store written by formscan 0.3
-            return cls("unknown", None, d)
-        return cls(d["stage"], d.get("page"), d["message"])
+    def from_dict(cls, d: dict[str, Any]) -> ErrorItem:
+        reason = (Reason.from_dict(d["reason"]) if d.get("reason")
+                  else Reason(Code.STAGE_RAISED, {"why": d.get("message", "")}))
+        return cls(d["stage"], d.get("page"), reason)
 
 
 @dataclass(frozen=True)
@@ -403,6 +418,14 @@ class Segment:
         return asdict(self)
 
 
+class Direction(StrEnum):
+    """Where a neighbouring table cell lies."""
+
+    RIGHT = "right"
+    LEFT = "left"
+    BELOW = "below"
+
+
 @dataclass
 class PageLayout:
     """Cells found from the ruling lines of a page, and the page's text split by cell."""
@@ -422,17 +445,17 @@ class PageLayout:
         heights = sorted(s.bbox[3] - s.bbox[1] for s in self.segments)
         return heights[len(heights) // 2] if heights else 0.0
 
-    def neighbour(self, cell: int, direction: str) -> int | None:
-        """The adjacent cell ``"right"``, ``"left"`` of or ``"below"`` ``cell``: overlapping it
-        by half along the shared side, nearest first (borders may overlap by a few pixels)."""
+    def neighbour(self, cell: int, direction: Direction) -> int | None:
+        """The adjacent cell right, left of or below ``cell``: overlapping it by half along
+        the shared side, nearest first (borders may overlap by a few pixels)."""
         x0, y0, x1, y1 = self.cells[cell]
         best, best_gap = None, float("inf")
         for i, (a0, b0, a1, b1) in enumerate(self.cells):
             if i == cell:
                 continue
-            if direction in ("right", "left"):
+            if direction is not Direction.BELOW:
                 overlap = min(y1, b1) - max(y0, b0)
-                gap = a0 - x1 if direction == "right" else x0 - a1
+                gap = a0 - x1 if direction is Direction.RIGHT else x0 - a1
                 ok = overlap >= 0.5 * min(y1 - y0, b1 - b0) and gap >= -CELL_SLACK
             else:
                 overlap = min(x1, a1) - max(x0, a0)
@@ -441,9 +464,6 @@ class PageLayout:
             if ok and gap < best_gap:
                 best, best_gap = i, gap
         return best
-
-    def cell_text(self, cell: int) -> str:
-        return "".join(s.text for row in self.rows(cell) for s in row)
 
     def to_dict(self) -> dict[str, Any]:
         return {"width": self.width, "height": self.height, "cells": self.cells,
@@ -470,16 +490,23 @@ def group_rows(segments: list[Segment]) -> list[list[Segment]]:
 
 
 @dataclass
-class Source:
+class Location:
+    """Where a document came from: an input file, its pages, the attachment (the records'
+    ``source``)."""
+
     path: str
     pages: list[int]
     attachment: str | None = None
+
+    @property
+    def place(self) -> Place:
+        return Place(self.path, self.pages[0] if self.pages else None, self.attachment)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Source:
+    def from_dict(cls, d: dict[str, Any]) -> Location:
         return cls(d["path"], list(d.get("pages") or []), d.get("attachment"))
 
 
@@ -510,7 +537,7 @@ class Record:
     doc_id: str
     origin: Origin
     form_type: FormType
-    source: Source
+    source: Location
     fields: dict[str, Field] = field(default_factory=dict)
     signature: Mark | None = None
     seal: Mark | None = None
@@ -522,18 +549,17 @@ class Record:
     errors: list[ErrorItem] = field(default_factory=list)
     message: Message | None = None  # emailed copies: sender, subject, date
     transform: Transform | None = None
+    read_by: Fingerprint | None = None
 
     def add_flag(self, flag: Flag) -> None:
-        if flag not in self.flags:
-            self.flags.append(flag)
-        self.update_status()
+        self.replace_flags(flag.owner, [*(f for f in self.flags if f.owner is flag.owner), flag])
 
     def replace_flags(self, owner: Owner, flags: list[Flag]) -> None:
-        """Drop the flags ``owner`` raised before and add ``flags``: the others are kept."""
-        self.flags = [f for f in self.flags if f.owner is not owner]
-        for flag in flags:
-            if flag not in self.flags:
-                self.flags.append(flag)
+        """Drop the flags ``owner`` raised before and add ``flags``: the others are kept. The
+        flags stand in the vocabulary's order (what to chase first), whichever step raised
+        them last."""
+        kept = {f for f in self.flags if f.owner is not owner} | set(flags)
+        self.flags = sorted(kept, key=lambda f: (_FLAG_ORDER[f.kind], f.key or ""))
         self.update_status()
 
     def has_flag(self, kind: FlagKind) -> bool:
@@ -569,6 +595,7 @@ class Record:
             "errors": [e.to_dict() for e in self.errors],
             **({"message": self.message.to_dict()} if self.message else {}),
             **({"transform": self.transform.to_dict()} if self.transform else {}),
+            "read_by": self.read_by.to_dict() if self.read_by else None,
         }
 
     @classmethod
@@ -577,7 +604,7 @@ class Record:
             doc_id=d["doc_id"],
             origin=Origin(d["origin"]),
             form_type=FormType(d["form_type"]),
-            source=Source.from_dict(d["source"]),
+            source=Location.from_dict(d["source"]),
             fields={k: Field.from_dict(v) for k, v in d.get("fields", {}).items()},
             signature=Mark.from_dict(d.get("signature")),
             seal=Mark.from_dict(d.get("seal")),
@@ -589,6 +616,7 @@ class Record:
             errors=[ErrorItem.from_dict(e) for e in d.get("errors") or []],
             message=Message.from_dict(d.get("message")),
             transform=Transform.from_dict(d["transform"]) if d.get("transform") else None,
+            read_by=Fingerprint.from_dict(d.get("read_by")),
         )
 
 
@@ -612,24 +640,60 @@ class WorkItem:
     message: Message | None = None
 
     @property
-    def source(self) -> Source:
-        return Source(self.path, [self.page] if self.page else [], self.attachment)
+    def source(self) -> Location:
+        return Location(self.path, [self.page] if self.page else [], self.attachment)
 
 
 @dataclass(frozen=True)
 class Unreadable:
-    """A page or attachment a reader could not turn into a :class:`WorkItem`, and why (the
-    message says what to do). Skipped when it is no form to begin with, else failed."""
+    """A page or attachment a reader could not turn into a :class:`WorkItem`, and why.
+    Skipped when it is no form to begin with (the reason's code says so), else failed."""
 
     page: int | None
-    message: str
-    skipped: bool = False
+    reason: Reason
     route: Route = Route.NONE
+
+    @property
+    def skipped(self) -> bool:
+        return self.reason.code in SKIP_CODES
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What read a page: formscan's version, the OCR engine, its model files (SHA-256
+    prefixes, overrides included) and the detection size. A page read by another fingerprint
+    is read again."""
+
+    formscan: str
+    engine: str
+    models: tuple[tuple[str, str], ...] = ()  # (task, sha256 prefix), sorted
+    det_side: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"formscan": self.formscan, "engine": self.engine,
+                "models": dict(self.models), "det_side": self.det_side}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> Fingerprint | None:
+        if not d:
+            return None
+        return cls(str(d["formscan"]), str(d["engine"]),
+                   tuple(sorted((str(k), str(v)) for k, v in (d.get("models") or {}).items())),
+                   int(d.get("det_side") or 0))
+
+    def differs(self, other: Fingerprint | None) -> list[str]:
+        """What differs from ``other`` (formscan, engine, models, det_side), in that order."""
+        if other is None:
+            return ["formscan"]
+        return [name for name in ("formscan", "engine", "models", "det_side")
+                if getattr(self, name) != getattr(other, name)]
 
 
 @dataclass
 class ManifestEntry:
-    """One line of manifest.jsonl: an input file, page or attachment and what became of it."""
+    """One line of manifest.jsonl: an input file, page or attachment and what became of it.
+    ``reason`` says why it failed, was skipped or is a duplicate; ``notes`` what to know about
+    a line that was read (a file read as what it really is)."""
 
     path: str
     page: int | None
@@ -637,21 +701,36 @@ class ManifestEntry:
     attachment: str | None = None
     doc_id: str | None = None
     route: Route = Route.OCR
-    error: str | None = None
+    reason: Reason | None = None
     file_sha256: str | None = None
-    note: str | None = None  # e.g. a mislabelled file that was read as what it really is
-    reader: str | None = None  # formscan version that read it: a newer one reads it again
+    notes: tuple[Reason, ...] = ()
+    read_by: Fingerprint | None = None  # a line read by another fingerprint is read again
+
+    @property
+    def place(self) -> Place:
+        return Place(self.path, self.page, self.attachment)
+
+    @property
+    def error(self) -> str | None:
+        """The reason in English (the contract's ``error``, for scripts)."""
+        return str(self.reason) if self.reason else None
 
     def to_dict(self) -> dict[str, Any]:
         d = {"path": self.path, "page": self.page, "attachment": self.attachment,
              "status": self.status.value, "doc_id": self.doc_id, "route": self.route.value,
-             "error": self.error}
-        if self.note:
-            d["note"] = self.note
+             "error": self.error, "reason": self.reason.to_dict() if self.reason else None}
+        if self.notes:
+            d["note"] = "; ".join(str(n) for n in self.notes)
+            d["notes"] = [n.to_dict() for n in self.notes]
+        d["read_by"] = self.read_by.to_dict() if self.read_by else None
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ManifestEntry:
+        reason = (Reason.from_dict(d["reason"]) if d.get("reason") else
+                  Reason(Code.EARLIER_VERSION, {"text": d["error"]}) if d.get("error") else None)
+        notes = tuple(Reason.from_dict(n) for n in d.get("notes") or ()) or (
+            (Reason(Code.EARLIER_VERSION, {"text": d["note"]}),) if d.get("note") else ())
         return cls(d["path"], d.get("page"), EntryStatus(d["status"]), d.get("attachment"),
-                   d.get("doc_id"), Route(d.get("route", Route.OCR.value)), d.get("error"),
-                   d.get("file_sha256"), d.get("note"), d.get("reader"))
+                   d.get("doc_id"), Route(d.get("route", Route.OCR.value)), reason,
+                   d.get("file_sha256"), notes, Fingerprint.from_dict(d.get("read_by")))

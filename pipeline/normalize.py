@@ -14,6 +14,8 @@ from pathlib import Path
 
 import opencc
 
+from pipeline.forms import FieldKind
+
 # The recogniser covers simplified and traditional Chinese in one model and sometimes returns
 # traditional forms for simplified glyphs (domain.md §3: 區 for 区, 號 for 号): OpenCC's
 # traditional-to-simplified conversion undoes that for every character.
@@ -174,19 +176,10 @@ def _two_names(name: str) -> list[str]:
     return list(splits[0]) if len(splits) == 1 else [name]
 
 
-def normalize_value(kind: str, text: str | None) -> str | None:
+def normalize_value(kind: FieldKind, text: str | None) -> str | None:
     """Normalise a raw field value by the kind its schema declares."""
-    if kind == "phone":
-        return normalize_phone(text)
-    if kind == "date":
-        return normalize_date(text)
-    if kind == "duration":
-        return normalize_duration(text)
-    if kind == "names":
-        return normalize_names(text)
-    if kind == "multiline":
-        return running_text(text)
-    return clean_text(text) or None
+    shaped = _NORMALISERS.get(kind)
+    return shaped(text) if shaped else clean_text(text) or None
 
 
 # What the recogniser returns for a comma between two Chinese characters of running text.
@@ -198,6 +191,11 @@ def running_text(text: str | None) -> str | None:
     a comma between two characters (·, ., ．) made commas again."""
     cleaned = clean_text(text)
     return _COMMA_LOOKALIKE.sub("，", cleaned) or None
+
+
+_NORMALISERS = {FieldKind.PHONE: normalize_phone, FieldKind.DATE: normalize_date,
+                FieldKind.DURATION: normalize_duration, FieldKind.NAMES: normalize_names,
+                FieldKind.MULTILINE: running_text}
 
 
 def synopsis_length(text: str | None) -> int:

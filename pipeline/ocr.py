@@ -2,26 +2,31 @@
 
 The default engine runs the det/cls/rec ONNX models shipped inside the ``rapidocr`` wheel
 through OpenVINO, with no download (``--engine rapidocr``: the same models on ONNX Runtime).
-Model files are checked against the checksums in ``models/README.md`` before use. Other
-engines -- faster-paddle's tiny and small models, the ``paddleocr`` package -- are selected
-with ``--engine`` when installed; ``ENGINES`` lists them and ``NEEDS`` what each imports.
+The shipped model files are checked against the checksums in ``models/README.md`` before use;
+files given with ``FORMSCAN_*_MODEL`` are taken as they are. Either way their checksums go into
+the :class:`~pipeline.model.Fingerprint` of what read a page (:func:`fingerprint`), so a batch
+read with other models is read again. Other engines -- faster-paddle's tiny and small models,
+the ``paddleocr`` package -- are selected with ``--engine`` when installed; ``ENGINES`` lists
+them and ``NEEDS`` what each imports.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import importlib.util
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from pipeline.errors import ModelError
-from pipeline.model import Line, Word
+from pipeline import __version__
+from pipeline.errors import Code, ModelError
+from pipeline.model import Fingerprint, Line, Word
 
 # The models the rapidocr wheel embeds (see models/README.md), with their SHA-256.
 DEFAULT_MODELS = {
@@ -49,12 +54,14 @@ class OcrEngine(Protocol):
     def recognize(self, image: np.ndarray) -> list[Line]:
         """Text lines of a BGR page image, with per-character boxes where the engine has them."""
 
-    def read_page(self, image: np.ndarray) -> tuple[int, list[Line]]:
+    def read_upright(self, image: np.ndarray) -> tuple[int, list[Line]]:
         """Quarter turns (counter-clockwise, as ``np.rot90``) that make the page upright, and
         its text lines in the upright page's pixels."""
 
 
-def _sha256(path: Path) -> str:
+@cache
+def _sha256(path: Path, size: int, mtime: float) -> str:
+    """A file's SHA-256 (cached per file version: a run hashes each model once)."""
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -62,29 +69,49 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def checksum(path: Path) -> str:
+    stat = path.stat()
+    return _sha256(path.resolve(), stat.st_size, stat.st_mtime)
+
+
 def resolve_models(verify: bool = True) -> dict[str, Path]:
     """Paths of the det/rec/cls models: ``FORMSCAN_*_MODEL`` overrides, else the wheel's.
 
     The wheel's files are verified against their known checksums; a file given by the
-    user is taken as is (its checksum is reported in the manifest's engine line).
+    user is taken as is (its checksum goes into the fingerprint of what it reads).
     """
     spec = importlib.util.find_spec("rapidocr")
     if spec is None or spec.origin is None:
-        raise ModelError("the rapidocr package is not installed: run `make demo` or "
-                         "`pip install rapidocr onnxruntime`")
+        raise ModelError(Code.RAPIDOCR_MISSING)
     shipped = Path(spec.origin).parent / "models"
     paths: dict[str, Path] = {}
     for task, (filename, digest) in DEFAULT_MODELS.items():
         override = os.environ.get(MODEL_ENV[task])
         path = Path(override) if override else shipped / filename
         if not path.is_file():
-            raise ModelError(f"{task} model not found at {path}; set {MODEL_ENV[task]} to an "
-                             "ONNX file or reinstall rapidocr")
-        if verify and not override and _sha256(path) != digest:
-            raise ModelError(f"{task} model {path} does not match its checksum in "
-                             "models/README.md; reinstall rapidocr")
+            raise ModelError(Code.MODEL_MISSING, task=task, path=str(path),
+                             env=MODEL_ENV[task])
+        if verify and not override and checksum(path) != digest:
+            raise ModelError(Code.MODEL_ALTERED, task=task, path=str(path))
         paths[task] = path
     return paths
+
+
+FINGERPRINT_HASH = 12  # hex digits of a model's SHA-256 in a fingerprint
+
+
+def fingerprint(name: str, det_side: int = DET_SIDE) -> Fingerprint:
+    """What reads a batch's pages with the engine ``name``: formscan's version, the engine,
+    its model files' checksums (overrides included) or its package's version, the detection
+    size. A page read by another fingerprint is read again."""
+    check_engine(name)
+    if name.startswith("rapidocr"):
+        models = tuple(sorted((task, checksum(path)[:FINGERPRINT_HASH])
+                              for task, path in resolve_models().items()))
+    else:  # the engine's models ship inside its package: its version names them
+        package = NEEDS[name].replace("_", "-")
+        models = (("package", f"{package}=={importlib.metadata.version(package)}"),)
+    return Fingerprint(__version__, name, models, det_side)
 
 
 def _quad_to_bbox(quad: np.ndarray | list) -> list[float]:
@@ -94,7 +121,8 @@ def _quad_to_bbox(quad: np.ndarray | list) -> list[float]:
 
 @dataclass
 class RapidOcrEngine:
-    """PP-OCR det + cls + rec through RapidOCR on ONNX Runtime (CPU).
+    """PP-OCR det + cls + rec through RapidOCR, on OpenVINO (the default engine,
+    ``rapidocr-openvino``) or ONNX Runtime (``rapidocr``), CPU.
 
     A page is detected once, at ``det_side`` pixels on its long side at most; its lines are
     cut from the page at full resolution for recognition; the page's orientation comes from
@@ -138,7 +166,7 @@ class RapidOcrEngine:
         result = self._ocr(image, use_cls=False, return_word_box=True)
         return _lines(result)
 
-    def read_page(self, image: np.ndarray) -> tuple[int, list[Line]]:
+    def read_upright(self, image: np.ndarray) -> tuple[int, list[Line]]:
         """The page's quarter turns (counter-clockwise, as ``np.rot90``) to be upright, and its
         lines in the upright page's pixels; detection runs once (twice for a page on its
         side). An upside-down page's lines are turned before recognition."""
@@ -156,7 +184,7 @@ class RapidOcrEngine:
         widths = boxes[:, 2] - boxes[:, 0]
         if _on_its_side(boxes):
             # On its side: turn it a quarter and read it from the start.
-            turns, lines = self.read_page(np.ascontiguousarray(np.rot90(image, 1)))
+            turns, lines = self.read_upright(np.ascontiguousarray(np.rot90(image, 1)))
             return (turns + 1) % 4, lines
         widest = [crops[i] for i in np.argsort(-widths)[:ORIENTATION_LINES]]
         flipped = self._votes_upside_down(widest)
@@ -224,8 +252,8 @@ class FasterPaddleEngine:
         try:
             import faster_paddle
         except ImportError as exc:
-            raise ModelError(f"engine {self.name!r} needs the faster-paddle package: "
-                             "`pip install faster-paddle`") from exc
+            raise ModelError(Code.ENGINE_MISSING, engine=self.name,
+                             package="faster-paddle") from exc
         return faster_paddle.OcrEngine(model_size=self.model_size, threads=self.threads or None,
                                        det_max_side=self.det_side)
 
@@ -245,10 +273,10 @@ class FasterPaddleEngine:
             lines.append(Line(text, [float(x0), float(y0), float(x1), float(y1)], score, words))
         return lines
 
-    def read_page(self, image: np.ndarray) -> tuple[int, list[Line]]:
+    def read_upright(self, image: np.ndarray) -> tuple[int, list[Line]]:
         lines = self.recognize(image)
         if lines and _on_its_side(np.array([ln.bbox for ln in lines])):
-            turns, lines = self.read_page(np.ascontiguousarray(np.rot90(image, 1)))
+            turns, lines = self.read_upright(np.ascontiguousarray(np.rot90(image, 1)))
             return (turns + 1) % 4, lines
         if _sure(lines) >= UPRIGHT_CONFIDENCE:
             return 0, lines
@@ -280,8 +308,8 @@ class PaddleOcrEngine:
         try:
             from paddleocr import PaddleOCR
         except ImportError as exc:
-            raise ModelError("engine 'paddleocr' is not installed: `pip install paddleocr "
-                             "paddlepaddle`, with its models available offline") from exc
+            raise ModelError(Code.ENGINE_MISSING, engine="paddleocr",
+                             package="paddleocr paddlepaddle") from exc
         return PaddleOCR(lang="ch", use_textline_orientation=True)
 
     def recognize(self, image: np.ndarray) -> list[Line]:
@@ -292,7 +320,7 @@ class PaddleOcrEngine:
                 lines.append(Line(text, _quad_to_bbox(quad), round(float(score), 4)))
         return lines
 
-    def read_page(self, image: np.ndarray) -> tuple[int, list[Line]]:
+    def read_upright(self, image: np.ndarray) -> tuple[int, list[Line]]:
         return 0, self.recognize(image)  # PaddleOCR turns the page itself inside predict
 
 
@@ -315,14 +343,13 @@ def check_engine(name: str) -> None:
     """Raise ModelError now if the named engine cannot run (unknown, models missing or
     altered), before any page is given to it."""
     if name not in ENGINES:
-        raise ModelError(f"unknown OCR engine {name!r}; choose one of {sorted(ENGINES)}")
+        raise ModelError(Code.ENGINE_UNKNOWN, engine=name, choices=", ".join(sorted(ENGINES)))
     if name.startswith("rapidocr"):
         resolve_models()
     module = NEEDS.get(name)
     if module and importlib.util.find_spec(module) is None:
         package = {"faster_paddle": "faster-paddle", "paddleocr": "paddleocr paddlepaddle"}
-        raise ModelError(f"engine {name!r} is not installed: `pip install "
-                         f"{package.get(module, module)}`")
+        raise ModelError(Code.ENGINE_MISSING, engine=name, package=package.get(module, module))
 
 
 def make_engine(name: str = DEFAULT_ENGINE, threads: int = 0, det_side: int = DET_SIDE

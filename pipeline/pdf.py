@@ -7,14 +7,19 @@ Shared by the paper reader (envelope PDFs) and the mail reader (PDF attachments)
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 import pymupdf
 
-from pipeline.errors import InputError
+from pipeline.errors import Code, InputError, Reason
 from pipeline.forms import printed_words
-from pipeline.model import Line, Word
+from pipeline.model import Line, Unreadable, Word, WorkItem
+
+if TYPE_CHECKING:
+    from pipeline.limits import Limits
 
 DPI = 200
 SCALE = DPI / 72
@@ -41,14 +46,13 @@ def open_pdf(path: str | None = None, data: bytes | None = None) -> pymupdf.Docu
         doc = (pymupdf.open(path, filetype="pdf") if data is None
                else pymupdf.open(stream=data, filetype="pdf"))
     except Exception as exc:  # noqa: BLE001 - MuPDF raises its own types for bad files
-        raise InputError(f"PDF cannot be opened ({exc}); the file is damaged or truncated: "
-                         "rescan or ask for it again") from exc
+        raise InputError(Code.PDF_UNOPENABLE, why=str(exc)) from exc
     if doc.needs_pass:
         doc.close()
-        raise InputError("PDF is password-protected: ask the sender for an unprotected copy")
+        raise InputError(Code.PDF_PASSWORD)
     if doc.page_count == 0:
         doc.close()
-        raise InputError("PDF has no pages; rescan it")
+        raise InputError(Code.PDF_NO_PAGES)
     return doc
 
 
@@ -59,10 +63,25 @@ def render(page: pymupdf.Page) -> np.ndarray:
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
 
 
-def read_page(page: pymupdf.Page) -> tuple[np.ndarray, list[Line]]:
-    """A PDF page as the readers take it: the image at :data:`DPI` and its usable text layer
-    ([] when the page is to be OCR'd)."""
-    return render(page), text_layer(page)
+def pages(doc: pymupdf.Document, only: set[int | None], limits: Limits,
+          item: Callable[[int, np.ndarray, list[Line]], WorkItem]
+          ) -> Iterator[WorkItem | Unreadable]:
+    """The pages numbered in ``only`` (1-based) of an open PDF, each as ``item(number, image,
+    text layer)`` makes it (the layer is [] when the page is to be OCR'd): the paper reader's
+    and the mail reader's PDF pages alike. A page over ``limits`` is not rendered; a page that
+    cannot be rendered comes as :class:`Unreadable`, and the others still go through."""
+    for number in sorted(k for k in only if k is not None):
+        try:
+            page = doc[number - 1]
+            limits.check_pdf_page(page.rect.width, page.rect.height)
+            image, lines = render(page), text_layer(page)
+        except InputError as exc:
+            yield Unreadable(number, exc.reason)
+            continue
+        except Exception as exc:  # noqa: BLE001 - one bad page must not sink the file
+            yield Unreadable(number, Reason(Code.PAGE_UNRENDERABLE, {"why": str(exc)}))
+            continue
+        yield item(number, image, lines)
 
 
 def text_layer(page: pymupdf.Page, require_form_words: bool = True) -> list[Line]:

@@ -26,8 +26,7 @@ Coordinates follow OpenCV's convention: pixel centres sit at integer coordinates
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -68,8 +67,7 @@ class Prepared:
 
     image: np.ndarray  # BGR uint8, geometry-corrected (border cropped, perspective fixed, deskewed)
     ocr_image: np.ndarray  # same geometry, 3-channel uint8, red ink suppressed for recognition
-    transform: Transform  # original scan -> image
-    info: dict[str, Any] = field(default_factory=dict)  # JSON-safe notes on what was done
+    transform: Transform  # original scan -> image: what was done, op by op
 
 
 def is_blank(image: np.ndarray) -> bool:
@@ -84,17 +82,13 @@ def prepare(image: np.ndarray) -> Prepared:
     """Crop a phone photo to its paper, deskew the page and build the red-free OCR image.
 
     ``image`` is the page as read: BGR (or BGRA, or single-channel grey) uint8. The returned
-    ``transform`` maps original pixel coordinates to ``Prepared.image`` coordinates; ``info``
-    holds ``photo_crop`` (bool), ``paper_quad`` (the paper's corners in the original, when
-    cropped), ``skew_deg`` (measured skew, counter-clockwise positive as seen on screen),
-    ``skew_source`` (``"lines"``, ``"text"`` or ``"none"``), ``deskewed`` (bool) and the
-    input/output sizes as ``[width, height]``. When no geometric op was needed, ``image``
-    may share memory with the input array.
+    ``transform`` maps original pixel coordinates to ``Prepared.image`` coordinates, and says
+    what was done: ``perspective`` (a photo's paper cut out, its corners in ``quad``),
+    ``rotate`` (deskewed by ``angle_deg``, the skew ``measured_by`` ruling ``lines`` or
+    ``text``). When no geometric op was needed, ``image`` may share memory with the input.
     """
     img = as_bgr(image)
-    h, w = img.shape[:2]
     transform = Transform()
-    info: dict[str, Any] = {"input_size": [w, h], "photo_crop": False}
 
     quad = _find_paper_quad(cv2.cvtColor(img, cv2.COLOR_BGR2GRAY))
     if quad is not None:
@@ -102,16 +96,12 @@ def prepare(image: np.ndarray) -> Prepared:
         img = cv2.warpPerspective(
             img, matrix, (pw, ph), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
         )
-        transform.push("perspective", matrix, size=[pw, ph])
-        info["photo_crop"] = True
-        info["paper_quad"] = [[round(float(x), 1), round(float(y), 1)] for x, y in quad]
+        transform.push("perspective", matrix, size=[pw, ph],
+                       quad=[[round(float(x), 1), round(float(y), 1)] for x, y in quad])
 
     # The red channel hides red seals, which would otherwise add curved "ink" to the analysis.
     skew, source = estimate_skew(img[:, :, 2])
-    info["skew_deg"] = round(skew, 2)
-    info["skew_source"] = source
-    info["deskewed"] = abs(skew) >= _SKEW_MIN_DEG
-    if info["deskewed"]:
+    if abs(skew) >= _SKEW_MIN_DEG:
         matrix, (rw, rh) = _rotation_matrix(img.shape[1], img.shape[0], -skew)
         img = cv2.warpAffine(
             img,
@@ -121,12 +111,9 @@ def prepare(image: np.ndarray) -> Prepared:
             borderMode=cv2.BORDER_CONSTANT,
             borderValue=(255, 255, 255),
         )
-        transform.push(
-            "rotate", np.vstack([matrix, [0.0, 0.0, 1.0]]), angle_deg=round(-skew, 3), size=[rw, rh]
-        )
-
-    info["output_size"] = [img.shape[1], img.shape[0]]
-    return Prepared(image=img, ocr_image=suppress_red(img), transform=transform, info=info)
+        transform.push("rotate", np.vstack([matrix, [0.0, 0.0, 1.0]]), angle_deg=round(-skew, 3),
+                       measured_by=source, size=[rw, rh])
+    return Prepared(image=img, ocr_image=suppress_red(img), transform=transform)
 
 
 def rotate_quarter(prep: Prepared, quarter_turns: int) -> Prepared:
@@ -134,8 +121,7 @@ def rotate_quarter(prep: Prepared, quarter_turns: int) -> Prepared:
 
     Negative values turn clockwise; any integer is taken modulo 4. The rotation is an exact
     pixel permutation (``np.rot90``), and the matching op is pushed on a copy of the
-    transform, so points map back exactly. ``info["quarter_turns"]`` accumulates the total
-    turns applied. The input ``prep`` is not modified.
+    transform, so points map back exactly. The input ``prep`` is not modified.
     """
     k = int(quarter_turns) % 4
     h, w = prep.image.shape[:2]
@@ -147,17 +133,13 @@ def rotate_quarter(prep: Prepared, quarter_turns: int) -> Prepared:
         matrix = step @ matrix
         cur_w, cur_h = cur_h, cur_w
     transform = Transform(ops=[dict(op) for op in prep.transform.ops])
-    info = dict(prep.info)
-    info["quarter_turns"] = (int(info.get("quarter_turns", 0)) + k) % 4
     if k == 0:
-        return Prepared(prep.image, prep.ocr_image, transform, info)
+        return Prepared(prep.image, prep.ocr_image, transform)
     transform.push("rot90", matrix, quarter_turns=k, size=[cur_w, cur_h])
-    info["output_size"] = [cur_w, cur_h]
     return Prepared(
         image=np.ascontiguousarray(np.rot90(prep.image, k)),
         ocr_image=np.ascontiguousarray(np.rot90(prep.ocr_image, k)),
         transform=transform,
-        info=info,
     )
 
 

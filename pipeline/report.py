@@ -1,10 +1,12 @@
-"""``formscan report``: one HTML file people can check a batch with, offline.
+"""The report: one HTML file people can check a batch with, offline; and the documents as
+people are shown them, for the report and the review station.
 
-A reader of the store. ``OUT/report.html`` holds the data as JSON and a small script that
-renders it with ``textContent`` only, so text from documents (a title or subject such as
-``<script>…</script>``) is always shown as text and never runs. Page thumbnails and the
-crops fields were read from are small JPEGs in ``OUT/report/``, loaded lazily; the list is
-paginated so a thousand documents filter without freezing the browser.
+``OUT/report.html`` holds the data as JSON and a small script that renders it with
+``textContent`` only, so text from documents (a title or subject such as
+``<script>…</script>``) is always shown as text and never runs. Page thumbnails and the crops
+values were read from are the small JPEGs the store keeps in ``OUT/report/`` (made once, when
+each page was read), loaded lazily; the list is paginated so a thousand documents filter
+without freezing the browser. Nothing here opens an input or writes the store.
 """
 
 from __future__ import annotations
@@ -13,13 +15,10 @@ import html
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
-import cv2
-import numpy as np
-
-from pipeline import ingest
 from pipeline.audit import places, unit_and_source, units_table
 from pipeline.contest import Contest
 from pipeline.i18n import (
@@ -29,161 +28,183 @@ from pipeline.i18n import (
     flag_words,
     form_name,
     in_words,
-    reason,
+    say,
     text,
+    where,
 )
-from pipeline.model import EntryStatus, Field, FormType, ManifestEntry, Origin, Record, Status
-from pipeline.store import Store, write_atomic
+from pipeline.model import (
+    EntryStatus,
+    Field,
+    FormType,
+    ManifestEntry,
+    Origin,
+    Record,
+    Route,
+    Status,
+)
+from pipeline.reconcile import Pair
+from pipeline.store import THUMB, Store, write_atomic
 
-THUMB_WIDTH = 240
-CROP_MAX_WIDTH = 960  # px: a synopsis box stays readable (the page is scanned at 200 dpi)
 PAGE_SIZE = 50
 
 
-def _save_jpeg(image: np.ndarray, target: Path, max_width: int) -> str:
-    scale = min(1.0, max_width / max(image.shape[1], 1))
-    if scale < 1:
-        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    cv2.imwrite(str(target), image, [cv2.IMWRITE_JPEG_QUALITY, 80])
-    return target.relative_to(target.parents[2]).as_posix()  # report/<kind>/<file>
+@dataclass
+class FieldView:
+    value: str | None
+    confidence: float
+    source: str  # where the value comes from, in words
+    corrected: bool
 
 
-def _crop(image: np.ndarray, bbox: list[float] | None, margin: int = 8) -> np.ndarray | None:
-    if not bbox:
-        return None
-    h, w = image.shape[:2]
-    x0, y0, x1, y1 = (int(round(v)) for v in bbox)
-    x0, y0 = max(x0 - margin, 0), max(y0 - margin, 0)
-    x1, y1 = min(x1 + margin, w), min(y1 + margin, h)
-    return image[y0:y1, x0:x1] if x1 > x0 and y1 > y0 else None
+@dataclass
+class PairView:
+    """The other copy of a document, from the last reconciliation."""
+
+    other: str
+    status: str
+    diffs: list[dict]
+    other_fields: dict[str, str | None]
 
 
-def _images(record: Record, folder: Path) -> dict:
-    """Thumbnail and crops of a paper record's page, written under ``folder``."""
-    if record.origin is not Origin.PAPER or not record.source.pages:
-        return {}
-    scan = ingest.page_image(record.source.path, record.source.pages[0])
-    if scan is None:
-        return {}
-    # Shown as it was read: turned upright, straightened, a photo's paper cut out. The
-    # records keep their boxes on the scan; here they are mapped onto that page.
-    transform = record.transform
-    image = transform.apply(scan) if transform else scan
-    out = {"thumb": _save_jpeg(image, folder / "thumbs" / f"{record.doc_id}.jpg", THUMB_WIDTH),
-           "crops": {}}
-    boxes = {key: f.bbox for key, f in record.fields.items()}
-    boxes["signature"] = record.signature.bbox if record.signature else None
-    boxes["seal"] = record.seal.bbox if record.seal else None
-    for key, bbox in boxes.items():
-        if bbox and transform:
-            bbox = transform.bbox_to_processed(bbox)
-        crop = _crop(image, bbox)
-        if crop is not None:
-            out["crops"][key] = _save_jpeg(
-                crop, folder / "crops" / f"{record.doc_id}-{key}.jpg", CROP_MAX_WIDTH)
-    return out
+@dataclass
+class DocumentView:
+    """One document as people are shown it (the pages' JSON is its ``to_dict``)."""
 
+    doc_id: str
+    origin: str
+    form_type: str
+    status: str
+    where: str  # the file, attachment and page, in words
+    path: str
+    pages: list[int]
+    attachment: str | None
+    unit: str | None
+    unit_from: str | None
+    also_at: list[str]
+    fields: dict[str, FieldView]
+    flags: list[str]
+    what_to_do: str
+    flag_words: dict[str, str]
+    labels: dict[str, str]
+    signature: dict | None
+    seal: dict | None
+    date: str | None
+    message: dict | None
+    images: dict[str, Any]
+    pair: PairView | None = None
+    done: bool = False  # a person marked it done at the review station
 
-def _document(record: Record, contest: Contest, images: dict, pair: dict | None,
-              also_at: list[str], lang: str) -> dict:
-    fields = {k: {"value": f.value, "confidence": f.confidence,
-                  "source": _provenance(record, f, lang),
-                  "corrected": f.corrected} for k, f in record.fields.items()}
-    unit, unit_from = unit_and_source(record, contest)
-    return {
-        "doc_id": record.doc_id, "origin": record.origin.value,
-        "form_type": record.form_type.value, "status": record.status.value,
-        "path": record.source.path, "pages": record.source.pages,
-        "attachment": record.source.attachment, "unit": unit, "unit_from": unit_from,
-        "also_at": also_at,
-        "fields": fields, "flags": record.flag_names,
-        "what_to_do": in_words(record.flags, lang, record.form_type),
-        "flag_words": {str(f): flag_words(f, lang, record.form_type) for f in record.flags},
-        "labels": {k: field_names(lang, record.form_type).get(k, k) for k in record.fields},
-        "signature": record.signature.to_dict() if record.signature else None,
-        "seal": record.seal.to_dict() if record.seal else None,
-        "date": (record.fields.get("date").value if record.fields.get("date") else None),
-        "message": record.message.to_dict() if record.message else None,
-        "images": images, "pair": pair,
-    }
-
-
-EVIDENCE = ("label", "vocabulary", "shape", "position")  # how OCR placed a value
-
-
-def _provenance(record: Record, field: Field, lang: str = DEFAULT_LANG) -> str:
-    """Where a value shown comes from, in words: what read it, and what it was read as."""
-    if record.route.value in ("docx", "xlsx", "text-layer"):
-        return text(lang, f"source.{record.route.value}")
-    read_as = text(lang, "source.read_as", raw=field.raw) if field.raw else ""
-    if field.corrected:
-        return text(lang, "source.corrected") + read_as
-    if field.value is None:
-        return ""
-    how = field.evidence.value if field.evidence else ""
-    words = text(lang, f"source.{how}" if how in EVIDENCE else "source.ocr")
-    return words + (read_as if field.raw != field.value else "")
-
-
-def _pairs(lines: list[dict], records: dict[str, Record]) -> dict[str, dict]:
-    """doc_id -> the other side's values and the differences, from the last reconciliation."""
-    found: dict[str, dict] = {}
-    for pair in lines:
-        paper, email = pair["paper_doc_id"], pair["email_doc_id"]
-        if not (paper and email and paper in records and email in records):
-            continue
-        for mine, other in ((paper, email), (email, paper)):
-            found[mine] = {"other": other, "status": pair["status"], "diffs": pair["diffs"],
-                           "other_fields": {k: f.value for k, f in
-                                            records[other].fields.items()}}
-    return found
-
-
-def _summary(records: list[Record], failures: list[dict], contest: Contest,
-             lang: str) -> dict:
-    by_kind = Counter((r.form_type.value, r.origin.value) for r in records)
-    units = units_table(records, contest, lang).astype(str).to_dict(orient="records")
-    return {
-        "documents": len(records),
-        "needs_review": sum(r.status.value == "needs_review" for r in records),
-        "by_type": [{"form_type": t, "origin": o, "count": n}
-                    for (t, o), n in sorted(by_kind.items())],
-        "units": units, "failures": failures,
-    }
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass
 class BatchView:
     """What the store holds, read once: records, manifest, the last reconciliation, the
-    documents people marked done."""
+    documents people marked done, the pictures kept."""
 
     out_dir: Path
     records: list[Record]
     manifest: list[ManifestEntry]
-    reconciled: list[dict]
-    reviewed: set[str]
+    pairs: list[Pair] = field(default_factory=list)
+    reviewed: set[str] = field(default_factory=set)
+    pictures: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, store: Store, pairs: list[Pair] | None = None) -> BatchView:
+        """What ``store`` holds (``pairs``: the reconciliation, when the caller has it)."""
+        records = store.records()
+        if pairs is None:
+            by_id = {r.doc_id: r for r in records}
+            pairs = [p for line in store.reconciliation() or []
+                     if (p := Pair.from_dict(line, by_id)) is not None]
+        return cls(store.out_dir, records, store.manifest(), pairs, store.reviewed(),
+                   store.pictures())
 
     @classmethod
     def read(cls, out_dir: Path) -> BatchView:
-        store = Store(out_dir)
-        try:
-            return cls(out_dir, store.records(), store.manifest(), store.reconciliation() or [],
-                       store.reviewed())
-        finally:
-            store.close()
+        """The batch in ``out_dir``, read-only (a scan may be writing it)."""
+        with Store(out_dir, read_only=True) as store:
+            return cls.of(store)
+
+
+TYPED = frozenset({Route.DOCX, Route.XLSX, Route.TEXT_LAYER})  # text as the unit typed it
+
+
+def provenance(record: Record, f: Field, lang: str = DEFAULT_LANG) -> str:
+    """Where a value shown comes from, in words: what read it, and what it was read as."""
+    if record.route in TYPED:
+        return text(lang, f"source.{record.route.value}")
+    read_as = text(lang, "source.read_as", raw=f.raw) if f.raw else ""
+    if f.corrected:
+        return text(lang, "source.corrected") + read_as
+    if f.value is None:
+        return ""
+    return text(lang, f"source.{f.evidence.value}") + (read_as if f.raw != f.value else "")
+
+
+def _pair_views(pairs: list[Pair]) -> dict[str, PairView]:
+    """doc_id -> the other side's values and the differences."""
+    found: dict[str, PairView] = {}
+    for pair in pairs:
+        if pair.paper is None or pair.email is None:
+            continue
+        diffs = [d.to_dict() for d in pair.diffs]
+        for mine, other in ((pair.paper, pair.email), (pair.email, pair.paper)):
+            found[mine.doc_id] = PairView(other.doc_id, pair.status.value, diffs,
+                                          {k: f.value for k, f in other.fields.items()})
+    return found
+
+
+def _document(record: Record, contest: Contest, images: dict[str, str], pair: PairView | None,
+              also_at: list[str], lang: str) -> DocumentView:
+    unit, unit_from = unit_and_source(record, contest)
+    names = field_names(lang, record.form_type)
+    date = record.fields.get("date")
+    return DocumentView(
+        doc_id=record.doc_id, origin=record.origin.value, form_type=record.form_type.value,
+        status=record.status.value, where=where(lang, record.source.place),
+        path=record.source.path, pages=record.source.pages,
+        attachment=record.source.attachment, unit=unit,
+        unit_from=unit_from.value if unit_from else None, also_at=also_at,
+        fields={k: FieldView(f.value, f.confidence, provenance(record, f, lang), f.corrected)
+                for k, f in record.fields.items()},
+        flags=record.flag_names, what_to_do=in_words(record.flags, lang, record.form_type),
+        flag_words={str(f): flag_words(f, lang, record.form_type) for f in record.flags},
+        labels={k: names.get(k, k) for k in record.fields},
+        signature=record.signature.to_dict() if record.signature else None,
+        seal=record.seal.to_dict() if record.seal else None,
+        date=date.value if date else None,
+        message=record.message.to_dict() if record.message else None,
+        images={"thumb": images.get(THUMB),
+                "crops": {k: v for k, v in images.items() if k != THUMB}} if images else {},
+        pair=pair)
 
 
 def documents(batch: BatchView, contest: Contest, only: set[str] | None = None,
-              lang: str = DEFAULT_LANG) -> list[dict]:
-    """The documents as people are shown them (values, provenance, crops written under
-    ``OUT/report/``, the other copy's values), for the report and the review station."""
-    pairs = _pairs(batch.reconciled, {r.doc_id: r for r in batch.records})
-    folder = batch.out_dir / "report"
-    also_at = places(batch.manifest)
-    return [_document(r, contest, _images(r, folder), pairs.get(r.doc_id),
+              lang: str = DEFAULT_LANG) -> list[DocumentView]:
+    """The documents as people are shown them (values, provenance, pictures, the other
+    copy's values), for the report and the review station."""
+    pairs = _pair_views(batch.pairs)
+    also_at = places(batch.manifest, lang)
+    return [_document(r, contest, batch.pictures.get(r.doc_id, {}), pairs.get(r.doc_id),
                       also_at.get(r.doc_id, []), lang)
             for r in batch.records if only is None or r.doc_id in only]
+
+
+def _summary(batch: BatchView, contest: Contest, lang: str) -> dict:
+    records = batch.records
+    by_kind = Counter((r.form_type.value, r.origin.value) for r in records)
+    units = units_table(records, contest, lang).astype(str).to_dict(orient="records")
+    failures = [{"where": where(lang, m.place), "error": say(m.reason, lang)}
+                for m in batch.manifest if m.status is EntryStatus.FAILED]
+    return {
+        "documents": len(records),
+        "needs_review": sum(r.status is Status.NEEDS_REVIEW for r in records),
+        "by_type": [{"form_type": t, "origin": o, "count": n}
+                    for (t, o), n in sorted(by_kind.items())],
+        "units": units, "failures": failures,
+    }
 
 
 def names(lang: str) -> dict:
@@ -210,17 +231,15 @@ def _json(value: object) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def build_report(out_dir: Path, contest: Contest, lang: str = DEFAULT_LANG) -> Path:
-    """Write ``OUT/report.html`` (its words in ``lang``) and its images in ``OUT/report/``."""
-    batch = BatchView.read(out_dir)
-    failures = [{"path": m.path, "page": m.page, "attachment": m.attachment,
-                 "error": reason(m.error, lang)}
-                for m in batch.manifest if m.status is EntryStatus.FAILED]
-    data = {"summary": _summary(batch.records, failures, contest, lang),
-            "documents": documents(batch, contest, lang=lang),
+def write_report(batch: BatchView, contest: Contest, lang: str = DEFAULT_LANG) -> Path:
+    """Write ``OUT/report.html`` (its words in ``lang``) over the pictures in
+    ``OUT/report/``."""
+    data = {"summary": _summary(batch, contest, lang),
+            "documents": [d.to_dict() for d in documents(batch, contest, lang=lang)],
             "page_size": PAGE_SIZE}
-    filled = page(TEMPLATE, lang, text(lang, "report.title", name=out_dir.name), DATA=data)
-    return write_atomic(out_dir / "report.html", lambda tmp: tmp.write_text(filled, "utf-8"))
+    filled = page(TEMPLATE, lang, text(lang, "report.title", name=batch.out_dir.name),
+                  DATA=data)
+    return write_atomic(batch.out_dir / "report.html", lambda tmp: tmp.write_text(filled, "utf-8"))
 
 
 TEMPLATE = (Path(__file__).parent / "report_template.html").read_text(encoding="utf-8")

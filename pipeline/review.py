@@ -3,12 +3,13 @@
 It opens the queue of documents that need a person, riskiest first (a missing signature or
 seal, another unit's seal, then the other flags, then the least sure value); shows each
 document's page, every field with its crop, value and confidence, the verdicts and the emailed
-copy's values; and takes corrections from the keyboard. A correction goes through the same
-path as an imported sheet (``corrections.apply_corrections``): kept in the store, the checks,
-reconciliation and audit run again, every export rewritten.
+copy's values; and takes corrections from the keyboard. The queue is read from the batch
+read-only, so it keeps answering while a scan holds the batch. A correction opens the batch to
+write (refused while another formscan holds it), is kept in the store, and goes through the
+one refresh: the corrected document and its pair are checked again, every file rewritten once.
 
 Safe by construction: it listens on 127.0.0.1 unless told otherwise; every change request
-carries the session's random token; the only files it serves are the report's images under
+carries the session's random token; the only files it serves are the pictures under
 ``OUT/report/`` (a path from the client is resolved and must stay there); document text is
 only ever rendered with ``textContent``.
 """
@@ -24,25 +25,32 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from pipeline.contest import Contest
-from pipeline.corrections import apply_corrections
-from pipeline.errors import FormscanError
-from pipeline.i18n import DEFAULT_LANG, text
-from pipeline.model import FlagKind, Status
-from pipeline.report import BatchView, documents, page
+from pipeline.corrections import store_corrections
+from pipeline.errors import Code, FormscanError, Reason
+from pipeline.i18n import DEFAULT_LANG, say, text
+from pipeline.model import FlagKind, Record, Status
+from pipeline.refresh import refresh
+from pipeline.report import BatchView, DocumentView, documents, page
 from pipeline.store import Store
 
 TEMPLATE = (Path(__file__).parent / "review_template.html").read_text(encoding="utf-8")
-HEAVY = {FlagKind.MISSING_SIGNATURE.value, FlagKind.MISSING_SEAL.value,
-         FlagKind.SEAL_MISMATCH.value}
+HEAVY = frozenset({FlagKind.MISSING_SIGNATURE, FlagKind.MISSING_SEAL, FlagKind.SEAL_MISMATCH})
 
 
-def risk(doc: dict) -> float:
+def risk(record: Record) -> float:
     """How much a document needs a person first: the marks that void an authorization,
     then every other flag, then how unsure its least sure value is."""
-    flags = doc["flags"]
-    heavy = sum(f in HEAVY for f in flags)
-    sure = min((f["confidence"] for f in doc["fields"].values() if f["value"]), default=1.0)
-    return 10 * heavy + len(flags) + (1 - sure)
+    heavy = sum(f.kind in HEAVY for f in record.flags)
+    sure = min((f.confidence for f in record.fields.values() if f.value), default=1.0)
+    return 10 * heavy + len(record.flags) + (1 - sure)
+
+
+class Refused(Exception):
+    """A request the station cannot carry out (no such document or field), and why."""
+
+    def __init__(self, reason: Reason) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
 
 
 class Station:
@@ -54,47 +62,42 @@ class Station:
         self.token = secrets.token_urlsafe(24)
         self.lock = threading.Lock()  # one change at a time: the store has one writer
 
-    def queue(self) -> list[dict]:
+    def queue(self) -> list[DocumentView]:
         """The documents needing review, riskiest first; those marked done (by anyone, in
         any session: kept in the store) carry ``done`` and stay in the list."""
-        with self.lock:
-            batch = BatchView.read(self.out_dir)
-            review = {r.doc_id for r in batch.records if r.status is Status.NEEDS_REVIEW}
-            docs = documents(batch, self.contest, review | batch.reviewed, self.lang)
-        for doc in docs:
-            doc["done"] = doc["doc_id"] in batch.reviewed
-        return sorted(docs, key=risk, reverse=True)
+        batch = BatchView.read(self.out_dir)
+        return self._views(batch, {r.doc_id for r in batch.records
+                                   if r.status is Status.NEEDS_REVIEW} | batch.reviewed)
+
+    def _views(self, batch: BatchView, only: set[str]) -> list[DocumentView]:
+        order = {r.doc_id: risk(r) for r in batch.records if r.doc_id in only}
+        views = documents(batch, self.contest, only, self.lang)
+        for view in views:
+            view.done = view.doc_id in batch.reviewed
+        return sorted(views, key=lambda v: order[v.doc_id], reverse=True)
 
     def mark_done(self, doc_id: str) -> None:
-        with self.lock:
-            store = Store(self.out_dir)
-            try:
-                if store.record(doc_id) is None:
-                    raise KeyError(f"no document {doc_id!r}")
-                store.mark_reviewed(doc_id, self.who)
-            finally:
-                store.close()
+        with self.lock, Store(self.out_dir) as store:
+            if store.record(doc_id) is None:
+                raise Refused(Reason(Code.NO_DOCUMENT, {"doc": doc_id}))
+            store.mark_reviewed(doc_id, self.who)
 
     def page(self) -> str:
         return page(TEMPLATE, self.lang, text(self.lang, "review.title")).replace(
             "{{TOKEN}}", self.token)
 
-    def correct(self, doc_id: str, key: str, value: str | None) -> dict:
-        with self.lock:
-            store = Store(self.out_dir)
-            try:
-                record = store.record(doc_id)
-            finally:
-                store.close()
+    def correct(self, doc_id: str, key: str, value: str | None) -> DocumentView:
+        """Keep a person's correction of one field; the document as it is now."""
+        with self.lock, Store(self.out_dir) as store:
+            record = store.record(doc_id)
             if record is None or key not in record.fields:
-                raise KeyError(f"{doc_id} has no field {key!r}")
+                raise Refused(Reason(Code.NO_FIELD, {"doc": doc_id, "field": key}))
             old = record.fields[key].value
             value = (value or "").strip() or None
             if value != old:
-                apply_corrections(self.out_dir, self.contest, [(doc_id, key, old, value)],
-                                  self.who, self.lang)
-            return documents(BatchView.read(self.out_dir), self.contest, {doc_id},
-                             self.lang)[0]
+                touched = store_corrections(store, [(doc_id, key, old, value)], self.who)
+                refresh(store, self.contest, store.lang, touched=touched)
+            return self._views(BatchView.of(store), {doc_id})[0]
 
 
 def _handler(station: Station) -> type[BaseHTTPRequestHandler]:
@@ -116,12 +119,18 @@ def _handler(station: Station) -> type[BaseHTTPRequestHandler]:
             self._send(status, json.dumps(data, ensure_ascii=False).encode(),
                        "application/json; charset=utf-8")
 
+        def _refused(self, reason: Reason, status: int) -> None:
+            self._json({"error": say(reason, station.lang), "code": reason.code.value}, status)
+
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             path = urlparse(self.path).path
             if path == "/":
                 self._send(HTTPStatus.OK, station.page().encode(), "text/html; charset=utf-8")
             elif path == "/api/queue":
-                self._json(station.queue())
+                try:
+                    self._json([view.to_dict() for view in station.queue()])
+                except FormscanError as exc:
+                    self._refused(exc.reason, HTTPStatus.CONFLICT)
             elif path.startswith("/report/"):
                 target = (images / unquote(path.removeprefix("/report/"))).resolve()
                 if images not in target.parents or not target.is_file():
@@ -140,16 +149,18 @@ def _handler(station: Station) -> type[BaseHTTPRequestHandler]:
                 path = urlparse(self.path).path
                 if path == "/api/correct":
                     self._json(station.correct(str(body["doc_id"]), str(body["field"]),
-                                               body.get("value")))
+                                               body.get("value")).to_dict())
                 elif path == "/api/done":
                     station.mark_done(str(body["doc_id"]))
                     self._json({"done": body["doc_id"]})
                 else:
                     self._json({"error": "no such action"}, HTTPStatus.NOT_FOUND)
+            except Refused as exc:
+                self._refused(exc.reason, HTTPStatus.BAD_REQUEST)
             except (KeyError, ValueError, TypeError) as exc:
                 self._json({"error": str(exc)}, HTTPStatus.BAD_REQUEST)
             except FormscanError as exc:  # the batch busy (a scan writing it), a disk full
-                self._json({"error": str(exc)}, HTTPStatus.CONFLICT)
+                self._refused(exc.reason, HTTPStatus.CONFLICT)
 
     return Handler
 

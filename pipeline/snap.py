@@ -8,15 +8,15 @@ close to two, is left as read: the checks flag a unit that is in no list.
 
 from __future__ import annotations
 
-from pipeline.contest import UNITS, Contest, Snap
-from pipeline.forms import FormSchema
+from pipeline.contest import Contest, Snap
+from pipeline.forms import FieldSpec, FormSchema
 from pipeline.model import Evidence, Field
 
 
-def snap(reading: str, vocabulary: str, contest: Contest) -> Snap | None:
-    if vocabulary == UNITS:
+def snap(reading: str, spec: FieldSpec, contest: Contest) -> Snap | None:
+    if spec.of_units:
         return contest.snap_unit(reading)
-    return contest.snap_word(reading, vocabulary)
+    return contest.snap_word(reading, spec.vocabulary)
 
 
 def snap_fields(fields: dict[str, Field], schema: FormSchema, contest: Contest) -> None:
@@ -25,7 +25,7 @@ def snap_fields(fields: dict[str, Field], schema: FormSchema, contest: Contest) 
         f = fields.get(spec.key)
         if spec.vocabulary is None or f is None or f.value is None:
             continue
-        found = snap(f.value, spec.vocabulary, contest)
+        found = snap(f.value, spec, contest)
         if found is None:
             continue
         if found.value != f.value:

@@ -2,9 +2,12 @@
 
 A source finds its input files and opens one at a time into :class:`Part`\\ s: a paper file
 is one part (its pages), a mail file one part per attachment. Each part names the manifest
-lines it will give (``keys``, its page numbers) before anything is decoded, so the runner can
+lines it will give (``keys``, its page numbers) before any page is decoded, so the runner can
 skip what an earlier run finished and read only the rest; a part that gives no work item (an
 unreadable attachment, a message without one) carries its one manifest line instead.
+
+What reads each kind of attachment is one table, :data:`ATTACHMENT_READERS` (scans have
+theirs in ``ingest.READERS``): a new kind is told apart in ``mail/kinds.py`` and read here.
 
 The same page content has the same ``doc_id`` wherever it comes from: a paper page's pixels,
 an attachment's bytes and page number.
@@ -20,14 +23,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-import pymupdf
+import numpy as np
 
-from pipeline import filetypes, imaging, ingest, mail, pdf
-from pipeline.errors import InputError
-from pipeline.filetypes import HEAD_BYTES, sniff
+from pipeline import imaging, ingest, mail, pdf
+from pipeline.errors import Code, InputError, Reason
+from pipeline.filetypes import HEAD_BYTES, discover, sniff
 from pipeline.limits import Limits
 from pipeline.mail import Attachment, AttachmentKind, SyntheticPage
-from pipeline.model import Origin, Route, Unreadable, WorkItem
+from pipeline.model import Line, Origin, Route, Unreadable, WorkItem
 
 Key = int | None  # a page number within a file or attachment; None for the whole of it
 
@@ -41,10 +44,10 @@ class Part:
     read: Callable[[set[Key]], Iterator[WorkItem | Unreadable]] | None = None
     listing: Unreadable | None = None  # a part that is not read: its one manifest line
     keep: tuple[str, bytes] | None = None  # (safe name, content): a copy the store keeps
-    note: str | None = None  # said on each of its manifest lines
+    notes: tuple[Reason, ...] = ()  # said on each of its manifest lines
 
 
-class Source(Protocol):
+class InputSource(Protocol):
     """A producer of work items for the batch runner."""
 
     origin: Origin
@@ -59,7 +62,7 @@ class Source(Protocol):
 
 
 class PaperSource:
-    """Scans: PDFs, JPG/PNG/TIFF (multi-page too), folders of them."""
+    """Scans: PDFs, JPG/PNG/TIFF/BMP/HEIC (multi-page too), folders of them."""
 
     origin = Origin.PAPER
     label = "scanning"
@@ -68,20 +71,17 @@ class PaperSource:
         self.limits = limits or Limits()
 
     def discover(self, paths: list[str]) -> list[str]:
-        return filetypes.discover(paths)
+        return discover(paths)
 
     @contextmanager
     def open(self, path: str) -> Iterator[list[Part]]:
-        kind = ingest.read_kind(path)
-        with ingest.open_scan(path, kind, self.limits) as (count, handle):
-            notes = [filetypes.mislabelled(path, kind), ingest.repaired(handle)]
-            yield [Part(None, list(range(1, count + 1)),
-                        read=lambda todo: ingest.pages(path, kind, handle, todo, self.limits),
-                        note="; ".join(n for n in notes if n) or None)]
+        with ingest.open_scan(path, self.limits) as scan:
+            yield [Part(None, list(range(1, scan.count + 1)), read=scan.pages,
+                        notes=scan.notes)]
 
 
 class MailSource:
-    """Emailed copies: .eml/.mbox files, folders of them, loose .docx/.pdf/.xlsx."""
+    """Emailed copies: .eml/.mbox/.msg files, folders of them, loose .docx/.pdf/.xlsx."""
 
     origin = Origin.EMAIL
     label = "email"
@@ -90,20 +90,18 @@ class MailSource:
         self.limits = limits or Limits()
 
     def discover(self, paths: list[str]) -> list[str]:
-        return filetypes.discover(paths)
+        return discover(paths)
 
     @contextmanager
     def open(self, path: str) -> Iterator[list[Part]]:
-        attachments = mail.read_attachments(path, self.limits)
-        if not attachments:
-            links = mail.message_links(path)
-            reason = ("message has no attachment but links to " + " ".join(links[:5]) +
-                      ": fetch the files there and read them with `formscan email`" if links
-                      else "message has no attachment: nothing to read")
-            yield [Part(None, [None], listing=Unreadable(None, reason, skipped=True))]
+        found = mail.read_mail(path, self.limits)
+        if not found.attachments:
+            reason = (Reason(Code.NO_ATTACHMENT_LINKS, {"links": found.links[:5]})
+                      if found.links else Reason(Code.NO_ATTACHMENT))
+            yield [Part(None, [None], listing=Unreadable(None, reason))]
             return
         with ExitStack() as stack:
-            yield [_attachment_part(att, stack, self.limits) for att in attachments]
+            yield [_attachment_part(att, stack, self.limits) for att in found.attachments]
 
 
 def _attachment_part(att: Attachment, stack: ExitStack, limits: Limits) -> Part:
@@ -111,88 +109,99 @@ def _attachment_part(att: Attachment, stack: ExitStack, limits: Limits) -> Part:
     if att.kind is AttachmentKind.UNREADABLE:
         if att.message is None and Path(att.path).suffix.lower() not in mail.DOCUMENT_SUFFIXES:
             # A stray file among the mail (a list, a note): not an emailed copy at all.
-            return Part(name, [None], listing=Unreadable(
-                None, "not an email or a document (.eml .mbox .docx .pdf .xlsx): left out",
-                skipped=True))
+            return Part(name, [None], listing=Unreadable(None, Reason(Code.NOT_MAIL_OR_DOCUMENT)))
         return Part(name, [None], listing=Unreadable(
-            None, att.reason or "attachment cannot be read"))
-    keep = (att.safe_name, att.data)
-    if att.kind is AttachmentKind.IMAGE:
-        try:
-            limits.check_image(io.BytesIO(att.data), sniff(att.data[:HEAD_BYTES]))
-        except InputError as exc:
-            return Part(name, [None], listing=Unreadable(None, f"attached {exc}"), keep=keep)
-        return Part(name, [None], read=lambda todo: _image_pages(att), keep=keep)
-    if att.kind is AttachmentKind.PDF:
-        try:
-            doc = stack.enter_context(pdf.open_pdf(data=att.data))
-            limits.check_pages(doc.page_count)
-        except InputError as exc:
-            return Part(name, [None], listing=Unreadable(None, f"attached {exc}"), keep=keep)
-        return Part(name, list(range(1, doc.page_count + 1)),
-                    read=lambda todo: _pdf_pages(att, doc, todo, limits), keep=keep)
-    if att.kind is AttachmentKind.LEGACY_WORD:
-        try:
-            att = replace(att, data=mail.legacy_to_docx(att.data), kind=AttachmentKind.DOCX)
-        except InputError as exc:
-            return Part(name, [None], keep=keep, listing=Unreadable(None, str(exc)))
-    route = Route.DOCX if att.kind is AttachmentKind.DOCX else Route.XLSX
-    try:
-        limits.check_unpacked(att.data)
-    except InputError as exc:
-        return Part(name, [None], keep=keep, listing=Unreadable(None, str(exc), route=route))
-    try:
-        pages = (mail.docx_pages(att.data) if route is Route.DOCX
-                 else [mail.xlsx_page(att.data)])
-    except Exception as exc:  # noqa: BLE001 - python-docx/openpyxl raise assorted errors
-        return Part(name, [None], keep=keep, listing=Unreadable(
-            None, f"read failed: {type(exc).__name__}: {exc}; is the file damaged?", route=route))
-    numbered = len(pages) > 1  # several forms in one Word file: numbered like pages
-    keys: list[Key] = list(range(1, len(pages) + 1)) if numbered else [None]
-    return Part(name, keys, read=lambda todo: _synthetic_pages(att, route, pages, keys, todo),
-                keep=keep)
+            None, att.reason or Reason(Code.ATTACHMENT_UNREADABLE)))
+    part = ATTACHMENT_READERS[att.kind](att, stack, limits)
+    return replace(part, attachment=name, keep=(att.safe_name, att.data))
 
 
-def _doc_id(att: Attachment, page: Key) -> str:
-    digest = hashlib.sha256(att.data + (str(page).encode() if page else b""))
-    return digest.hexdigest()[:ingest.DOC_ID_LEN]
+def _listed(reason: Reason, route: Route = Route.NONE) -> Part:
+    return Part(None, [None], listing=Unreadable(None, reason, route))
 
 
-def _pdf_pages(att: Attachment, doc: pymupdf.Document, todo: set[Key], limits: Limits
-               ) -> Iterator[WorkItem | Unreadable]:
-    for number in sorted(k for k in todo if k is not None):
-        try:
-            page = doc[number - 1]
-            limits.check_pdf_page(page.rect.width, page.rect.height)
-        except InputError as exc:
-            yield Unreadable(number, str(exc))
-            continue
-        try:
-            image, lines = pdf.read_page(page)
-        except Exception as exc:  # noqa: BLE001 - one bad page must not sink the attachment
-            yield Unreadable(number, f"page cannot be rendered ({exc}); ask the unit for the "
-                                     "file again")
-            continue
-        yield WorkItem(att.path, number, Origin.EMAIL,
-                       Route.TEXT_LAYER if lines else Route.OCR, _doc_id(att, number),
-                       attachment=att.display, image=image, lines=lines, message=att.message)
-
-
-def _image_pages(att: Attachment) -> Iterator[WorkItem | Unreadable]:
+def _image_part(att: Attachment, stack: ExitStack, limits: Limits) -> Part:
     """A photo or scan of a form sent by mail: one page, read by OCR like paper."""
-    image = imaging.decode(att.data)
-    if image is None:
-        yield Unreadable(None, "attached image cannot be decoded (damaged file): ask the unit "
-                               "to send it again")
-        return
-    yield WorkItem(att.path, None, Origin.EMAIL, Route.OCR, _doc_id(att, None),
-                   attachment=att.display, image=image, message=att.message)
+    try:
+        limits.check_image(io.BytesIO(att.data), sniff(att.data[:HEAD_BYTES]))
+    except InputError as exc:
+        return _listed(Reason(Code.ATTACHED, {"inner": exc.reason}))
+
+    def read(todo: set[Key]) -> Iterator[WorkItem | Unreadable]:
+        image = imaging.decode(att.data)
+        if image is None:
+            yield Unreadable(None, Reason(Code.ATTACHED, {"inner": Reason(
+                Code.IMAGE_UNDECODABLE, {"kind": sniff(att.data[:HEAD_BYTES]).value.upper()})}))
+            return
+        yield _item(att, None, Route.OCR, image=image)
+
+    return Part(None, [None], read=read)
 
 
-def _synthetic_pages(att: Attachment, route: Route, pages: list[SyntheticPage],
-                     keys: list[Key], todo: set[Key]) -> Iterator[WorkItem]:
-    for key, page in zip(keys, pages):
-        if key in todo:
-            yield WorkItem(att.path, key, Origin.EMAIL, route, _doc_id(att, key),
-                           attachment=att.display, lines=page.lines, cells=page.cells,
-                           size=page.size, message=att.message)
+def _pdf_part(att: Attachment, stack: ExitStack, limits: Limits) -> Part:
+    try:
+        doc = stack.enter_context(pdf.open_pdf(data=att.data))
+        limits.check_pages(doc.page_count)
+    except InputError as exc:
+        return _listed(Reason(Code.ATTACHED, {"inner": exc.reason}))
+
+    def item(number: int, image: np.ndarray, lines: list[Line]) -> WorkItem:
+        route = Route.TEXT_LAYER if lines else Route.OCR
+        return _item(att, number, route, image=image, lines=lines)
+
+    return Part(None, list(range(1, doc.page_count + 1)),
+                read=lambda todo: pdf.pages(doc, todo, limits, item))
+
+
+def _legacy_part(att: Attachment, stack: ExitStack, limits: Limits) -> Part:
+    """A .doc/.wps converted to .docx by LibreOffice, then read like one."""
+    try:
+        converted = replace(att, data=mail.legacy_to_docx(att.data), kind=AttachmentKind.DOCX)
+    except InputError as exc:
+        return _listed(exc.reason)
+    return _docx_part(converted, stack, limits)
+
+
+def _office_part(route: Route, read_pages: Callable[[bytes], list[SyntheticPage]]
+                 ) -> Callable[[Attachment, ExitStack, Limits], Part]:
+    """A Word or Excel file laid out on synthetic pages (several forms in one Word file are
+    numbered like pages)."""
+    def part(att: Attachment, stack: ExitStack, limits: Limits) -> Part:
+        try:
+            limits.check_unpacked(att.data)
+        except InputError as exc:
+            return _listed(exc.reason, route)
+        try:
+            pages = read_pages(att.data)
+        except Exception as exc:  # noqa: BLE001 - python-docx/openpyxl raise assorted errors
+            return _listed(Reason(Code.DOCUMENT_UNREADABLE,
+                                  {"why": f"{type(exc).__name__}: {exc}"}), route)
+        keys: list[Key] = list(range(1, len(pages) + 1)) if len(pages) > 1 else [None]
+
+        def read(todo: set[Key]) -> Iterator[WorkItem]:
+            for key, page in zip(keys, pages):
+                if key in todo:
+                    yield _item(att, key, route, lines=page.lines, cells=page.cells,
+                                size=page.size)
+
+        return Part(None, keys, read=read)
+
+    return part
+
+
+_docx_part = _office_part(Route.DOCX, lambda data: mail.docx_pages(data))
+# What reads each kind of attachment (unreadable ones are listed with their reason).
+ATTACHMENT_READERS: dict[AttachmentKind, Callable[[Attachment, ExitStack, Limits], Part]] = {
+    AttachmentKind.IMAGE: _image_part,
+    AttachmentKind.PDF: _pdf_part,
+    AttachmentKind.LEGACY_WORD: _legacy_part,
+    AttachmentKind.DOCX: _docx_part,
+    AttachmentKind.XLSX: _office_part(Route.XLSX, lambda data: [mail.xlsx_page(data)]),
+}
+
+
+def _item(att: Attachment, page: Key, route: Route, **content: object) -> WorkItem:
+    """A work item of an attachment; its ``doc_id`` hashes the attachment's bytes and page."""
+    digest = hashlib.sha256(att.data + (str(page).encode() if page else b""))
+    return WorkItem(att.path, page, Origin.EMAIL, route, digest.hexdigest()[:ingest.DOC_ID_LEN],
+                    attachment=att.display, message=att.message, **content)

@@ -1,11 +1,13 @@
 """The page stages, in order: what happens to one work item, read top to bottom.
 
 ``STAGES`` is the list the runner walks. Each stage says which routes it applies to (the
-image stages only to pages that need OCR) and whether it is a *verdict* on the signed paper
-(signature, seal, consent), which runs only where the item's origin policy counts verdicts.
-A stage works on the item's :class:`PageState` and may end the work early (a blank page, a
-page that is no contest form). Whatever a stage raises fails that page alone, as an
-:class:`~pipeline.model.ErrorItem` naming the stage.
+image stages only to pages that need OCR, the verdicts on a page to pages with an image).
+Signature, seal and clauses are read on every page with an image, paper or emailed; only the
+posted paper's count (``checks`` flags nothing from an emailed copy's). A stage works on the
+item's :class:`PageState` and may end the work early (a blank page, a page that is no contest
+form). Whatever a stage raises fails that page alone, as an
+:class:`~pipeline.model.ErrorItem` naming the stage. The pictures people look at are made
+last, once (``pictures``).
 
 The stage functions only call the stage modules; they do no image work of their own.
 """
@@ -18,12 +20,12 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from pipeline import layout, preprocess
-from pipeline.checks import apply_checks
+from pipeline.checks import apply_checks, clause_verdicts
 from pipeline.classify import classify
 from pipeline.contest import Contest
-from pipeline.errors import FormscanError
+from pipeline.errors import Code, FormscanError, Reason
 from pipeline.extract import Reading, read_fields
-from pipeline.forms import FormSchema, schemas
+from pipeline.forms import Block, FormSchema, schemas
 from pipeline.imaging import ink_share, is_grey, unexplained_ink
 from pipeline.model import (
     ErrorItem,
@@ -31,7 +33,6 @@ from pipeline.model import (
     FlagKind,
     FormType,
     Line,
-    Origin,
     PageLayout,
     Record,
     Route,
@@ -40,31 +41,15 @@ from pipeline.model import (
     WorkItem,
 )
 from pipeline.ocr import OcrEngine
+from pipeline.pictures import pictures
 from pipeline.snap import snap_fields
 from pipeline.verify.consent import match_clauses
-from pipeline.verify.seal import detect_seal
+from pipeline.verify.seal import SealFinding, find_seal, read_ring
 from pipeline.verify.signature import detect_signature
 
-BLANK = "blank page: nothing printed or written on it"
 REREAD_INSET = 4  # px inside a cell's borders
 REREAD_MIN_INK = 0.005  # share of a cell's pixels that is ink: something is written there
 UNREAD_MIN_INK = 0.004  # share of a place's pixels that is ink no printed text explains
-NOT_A_FORM = ("not recognised as a contest form (no form title or labels found); kept as "
-              "form_type unknown for review")
-
-
-@dataclass(frozen=True)
-class OriginPolicy:
-    """What an origin's documents go through."""
-
-    verdicts: bool  # signature, seal and consent are read (on scanned pages)
-
-
-# Only the posted paper is the valid, signed authorization (domain.md §1). An emailed scan or
-# photo of the signed form is read the same way: its signature, seal and clauses are kept
-# on the record as information, and checks.check_flags flags nothing from them.
-POLICIES = {Origin.PAPER: OriginPolicy(verdicts=True),
-            Origin.EMAIL: OriginPolicy(verdicts=True)}
 
 
 @dataclass
@@ -83,7 +68,8 @@ class PageState:
     schema: FormSchema | None = None
     reading: Reading | None = None
     record: Record | None = None
-    skipped: str | None = None  # why the page ended early as no document (blank)
+    seal: SealFinding | None = None  # where the seal of ``image`` is, once looked for
+    skipped: Reason | None = None  # why the page ended early as no document (blank)
     finished: bool = False
 
 
@@ -95,7 +81,7 @@ def _start(state: PageState) -> None:
 
 def _blank(state: PageState) -> None:
     if preprocess.is_blank(state.image):
-        state.skipped, state.finished = BLANK, True
+        state.skipped, state.finished = Reason(Code.BLANK_PAGE), True
 
 
 def _preprocess(state: PageState) -> None:
@@ -103,7 +89,8 @@ def _preprocess(state: PageState) -> None:
     if is_grey(prep.image):
         # A grey page: a seal's grey is lifted where the seal is, not over the whole page,
         # which would fade a light font's strokes with it.
-        seal = detect_seal(prep.image).mark
+        state.seal = find_seal(prep.image)
+        seal = state.seal.mark
         prep = replace(prep, ocr_image=preprocess.suppress_red(
             prep.image, grey_seal=seal.bbox if seal.present else False))
     state.image, state.ocr_image, state.transform = prep.image, prep.ocr_image, prep.transform
@@ -111,10 +98,11 @@ def _preprocess(state: PageState) -> None:
 
 
 def _ocr(state: PageState) -> None:
-    turns, state.lines = state.engine.read_page(state.ocr_image)
+    turns, state.lines = state.engine.read_upright(state.ocr_image)
     if turns:  # the lines are the upright page's: so is everything after
         prep = preprocess.rotate_quarter(state.prepared, turns)
         state.image, state.ocr_image, state.transform = prep.image, prep.ocr_image, prep.transform
+        state.seal = None  # found on the page before it was turned
 
 
 def _layout(state: PageState) -> None:
@@ -185,7 +173,7 @@ def _ink(state: PageState) -> None:
 
 
 def _signature(state: PageState) -> None:
-    if "signature" not in state.schema.blocks:
+    if Block.SIGNATURE not in state.schema.blocks:
         return
     mark = detect_signature(state.ocr_image, state.layout, state.schema.signature_labels)
     if mark.bbox is not None:
@@ -194,16 +182,17 @@ def _signature(state: PageState) -> None:
 
 
 def _seal(state: PageState) -> None:
-    if "seal" not in state.schema.blocks:
+    if Block.SEAL not in state.schema.blocks:
         return
 
-    def read_ring(strip: np.ndarray) -> str:
+    def read_text(strip: np.ndarray) -> str:
         return "".join(line.text for line in state.engine.recognize(strip))
 
-    # The ring is read only where a seal is found (detect_seal asks for it then): it names
-    # the unit a form leaves in doubt, and it contradicts a clearly read one (mismatch:seal,
-    # 2 of 36 forms of a generated set) -- so it decides something on every sealed page.
-    finding = detect_seal(state.image, read_ring)
+    # The ring is read only where a seal is found: it names the unit a form leaves in doubt,
+    # and it contradicts a clearly read one (mismatch:seal, 2 of 36 forms of a generated
+    # set) -- so it decides something on every sealed page. A grey page's seal was found
+    # when its grey was lifted: it is not looked for again.
+    finding = read_ring(state.image, state.seal or find_seal(state.image), read_text)
     mark = finding.mark
     mark.text = finding.ring_text
     if mark.bbox is not None:
@@ -212,10 +201,9 @@ def _seal(state: PageState) -> None:
 
 
 def _consent(state: PageState) -> None:
-    if "clauses" in state.schema.blocks:
-        contest = state.contest
-        state.record.consent = match_clauses(state.layout, contest.clauses,
-                                             contest.clause_threshold)
+    if Block.CLAUSES in state.schema.blocks:
+        scores = match_clauses(state.layout, state.contest.clauses)
+        state.record.consent = clause_verdicts(scores, state.contest)
 
 
 def _checks(state: PageState) -> None:
@@ -232,7 +220,6 @@ class Stage:
     name: str
     run: Callable[[PageState], None]
     routes: frozenset[Route] = ALL_ROUTES
-    verdict: bool = False  # a verdict on the signed paper (see OriginPolicy)
 
 
 STAGES: tuple[Stage, ...] = (
@@ -246,9 +233,9 @@ STAGES: tuple[Stage, ...] = (
     Stage("reread", _reread, IMAGE_ROUTES),  # a value cell with ink but no text, alone
     Stage("snap", _snap),  # closed vocabularies: units, work types
     Stage("ink", _ink, IMAGE_ROUTES),  # an empty field's place: written on, or blank
-    Stage("signature", _signature, PAGE_ROUTES, verdict=True),
-    Stage("seal", _seal, PAGE_ROUTES, verdict=True),
-    Stage("consent", _consent, verdict=True),
+    Stage("signature", _signature, PAGE_ROUTES),
+    Stage("seal", _seal, PAGE_ROUTES),
+    Stage("consent", _consent),
     Stage("checks", _checks),  # the audit rules: flags
 )
 
@@ -257,7 +244,7 @@ class StageFailed(Exception):
     """A stage raised on one page: the page fails alone."""
 
     def __init__(self, error: ErrorItem) -> None:
-        super().__init__(str(error))
+        super().__init__(error.message)
         self.error = error
 
 
@@ -265,37 +252,47 @@ def run_stages(item: WorkItem, engine: OcrEngine, contest: Contest) -> PageState
     """One work item through :data:`STAGES`. Raises StageFailed naming the stage that broke;
     configuration errors (a model, a schema) stop the batch."""
     state = PageState(item, engine, contest)
-    policy = POLICIES[item.origin]
     for stage in STAGES:
         if state.finished:
             break
-        if item.route not in stage.routes or (stage.verdict and not policy.verdicts):
+        if item.route not in stage.routes:
             continue
         try:
             stage.run(state)
         except FormscanError:
             raise  # no page can succeed: stop the batch
         except Exception as exc:  # noqa: BLE001 - named and recorded for this page only
-            raise StageFailed(ErrorItem(stage.name, item.page,
-                                        f"{type(exc).__name__}: {exc}")) from exc
+            raise StageFailed(ErrorItem(stage.name, item.page, Reason(
+                Code.STAGE_RAISED, {"why": f"{type(exc).__name__}: {exc}"}))) from exc
     return state
 
 
 @dataclass
 class Outcome:
-    """What became of one work item: its record, or why it gave none (a blank page)."""
+    """What became of one work item: its record, or why it gave none (a blank page), and
+    the pictures people look at (JPEG bytes by name, see ``pipeline.pictures``)."""
 
     record: Record | None
-    skipped: str | None = None
+    skipped: Reason | None = None
+    pictures: dict[str, bytes] = field(default_factory=dict)
 
 
-def read_page(item: WorkItem, engine: OcrEngine, contest: Contest) -> Outcome:
-    """One work item through the stages. A page that breaks a stage is a failed record of
-    form type unknown that says which stage broke."""
+def failed_outcome(item: WorkItem, error: ErrorItem) -> Outcome:
+    """A work item that could not be read: a failed record of form type unknown that says
+    which stage broke and why (the one place such a record is made)."""
+    return Outcome(Record(item.doc_id, item.origin, FormType.UNKNOWN, item.source,
+                          status=Status.FAILED, route=item.route, message=item.message,
+                          errors=[error]))
+
+
+def read_item(item: WorkItem, engine: OcrEngine, contest: Contest) -> Outcome:
+    """One work item through the stages, and its pictures. A page that breaks a stage is a
+    failed record that says which stage broke."""
     try:
         state = run_stages(item, engine, contest)
     except StageFailed as failed:
-        return Outcome(Record(item.doc_id, item.origin, FormType.UNKNOWN, item.source,
-                              status=Status.FAILED, route=item.route, message=item.message,
-                              errors=[failed.error]))
-    return Outcome(state.record, state.skipped)
+        return failed_outcome(item, failed.error)
+    shown = {}
+    if state.record is not None and state.image is not None and item.route.has_geometry:
+        shown = pictures(state.record, state.image)
+    return Outcome(state.record, state.skipped, shown)

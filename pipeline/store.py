@@ -1,10 +1,15 @@
-"""The record store: SQLite in OUT (the source of truth) and the files written from it.
-
-records, manifest and reconciliation files are rewritten from it after every command.
+"""The record store: SQLite in OUT (the source of truth), the pictures people look at, and the
+files written from it.
 
 Every page is committed in its own transaction, so a run killed half-way keeps what it
-finished; the next run skips pages already in the manifest (same file content) and
-writes the same records, without duplicates or loss. The only module that writes.
+finished; the next run skips pages already in the manifest (same file content, same
+fingerprint) and writes the same records, without duplicates or loss. The only module that
+writes.
+
+One command opens the batch once: its records are decoded once (and kept, updated as they are
+written), and the files people and scripts read are written once, at the end
+(``pipeline.refresh``), from what this store holds. A view (the report, the review queue)
+opens it read-only: it takes no lock, so it keeps answering while a scan holds the batch.
 """
 
 from __future__ import annotations
@@ -14,22 +19,25 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from pipeline.errors import BatchBusy, InputError, OutputError
+from pipeline.errors import BatchBusy, Code, FormscanError, InputError, OutputError
 from pipeline.forms import schemas
 from pipeline.i18n import DEFAULT_LANG, in_words
-from pipeline.model import EntryStatus, Field, FlagKind, ManifestEntry, Record
+from pipeline.model import EntryStatus, Field, Fingerprint, FlagKind, ManifestEntry, Record
 
 DB_NAME = "formscan.sqlite"
 LOCK_NAME = ".formscan.lock"  # held by the one process writing the batch
 ATTACHMENTS = "attachments"
+PICTURES = "report"  # OUT/report/thumbs/<doc>.jpg, OUT/report/crops/<doc>-<key>.jpg
+THUMB = "thumb"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
     doc_id TEXT PRIMARY KEY,
@@ -44,10 +52,15 @@ CREATE TABLE IF NOT EXISTS manifest (
     body TEXT NOT NULL,
     PRIMARY KEY (path, page, attachment)
 );
+CREATE TABLE IF NOT EXISTS files (        -- input files whose every line is in the manifest
+    path TEXT PRIMARY KEY,
+    sha256 TEXT NOT NULL,
+    read_by TEXT,                       -- the fingerprint that read them (JSON)
+    lines INTEGER NOT NULL              -- how many manifest lines they gave
+);
 CREATE TABLE IF NOT EXISTS pairs (      -- the last reconciliation, one row per work document
     seq INTEGER PRIMARY KEY,
-    line TEXT NOT NULL,                 -- reconciliation.jsonl's line
-    row TEXT NOT NULL                   -- reconciliation.csv's row
+    line TEXT NOT NULL                  -- reconciliation.jsonl's line
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS corrections (  -- people's corrections: a layer over what was read
@@ -110,33 +123,61 @@ def _hold(path: Path):  # noqa: ANN202 - an open file
         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         fh.close()
-        raise BatchBusy(f"{path.parent} is in use by another formscan (one run per batch "
-                        "folder): wait for it to finish, or give another --out") from None
+        raise BatchBusy(Code.BATCH_BUSY, folder=str(path.parent)) from None
     return fh
 
 
+@dataclass(frozen=True)
+class FileState:
+    """What the batch holds of one input file: read whole, from this content, by this
+    fingerprint, into this many manifest lines."""
+
+    sha256: str
+    read_by: Fingerprint | None
+    lines: int
+
+
 class Store:
-    def __init__(self, out_dir: Path) -> None:
+    def __init__(self, out_dir: Path, read_only: bool = False) -> None:
+        """The batch in ``out_dir``, made if missing and locked for this process; or, with
+        ``read_only``, an existing batch to look at (no lock: a scan may be writing it)."""
         self.out_dir = Path(out_dir)
+        self.read_only = read_only
+        self._records: dict[str, Record] | None = None  # decoded once, kept up to date
+        self._seq: dict[str, int] = {}
+        self._manifest: list[ManifestEntry] | None = None
+        if read_only:
+            if not (self.out_dir / DB_NAME).is_file():
+                raise FormscanError(Code.NO_BATCH, out=str(out_dir))
+            self._lock = None
+            self.db = sqlite3.connect(f"{(self.out_dir / DB_NAME).resolve().as_uri()}?mode=ro",
+                                      uri=True, timeout=30)
+            return
         if self.out_dir.exists() and not self.out_dir.is_dir():
-            raise OutputError(f"--out {out_dir} is a file, not a folder: give a folder for "
-                              "the batch (it is made if missing)")
+            raise OutputError(Code.OUT_IS_FILE, out=str(out_dir))
         try:
             self.out_dir.mkdir(parents=True, exist_ok=True)
             probe = self.out_dir / ".formscan-probe"
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as exc:
-            raise OutputError(f"cannot write to {out_dir} ({exc.strerror or exc}): give a "
-                              "folder you can write to with --out") from exc
+            raise OutputError(Code.OUT_UNWRITABLE, out=str(out_dir),
+                              why=exc.strerror or str(exc)) from exc
         self._lock = _hold(self.out_dir / LOCK_NAME)
-        self.db = sqlite3.connect(self.out_dir / DB_NAME)
+        self.db = sqlite3.connect(self.out_dir / DB_NAME, timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA)
 
     def close(self) -> None:
         self.db.close()
-        self._lock.close()  # the lock goes with the file
+        if self._lock is not None:
+            self._lock.close()  # the lock goes with the file
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -145,25 +186,42 @@ class Store:
 
     # --- reading ------------------------------------------------------------------------
     def record(self, doc_id: str) -> Record | None:
+        if self._records is not None:
+            return self._records.get(doc_id)
         row = self.db.execute("SELECT body FROM records WHERE doc_id=?", (doc_id,)).fetchone()
         return Record.from_dict(json.loads(row[0])) if row else None
 
     def records(self) -> list[Record]:
-        """Records that some manifest line still points at, in the order they were first read."""
-        rows = self.db.execute(
-            "SELECT body FROM records WHERE doc_id IN (SELECT json_extract(body, '$.doc_id') "
-            "FROM manifest) ORDER BY seq").fetchall()
-        return [Record.from_dict(json.loads(r[0])) for r in rows]
+        """Records that some manifest line still points at, in the order they were first
+        read (decoded once per store, then kept as they are written)."""
+        if self._records is None:
+            rows = self.db.execute("SELECT doc_id, seq, body FROM records").fetchall()
+            self._records = {d: Record.from_dict(json.loads(body)) for d, _, body in rows}
+            self._seq = {d: seq for d, seq, _ in rows}
+        pointed = {e.doc_id for e in self.manifest() if e.doc_id}
+        return sorted((r for d, r in self._records.items() if d in pointed),
+                      key=lambda r: self._seq[r.doc_id])
 
     def manifest(self) -> list[ManifestEntry]:
-        rows = self.db.execute("SELECT body FROM manifest ORDER BY seq").fetchall()
-        return [ManifestEntry.from_dict(json.loads(r[0])) for r in rows]
+        if self._manifest is None:
+            rows = self.db.execute("SELECT body FROM manifest ORDER BY seq").fetchall()
+            self._manifest = [ManifestEntry.from_dict(json.loads(r[0])) for r in rows]
+        return list(self._manifest)
 
     def file_entries(self, path: str) -> list[ManifestEntry]:
         """Every manifest line of one input file, its attachments' included."""
         rows = self.db.execute("SELECT body FROM manifest WHERE path=? ORDER BY seq",
                                (as_text(path),)).fetchall()
         return [ManifestEntry.from_dict(json.loads(r[0])) for r in rows]
+
+    def file_state(self, path: str) -> FileState | None:
+        """How an input file was read whole, or None (never, or not to its end)."""
+        row = self.db.execute("SELECT sha256, read_by, lines FROM files WHERE path=?",
+                              (as_text(path),)).fetchone()
+        if row is None:
+            return None
+        return FileState(row[0], Fingerprint.from_dict(json.loads(row[1]) if row[1] else None),
+                         row[2])
 
     def reconciliation(self) -> list[dict] | None:
         """The lines of the last reconciliation, or None when the batch was never reconciled."""
@@ -172,28 +230,107 @@ class Store:
         return [json.loads(r[0]) for r in
                 self.db.execute("SELECT line FROM pairs ORDER BY seq").fetchall()]
 
+    def corrections(self, doc_id: str) -> dict[str, str | None]:
+        """People's corrections of one document: the latest per field (None: erased)."""
+        rows = self.db.execute("SELECT field, new FROM corrections WHERE doc_id=? ORDER BY id",
+                               (doc_id,)).fetchall()
+        return dict(rows)
+
+    def reviewed(self) -> set[str]:
+        return {row[0] for row in self.db.execute("SELECT doc_id FROM reviewed")}
+
+    @property
+    def lang(self) -> str:
+        """The language of the words in the batch's sheets (``what_to_do``): the last
+        command's ``--lang``."""
+        row = self.db.execute("SELECT value FROM meta WHERE key='lang'").fetchone()
+        return row[0] if row else DEFAULT_LANG
+
+    def pictures(self) -> dict[str, dict[str, str]]:
+        """doc_id -> its pictures' paths under OUT (``report/thumbs/…``), by name."""
+        found: dict[str, dict[str, str]] = {}
+        thumbs, crops = self.out_dir / PICTURES / "thumbs", self.out_dir / PICTURES / "crops"
+        for entry in os.scandir(thumbs) if thumbs.is_dir() else ():
+            doc_id = entry.name.removesuffix(".jpg")
+            found.setdefault(doc_id, {})[THUMB] = f"{PICTURES}/thumbs/{entry.name}"
+        for entry in os.scandir(crops) if crops.is_dir() else ():
+            doc_id, _, key = entry.name.removesuffix(".jpg").partition("-")
+            found.setdefault(doc_id, {})[key] = f"{PICTURES}/crops/{entry.name}"
+        return found
+
     # --- writing ------------------------------------------------------------------------
-    def put_reconciliation(self, lines: list[dict], rows: list[dict]) -> None:
-        """Replace the reconciliation: its lines (the contract) and rows (for people)."""
+    def put_record(self, record: Record, check: Callable[[Record], None] | None = None
+                   ) -> None:
+        """Store a record with people's corrections laid over it (a rescan or a re-check
+        never undoes one); ``check`` runs again on a record a person corrected."""
+        values = self.corrections(record.doc_id)
+        if values:
+            corrected(record, values)
+            if check is not None:
+                check(record)
+        body = json.dumps(_texts(record.to_dict()), ensure_ascii=False)
+        self.db.execute(
+            "INSERT INTO records (doc_id, seq, body) VALUES (?, "
+            "(SELECT COALESCE(MAX(seq), 0) + 1 FROM records), ?) "
+            "ON CONFLICT(doc_id) DO UPDATE SET body=excluded.body", (record.doc_id, body))
+        if self._records is not None:
+            if record.doc_id not in self._seq:
+                self._seq[record.doc_id] = self.db.execute(
+                    "SELECT seq FROM records WHERE doc_id=?", (record.doc_id,)).fetchone()[0]
+            self._records[record.doc_id] = record
+
+    def put_entry(self, entry: ManifestEntry) -> None:
+        body = json.dumps(_texts({**entry.to_dict(), "file_sha256": entry.file_sha256}),
+                          ensure_ascii=False)
+        self.db.execute(
+            "INSERT INTO manifest (path, page, attachment, seq, body) VALUES (?, ?, ?, "
+            "(SELECT COALESCE(MAX(seq), 0) + 1 FROM manifest), ?) "
+            "ON CONFLICT(path, page, attachment) DO UPDATE SET body=excluded.body",
+            (as_text(entry.path), entry.page or 0, entry.attachment or "", body))
+        self._manifest = None
+
+    def put_file(self, path: str, sha256: str, read_by: Fingerprint | None) -> None:
+        """An input file read to its end: the next run need not open it while its content,
+        the fingerprint and its manifest lines stay the same."""
+        with self.db:
+            lines = self.db.execute("SELECT COUNT(*) FROM manifest WHERE path=?",
+                                    (as_text(path),)).fetchone()[0]
+            self.db.execute("INSERT OR REPLACE INTO files (path, sha256, read_by, lines) VALUES "
+                            "(?, ?, ?, ?)", (as_text(path), sha256,
+                                             json.dumps(read_by.to_dict()) if read_by else None,
+                                             lines))
+
+    def put_pictures(self, doc_id: str, pictures: dict[str, bytes]) -> None:
+        """The page's thumbnail and its values' crops, kept in the batch for the report and
+        the review station (made once, when the page was read)."""
+        for name, data in pictures.items():
+            folder = self.out_dir / PICTURES / ("thumbs" if name == THUMB else "crops")
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / (f"{doc_id}.jpg" if name == THUMB else f"{doc_id}-{name}.jpg")
+            write_atomic(target, lambda tmp, data=data: tmp.write_bytes(data))
+
+    def put_reconciliation(self, lines: list[dict]) -> None:
+        """Replace the reconciliation (its lines, the contract's)."""
         self.db.execute("DELETE FROM pairs")
-        self.db.executemany("INSERT INTO pairs (line, row) VALUES (?, ?)",
-                            [(json.dumps(line, ensure_ascii=False),
-                              json.dumps(row, ensure_ascii=False))
-                             for line, row in zip(lines, rows, strict=True)])
+        self.db.executemany("INSERT INTO pairs (line) VALUES (?)",
+                            [(json.dumps(line, ensure_ascii=False),) for line in lines])
         self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('reconciled', '1')")
 
     def forget_file(self, path: str) -> None:
-        """Drop a file's manifest lines (its content changed since the last run)."""
+        """Drop a file's manifest lines (its content or what reads it changed since)."""
         with self.db:
             self.db.execute("DELETE FROM manifest WHERE path=?", (as_text(path),))
+            self.db.execute("DELETE FROM files WHERE path=?", (as_text(path),))
+        self._manifest = None
 
-    def forget(self, path: str) -> tuple[int, list[str]]:
+    def forget(self, path: str) -> tuple[int, list[str], set[str]]:
         """Take an input file out of the batch on purpose (a wrong file, a mistyped name):
         its manifest lines and records go, and so do the lines of other files that were
         only duplicates of its pages (their next run reads them as the first copy). The
         reconciliation, which may pair its records, is dropped: run it again.
 
-        Returns the number of lines removed and the other files whose lines went."""
+        Returns the number of lines removed, the other files whose lines went, and the
+        documents kept whose flags changed (they were duplicated by this file)."""
         name = as_text(path)
         same = {name, os.path.abspath(name)}
         manifest = self.manifest()
@@ -205,23 +342,30 @@ class Store:
         gone = entries + others
         duplicated = {e.doc_id for e in manifest
                       if e.status is EntryStatus.DUPLICATE and e not in gone}
+        touched: set[str] = set()
         with self.db:
             for e in gone:
                 self.db.execute("DELETE FROM manifest WHERE path=? AND page=? AND attachment=?",
                                 (as_text(e.path), e.page or 0, e.attachment or ""))
+            for file in {e.path for e in gone}:
+                self.db.execute("DELETE FROM files WHERE path=?", (as_text(file),))
             for doc_id in own:
                 self.db.execute("DELETE FROM records WHERE doc_id=?", (doc_id,))
                 self.db.execute("DELETE FROM reviewed WHERE doc_id=?", (doc_id,))
+                if self._records is not None:
+                    self._records.pop(doc_id, None)
             for doc_id in set(records) - own:  # this file was the duplicate of another's page
                 if doc_id not in duplicated:
                     record = records[doc_id]
                     record.flags = [f for f in record.flags if f.kind is not FlagKind.DUPLICATE]
                     record.update_status()
                     self.put_record(record)
+                    touched.add(doc_id)
             if records:
                 self.db.execute("DELETE FROM pairs")
                 self.db.execute("DELETE FROM meta WHERE key='reconciled'")
-        return len(entries) + len(others), sorted({e.path for e in others})
+        self._manifest = None
+        return len(entries) + len(others), sorted({e.path for e in others}), touched
 
     def keep_attachment(self, safe_name: str, data: bytes) -> Path:
         """A copy of an emailed attachment under OUT/attachments, whatever the sender called
@@ -230,31 +374,16 @@ class Store:
         digest = hashlib.sha256(data).hexdigest()[:16]
         target = (folder / f"{digest}-{safe_name}").resolve()
         if folder not in target.parents:
-            raise InputError(f"attachment name {safe_name!r} would leave the output folder")
+            raise InputError(Code.UNSAFE_NAME, name=safe_name)
         folder.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         return target
-
-    def apply_corrections(self, record: Record) -> bool:
-        """Lay people's corrections of this document over it (the latest per field; None: a
-        value a person erased); whether it has any."""
-        rows = self.db.execute("SELECT field, new FROM corrections WHERE doc_id=? ORDER BY id",
-                               (record.doc_id,)).fetchall()
-        corrected(record, dict(rows))
-        return bool(rows)
 
     def put_correction(self, doc_id: str, key: str, old: str | None, new: str | None,
                        who: str) -> None:
         """A person's correction of one field, kept as its own row (who, when)."""
         self.db.execute("INSERT INTO corrections (doc_id, field, old, new, who, at) VALUES "
                         "(?, ?, ?, ?, ?, ?)", (doc_id, key, old, new, who, _now()))
-
-    @property
-    def lang(self) -> str:
-        """The language of the words in the batch's sheets (``what_to_do``): the last
-        command's ``--lang``."""
-        row = self.db.execute("SELECT value FROM meta WHERE key='lang'").fetchone()
-        return row[0] if row else DEFAULT_LANG
 
     def set_lang(self, lang: str) -> None:
         with self.db:
@@ -267,52 +396,11 @@ class Store:
             self.db.execute("INSERT OR REPLACE INTO reviewed (doc_id, who, at) VALUES (?, ?, ?)",
                             (doc_id, who, _now()))
 
-    def reviewed(self) -> set[str]:
-        return {row[0] for row in self.db.execute("SELECT doc_id FROM reviewed")}
-
-    def put_record(self, record: Record) -> None:
-        self.apply_corrections(record)  # a rescan or a re-check never undoes one
-        body = json.dumps(_texts(record.to_dict()), ensure_ascii=False)
-        self.db.execute(
-            "INSERT INTO records (doc_id, seq, body) VALUES (?, "
-            "(SELECT COALESCE(MAX(seq), 0) + 1 FROM records), ?) "
-            "ON CONFLICT(doc_id) DO UPDATE SET body=excluded.body", (record.doc_id, body))
-
-    def put_entry(self, entry: ManifestEntry) -> None:
-        body = json.dumps(_texts({**entry.to_dict(), "file_sha256": entry.file_sha256,
-                                  "reader": entry.reader}), ensure_ascii=False)
-        self.db.execute(
-            "INSERT INTO manifest (path, page, attachment, seq, body) VALUES (?, ?, ?, "
-            "(SELECT COALESCE(MAX(seq), 0) + 1 FROM manifest), ?) "
-            "ON CONFLICT(path, page, attachment) DO UPDATE SET body=excluded.body",
-            (as_text(entry.path), entry.page or 0, entry.attachment or "", body))
-
     # --- exports ------------------------------------------------------------------------
     def write_table(self, name: str, table: pd.DataFrame) -> Path:
         """A people-facing CSV in OUT (UTF-8 with BOM, so Excel shows Chinese right)."""
         return write_atomic(self.out_dir / name,
-                       lambda p: table.to_csv(p, index=False, encoding="utf-8-sig"))
-
-    def export(self) -> dict[str, Path]:
-        """Rewrite every people- and machine-facing file in OUT from the store."""
-        records = self.records()
-        manifest = self.manifest()
-        paths = {
-            "records.jsonl": self.write_jsonl("records.jsonl", [r.to_dict() for r in records]),
-            "manifest.jsonl": self.write_jsonl("manifest.jsonl", [m.to_dict() for m in manifest]),
-        }
-        table = records_table(records, self.lang)
-        paths["records.csv"] = self.write_table("records.csv", table)
-        paths["records.xlsx"] = self.write_excel("records.xlsx", table)
-        lines = self.reconciliation()
-        if lines is not None:
-            rows = [json.loads(r[0]) for r in
-                    self.db.execute("SELECT row FROM pairs ORDER BY seq").fetchall()]
-            paths["reconciliation.jsonl"] = self.write_jsonl("reconciliation.jsonl", lines)
-            pairs = pd.DataFrame(rows)
-            paths["reconciliation.csv"] = self.write_table("reconciliation.csv", pairs)
-            paths["reconciliation.xlsx"] = self.write_excel("reconciliation.xlsx", pairs)
-        return paths
+                            lambda p: table.to_csv(p, index=False, encoding="utf-8-sig"))
 
     def write_excel(self, name: str, table: pd.DataFrame) -> Path:
         """A sheet for people: columns as wide as their text (long text wrapped), the header
@@ -320,8 +408,17 @@ class Store:
         return write_atomic(self.out_dir / name, lambda p: _write_sheet(p, table,
                                                                         Path(name).stem))
 
-    def write_jsonl(self, name: str, rows: list[dict]) -> Path:
+    def write_jsonl(self, name: str, rows: Iterable[dict]) -> Path:
         return _write_jsonl(self.out_dir / name, rows)
+
+    def export(self) -> list[Path]:
+        """Rewrite the files of the records and the manifest from the store."""
+        records = self.records()
+        table = records_table(records, self.lang)
+        return [self.write_jsonl("records.jsonl", (r.to_dict() for r in records)),
+                self.write_jsonl("manifest.jsonl", (m.to_dict() for m in self.manifest())),
+                self.write_table("records.csv", table),
+                self.write_excel("records.xlsx", table)]
 
 
 WIDE = 60  # characters: a column of longer text (a synopsis, an address) wraps at this width
@@ -396,7 +493,7 @@ def records_table(records: list[Record], lang: str = DEFAULT_LANG) -> pd.DataFra
     return pd.DataFrame(rows, columns=columns)
 
 
-def write_atomic(path: Path, write) -> Path:  # noqa: ANN001 - a writer taking the temp path
+def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:
     """Write a file whole or not at all: into a temporary name beside it, then renamed over
     it. A failure leaves the old file as it was and no temporary file behind."""
     tmp = path.with_name(f".tmp-{path.name}")  # keeps the extension pandas reads
@@ -405,20 +502,14 @@ def write_atomic(path: Path, write) -> Path:  # noqa: ANN001 - a writer taking t
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise OutputError(_cannot_write(path, exc)) from exc
+        if isinstance(exc, PermissionError) and path.exists():
+            raise OutputError(Code.OUTPUT_LOCKED, path=str(path)) from exc
+        raise OutputError(Code.OUTPUT_UNWRITABLE, path=str(path),
+                          why=exc.strerror or str(exc)) from exc
     return path
 
 
-def _cannot_write(path: Path, exc: OSError) -> str:
-    if isinstance(exc, PermissionError) and path.exists():
-        return (f"cannot replace {path}: it is open in another program (WPS, Excel?) or "
-                "read-only; close it and run the same command again (nothing read is lost)")
-    return (f"cannot write {path} ({exc.strerror or exc}): check the disk and the folder's "
-            "permissions, or give another --out; run the same command again (nothing read is "
-            "lost)")
-
-
-def _write_jsonl(path: Path, rows: list[dict]) -> Path:
+def _write_jsonl(path: Path, rows: Iterable[dict]) -> Path:
     def write(tmp: Path) -> None:
         with tmp.open("w", encoding="utf-8") as fh:
             for row in rows:

@@ -24,7 +24,7 @@ from typing import Protocol
 from pipeline.contest import Contest
 from pipeline.model import WorkItem
 from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, OcrEngine, check_engine, make_engine
-from pipeline.stages import Outcome, read_page
+from pipeline.stages import Outcome, read_item
 
 PR_SET_PDEATHSIG = 1  # prctl(2): a signal for this process when its parent dies
 
@@ -73,7 +73,7 @@ class InProcess:
 
     def submit(self, item: WorkItem) -> Future:
         done: Future = Future()
-        done.set_result(read_page(item, self.engine, self.contest))
+        done.set_result(read_item(item, self.engine, self.contest))
         return done
 
     def restart(self) -> None:
@@ -98,7 +98,7 @@ def _start_worker(spec: EngineSpec, contest: Contest) -> None:
 
 def _read(item: WorkItem) -> Outcome:
     engine, contest = _worker
-    return read_page(item, engine, contest)
+    return read_item(item, engine, contest)
 
 
 class WorkerPool:

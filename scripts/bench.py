@@ -59,12 +59,10 @@ engine = RapidOCR(params={"Global.log_level": "error"})
 n = 0
 for path in filetypes.discover([sys.argv[2]]):
     try:
-        kind = ingest.read_kind(path)
-        with ingest.open_scan(path, kind) as (count, handle):
-            for page in ingest.pages(path, kind, handle, set(range(1, count + 1))):
-                if isinstance(page, WorkItem):
-                    engine(page.image)
-                    n += 1
+        for page in ingest.scan_pages(path):
+            if isinstance(page, WorkItem):
+                engine(page.image)
+                n += 1
     except InputError:
         pass
 print(json.dumps({"pages": n}))
@@ -257,13 +255,10 @@ def _memory(n_pages: int, seed: int, work: Path) -> None:
     images = []
     for path in filetypes.discover([str(work / "base")]):
         try:
-            kind = ingest.read_kind(path)
+            images += [p.image for p in ingest.scan_pages(path)
+                       if isinstance(p, WorkItem) and p.image is not None]
         except InputError:
             continue  # the truth file beside the scans
-        with ingest.open_scan(path, kind) as (count, handle):
-            images += [p.image for p in ingest.pages(path, kind, handle,
-                                                     set(range(1, count + 1)))
-                       if isinstance(p, WorkItem) and p.image is not None]
     pages = work / "pages"
     pages.mkdir()
     for i in range(n_pages):

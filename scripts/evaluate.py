@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.batch import BatchOptions, scan  # noqa: E402
+from pipeline.api import scan  # noqa: E402
+from pipeline.batch import BatchOptions  # noqa: E402
 from pipeline.normalize import comparable  # noqa: E402
 from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE  # noqa: E402
 from samples.generate import generate  # noqa: E402

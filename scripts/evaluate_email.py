@@ -23,10 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.batch import BatchOptions, read_email, scan  # noqa: E402
+from pipeline.api import read_email, reconcile, scan  # noqa: E402
+from pipeline.batch import BatchOptions  # noqa: E402
 from pipeline.contest import load_contest  # noqa: E402
 from pipeline.normalize import comparable  # noqa: E402
-from pipeline.reconcile import reconcile  # noqa: E402
 from samples.generate import generate  # noqa: E402
 
 BARS = {"email_fields": 0.99, "paired": 0.98, "diffs_found": 0.95}

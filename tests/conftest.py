@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.batch import BatchOptions, scan
+from pipeline.api import scan
+from pipeline.batch import BatchOptions
 from samples.generate import generate
 
 E2E_SEED = 3

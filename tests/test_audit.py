@@ -8,7 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
-from pipeline.audit import audit
+from pipeline.api import audit
 from pipeline.checks import apply_checks, check_flags
 from pipeline.contest import load_contest
 from pipeline.forms import schemas
@@ -18,11 +18,11 @@ from pipeline.model import (
     Field,
     Flag,
     FormType,
+    Location,
     ManifestEntry,
     Mark,
     Origin,
     Record,
-    Source,
 )
 from pipeline.store import Store
 
@@ -38,7 +38,7 @@ def authorization(**changes) -> Record:
     values.update(changes)
     return Record(
         doc_id=f"doc{abs(hash(tuple(values.items()))) % 10**8}", origin=Origin.PAPER,
-        form_type=FormType.WORK_AUTHORIZATION, source=Source("env.pdf", [1]),
+        form_type=FormType.WORK_AUTHORIZATION, source=Location("env.pdf", [1]),
         fields={k: Field(v, 0.98, 1, [0, 0, 1, 1]) if v else Field(None, 0.0, 1, None, ink=False)
                 for k, v in values.items()},  # a value left out: its place is blank
         signature=Mark(True, 0.9, [1, 1, 2, 2]),
@@ -146,7 +146,7 @@ def _store_with(tmp_path, records):
     store = Store(out)
     with store.transaction():
         for n, record in enumerate(records, start=1):
-            record.source = Source("envelope.pdf", [n])
+            record.source = Location("envelope.pdf", [n])
             store.put_record(record)
             store.put_entry(ManifestEntry("envelope.pdf", n, EntryStatus.OK,
                                           doc_id=record.doc_id))
@@ -170,7 +170,7 @@ def test_audit_writes_flagged_documents_and_unit_quotas(tmp_path):
     records.append(other)
     out = _store_with(tmp_path, records)
 
-    result = audit(out, CONFIG)
+    result = audit(out, CONFIG).audit
     flagged = pd.read_csv(out / "audit.csv", dtype=str, keep_default_na=False)
     assert list(flagged["doc_id"]) == [records[3].doc_id, records[4].doc_id]
     assert list(flagged["missing"]) == ["缺签名", "缺盖章"]
@@ -221,16 +221,16 @@ def test_a_form_without_its_unit_field_counts_for_the_unit_its_seal_names(tmp_pa
     record = authorization(unit=None)
     record.seal.text = "中共大同市委宣传部专用章"
     out = _store_with(tmp_path, [record])
-    result = audit(out, CONFIG)
+    result = audit(out, CONFIG).audit
     units = result.units.set_index("unit")
     assert units.loc["中共大同市委宣传部", "works"] == 1
     assert list(result.flagged["unit"]) == ["中共大同市委宣传部"]
     assert list(result.flagged["missing"]) == ["缺填：报送单位"]
     # Where the unit came from is said beside it, in the sheet and in the report.
     assert list(result.flagged["unit_from"]) == ["印章（表中报送单位未填）"]
-    from pipeline.report import build_report
+    from pipeline.api import report
 
-    page = build_report(out, CONFIG).read_text(encoding="utf-8")
+    page = report(out, CONFIG).read_text(encoding="utf-8")
     assert '"unit": "中共大同市委宣传部", "unit_from": "seal"' in page
 
 

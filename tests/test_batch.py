@@ -14,7 +14,8 @@ from pathlib import Path
 import pymupdf
 from conftest import read_jsonl
 
-from pipeline.batch import BatchOptions, read_email, scan
+from pipeline.api import read_email, scan
+from pipeline.batch import BatchOptions
 from pipeline.store import Store
 
 FONT = "china-s"

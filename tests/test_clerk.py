@@ -15,10 +15,10 @@ import pandas as pd
 import pytest
 from conftest import read_jsonl
 
-from pipeline.batch import BatchOptions, read_email, scan
+from pipeline.api import read_email, reconcile, report, scan
+from pipeline.batch import BatchOptions
 from pipeline.contest import default_contest
-from pipeline.reconcile import reconcile
-from pipeline.report import build_report
+from pipeline.model import Origin
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples" / "paper"
@@ -46,7 +46,7 @@ def test_a_page_scanned_upside_down_is_shown_upright(tmp_path):
     cv2.imwrite(str(folder / "upside_down.png"), np.ascontiguousarray(np.rot90(page, 2)))
     out = tmp_path / "out"
     scan([str(folder)], out, BatchOptions(progress=False, workers=1))
-    build_report(out, default_contest())
+    report(out, default_contest())
     record = read_jsonl(out / "records.jsonl")[0]
     thumb = cv2.imread(str(out / "report" / "thumbs" / f"{record['doc_id']}.jpg"))
     # The thumbnail is the page as it reads, not as it lay in the scanner.
@@ -67,7 +67,7 @@ def test_a_page_scanned_upside_down_is_shown_upright(tmp_path):
 def test_reconcile_without_emailed_copies_flags_nothing_and_says_so(tmp_path):
     out = tmp_path / "out"
     scan([str(TEXT_PDF)], out, BatchOptions(progress=False, workers=1))
-    pairs = reconcile(out, default_contest())
+    pairs = reconcile(out, default_contest()).pairs
     assert [p.status for p in pairs] == ["paper_only"]
     record = read_jsonl(out / "records.jsonl")[0]
     assert "paper_only" not in record["flags"]
@@ -113,10 +113,10 @@ def test_duplicates_name_both_places_in_the_audit_and_the_report(tmp_path):
     assert formscan("audit", "--out", str(out)).returncode == 0
     flagged = pd.read_csv(out / "audit.csv", dtype=str, keep_default_na=False)
     (row,) = flagged.to_dict("records")
-    assert row["path"].endswith("a.pdf") and row["also_at"].endswith("copy.pdf p.1")
+    assert row["path"].endswith("a.pdf") and row["also_at"].endswith("copy.pdf 第 1 页")
     assert "同一页面重复提交" in row["missing"]
-    page = build_report(out, default_contest()).read_text(encoding="utf-8")
-    assert json.dumps(str(folder / "copy.pdf") + " p.1", ensure_ascii=False) in page
+    page = report(out, default_contest()).read_text(encoding="utf-8")
+    assert json.dumps(str(folder / "copy.pdf") + " 第 1 页", ensure_ascii=False) in page
 
 
 def test_summaries_say_what_this_run_did_and_what_comes_next(tmp_path):
@@ -186,14 +186,14 @@ def test_email_read_alone_reads_its_attachments(tmp_path):
     out = tmp_path / "out"
     summary = read_email([str(ROOT / "samples" / "email")], out,
                          BatchOptions(progress=False, workers=1))
-    assert summary.unit == "attachment" and summary.pages > 0
+    assert summary.origin is Origin.EMAIL and summary.pages > 0
 
 
 def test_each_value_in_the_report_says_where_it_comes_from(tmp_path):
     out = tmp_path / "out"
     scan([str(TEXT_PDF)], out, BatchOptions(progress=False, workers=1))
     for lang, words in (("zh", "电子文本：PDF"), ("en", "typed, from the PDF's text")):
-        page = build_report(out, default_contest(), lang).read_text(encoding="utf-8")
+        page = report(out, default_contest(), lang).read_text(encoding="utf-8")
         data = json.loads(page.split('id="data">')[1].split("</script>")[0]
                           .replace("<\\/", "</"))
         (doc,) = data["documents"]

@@ -14,7 +14,8 @@ import pytest
 from conftest import read_jsonl
 from test_workers import CrashingEngine, CrashingSpec
 
-from pipeline.batch import Batch, BatchOptions, scan
+from pipeline.api import scan
+from pipeline.batch import Batch, BatchOptions
 from pipeline.cluster import RayReaders, RayUnavailable
 from pipeline.contest import default_contest
 from pipeline.sources import PaperSource
@@ -79,12 +80,12 @@ class KilledOnceSpec(CrashingSpec):
 
 
 class KilledOnceEngine(CrashingEngine):
-    def read_page(self, image):
+    def read_upright(self, image):
         self.pages += 1
         if self.pages == 2 and not self.marker.exists():
             self.marker.write_text("killed")
             os._exit(70)
-        return self.real.read_page(image)
+        return self.real.read_upright(image)
 
 
 def _envelope(scanned) -> tuple[Path, dict]:

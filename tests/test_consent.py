@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from pipeline.checks import clause_verdicts
 from pipeline.contest import load_contest
-from pipeline.model import PageLayout, Segment
+from pipeline.model import ConsentVerdict, PageLayout, Segment
 from pipeline.verify.consent import match_clauses
 
 CONFIG = load_contest()
@@ -17,14 +18,18 @@ def page(*lines: str) -> PageLayout:
     return PageLayout(1654, 2339, [], segments)
 
 
+def judged(layout: PageLayout) -> list[ConsentVerdict]:
+    return clause_verdicts(match_clauses(layout, CONFIG.clauses), CONFIG)
+
+
 def verdicts(layout: PageLayout) -> list[bool]:
-    return [c.present for c in match_clauses(layout, CONFIG.clauses, CONFIG.clause_threshold)]
+    return [c.present for c in judged(layout)]
 
 
 def test_all_four_clauses_wrapped_and_numbered_any_way():
     layout = page("相关协议，签名同意", "1．" + C1[:20], C1[20:], "2、" + C2,
                   "3." + C3[:30], C3[30:], C4)
-    results = match_clauses(layout, CONFIG.clauses, CONFIG.clause_threshold)
+    results = judged(layout)
     assert [r.present for r in results] == [True, True, True, True]
     assert all(r.score > 0.95 for r in results)
 

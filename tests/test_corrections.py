@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 from conftest import read_jsonl
 
-from pipeline.batch import BatchOptions, scan
+from pipeline.api import import_corrections, scan
+from pipeline.batch import BatchOptions
 from pipeline.contest import default_contest
-from pipeline.corrections import CorrectionsRefused, import_corrections
+from pipeline.corrections import CorrectionsRefused
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXT_PDF = ROOT / "samples" / "paper" / "submission_01.pdf"  # a work registration form
@@ -116,7 +117,7 @@ def test_an_edit_in_reconciliation_xlsx_corrects_the_paper_copy(batch, tmp_path)
 def test_an_archive_larger_than_a_sheet_is_split_and_imported_from_every_sheet(tmp_path,
                                                                                monkeypatch):
     import pipeline.store
-    from pipeline.model import EntryStatus, Field, FormType, ManifestEntry, Origin, Record, Source
+    from pipeline.model import EntryStatus, Field, FormType, Location, ManifestEntry, Origin, Record
     from pipeline.store import Store
 
     monkeypatch.setattr(pipeline.store, "SHEET_ROWS", 2)  # a sheet holds 1,048,575 rows
@@ -125,7 +126,7 @@ def test_an_archive_larger_than_a_sheet_is_split_and_imported_from_every_sheet(t
     with store.transaction():
         for n in range(5):
             record = Record(f"doc{n}", Origin.PAPER, FormType.WORK_AUTHORIZATION,
-                            Source(f"s{n}.pdf", [1]),
+                            Location(f"s{n}.pdf", [1]),
                             fields={"title": Field(f"作品{n}", 0.99, 1, None)})
             store.put_record(record)
             store.put_entry(ManifestEntry(f"s{n}.pdf", 1, EntryStatus.OK, doc_id=f"doc{n}"))

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import read_jsonl
 
-from pipeline.batch import BatchOptions, read_email
+from pipeline.api import read_email, reconcile
+from pipeline.batch import BatchOptions
 from pipeline.contest import load_contest
 from pipeline.normalize import comparable
-from pipeline.reconcile import reconcile
 
 pytestmark = pytest.mark.ocr
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from pipeline import ocr
-from pipeline.batch import BatchOptions, scan
+from pipeline.api import scan
+from pipeline.batch import BatchOptions
 from pipeline.errors import ModelError
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "paper"
@@ -28,7 +29,7 @@ def page() -> np.ndarray:
 @pytest.mark.parametrize("turns", [0, 1, 2])
 def test_engine_reads_the_page_whichever_way_up(name, turns, page):
     engine = ocr.make_engine(name, threads=1)
-    found, lines = engine.read_page(np.ascontiguousarray(np.rot90(page, -turns)))
+    found, lines = engine.read_upright(np.ascontiguousarray(np.rot90(page, -turns)))
     assert found == turns
     text = "".join(line.text for line in lines)
     assert "作品授权书" in text and "老街故事" in text

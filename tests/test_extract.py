@@ -10,7 +10,7 @@ import pytest
 
 from pipeline import layout, pdf
 from pipeline.classify import classify
-from pipeline.extract import extract
+from pipeline.extract import read_fields
 from pipeline.forms import schemas
 from pipeline.model import FormType, Line, Word
 
@@ -102,7 +102,7 @@ def test_work_registration_fields_whatever_the_printing(variant):
     page_layout = read(draw_table_form("作品登记表", rows, **variant))
     verdict = classify(page_layout)
     assert verdict.form_type is FormType.WORK_REGISTRATION
-    fields = extract(schemas()[FormType.WORK_REGISTRATION], page_layout, page=1)
+    fields = read_fields(schemas()[FormType.WORK_REGISTRATION], page_layout, page=1).fields
     assert {k: f.value for k, f in fields.items()} == WANT
     assert all(f.bbox and f.page == 1 for f in fields.values())
 
@@ -110,7 +110,7 @@ def test_work_registration_fields_whatever_the_printing(variant):
 def test_an_empty_value_cell_is_null_not_the_next_label():
     rows = [r if r[0] != "联系电话" else ("联系电话", "") for r in WORK_ROWS]
     page_layout = read(draw_table_form("作品登记表", rows))
-    fields = extract(schemas()[FormType.WORK_REGISTRATION], page_layout, page=1)
+    fields = read_fields(schemas()[FormType.WORK_REGISTRATION], page_layout, page=1).fields
     assert fields["phone"].value is None
     assert fields["contact"].value == "王五"
 
@@ -121,7 +121,7 @@ def test_proposal_without_title_row_is_still_a_proposal():
             ("文案简介（500字）", SYNOPSIS)]
     page_layout = read(draw_table_form("重点作品创作文案登记表", rows, two_per_row=("联系人",)))
     assert classify(page_layout).form_type is FormType.PROPOSAL_REGISTRATION
-    fields = extract(schemas()[FormType.PROPOSAL_REGISTRATION], page_layout, page=1)
+    fields = read_fields(schemas()[FormType.PROPOSAL_REGISTRATION], page_layout, page=1).fields
     assert fields["title"].value is None
     assert fields["unit"].value == "省直机关工委"
     assert fields["phone"].value == "13934567890"
@@ -138,7 +138,7 @@ def test_colon_style_authorization_without_a_table():
         page.insert_text((60, 120 + 34 * i), text, fontname=FONT, fontsize=12)
     page_layout = read(doc)
     assert classify(page_layout).form_type is FormType.WORK_AUTHORIZATION
-    fields = extract(schemas()[FormType.WORK_AUTHORIZATION], page_layout, page=1)
+    fields = read_fields(schemas()[FormType.WORK_AUTHORIZATION], page_layout, page=1).fields
     assert {k: f.value for k, f in fields.items()} == {
         "title": "光阴的故事", "author": "李明", "unit": "中共大同市委宣传部", "contact": "王芳",
         "phone": "13512345678", "date": "2023-08-08"}

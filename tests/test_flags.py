@@ -16,13 +16,13 @@ from pipeline.model import (
     DiffKind,
     Field,
     FormType,
+    Location,
     Mark,
     Origin,
     Record,
     Route,
-    Source,
 )
-from pipeline.reconcile import Pair, _flag, compare
+from pipeline.reconcile import Pair, compare, flag
 
 CONTEST = default_contest()
 REG = schemas()[FormType.WORK_REGISTRATION]
@@ -37,7 +37,7 @@ def record(form_type: FormType, origin: Origin = Origin.PAPER, **values: str | N
             "synopsis": "影片讲述了一位乡村教师三十年如一日坚守在太行山深处的故事。",
             "date": "2023-09-01", **values}
     return Record("d" + form_type.value[:4] + origin.value, origin, form_type,
-                  Source("a.pdf", [1]),
+                  Location("a.pdf", [1]),
                   fields={k: Field(base[k], 0.99, 1, None) if base[k] else
                           Field(None, 0.0, 1, None, ink=False) for k in schema.keys},
                   signature=Mark(True, 0.9), seal=Mark(True, 0.9, text="中共晋中市委宣传部"),
@@ -104,12 +104,12 @@ def test_a_difference_where_the_paper_was_read_unsurely_is_a_possible_misreading
     pair = Pair(FormType.WORK_REGISTRATION, paper, email, 0.95)
     pair.diffs = compare(pair, CONTEST)
     assert [(d.field, d.kind) for d in pair.diffs] == [("creators", DiffKind.MISREADING)]
-    _flag([paper, email], [pair])
+    flag([paper, email], [pair])
     assert paper.flag_names == ["misread:creators"] and email.flag_names == []
     # Read surely, the same difference is the unit's own change: a mismatch on both copies.
     paper.fields["creators"].weakest = 0.99
     pair.diffs = compare(pair, CONTEST)
-    _flag([paper, email], [pair])
+    flag([paper, email], [pair])
     assert paper.flag_names == email.flag_names == ["mismatch:creators"]
 
 
@@ -123,3 +123,23 @@ def test_a_paper_value_that_lost_a_character_is_a_possible_misreading():
     pair = Pair(FormType.WORK_AUTHORIZATION, paper, other, 0.9)
     assert [(d.field, d.kind) for d in compare(pair, CONTEST)] == [
         ("contact", DiffKind.DIFFERENCE)]
+
+
+def test_a_value_cut_from_its_labels_cell_keeps_its_least_sure_character():
+    """联系人：欧阳棋英 in one OCR line: the value is the line's rest, and how unsurely its worst
+    character was read stays with it, so the misreading rule still applies (it was lost when
+    the segment was rebuilt, and every such value counted as read surely)."""
+    from pipeline.extract import read_fields
+    from pipeline.model import PageLayout, Segment
+
+    text = "联系人：欧阳棋英"
+    layout = PageLayout(1654, 2339, [], [Segment(text, [100, 100, 100 + 40 * len(text), 140],
+                                                 0.93, None, 0.41)])
+    contact = read_fields(AUTH, layout, 1).fields["contact"]
+    assert contact.value == "欧阳棋英" and contact.weakest == 0.41
+    paper = record(FormType.WORK_AUTHORIZATION, contact="欧阳棋英")
+    paper.fields["contact"] = contact
+    email = record(FormType.WORK_AUTHORIZATION, Origin.EMAIL, contact="欧阳琪英")
+    pair = Pair(FormType.WORK_AUTHORIZATION, paper, email, 0.95)
+    assert [(d.field, d.kind) for d in compare(pair, CONTEST)] == [
+        ("contact", DiffKind.MISREADING)]

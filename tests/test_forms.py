@@ -1,9 +1,9 @@
 import pytest
 import yaml
 
-from pipeline.contest import UNITS, default_contest
+from pipeline.contest import default_contest
 from pipeline.errors import SchemaError
-from pipeline.forms import FORMS_DIR, parse_schema, schemas
+from pipeline.forms import FORMS_DIR, UNITS, parse_schema, schemas
 from pipeline.model import FormType
 
 

@@ -18,8 +18,9 @@ import pytest
 from conftest import read_jsonl
 from PIL import Image
 
-from pipeline.batch import BatchOptions, read_email, scan
-from pipeline.errors import BatchBusy
+from pipeline.api import read_email, scan
+from pipeline.batch import BatchOptions
+from pipeline.errors import BatchBusy, Code, Reason
 from pipeline.limits import Limits
 from pipeline.sources import PaperSource
 from pipeline.store import Store, as_text
@@ -27,7 +28,6 @@ from pipeline.store import Store, as_text
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "paper"
 GOOD_PDF = SAMPLES / "submission_01.pdf"  # a text-layer PDF: read without OCR
 GOOD_SCAN = SAMPLES / "scan_0292.png"  # a work registration form, 一封没寄出的信
-BOMB = "over the limit of 150 million pixels per page"
 
 
 def _png_header(width: int, height: int) -> bytes:
@@ -83,15 +83,15 @@ def _encrypted_pdf() -> bytes:
     return doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="o", user_pw="u")
 
 
-# name -> (content maker, status, a fragment of the manifest's message or None)
+# name -> (content maker, status, the reason's code or None)
 CASES: dict[str, tuple] = {
-    "bomb.png": (lambda: _png_header(100_000, 100_000), "failed", BOMB),
-    "bomb.tif": (lambda: _tiff_header(80_000, 80_000), "failed", BOMB),
-    "bomb.jpg": (lambda: _jpeg_claiming(65_000, 65_000), "failed", BOMB),
-    "ten_thousand_pages.pdf": (lambda: _pdf(10_000), "failed", "10000 pages is over the limit"),
-    "huge_page.pdf": (lambda: _pdf(1, (20_000, 20_000)), "failed", "page rendered of"),
-    "looping.pdf": (lambda: LOOPING_PDF, "failed", "page cannot be rendered"),
-    "cut_short.jpg": (lambda: _jpeg(_page())[:40_000], "failed", "JPEG is cut short"),
+    "bomb.png": (lambda: _png_header(100_000, 100_000), "failed", Code.OVER_PIXELS),
+    "bomb.tif": (lambda: _tiff_header(80_000, 80_000), "failed", Code.OVER_PIXELS),
+    "bomb.jpg": (lambda: _jpeg_claiming(65_000, 65_000), "failed", Code.OVER_PIXELS),
+    "ten_thousand_pages.pdf": (lambda: _pdf(10_000), "failed", Code.OVER_PAGES),
+    "huge_page.pdf": (lambda: _pdf(1, (20_000, 20_000)), "failed", Code.OVER_PIXELS),
+    "looping.pdf": (lambda: LOOPING_PDF, "failed", Code.PAGE_UNRENDERABLE),
+    "cut_short.jpg": (lambda: _jpeg(_page())[:40_000], "failed", Code.JPEG_CUT_SHORT),
     "grey16.png": (lambda: cv2.imencode(".png", (cv2.cvtColor(_page(), cv2.COLOR_BGR2GRAY)
                                                  .astype(np.uint16) * 257))[1].tobytes(),
                    "ok", None),
@@ -99,21 +99,21 @@ CASES: dict[str, tuple] = {
                                        .convert("P"), "PNG", transparency=0), "ok", None),
     "cmyk.jpg": (lambda: _pil(Image.fromarray(_page()[:, :, ::-1]).convert("CMYK"), "JPEG"),
                  "ok", None),
-    "animation.gif": (lambda: _pil(Image.new("RGB", (40, 40)), "GIF"), "skipped", "not a scan"),
-    "photo.webp": (lambda: _pil(Image.new("RGB", (40, 40)), "WEBP"), "skipped", "not a scan"),
+    "animation.gif": (lambda: _pil(Image.new("RGB", (40, 40)), "GIF"), "skipped", Code.NOT_A_SCAN),
+    "photo.webp": (lambda: _pil(Image.new("RGB", (40, 40)), "WEBP"), "skipped", Code.NOT_A_SCAN),
     "photo.heic": (lambda: b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + os.urandom(200), "failed",
-                   "HEIC image cannot be decoded"),
+                   Code.IMAGE_HEADER_BAD),
     "drawing.svg": (lambda: b'<svg xmlns="http://www.w3.org/2000/svg"/>', "skipped",
-                    "not a scan"),
-    "empty.pdf": (lambda: b"", "failed", "empty file (0 bytes)"),
-    "notes.pdf": (lambda: "这不是PDF\n".encode(), "failed", "its content is not a PDF"),
-    "noise.tif": (lambda: os.urandom(4096), "failed", "its content is not a PDF"),
-    "truncated.pdf": (lambda: GOOD_PDF.read_bytes()[:300], "skipped", "blank"),
+                    Code.NOT_A_SCAN),
+    "empty.pdf": (lambda: b"", "failed", Code.EMPTY_SCAN),
+    "notes.pdf": (lambda: "这不是PDF\n".encode(), "failed", Code.NOT_SCAN_CONTENT),
+    "noise.tif": (lambda: os.urandom(4096), "failed", Code.NOT_SCAN_CONTENT),
+    "truncated.pdf": (lambda: GOOD_PDF.read_bytes()[:300], "skipped", Code.BLANK_PAGE),
     "half.pdf": (lambda: GOOD_PDF.read_bytes()[:len(GOOD_PDF.read_bytes()) // 2], "ok", None),
-    "locked.pdf": (_encrypted_pdf, "failed", "password-protected"),
+    "locked.pdf": (_encrypted_pdf, "failed", Code.PDF_PASSWORD),
     "photo_named.png": (lambda: _jpeg(_page()), "ok", None),  # a JPEG named .png: noted
-    "line\nbreak.pdf": (lambda: _pdf(1), "skipped", "blank"),
-    "copy_of_good.pdf": (lambda: GOOD_PDF.read_bytes(), "duplicate", "same page as"),
+    "line\nbreak.pdf": (lambda: _pdf(1), "skipped", Code.BLANK_PAGE),
+    "copy_of_good.pdf": (lambda: GOOD_PDF.read_bytes(), "duplicate", Code.DUPLICATE),
 }
 
 
@@ -154,11 +154,12 @@ def _line(manifest: list[dict], name: str) -> dict:
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_each_hostile_file_gets_its_status_and_message(scanned_corpus, name):
     _, _, _, manifest = scanned_corpus
-    _, status, message = CASES[name]
+    _, status, code = CASES[name]
     line = _line(manifest, name)
     assert line["status"] == status, line
-    if message:
-        assert message in line["error"], line
+    if code:
+        assert line["reason"]["code"] == code.value, line
+        assert line["error"] == str(Reason.from_dict(line["reason"]))  # its English, beside
     if status == "failed":
         assert "Traceback" not in line["error"]
 

@@ -1,31 +1,82 @@
-"""What people read speaks Chinese by default: every reason an input fails or is skipped has
-its Chinese words (the manifest keeps the English), and the catalog has both languages."""
+"""What people read speaks Chinese by default: every reason (a code with parameters) has its
+words in both languages, rendered only where a person reads them; the manifest keeps the code
+and an English rendering. A code, a form type, a flag, a field or a catalog key without words
+fails here, never at run time."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from pipeline import i18n, ingest, pdf
-from pipeline.batch import _decoder_failed, _reason, _too_long
-from pipeline.errors import InputError
+from pipeline.errors import SKIP_CODES, Code, InputError, Place, Reason
+from pipeline.forms import schemas
 from pipeline.limits import Limits
 from pipeline.mail.kinds import attachment_kind
 from pipeline.mail.messages import read_attachments
-from pipeline.model import Flag, FlagKind
-from pipeline.stages import BLANK, NOT_A_FORM
+from pipeline.model import ErrorItem, Flag, FlagKind, FormType
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
+PACKAGE = Path(__file__).resolve().parents[1] / "pipeline"
 
 
-def _raised(call) -> str:
+def english_sentence(said: str) -> str | None:
+    """The first run of three English words in a text people read, once what is not a
+    sentence is taken out: commands in backticks, options, file names and suffixes, links,
+    the values a reason was given."""
+    plain = re.sub(r"`[^`]*`|--[\w-]+|https?://\S+|[\w.-]*\.[A-Za-z]{2,4}\b", " ", said)
+    found = re.search(r"[A-Za-z]{2,}(?:[\s,;:()'-]+[A-Za-z]{2,}){2,}", plain)
+    return found.group(0) if found else None
+
+
+def _sample(code: Code) -> Reason:
+    """A reason of ``code`` with every placeholder its words have filled (a nested reason for
+    ``inner``, cells for a refused sheet, a place for a duplicate)."""
+    names = set(re.findall(r"\{(\w+)", i18n._SAID[code][1]))
+    params: dict[str, object] = {name: "42" for name in names}
+    if "inner" in names:
+        params["inner"] = Reason(Code.PDF_PASSWORD)
+    if "cells" in names:
+        params["cells"] = [Reason(Code.CELL_UNKNOWN_COLUMN, {"cell": "Q1", "name": "'x'"})]
+    if "place" in names:
+        params["place"] = Place("a.eml", 2, "授权书.pdf")
+    if "links" in names:
+        params["links"] = ["https://pan.baidu.com/s/1"]
+    return Reason(code, params)
+
+
+@pytest.mark.parametrize("code", list(Code))
+def test_every_code_is_said_in_both_languages(code):
+    assert code in i18n._SAID, f"{code} has no words in the catalog"
+    reason = _sample(code)
+    zh, en = i18n.say(reason, "zh"), i18n.say(reason, "en")
+    # A schema's or configuration's fault is carried as written, for whoever maintains it.
+    assert CJK.search(zh) and english_sentence(zh.replace("42", "")) is None, zh
+    assert en and not CJK.search(en.replace("授权书", "")), en
+    assert str(reason) == en  # the manifest's English, for scripts
+    if code in SKIP_CODES:  # the summary counts skipped lines by a few words
+        assert CJK.search(i18n.short(reason, "zh")) and i18n.short(reason, "en")
+
+
+def test_a_reason_survives_the_store_with_its_parameters():
+    reason = Reason(Code.ARCHIVE, {"kind": "7z", "inner": Reason(Code.DAMAGED, {"why": "x"})})
+    assert Reason.from_dict(reason.to_dict()) == reason
+    assert i18n.say(reason, "zh") == "7z 压缩包：文件已损坏：请向报送单位重新索取"
+    place = Reason(Code.DUPLICATE, {"place": Place("a.eml", 1, "授权书.pdf")})
+    assert Reason.from_dict(place.to_dict()) == place
+    assert i18n.say(place, "zh") == "与 a.eml [授权书.pdf] 第 1 页 为同一页面，只保留一份"
+    assert i18n.say(place, "en") == "same page as a.eml [授权书.pdf] page 1; kept once"
+
+
+def _raised(call) -> Reason:
     with pytest.raises(InputError) as caught:
         call()
-    return str(caught.value)
+    return caught.value.reason
 
 
-def _reasons(tmp_path) -> list[str]:
+def _reasons(tmp_path) -> list[Reason]:
     """Reasons as the readers give them, from the real code paths."""
     empty = tmp_path / "empty.jpg"
     empty.write_bytes(b"")
@@ -49,8 +100,6 @@ def _reasons(tmp_path) -> list[str]:
         _raised(lambda: limits.check_depth(3)),
         _raised(lambda: limits.check_unpacked_size(10 ** 6)),
         _raised(lambda: read_attachments(str(mail))),
-        BLANK, NOT_A_FORM, _too_long(20), _decoder_failed(ValueError("bad header")),
-        "the OCR engine's process died reading this page",
     ]
     for data, name in ((b"", "a.docx"), (b"{\\rtf1 hello}", "a.doc"),
                        (b"Rar!\x1a\x07\x00" + b"0" * 64, "a.rar"), (b"\x00\x01junk" * 20, "a.bin"),
@@ -61,38 +110,56 @@ def _reasons(tmp_path) -> list[str]:
     return found
 
 
-def test_every_reason_the_readers_give_has_chinese_words(tmp_path):
-    for message in _reasons(tmp_path):
-        zh = i18n.reason(message, "zh")
-        assert zh != message and CJK.search(zh), message  # a Chinese sentence for people
-        assert i18n.reason(message, "en") == message  # the manifest's English, as it is
-    # Technical detail carried into the Chinese as it came (an exception's own words).
-    assert "bad header" in i18n.reason(_decoder_failed(ValueError("bad header")), "zh")
-    # Nested: an attachment's reason is translated inside its prefix.
-    inner = "PDF is password-protected: ask the sender for an unprotected copy"
-    assert i18n.reason(f"attached {inner}", "zh") == (
-        "附件：PDF 有密码保护：请向发件单位索取无密码版本")
+def test_the_readers_real_failures_are_said_in_chinese(tmp_path):
+    for reason in _reasons(tmp_path):
+        zh = i18n.say(reason, "zh")
+        assert CJK.search(zh) and english_sentence(zh) is None, (reason, zh)
+    # An exception's own words stay in the English the manifest keeps, for whoever
+    # maintains formscan; people read what happened and what to do.
+    failed = Reason(Code.PAGE_FAILED, {"stage": "ocr", "inner": Reason(
+        Code.STAGE_RAISED, {"why": "RuntimeError: engine crashed"})})
+    assert i18n.say(failed, "zh") == ("ocr 步骤失败：程序内部错误；"
+                                      "本页作为失败记录保留，请报告此问题")
+    assert str(failed) == ("ocr failed: RuntimeError: engine crashed; the page is kept as a "
+                           "failed record, please report it")
 
 
-def test_a_failed_pages_reason_and_joined_notes_are_translated_whole():
-    from pipeline.model import ErrorItem
-
-    kept = (f"{ErrorItem('ocr', 3, _too_long(20))}; the page is kept as a failed record, "
-            "please report it")  # as the batch writes a failed page's manifest line
-    assert i18n.reason(kept, "zh") == (
-        "ocr 步骤失败：本页读取超过 20 秒，已停止（可用 --page-timeout 提高上限）；"
-        "本页作为失败记录保留，请报告此问题")
-    notes = ("named .jpg but is really a PDF file; read as PDF; the PDF was damaged (cut "
-             "short, or its structure broken) and was repaired to be read: check against the "
-             "paper that no page is missing")  # two notes of one file, as the source joins them
-    assert i18n.reason(notes, "zh") == (
-        "文件名为 .jpg，实际是 PDF 文件，已按 PDF 读取；PDF 已损坏（不完整或结构损坏），已修复后"
-        "读取：请对照纸质原件核对是否缺页")
-    assert i18n.reason("something new; not in the catalog", "zh") == (
-        "something new; not in the catalog")  # shown as it is, never garbled
+def test_every_form_type_flag_and_field_has_words():
+    for form_type in FormType:
+        for lang in i18n.LANGS:
+            assert f"form.{form_type.value}" in i18n._WORDS, form_type
+            assert i18n.form_name(lang, form_type) != f"form.{form_type.value}"
+    for kind in FlagKind:
+        assert f"flag.{kind.value}" in i18n._WORDS, kind
+        for form_type in schemas():
+            flag = Flag(kind, "phone" if "{key}" in i18n._WORDS[f"flag.{kind.value}"][1] else None)
+            assert CJK.search(i18n.flag_words(flag, "zh", form_type)), flag
+    for schema in schemas().values():
+        for spec in schema.fields:
+            for lang in i18n.LANGS:
+                assert i18n.field_names(lang, schema.form_type)[spec.key], spec.key
 
 
-def test_the_progress_bar_speaks_chinese(tmp_path):
+def test_the_catalog_takes_its_numbers_from_where_they_live():
+    """The synopsis limit is the schema's max_chars, not a number written in the catalog."""
+    said = i18n.flag_words(Flag(FlagKind.SYNOPSIS_TOO_LONG), "zh", "proposal_registration")
+    limit = schemas()[FormType.PROPOSAL_REGISTRATION].field("synopsis").max_chars
+    assert said == f"文案简介超过{limit}字"
+    assert not any("500" in words for pair in i18n._WORDS.values() for words in pair)
+
+
+def test_every_catalog_key_the_code_asks_for_exists():
+    asked = set()
+    for path in [*PACKAGE.rglob("*.py"), *PACKAGE.glob("*.html"), *PACKAGE.glob("*.js")]:
+        source = path.read_text(encoding="utf-8")
+        asked |= set(re.findall(r"""\btext\(\s*[\w."]+,\s*"([\w.:]+)"\s*[,)]""", source))
+        asked |= set(re.findall(r"""\bt\("([\w.:]+)"[,)]""", source))
+        asked |= set(re.findall(r'data-t="([\w.:]+)"', source))
+    missing = sorted(k for k in asked if k not in i18n._WORDS)
+    assert asked and not missing, missing
+
+
+def test_the_progress_bar_speaks_chinese():
     import io
 
     from pipeline.batch import PageBar
@@ -106,24 +173,14 @@ def test_the_progress_bar_speaks_chinese(tmp_path):
     bar.close()
 
 
-def test_the_summarys_short_skip_reasons_have_chinese_words(tmp_path):
-    for message in (BLANK, NOT_A_FORM, "message has no attachment: nothing to read",
-                    _raised(lambda: ingest.read_kind(str(_text_file(tmp_path))))):
-        assert CJK.search(i18n.reason(_reason(message), "zh")), message
-
-
-def _text_file(tmp_path):
-    path = tmp_path / "readme.txt"
-    path.write_text("x", encoding="utf-8")
-    return path
-
-
 def test_the_catalog_speaks_both_languages_with_the_same_placeholders():
     for key, (zh, en) in i18n._WORDS.items():
         assert zh and en, key
         assert set(re.findall(r"\{(\w+)\}", zh)) == set(re.findall(r"\{(\w+)\}", en)), key
-    for en, zh in i18n._REASONS:
-        assert set(re.findall(r"\{(\w+)\}", zh)) <= set(re.findall(r"\{(\w+)\}", en)), en
+    for code, (zh, en) in i18n._SAID.items():
+        # The Chinese leaves out an exception's own (English) words: the manifest keeps them.
+        assert set(re.findall(r"\{(\w+)\}", en)) - set(re.findall(r"\{(\w+)\}", zh)) <= {"why"}
+        assert set(re.findall(r"\{(\w+)\}", zh)) <= set(re.findall(r"\{(\w+)\}", en)), code
 
 
 def test_a_flags_words_use_the_forms_own_label():
@@ -136,23 +193,28 @@ def test_a_flags_words_use_the_forms_own_label():
 
 
 def test_what_stops_a_command_is_said_in_chinese():
-    refused = ("/tmp/edited.xlsx: nothing imported; Q1: unknown column 'phone2'; A3: no "
-               "document 'zzz' in this batch")  # as import-corrections refuses a sheet
-    assert i18n.reason(refused, "zh") == (
+    refused = Reason(Code.SHEET_REFUSED, {"sheet": "/tmp/edited.xlsx", "cells": [
+        Reason(Code.CELL_UNKNOWN_COLUMN, {"cell": "Q1", "name": "'phone2'"}),
+        Reason(Code.CELL_UNKNOWN_DOCUMENT, {"cell": "A3", "doc": "'zzz'"})]})
+    assert i18n.say(refused, "zh") == (
         "/tmp/edited.xlsx：未导入任何更正；Q1：未知的列 'phone2'；A3：本批次中没有文件 'zzz'")
-    busy = ("/data/out is in use by another formscan (one run per batch folder): wait for it to "
-            "finish, or give another --out")
-    assert i18n.reason(busy, "zh").startswith("/data/out 正被另一个 formscan 使用")
+    busy = Reason(Code.BATCH_BUSY, {"folder": "/data/out"})
+    assert i18n.say(busy, "zh").startswith("/data/out 正被另一个 formscan 使用")
+
+
+def test_an_error_item_keeps_its_reason_and_english():
+    item = ErrorItem("ocr", 3, Reason(Code.PAGE_TIMEOUT, {"s": 20}))
+    again = ErrorItem.from_dict(item.to_dict())
+    assert again == item and item.to_dict()["message"].startswith("reading this page took")
 
 
 def test_the_batchs_sheets_follow_the_language_of_the_last_command(tmp_path):
     import csv
     import subprocess
     import sys
-    from pathlib import Path
 
     # A phone photo of a proposal form with no signature: one flag to put in words.
-    pdf = Path(__file__).resolve().parents[1] / "samples" / "paper" / "IMG_7946.jpg"
+    photo = Path(__file__).resolve().parents[1] / "samples" / "paper" / "IMG_7946.jpg"
     out = tmp_path / "out"
 
     def what_to_do() -> list[str]:
@@ -164,7 +226,7 @@ def test_the_batchs_sheets_follow_the_language_of_the_last_command(tmp_path):
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
 
-    formscan("scan", str(pdf), "--no-progress", "--lang", "en", "--workers", "1")
+    formscan("scan", str(photo), "--no-progress", "--lang", "en", "--workers", "1")
     assert what_to_do() == ["no signature"]
     formscan("reconcile")  # Chinese by default: the sheet follows
     assert what_to_do() == ["缺签名"]

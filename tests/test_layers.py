@@ -18,11 +18,11 @@ LAYERS = {
     "ground": {"model", "errors", "forms", "contest", "normalize", "imaging", "labels", "i18n",
                "checks", "filetypes", "pdf", "limits"},
     "stage": {"ingest", "mail", "preprocess", "ocr", "layout", "classify", "extract", "snap",
-              "verify"},
+              "verify", "pictures"},
     "orchestration": {"sources", "stages", "workers", "cluster", "batch"},
     "store": {"store"},
-    "reader": {"reconcile", "audit", "report", "corrections", "review"},
-    "cli": {"cli", "__main__"},
+    "reader": {"reconcile", "audit", "report", "corrections", "review", "refresh"},
+    "cli": {"cli", "__main__", "api"},
 }
 # What each layer may import, besides itself within one module package (mail/, verify/).
 ALLOWED = {

@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from pipeline import filetypes, layout, mail
 from pipeline.classify import classify
 from pipeline.errors import InputError
-from pipeline.extract import extract
+from pipeline.extract import read_fields
 from pipeline.forms import schemas
 from pipeline.model import FormType
 
@@ -250,18 +250,19 @@ def synthetic(page: mail.SyntheticPage):
 def _read(page_layout):
     verdict = classify(page_layout)
     schema = schemas()[verdict.form_type]
-    return verdict.form_type, {k: f.value for k, f in extract(schema, page_layout, 1).items()}
+    fields = read_fields(schema, page_layout, 1).fields
+    return verdict.form_type, {k: f.value for k, f in fields.items()}
 
 
 @pytest.mark.parametrize("labels", [{}, {"contact": "联系人", "phone": "电话"}])
 def test_docx_form_classified_and_extracted(labels):
-    form_type, values = _read(synthetic(mail.docx_page(work_docx(labels))))
+    form_type, values = _read(synthetic(mail.docx_pages(work_docx(labels))[0]))
     assert form_type is FormType.WORK_REGISTRATION
     assert values == WORK
 
 
 def test_docx_merged_cells_are_one_box():
-    page = mail.docx_page(work_docx())
+    [page] = mail.docx_pages(work_docx())
     lines, cells = page.lines, page.cells
     assert len(cells) == 2 + 4 + 2 + 2 + 4 + 2 + 2 + 1  # rows of 2 or 4 cells, one full row
     texts = [ln.text for ln in lines]
@@ -281,7 +282,7 @@ def test_docx_vertical_merge_spans_rows():
     table.cell(2, 0).text, table.cell(2, 1).text = "作品名称", WORK["title"]
     buffer = io.BytesIO()
     doc.save(buffer)
-    page = mail.docx_page(buffer.getvalue())
+    [page] = mail.docx_pages(buffer.getvalue())
     lines, cells = page.lines, page.cells
     assert len(cells) == 5
     label_box = cells[0]

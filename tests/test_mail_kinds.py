@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import read_jsonl
 
-from pipeline.batch import BatchOptions, read_email
+from pipeline.api import read_email
+from pipeline.batch import BatchOptions
 from pipeline.mail import read_attachments
 from samples.generate.attachments import gbk_zip
 
@@ -222,7 +223,7 @@ def test_an_iphone_heic_photo_and_a_7z_archive_are_read(tmp_path):
     # A HEIC photo among the paper scans is read too.
     (tmp_path / "scans").mkdir()
     (tmp_path / "scans" / "IMG_0001.HEIC").write_bytes(_heic(PHOTO))
-    from pipeline.batch import scan
+    from pipeline.api import scan
 
     scan([str(tmp_path / "scans")], tmp_path / "paper", BatchOptions(progress=False, workers=1))
     (record,) = read_jsonl(tmp_path / "paper" / "records.jsonl")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.checks import clause_verdicts
 from pipeline.classify import classify
 from pipeline.contest import default_contest
 from pipeline.model import FormType, PageLayout, Segment
@@ -79,7 +80,7 @@ def notice_page(seed: int, rate: float = 0.08, width: int = 24) -> PageLayout:
 def test_the_notices_form_in_its_ocr_noise_is_a_proposal_with_its_four_clauses(seed):
     page = notice_page(seed, rate=0.12)
     assert classify(page).form_type is FormType.PROPOSAL_REGISTRATION
-    verdicts = match_clauses(page, CONTEST.clauses, CONTEST.clause_threshold)
+    verdicts = clause_verdicts(match_clauses(page, CONTEST.clauses), CONTEST)
     assert [v.present for v in verdicts] == [True, True, True, True], verdicts
 
 
@@ -88,6 +89,6 @@ def test_a_clause_left_out_of_the_noisy_form_is_missing():
     kept = [line for line in FORM if "主办单位" not in line]
     segments = [Segment(ocr_like(line, rng, 0.08), [100, 100 + 48 * i, 1500, 136 + 48 * i], 0.9)
                 for i, line in enumerate(kept)]
-    verdicts = match_clauses(PageLayout(1654, 2339, [], segments), CONTEST.clauses,
-                             CONTEST.clause_threshold)
+    verdicts = clause_verdicts(match_clauses(PageLayout(1654, 2339, [], segments),
+                                             CONTEST.clauses), CONTEST)
     assert [v.present for v in verdicts] == [True, True, True, False]

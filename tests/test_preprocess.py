@@ -134,16 +134,27 @@ def _table_corner(img: np.ndarray, scale: float = 1.0) -> np.ndarray:
 # Deskew
 
 
+def _cropped(prep) -> bool:
+    """Whether a photo's paper was cut out (its transform's perspective op)."""
+    return any(op["op"] == "perspective" for op in prep.transform.ops)
+
+
+def _skew(prep) -> tuple[float, str | None]:
+    """The skew a page was straightened by, and what measured it (its transform's rotate
+    op), or (0, None) when it was not turned."""
+    turned = [op for op in prep.transform.ops if op["op"] == "rotate"]
+    return (-turned[0]["angle_deg"], turned[0]["measured_by"]) if turned else (0.0, None)
+
+
 @pytest.mark.parametrize("angle", [-9.5, -7.0, -2.5, -0.8, 0.3, 1.2, 4.0, 9.5])
 def test_deskew_ruled_form_recovers_angle_and_maps_back(form: np.ndarray, angle: float) -> None:
     scan, m_test = _rotate(form, angle)
     prep = prepare(scan)
 
-    assert prep.info["photo_crop"] is False
-    assert prep.info["skew_source"] == "lines"
-    assert prep.info["skew_deg"] == pytest.approx(angle, abs=0.3)
+    assert "perspective" not in [op["op"] for op in prep.transform.ops]  # no photo crop
+    assert _skew(prep) == (pytest.approx(angle, abs=0.3), "lines")
     assert prep.image.shape == prep.ocr_image.shape
-    assert list(prep.image.shape[1::-1]) == prep.info["output_size"]
+    assert list(prep.image.shape[1::-1]) == prep.transform.ops[-1]["size"]
 
     # Page -> prepared is a pure translation up to the residual angle.
     composite = prep.transform.matrix() @ m_test
@@ -161,22 +172,20 @@ def test_deskew_ruled_form_recovers_angle_and_maps_back(form: np.ndarray, angle:
 def test_deskew_without_lines_uses_text(text_page: np.ndarray, angle: float) -> None:
     scan, _ = _rotate(text_page, angle)
     prep = prepare(scan)
-    assert prep.info["skew_source"] == "text"
-    assert prep.info["skew_deg"] == pytest.approx(angle, abs=0.3)
+    assert _skew(prep) == (pytest.approx(angle, abs=0.3), "text")
 
 
 def test_deskew_page_turned_a_quarter(form: np.ndarray, text_page: np.ndarray) -> None:
     # Orientation is not decided here, but skew must still be measured on a sideways page.
     scan, _ = _rotate(np.ascontiguousarray(np.rot90(form)), 2.0)
-    assert prepare(scan).info["skew_deg"] == pytest.approx(2.0, abs=0.3)
+    assert _skew(prepare(scan))[0] == pytest.approx(2.0, abs=0.3)
     scan, _ = _rotate(np.ascontiguousarray(np.rot90(text_page, -1)), -3.0)
-    assert prepare(scan).info["skew_deg"] == pytest.approx(-3.0, abs=0.3)
+    assert _skew(prepare(scan))[0] == pytest.approx(-3.0, abs=0.3)
 
 
 def test_tiny_skew_is_ignored(form: np.ndarray) -> None:
     prep = prepare(form)
-    assert prep.info["deskewed"] is False
-    assert abs(prep.info["skew_deg"]) < 0.1
+    assert _skew(prep) == (0.0, None)  # not deskewed
     assert prep.transform.ops == []
     assert prep.image.shape == form.shape
     assert np.array_equal(prep.image, form)
@@ -185,9 +194,7 @@ def test_tiny_skew_is_ignored(form: np.ndarray) -> None:
 def test_blank_page_is_left_alone() -> None:
     blank = np.full((2339, 1654, 3), 255, np.uint8)
     prep = prepare(blank)
-    assert prep.info["skew_source"] == "none"
-    assert prep.info["photo_crop"] is False
-    assert prep.transform.ops == []
+    assert prep.transform.ops == []  # neither cut out nor turned
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,7 +206,7 @@ def test_photo_is_cropped_and_rectified(form: np.ndarray) -> None:
     photo, homography = _photograph(form, corners, (2300, 2800))
     prep = prepare(photo)
 
-    assert prep.info["photo_crop"] is True
+    assert _cropped(prep)
     h, w = prep.image.shape[:2]
     assert h / w == pytest.approx(math.sqrt(2), rel=0.01)
     page_size = max(form.shape[:2])
@@ -221,7 +228,7 @@ def test_photo_of_turned_page_is_cropped(form: np.ndarray) -> None:
     photo, _ = _photograph(form, corners, (3000, 3000), seed=2)
     prep = prepare(photo)
 
-    assert prep.info["photo_crop"] is True
+    assert _cropped(prep)
     ph, pw = prep.image.shape[:2]
     back = prep.transform.points_to_original([[0, 0], [pw - 1, 0], [pw - 1, ph - 1], [0, ph - 1]])
     # Which corner comes first is the OCR stage's business (orientation); each must match one.
@@ -231,7 +238,7 @@ def test_photo_of_turned_page_is_cropped(form: np.ndarray) -> None:
 
 
 def test_plain_scan_is_not_cropped(form: np.ndarray) -> None:
-    assert prepare(form).info["photo_crop"] is False
+    assert not _cropped(prepare(form))
 
 
 def test_thin_dark_scanner_edge_is_not_cropped(form: np.ndarray) -> None:
@@ -240,8 +247,7 @@ def test_thin_dark_scanner_edge_is_not_cropped(form: np.ndarray) -> None:
     scan[:, :18] = 30
     scan[:, -6:] = 40
     prep = prepare(scan)
-    assert prep.info["photo_crop"] is False
-    assert prep.info["deskewed"] is False
+    assert prep.transform.ops == []  # neither cut out nor turned
 
 
 def test_sheet_feeder_wedges_are_not_cropped_and_do_not_bias_skew(form: np.ndarray) -> None:
@@ -250,8 +256,8 @@ def test_sheet_feeder_wedges_are_not_cropped_and_do_not_bias_skew(form: np.ndarr
     m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), 3.0, 1.0)
     scan = cv2.warpAffine(form, m, (w, h), borderValue=(0, 0, 0))
     prep = prepare(scan)
-    assert prep.info["photo_crop"] is False
-    assert prep.info["skew_deg"] == pytest.approx(3.0, abs=0.3)
+    assert not _cropped(prep)
+    assert _skew(prep)[0] == pytest.approx(3.0, abs=0.3)
 
 
 # --------------------------------------------------------------------------------------------
@@ -349,7 +355,7 @@ def _marked_prepared() -> tuple[Prepared, list[tuple[int, int]]]:
         img[y, x] = (i, 10 + i, 20 + i)
     t = Transform()
     t.push("perspective", np.array([[1.0, 0.02, 3.0], [0.01, 1.0, -2.0], [1e-5, 0.0, 1.0]]))
-    prep = Prepared(image=img, ocr_image=img[:, :, ::-1].copy(), transform=t, info={})
+    prep = Prepared(image=img, ocr_image=img[:, :, ::-1].copy(), transform=t)
     return prep, marks
 
 
@@ -360,7 +366,8 @@ def test_rotate_quarter_is_exact(k: int) -> None:
 
     assert np.array_equal(out.image, np.rot90(prep.image, k))  # counter-clockwise for k > 0
     assert np.array_equal(out.ocr_image, np.rot90(prep.ocr_image, k))
-    assert out.info["quarter_turns"] == k % 4
+    turns = [op["quarter_turns"] for op in out.transform.ops if op["op"] == "rot90"]
+    assert turns == ([k % 4] if k % 4 else [])
     before = np.linalg.inv(prep.transform.matrix())
     for i, (x, y) in enumerate(marks):
         ys, xs = np.nonzero((out.image == (i, 10 + i, 20 + i)).all(axis=2))
@@ -377,7 +384,7 @@ def test_rotate_quarter_round_trip(form: np.ndarray) -> None:
         there = rotate_quarter(prep, k)
         back = rotate_quarter(there, -k)
         assert np.array_equal(back.image, prep.image)
-        assert back.info["quarter_turns"] == 0
+        assert sum(op.get("quarter_turns", 0) for op in back.transform.ops) % 4 == 0
         np.testing.assert_allclose(back.transform.matrix(), prep.transform.matrix(), atol=1e-9)
         pts = np.array([[10.0, 20.0], [500.5, 1300.25]])
         np.testing.assert_allclose(
@@ -387,7 +394,7 @@ def test_rotate_quarter_round_trip(form: np.ndarray) -> None:
         )
 
 
-def test_info_and_transform_serialise(form: np.ndarray) -> None:
+def test_transform_serialises(form: np.ndarray) -> None:
     # A photo of a page printed 2 degrees askew: crop, deskew and a quarter turn.
     h, w = form.shape[:2]
     m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), 2.0, 1.0)
@@ -395,8 +402,8 @@ def test_info_and_transform_serialise(form: np.ndarray) -> None:
     corners = np.float32([[330, 260], [1900, 340], [1980, 2560], [240, 2480]])
     photo, _ = _photograph(askew, corners, (2300, 2800))
     prep = rotate_quarter(prepare(photo), 1)
-    assert prep.info["skew_deg"] == pytest.approx(2.0, abs=0.3)
-    text = json.dumps({"info": prep.info, "transform": prep.transform.to_dict()})
+    assert _skew(prep)[0] == pytest.approx(2.0, abs=0.3)
+    text = json.dumps({"transform": prep.transform.to_dict()})
     again = Transform.from_dict(json.loads(text)["transform"])
     np.testing.assert_allclose(again.matrix(), prep.transform.matrix())
     assert [op["op"] for op in again.ops] == ["perspective", "rotate", "rot90"]

@@ -12,18 +12,18 @@ from pipeline import layout
 from pipeline.checks import check_flags
 from pipeline.classify import classify
 from pipeline.contest import default_contest
-from pipeline.extract import extract
+from pipeline.extract import read_fields
 from pipeline.forms import schemas
 from pipeline.model import (
     Evidence,
     Field,
     FormType,
     Line,
+    Location,
     Mark,
     Origin,
     PageLayout,
     Record,
-    Source,
     Word,
 )
 from pipeline.normalize import normalize_value
@@ -77,7 +77,7 @@ def page(rows: list[list[Cell | str]], title: str | None = "作品登记表",
 
 
 def values(schema, page_layout: PageLayout) -> dict[str, str | None]:
-    fields = extract(schema, page_layout, 1)
+    fields = read_fields(schema, page_layout, 1).fields
     snap_fields(fields, schema, CONTEST)
     return {k: f.value for k, f in fields.items()}
 
@@ -120,7 +120,7 @@ def test_label_spellings_units_use(label, key, value):
 def test_a_unit_read_wrong_is_snapped_and_what_ocr_read_is_kept():
     rows = [list(r) for r in REGISTRATION]
     rows[2] = ["报送单位（盖章）", "中共晋中市委宣专部"]
-    fields = extract(REG, page(rows), 1)
+    fields = read_fields(REG, page(rows), 1).fields
     snap_fields(fields, REG, CONTEST)
     unit = fields["unit"]
     assert (unit.value, unit.raw, unit.evidence) == (
@@ -148,7 +148,7 @@ def authorization(**changes: str) -> Record:
     """A complete, signed and stamped 作品授权书; keyword arguments change its values."""
     values = {"title": "太行山下", "author": "李明", "unit": "省直机关工委", "contact": "王芳",
               "phone": "13512345678", "date": "2023-09-01", **changes}
-    return Record("d1", Origin.PAPER, FormType.WORK_AUTHORIZATION, Source("a.pdf", [1]),
+    return Record("d1", Origin.PAPER, FormType.WORK_AUTHORIZATION, Location("a.pdf", [1]),
                   fields={k: Field(v, 0.99, 1, None) for k, v in values.items()},
                   signature=Mark(True, 0.9), seal=Mark(True, 0.9))
 
@@ -161,7 +161,7 @@ def test_a_unit_in_no_list_is_flagged_unknown_unit():
 def test_a_work_type_read_wrong_is_the_vocabularys_word():
     rows = [list(r) for r in REGISTRATION]
     rows[1] = ["作品类型", "记录片", "片长", "12分钟"]
-    fields = extract(REG, page(rows), 1)
+    fields = read_fields(REG, page(rows), 1).fields
     snap_fields(fields, REG, CONTEST)
     assert (fields["work_type"].value, fields["work_type"].raw) == ("纪录片", "记录片")
 
@@ -169,7 +169,7 @@ def test_a_work_type_read_wrong_is_the_vocabularys_word():
 def test_a_value_whose_label_was_not_read_goes_to_the_one_field_left():
     rows = [list(r) for r in REGISTRATION]
     rows[0] = ["", "太行山下"]  # the label cell came out empty (a stamp, a faint print)
-    fields = extract(REG, page(rows), 1)
+    fields = read_fields(REG, page(rows), 1).fields
     assert fields["title"].value == "太行山下"
     assert fields["title"].evidence is Evidence.POSITION  # what carried it, for a person
 
@@ -177,7 +177,7 @@ def test_a_value_whose_label_was_not_read_goes_to_the_one_field_left():
 def test_a_phone_number_without_its_label_is_found_by_its_shape():
     rows = [list(r) for r in REGISTRATION]
     rows[4] = ["联系人", "王芳", "", "13512345678"]
-    fields = extract(REG, page(rows), 1)
+    fields = read_fields(REG, page(rows), 1).fields
     assert fields["phone"].value == "13512345678" and fields["phone"].evidence is Evidence.SHAPE
 
 

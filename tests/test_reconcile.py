@@ -7,9 +7,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.api import audit, reconcile
 from pipeline.contest import load_contest
-from pipeline.model import Diff, EntryStatus, Field, FormType, ManifestEntry, Origin, Record, Source
-from pipeline.reconcile import pair_documents, reconcile
+from pipeline.model import (
+    Diff,
+    EntryStatus,
+    Field,
+    FormType,
+    Location,
+    ManifestEntry,
+    Origin,
+    Record,
+)
+from pipeline.reconcile import pair_documents
 from pipeline.store import Store
 
 CONFIG = load_contest()
@@ -23,7 +33,7 @@ def work(origin: Origin, n: int, title: str, unit: str, contact: str, phone: str
               "address": "山西省晋中市榆次区顺城街1号", "synopsis": SYNOPSIS,
               "date": "2023-09-01" if origin is Origin.PAPER else None, **extra}
     return Record(f"{origin.value}{n}", origin, FormType.WORK_REGISTRATION,
-                  Source(f"{origin.value}.file", [n] if origin is Origin.PAPER else [],
+                  Location(f"{origin.value}.file", [n] if origin is Origin.PAPER else [],
                          None if origin is Origin.PAPER else f"作品登记表{n}.docx"),
                   fields={k: Field(v, 0.99, None, None) for k, v in values.items()})
 
@@ -116,7 +126,5 @@ def test_reconciliation_files_are_rewritten_from_the_store(tmp_path):
     written = {n: (out / n).read_bytes() for n in ("reconciliation.jsonl", "reconciliation.csv")}
     for name in written:
         (out / name).unlink()
-    store = Store(out)
-    store.export()  # what any later command does
-    store.close()
+    audit(out, CONFIG)  # any later command
     assert {n: (out / n).read_bytes() for n in written} == written

@@ -11,22 +11,24 @@ import cv2
 import numpy as np
 import pytest
 
+from pipeline.api import reconcile
+from pipeline.api import report as write_report
 from pipeline.contest import load_contest
+from pipeline.errors import Code, Reason
 from pipeline.model import (
     EntryStatus,
     Field,
     Flag,
     FlagKind,
     FormType,
+    Location,
     ManifestEntry,
     Mark,
     Message,
     Origin,
     Record,
-    Source,
 )
-from pipeline.reconcile import reconcile
-from pipeline.report import build_report
+from pipeline.pictures import pictures
 from pipeline.store import Store
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "chromium"
@@ -41,7 +43,7 @@ def _records(scan: Path, n: int) -> list[Record]:
         flags = [Flag.parse(FLAGS[i % 3])] if i % 4 == 0 else []
         title = EVIL if i == 7 else f"作品{i:04d}"
         record = Record(
-            f"doc{i:04d}", Origin.PAPER, TYPES[i % 3], Source(str(scan), [1]),
+            f"doc{i:04d}", Origin.PAPER, TYPES[i % 3], Location(str(scan), [1]),
             fields={"title": Field(title, 0.95, 1, [100, 100, 300, 140]),
                     "contact": Field(f"联系人{i}", 0.7 if i % 5 == 0 else 0.99, 1,
                                      [100, 200, 260, 240]),
@@ -68,12 +70,13 @@ def report(tmp_path_factory) -> tuple[Path, list[Record]]:
     with store.transaction():
         for r in records:
             store.put_record(r)
+            store.put_pictures(r.doc_id, pictures(r, page))  # as made when a page is read
             store.put_entry(ManifestEntry(f"{scan}#{r.doc_id}", 1, EntryStatus.OK,
                                           doc_id=r.doc_id))
         store.put_entry(ManifestEntry(str(root / "bad.pdf"), None, EntryStatus.FAILED,
-                                      error="PDF is password-protected"))
+                                      reason=Reason(Code.PDF_PASSWORD)))
     store.close()
-    build_report(out, load_contest())
+    write_report(out, load_contest())
     return out / "report.html", records
 
 
@@ -102,7 +105,7 @@ def test_summary_numbers_match_the_records(report):
     review = sum(r.status.value == "needs_review" for r in records)
     assert re.search(r'id="sum-review">(\d+)<', page).group(1) == str(review)
     assert re.search(r'id="sum-failures">(\d+)<', page).group(1) == "1"
-    assert "password-protected" in page
+    assert "PDF 有密码保护" in page  # the reason in the report's language
 
 
 def test_a_thousand_documents_are_paginated_and_filters_work(report):
@@ -143,11 +146,11 @@ def test_images_are_small_files_beside_the_report_and_lazy(report, tmp_path):
 def test_reconciled_values_are_side_by_side_with_differences_marked(tmp_path):
     out = tmp_path / "out"
     store = Store(out)
-    paper = Record("p1", Origin.PAPER, FormType.WORK_AUTHORIZATION, Source("x.pdf", [1]),
+    paper = Record("p1", Origin.PAPER, FormType.WORK_AUTHORIZATION, Location("x.pdf", [1]),
                    fields={"title": Field("回家", 0.99, 1, None),
                            "phone": Field("13512345678", 0.99, 1, None)})
     email = Record("e1", Origin.EMAIL, FormType.WORK_AUTHORIZATION,
-                   Source("m.eml", [], "授权书.docx"),
+                   Location("m.eml", [], "授权书.docx"),
                    fields={"title": Field("回家", 1.0, None, None),
                            "phone": Field("13512345687", 1.0, None, None)},
                    message=Message("a@b.cn", "报送作品", "Fri, 1 Sep 2023"))
@@ -158,7 +161,7 @@ def test_reconciled_values_are_side_by_side_with_differences_marked(tmp_path):
                                           attachment=r.source.attachment))
     store.close()
     reconcile(out, load_contest())  # the two copies pair, the phone differs
-    page = dom(build_report(out, load_contest()))
+    page = dom(write_report(out, load_contest()))
     assert page.count('class="conf-high diff"') == 2  # phone on both documents
     assert page.count('<span class="diff">13512345687</span>') == 1
     assert "<th>电子版</th>" in page and "<th>纸质版</th>" in page and "a@b.cn" in page
@@ -168,7 +171,7 @@ def test_reconciled_values_are_side_by_side_with_differences_marked(tmp_path):
 def test_the_report_speaks_chinese_and_english_when_asked(tmp_path):
     out = tmp_path / "out"
     store = Store(out)
-    record = Record("p1", Origin.PAPER, FormType.WORK_REGISTRATION, Source("x.pdf", [1]),
+    record = Record("p1", Origin.PAPER, FormType.WORK_REGISTRATION, Location("x.pdf", [1]),
                     fields={"title": Field("回家", 0.99, 1, None), "phone": Field(None, 0.0, 1,
                                                                                   None)})
     record.flags = [Flag(FlagKind.MISSING_FIELD, "phone")]
@@ -177,10 +180,10 @@ def test_the_report_speaks_chinese_and_english_when_asked(tmp_path):
         store.put_record(record)
         store.put_entry(ManifestEntry("x.pdf", 1, EntryStatus.OK, doc_id="p1"))
     store.close()
-    zh = dom(build_report(out, load_contest()))
+    zh = dom(write_report(out, load_contest()))
     assert '<html lang="zh-CN">' in zh and "只看待复核" in zh and "缺填：电话" in zh
     assert "作品登记表" in zh and "待复核" in zh and "needs review only" not in zh
-    en = dom(build_report(out, load_contest(), lang="en"))
+    en = dom(write_report(out, load_contest(), lang="en"))
     assert '<html lang="en">' in en and "needs review only" in en
     assert "not filled in: phone" in en and "work registration" in en and "只看待复核" not in en
     # The data keeps the contract's keys and values in both: the flag name, the form type.

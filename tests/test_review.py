@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from conftest import read_jsonl
 
-from pipeline.batch import BatchOptions, scan
+from pipeline.api import import_corrections, scan
+from pipeline.batch import BatchOptions
 from pipeline.contest import default_contest
-from pipeline.corrections import import_corrections
 from pipeline.review import serve
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from conftest import read_jsonl
 
-from pipeline.batch import Batch, BatchOptions, scan
+from pipeline.api import scan
+from pipeline.batch import Batch, BatchOptions
 from pipeline.filetypes import file_hash
 from pipeline.normalize import comparable
 from pipeline.ocr import make_engine
@@ -140,7 +142,7 @@ def test_a_rerun_changes_nothing_and_reads_nothing_again(scanned, copy_of):
         def recognize(self, image):
             raise AssertionError("a rerun must not OCR a page again")
 
-        read_page = recognize
+        read_upright = recognize
 
     store = Store(again)
     Batch(store, BatchOptions(progress=False), engine=NoOcr()).run(PaperSource(), [str(samples)])
@@ -168,9 +170,9 @@ class FailingEngine:
         self._count()
         return self.real.recognize(image)
 
-    def read_page(self, image):
+    def read_upright(self, image):
         self._count()
-        return self.real.read_page(image)
+        return self.real.read_upright(image)
 
 
 def test_a_run_killed_half_way_then_rerun_gives_the_same_records(scanned, tmp_path):
@@ -213,11 +215,11 @@ def test_pages_read_by_another_formscan_version_are_read_again(scanned, copy_of)
     store = Store(old)
     batch = Batch(store, BatchOptions(progress=False), engine=object())
     paths = sorted({e.path for e in store.manifest()})
-    # Read by this version: every line counts as done.
-    assert all(batch._resume(p, file_hash(p)) for p in paths)
+    # Read whole by this version: not even opened.
+    assert all(batch._resume(p, file_hash(p)) is None for p in paths)
     with store.transaction():
         for entry in store.manifest():
-            entry.reader = "0.0.1"
+            entry.read_by = replace(entry.read_by, formscan="0.0.1")
             store.put_entry(entry)
     # Read by another: nothing counts, and the old lines are gone.
     assert [batch._resume(p, file_hash(p)) for p in paths] == [set()] * len(paths)

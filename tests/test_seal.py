@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from rapidfuzz import fuzz
 
-from pipeline.ingest import page_image
+from pipeline.ingest import scan_pages
 from pipeline.preprocess import prepare
 from pipeline.verify.seal import SEAL, SealFinding, detect_seal
 from samples.generate import (
@@ -232,7 +232,8 @@ def test_generated_scans_match_their_truth(sample_set):
     wrong = []
     for row in rows:
         path = str(sample_set / row["path"])
-        found = detect_seal(prepare(page_image(path, row["page"])).image)
+        page = list(scan_pages(path))[row["page"] - 1]
+        found = detect_seal(prepare(page.image).image)
         # A colour scan with no coloured ink at all reads as grey: only a seal tells.
         grey_ok = found.grey if row["layout"]["grey"] else not (row["seal"] and found.grey)
         if found.mark.present != row["seal"] or not grey_ok:

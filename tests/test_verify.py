@@ -18,7 +18,7 @@ from pipeline.contest import default_contest
 from pipeline.model import Origin, Route, WorkItem
 from pipeline.normalize import clean_text
 from pipeline.ocr import make_engine
-from pipeline.stages import read_page
+from pipeline.stages import read_item
 from samples.generate import (
     PX_PER_PT,
     UNITS,
@@ -37,7 +37,7 @@ MARK_FLAGS = ("missing_signature", "missing_seal", "missing_date", "mismatch:sea
 def read():
     """One page through the stages with the real engine: its record."""
     engine, contest = make_engine(), default_contest()
-    return lambda item: read_page(item, engine, contest).record
+    return lambda item: read_item(item, engine, contest).record
 
 
 def page(seed: int, form_type: str, *, signed: bool = True, dated: bool = True,

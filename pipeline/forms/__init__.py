@@ -8,32 +8,61 @@ contest decides (deadlines, clauses, units, vocabularies) is in ``pipeline/conte
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from pipeline.errors import SchemaError
-from pipeline.model import FormType
+from pipeline.errors import Code, SchemaError
+from pipeline.model import FORMS_DIR, FormType
 
-FORMS_DIR = Path(__file__).parent
-KINDS = {"text", "person", "names", "phone", "date", "duration", "multiline"}
 _FORM_KEYS = {
     "form_type", "titles", "distinctive", "blocks", "signature_labels", "fields",
 }
-BLOCKS = {"clauses", "signature", "seal", "date"}  # what a form may carry besides its fields
 _FIELD_KEYS = {"key", "labels", "kind", "required", "max_chars", "vocabulary"}
+
+
+class FieldKind(StrEnum):
+    """What shape a field's value has: how it is read, normalised and compared."""
+
+    TEXT = "text"
+    PERSON = "person"  # one name (联系人)
+    NAMES = "names"  # names separated by 、 (主创人员)
+    PHONE = "phone"
+    DATE = "date"
+    DURATION = "duration"
+    MULTILINE = "multiline"  # running text over several lines (a synopsis)
+
+
+class Block(StrEnum):
+    """What a form carries besides its fields: a check runs only where it is printed."""
+
+    CLAUSES = "clauses"  # the consent clauses of 相关协议，签名同意
+    SIGNATURE = "signature"
+    SEAL = "seal"
+    DATE = "date"  # the date by the signature
+
+
+# The blocks that make a form an authorization: only the posted paper's count.
+VERDICTS = frozenset({Block.SIGNATURE, Block.SEAL, Block.CLAUSES})
+UNITS = "units"  # the vocabulary of a field snapped to the contest's unit list
 
 
 @dataclass(frozen=True)
 class FieldSpec:
     key: str
     labels: tuple[str, ...]
-    kind: str = "text"
+    kind: FieldKind = FieldKind.TEXT
     required: bool = True
     max_chars: int | None = None
     vocabulary: str | None = None  # a closed list the value is snapped to (contest.yaml)
+
+    @property
+    def of_units(self) -> bool:
+        """Whether the value is snapped to the contest's units (not a list of words)."""
+        return self.vocabulary == UNITS
 
 
 @dataclass(frozen=True)
@@ -41,7 +70,7 @@ class FormSchema:
     form_type: FormType
     titles: tuple[str, ...]
     distinctive: tuple[str, ...]
-    blocks: frozenset[str]  # the consent clauses, a signature, the seal, a date: where printed
+    blocks: frozenset[Block]  # the consent clauses, a signature, the seal, a date: where printed
     signature_labels: tuple[str, ...]
     fields: tuple[FieldSpec, ...]
 
@@ -53,19 +82,24 @@ class FormSchema:
         return [f.key for f in self.fields]
 
 
+def _invalid(where: str, detail: str) -> SchemaError:
+    """A schema error naming the file (and the bad key, in ``where``)."""
+    return SchemaError(Code.SCHEMA_INVALID, file=where, detail=detail)
+
+
 def _strings(value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(s, str) and s for s in value):
-        raise SchemaError(f"{where}: expected a non-empty list of strings, got {value!r}")
+        raise _invalid(where, f"expected a non-empty list of strings, got {value!r}")
     return tuple(value)
 
 
 def _mapping(raw: Any, allowed: set[str], where: str) -> dict[str, Any]:
     """``raw`` as a mapping holding only ``allowed`` keys, else a SchemaError naming ``where``."""
     if not isinstance(raw, dict):
-        raise SchemaError(f"{where}: expected a mapping, got {raw!r}")
+        raise _invalid(where, f"expected a mapping, got {raw!r}")
     unknown = set(raw) - allowed
     if unknown:
-        raise SchemaError(f"{where}: unknown key(s) {sorted(unknown)}; allowed {sorted(allowed)}")
+        raise _invalid(where, f"unknown key(s) {sorted(unknown)}; allowed {sorted(allowed)}")
     return raw
 
 
@@ -73,16 +107,18 @@ def _field(raw: Any, where: str) -> FieldSpec:
     raw = _mapping(raw, _FIELD_KEYS, where)
     key = raw.get("key")
     if not isinstance(key, str) or not key.isidentifier():
-        raise SchemaError(f"{where}: 'key' must be an identifier, got {key!r}")
-    kind = raw.get("kind", "text")
-    if kind not in KINDS:
-        raise SchemaError(f"{where} ({key}): kind {kind!r} is not one of {sorted(KINDS)}")
+        raise _invalid(where, f"'key' must be an identifier, got {key!r}")
+    try:
+        kind = FieldKind(raw.get("kind", FieldKind.TEXT.value))
+    except ValueError:
+        raise _invalid(f"{where} ({key})", f"kind {raw.get('kind')!r} is not one of "
+                                           f"{sorted(k.value for k in FieldKind)}") from None
     max_chars = raw.get("max_chars")
     if max_chars is not None and (not isinstance(max_chars, int) or max_chars <= 0):
-        raise SchemaError(f"{where} ({key}): max_chars must be a positive integer")
+        raise _invalid(f"{where} ({key})", "max_chars must be a positive integer")
     vocabulary = raw.get("vocabulary")
     if vocabulary is not None and (not isinstance(vocabulary, str) or not vocabulary):
-        raise SchemaError(f"{where} ({key}): vocabulary must name a list of contest.yaml")
+        raise _invalid(f"{where} ({key})", "vocabulary must name a list of contest.yaml")
     return FieldSpec(
         key=key,
         labels=_strings(raw.get("labels"), f"{where} ({key}).labels"),
@@ -99,26 +135,26 @@ def parse_schema(raw: Any, source: str) -> FormSchema:
     try:
         form_type = FormType(raw.get("form_type"))
     except ValueError:
-        raise SchemaError(
-            f"{source}: form_type {raw.get('form_type')!r} is not a known form type") from None
+        raise _invalid(source, f"form_type {raw.get('form_type')!r} is not the schema file's "
+                               "name (a form type is named by its file)") from None
     if form_type is FormType.UNKNOWN:
-        raise SchemaError(f"{source}: form_type 'unknown' cannot have a schema")
+        raise _invalid(source, "form_type 'unknown' cannot have a schema")
     fields_raw = raw.get("fields")
     if not isinstance(fields_raw, list) or not fields_raw:
-        raise SchemaError(f"{source}: 'fields' must be a non-empty list")
+        raise _invalid(source, "'fields' must be a non-empty list")
     fields = tuple(_field(f, f"{source}: fields[{i}]") for i, f in enumerate(fields_raw))
     keys = [f.key for f in fields]
     if len(set(keys)) != len(keys):
-        raise SchemaError(f"{source}: duplicate field keys in {keys}")
+        raise _invalid(source, f"duplicate field keys in {keys}")
     blocks = set(_strings(raw.get("blocks"), f"{source}: blocks"))
-    if blocks - BLOCKS:
-        raise SchemaError(f"{source}: blocks {sorted(blocks - BLOCKS)} are none of "
-                          f"{sorted(BLOCKS)}")
+    known = {b.value for b in Block}
+    if blocks - known:
+        raise _invalid(source, f"blocks {sorted(blocks - known)} are none of {sorted(known)}")
     return FormSchema(
         form_type=form_type,
         titles=_strings(raw.get("titles"), f"{source}: titles"),
         distinctive=_strings(raw.get("distinctive"), f"{source}: distinctive"),
-        blocks=frozenset(blocks),
+        blocks=frozenset(Block(b) for b in blocks),
         signature_labels=_strings(raw.get("signature_labels"), f"{source}: signature_labels"),
         fields=fields,
     )
@@ -128,8 +164,12 @@ def load_schema(path: Path) -> FormSchema:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise SchemaError(f"{path}: not valid YAML: {exc}") from exc
-    return parse_schema(raw, str(path))
+        raise _invalid(str(path), f"not valid YAML: {exc}") from exc
+    schema = parse_schema(raw, str(path))
+    if schema.form_type.value != path.stem:
+        raise _invalid(str(path), f"form_type {schema.form_type.value!r} differs from the file's "
+                                  f"name {path.stem!r}")
+    return schema
 
 
 @cache

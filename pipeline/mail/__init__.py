@@ -11,16 +11,22 @@ PDF attachments are rendered like paper scans (``pipeline.pdf``).
 
 from pipeline.mail.kinds import AttachmentKind, attachment_kind
 from pipeline.mail.legacy import to_docx as legacy_to_docx
-from pipeline.mail.messages import MAIL_SUFFIXES, Attachment, message_links, read_attachments
+from pipeline.mail.messages import (
+    MAIL_SUFFIXES,
+    Attachment,
+    MailFile,
+    read_attachments,
+    read_mail,
+)
 from pipeline.mail.names import safe_name
-from pipeline.mail.office import docx_page, docx_pages, xlsx_page
+from pipeline.mail.office import docx_pages, xlsx_page
 from pipeline.mail.synthetic import SyntheticPage
 
 # Documents units send (readable or not): anything else loose among the mail is left out.
 DOCUMENT_SUFFIXES = {".docx", ".pdf", ".xlsx", ".doc", ".wps", ".xls", ".et", ".rtf"}
 
 __all__ = [
-    "DOCUMENT_SUFFIXES", "MAIL_SUFFIXES", "Attachment", "AttachmentKind", "SyntheticPage",
-    "attachment_kind", "docx_page", "docx_pages", "legacy_to_docx", "message_links",
-    "read_attachments", "safe_name", "xlsx_page",
+    "DOCUMENT_SUFFIXES", "MAIL_SUFFIXES", "Attachment", "AttachmentKind", "MailFile",
+    "SyntheticPage", "attachment_kind", "docx_pages", "legacy_to_docx", "read_attachments",
+    "read_mail", "safe_name", "xlsx_page",
 ]

@@ -12,6 +12,7 @@ import zipfile
 from enum import StrEnum
 from pathlib import Path
 
+from pipeline.errors import Code, Reason
 from pipeline.filetypes import IMAGE_KINDS, Kind, sniff
 
 
@@ -26,12 +27,11 @@ class AttachmentKind(StrEnum):
     UNREADABLE = "unreadable"
 
 
-def attachment_kind(data: bytes, name: str = "") -> tuple[AttachmentKind, str | None]:
+def attachment_kind(data: bytes, name: str = "") -> tuple[AttachmentKind, Reason | None]:
     """(kind, reason) from the content; ``reason`` says why an unreadable one is not read."""
     suffix = Path(name).suffix.lower()
     if not data:
-        return AttachmentKind.UNREADABLE, ("empty attachment (0 bytes): ask the unit to send "
-                                           "the file again")
+        return AttachmentKind.UNREADABLE, Reason(Code.ATTACHMENT_EMPTY)
     kind = sniff(data[:2048])
     if kind is Kind.PDF:
         return AttachmentKind.PDF, None
@@ -40,8 +40,7 @@ def attachment_kind(data: bytes, name: str = "") -> tuple[AttachmentKind, str | 
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 members = set(archive.namelist())
         except zipfile.BadZipFile:
-            return AttachmentKind.UNREADABLE, ("damaged file (broken zip/Office container): "
-                                               "ask the unit to send it again")
+            return AttachmentKind.UNREADABLE, Reason(Code.CONTAINER_DAMAGED)
         if "word/document.xml" in members:
             return AttachmentKind.DOCX, None
         if "xl/workbook.xml" in members:
@@ -55,18 +54,14 @@ def attachment_kind(data: bytes, name: str = "") -> tuple[AttachmentKind, str | 
             return AttachmentKind.LEGACY_WORD, None
         return AttachmentKind.UNREADABLE, reason
     if kind is Kind.RTF:
-        return AttachmentKind.UNREADABLE, "RTF file cannot be read: ask the unit for .docx or PDF"
+        return AttachmentKind.UNREADABLE, Reason(Code.RTF)
     if kind is Kind.SEVEN_Z:
         return AttachmentKind.ARCHIVE, None
     if kind is Kind.RAR:
-        return AttachmentKind.UNREADABLE, ("RAR archive is not read (no maintained reader "
-                                           "without the non-free unrar program): unpack it and "
-                                           "read the files inside with `formscan email`")
+        return AttachmentKind.UNREADABLE, Reason(Code.RAR)
     if kind in IMAGE_KINDS:
         return AttachmentKind.IMAGE, None
-    shown = suffix or "no suffix"
-    return AttachmentKind.UNREADABLE, (f"not a Word, Excel or PDF document ({shown}): ask the "
-                                       "unit for .docx or PDF")
+    return AttachmentKind.UNREADABLE, Reason(Code.NOT_A_DOCUMENT, {"suffix": suffix or "-"})
 
 
 def is_outlook(data: bytes) -> bool:
@@ -74,17 +69,15 @@ def is_outlook(data: bytes) -> bool:
     return "__substg1.0_".encode("utf-16-le") in data
 
 
-def _ole_reason(data: bytes, suffix: str) -> str | None:
+def _ole_reason(data: bytes, suffix: str) -> Reason | None:
     """Why a legacy Office (OLE2) file cannot be read, from its stream names; None for a
     Word document (.doc, or .wps as WPS writes it), which LibreOffice converts."""
     if "EncryptedPackage".encode("utf-16-le") in data:
-        return ("password-protected Office file: ask the unit for an unprotected .docx "
-                "or PDF")
+        return Reason(Code.OFFICE_PASSWORD)
     if suffix in (".xls", ".et") or "Workbook".encode("utf-16-le") in data:
-        return "legacy Excel .xls/.et cannot be read: ask the unit for .xlsx, .docx or PDF"
+        return Reason(Code.LEGACY_EXCEL)
     if "WordDocument".encode("utf-16-le") not in data:
-        return ("an Office file of an unknown kind (.msg? .ppt?): ask the unit for .docx or "
-                "PDF; save an Outlook message as .eml")
+        return Reason(Code.OFFICE_UNKNOWN)
     return None
 
 

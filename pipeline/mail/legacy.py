@@ -9,12 +9,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from pipeline.errors import InputError
+from pipeline.errors import Code, InputError
 
 CONVERT_TIMEOUT = 120  # s: a small form converts in 2-5 s; a hung conversion fails alone
-INSTALL = ("install LibreOffice to read .doc/.wps attachments (Debian/Ubuntu: `apt-get install "
-           "libreoffice-writer-nogui`; Windows/macOS: libreoffice.org), or ask the unit for "
-           ".docx or PDF")
 
 
 def soffice() -> str | None:
@@ -26,15 +23,13 @@ def to_docx(data: bytes) -> bytes:
     """A legacy Word file converted to .docx. Raises InputError (LibreOffice missing, the
     conversion failing or hanging)."""
     if soffice() is None:
-        raise InputError(f"legacy Word .doc/.wps: {INSTALL}")
+        raise InputError(Code.LEGACY_NO_OFFICE)
     try:
         converted = convert(data, "doc", "docx")
     except subprocess.TimeoutExpired as exc:
-        raise InputError(f"legacy Word file: LibreOffice took over {CONVERT_TIMEOUT} s to "
-                         "convert it; ask the unit for .docx or PDF") from exc
+        raise InputError(Code.LEGACY_TIMEOUT, s=CONVERT_TIMEOUT) from exc
     if converted is None:
-        raise InputError("legacy Word file LibreOffice cannot convert (damaged?): ask the "
-                         "unit for .docx or PDF")
+        raise InputError(Code.LEGACY_FAILED)
     return converted
 
 

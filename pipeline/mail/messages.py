@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
 
-from pipeline.errors import InputError
+from pipeline.errors import Code, InputError, Reason
 from pipeline.filetypes import Kind, sniff
 from pipeline.limits import Limits
 from pipeline.mail.kinds import AttachmentKind, attachment_kind, is_outlook
@@ -40,7 +40,7 @@ class Attachment:
     data: bytes
     message: Message | None  # sender, subject, date; None for a loose file
     kind: AttachmentKind  # from the content
-    reason: str | None = None  # why an unreadable attachment cannot be read
+    reason: Reason | None = None  # why an unreadable attachment cannot be read
 
     @property
     def display(self) -> str:
@@ -50,56 +50,65 @@ class Attachment:
         return f"message {self.message_number}: {self.filename}"
 
 
-def read_attachments(path: str, limits: Limits | None = None) -> list[Attachment]:
+@dataclass
+class MailFile:
+    """What one input file holds: its documents, and the web links its messages' text gives
+    (网盘 links a unit sends instead of files)."""
+
+    attachments: list[Attachment]
+    links: list[str]
+
+
+def read_mail(path: str, limits: Limits | None = None) -> MailFile:
     """The documents in one input file: a message's attachments, or the loose file itself.
 
-    A message without attachments gives ``[]``. Raises InputError when the file cannot be
-    read at all (missing, empty, not a message although named .eml/.mbox).
+    A message without attachments gives none (and its links). Raises InputError when the file
+    cannot be read at all (missing, empty, not a message although named .eml/.mbox).
     """
     limits = limits or Limits()
     try:
         limits.check_size(path)
         data = Path(path).read_bytes()
     except OSError as exc:
-        raise InputError(
-            f"cannot open file: {exc.strerror}; check the path and permissions") from exc
+        raise InputError(Code.CANNOT_OPEN, why=exc.strerror or str(exc)) from exc
     if not data.strip():
-        raise InputError("empty file (0 bytes): save the message or file again")
+        raise InputError(Code.EMPTY_FILE)
     suffix = Path(path).suffix.lower()
     if sniff(data) is Kind.OLE and is_outlook(data):
         names = Names()
-        return _unpacked(_outlook_attachments(path, data, names), names, limits)
+        return MailFile(_unpacked(_outlook_attachments(path, data, names), names, limits), [])
     if suffix in MAIL_SUFFIXES or (attachment_kind(data)[0] is AttachmentKind.UNREADABLE
                                    and _looks_like_mail(data)):
+        links: list[str] = []
         if data.startswith(b"From "):
-            return _read_mbox(path, limits)
-        return _message_attachments(path, None, _parse(data), Names(), limits)
+            return MailFile(_read_mbox(path, limits, links), links)
+        found = _message_attachments(path, None, _parse(data), Names(), limits, links)
+        return MailFile(found, links)
     name = os.path.basename(path)
     kind, reason = attachment_kind(data, name)
     names = Names()
-    return _unpacked([Attachment(path, None, name, names.take(name), data, None, kind, reason)],
-                     names, limits)
+    return MailFile(_unpacked([Attachment(path, None, name, names.take(name), data, None, kind,
+                                          reason)], names, limits), [])
+
+
+def read_attachments(path: str, limits: Limits | None = None) -> list[Attachment]:
+    """The documents in one input file (see :func:`read_mail`)."""
+    return read_mail(path, limits).attachments
 
 
 _LINK = re.compile(r"https?://[^\s<>\"'，。；）)]+")
 
 
-def message_links(path: str) -> list[str]:
-    """The web links a message's text holds (网盘 links a unit sends instead of files)."""
+def _links(part: EmailMessage, found: list[str]) -> None:
+    """The web links of a message's text part, added to ``found`` (each once)."""
     try:
-        msg = _parse(Path(path).read_bytes())
-    except (InputError, OSError):
-        return []
-    links: list[str] = []
-    for part in msg.walk():
-        if part.get_content_maintype() == "text" and part.get_content_disposition() != \
-                "attachment":
-            try:
-                text = part.get_content()
-            except (LookupError, UnicodeError):
-                continue
-            links += [u.rstrip(".,") for u in _LINK.findall(text) if u not in links]
-    return list(dict.fromkeys(links))
+        text = part.get_content()
+    except (LookupError, UnicodeError, KeyError):
+        return
+    for url in _LINK.findall(text):
+        url = url.rstrip(".,")
+        if url not in found:
+            found.append(url)
 
 
 def _looks_like_mail(data: bytes) -> bool:
@@ -115,29 +124,28 @@ def _looks_like_mail(data: bytes) -> bool:
 def _parse(data: bytes) -> EmailMessage:
     msg = email.message_from_bytes(data, policy=default_policy)
     if not msg.keys():
-        raise InputError("not an email message (no headers): export the message as .eml "
-                         "from the mail client and read it again")
+        raise InputError(Code.NOT_A_MESSAGE)
     return msg  # type: ignore[return-value]
 
 
-def _read_mbox(path: str, limits: Limits) -> list[Attachment]:
+def _read_mbox(path: str, limits: Limits, links: list[str]) -> list[Attachment]:
     box = mailbox.mbox(path, create=False)
     try:
         keys = list(box.keys())
         if not keys:
-            raise InputError("mbox holds no messages: export the mailbox again")
+            raise InputError(Code.MBOX_EMPTY)
         names = Names()
         found: list[Attachment] = []
         for number, key in enumerate(keys, start=1):
             msg = _parse(box.get_bytes(key))
-            found.extend(_message_attachments(path, str(number), msg, names, limits))
+            found.extend(_message_attachments(path, str(number), msg, names, limits, links))
         return found
     finally:
         box.close()
 
 
 def _message_attachments(path: str, number: str | None, msg: EmailMessage,
-                         names: Names, limits: Limits) -> list[Attachment]:
+                         names: Names, limits: Limits, links: list[str]) -> list[Attachment]:
     limits.check_depth(_depth(msg))  # before walking it: walk() recurses
     message = Message(*(_header(msg, h) for h in ("from", "subject", "date")))
     found: list[Attachment] = []
@@ -146,6 +154,8 @@ def _message_attachments(path: str, number: str | None, msg: EmailMessage,
             continue  # containers, forwarded messages (message/rfc822): walked into
         filename = _filename(part)
         if filename is None and part.get_content_disposition() != "attachment":
+            if part.get_content_maintype() == "text":
+                _links(part, links)
             continue  # the message body
         data = part.get_payload(decode=True) or b""
         filename = filename or ""
@@ -163,8 +173,7 @@ def _outlook_attachments(path: str, data: bytes, names: Names,
     try:
         msg = extract_msg.openMsg(io.BytesIO(data), delayAttachments=False)
     except Exception as exc:  # noqa: BLE001 - extract-msg raises its own assorted errors
-        raise InputError(f"Outlook .msg file cannot be read ({type(exc).__name__}: {exc}): "
-                         "save the message as .eml, or its attachments") from exc
+        raise InputError(Code.MSG_UNREADABLE, why=f"{type(exc).__name__}: {exc}") from exc
     try:
         sent = msg.date.isoformat() if getattr(msg, "date", None) else None
         message = Message(msg.sender, msg.subject, sent)
@@ -174,7 +183,7 @@ def _outlook_attachments(path: str, data: bytes, names: Names,
             content = att.data if isinstance(att.data, bytes) else b""
             kind, reason = attachment_kind(content, filename)
             if not content:
-                reason = "an Outlook item inside the message (not a file): save it as .eml"
+                reason = Reason(Code.OUTLOOK_ITEM)
             found.append(Attachment(path, number, filename, names.take(filename), content,
                                     message, kind, reason))
         return found
@@ -199,15 +208,20 @@ def _unpacked(found: list[Attachment], names: Names, limits: Limits,
         try:
             inner = _contents(att, names, limits, depth)
         except InputError as exc:
-            out.append(replace(att, kind=AttachmentKind.UNREADABLE, reason=str(exc)))
+            out.append(replace(att, kind=AttachmentKind.UNREADABLE, reason=exc.reason))
             continue
         if not inner:
-            empty = ("zip archive holds no files: ask the unit for the forms"
-                     if att.kind is AttachmentKind.ARCHIVE
-                     else "Outlook message holds no attachment: nothing to read")
+            empty = (_in_archive(att, Reason(Code.ARCHIVE_EMPTY))
+                     if att.kind is AttachmentKind.ARCHIVE else Reason(Code.MSG_EMPTY))
             out.append(replace(att, kind=AttachmentKind.UNREADABLE, reason=empty))
         out.extend(_unpacked(inner, names, limits, depth + 1))
     return out
+
+
+def _in_archive(att: Attachment, inner: Reason) -> Reason:
+    """What is wrong inside an archive, said with the archive's kind (zip, 7z)."""
+    kind = "7z" if sniff(att.data[:16]) is Kind.SEVEN_Z else "zip"
+    return Reason(Code.ARCHIVE, {"kind": kind, "inner": inner})
 
 
 def _contents(att: Attachment, names: Names, limits: Limits, depth: int) -> list[Attachment]:
@@ -215,19 +229,17 @@ def _contents(att: Attachment, names: Names, limits: Limits, depth: int) -> list
     InputError (too deep, over the limits, damaged)."""
     if att.kind is AttachmentKind.OUTLOOK:
         if depth > ARCHIVE_DEPTH:
-            raise InputError(f"Outlook message nested deeper than {ARCHIVE_DEPTH}: save its "
-                             "attachments and send them")
+            raise InputError(Code.MSG_TOO_DEEP, depth=ARCHIVE_DEPTH)
         inner = _outlook_attachments(att.path, att.data, names, att.message_number)
         for member in inner:
             member.filename = f"{att.filename} › {member.filename}"
         return inner
     try:
         if depth > ARCHIVE_DEPTH:
-            raise InputError(f"nested deeper than {ARCHIVE_DEPTH} archives: unpack it and send "
-                             "the forms themselves")
+            raise InputError(Code.ARCHIVE_TOO_DEEP, depth=ARCHIVE_DEPTH)
         members = _members(att.data, limits)
     except InputError as exc:
-        raise InputError(f"zip archive {exc}") from exc
+        raise InputError(_in_archive(att, exc.reason)) from exc
     inside = []
     for member, data in members:
         kind, reason = attachment_kind(data, member)
@@ -238,8 +250,7 @@ def _contents(att: Attachment, names: Names, limits: Limits, depth: int) -> list
 
 def _check_entries(count: int) -> None:
     if count > ARCHIVE_ENTRIES:
-        raise InputError(f"holds {count} files, over the limit of {ARCHIVE_ENTRIES}: unpack it "
-                         "and read the forms inside")
+        raise InputError(Code.ARCHIVE_TOO_MANY, count=count, limit=ARCHIVE_ENTRIES)
 
 
 def _members(data: bytes, limits: Limits) -> list[tuple[str, bytes]]:
@@ -255,7 +266,7 @@ def _members(data: bytes, limits: Limits) -> list[tuple[str, bytes]]:
             limits.check_unpacked_size(sum(i.file_size for i in infos))
             return [(member_name(i), archive.read(i)) for i in infos]
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise InputError(f"is damaged ({exc}): ask the unit for it again") from exc
+        raise InputError(Code.DAMAGED, why=str(exc)) from exc
 
 
 def _seven_z_members(data: bytes, limits: Limits) -> list[tuple[str, bytes]]:
@@ -276,7 +287,7 @@ def _seven_z_members(data: bytes, limits: Limits) -> list[tuple[str, bytes]]:
                 return [(f.filename, (root / f.filename).read_bytes()) for f in files
                         if (root / f.filename).resolve().is_relative_to(root)]
     except (py7zr.exceptions.ArchiveError, OSError, ValueError) as exc:
-        raise InputError(f"is damaged ({exc}): ask the unit for it again") from exc
+        raise InputError(Code.DAMAGED, why=str(exc)) from exc
 
 
 def member_name(info: zipfile.ZipInfo) -> str:

@@ -11,7 +11,6 @@ import io
 from datetime import date, datetime
 
 from pipeline.mail.synthetic import GridCell, PageBuilder, SyntheticPage
-from pipeline.model import Line, Word
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -41,27 +40,6 @@ def docx_pages(data: bytes) -> list[SyntheticPage]:
             pages.append(PageBuilder())
     kept = [p.page() for p in pages if p.lines]
     return kept or [SyntheticPage([], [])]
-
-
-def docx_page(data: bytes) -> SyntheticPage:
-    """The whole document as one synthetic page (for a file holding several forms use
-    :func:`docx_pages`)."""
-    lines: list[Line] = []
-    cells: list = []
-    offset = 0.0
-    for page in docx_pages(data):
-        lines += [_shifted(ln, offset) for ln in page.lines]
-        cells += [[b[0], b[1] + offset, b[2], b[3] + offset] for b in page.cells]
-        offset += max([b[3] for b in page.cells] + [ln.bbox[3] for ln in page.lines] + [0.0])
-    return SyntheticPage(lines, cells)
-
-
-def _shifted(line: Line, dy: float) -> Line:
-    if not dy:
-        return line
-    move = lambda b: [b[0], b[1] + dy, b[2], b[3] + dy]  # noqa: E731
-    return Line(line.text, move(line.bbox), line.confidence,
-                [Word(w.text, move(w.bbox), w.confidence) for w in line.words])
 
 
 def _page_breaks(paragraph) -> tuple[bool, bool]:  # noqa: ANN001 - docx Paragraph
@@ -141,7 +119,6 @@ def _cell_texts(cell) -> list[str]:  # noqa: ANN001 - docx _Cell
         else:
             texts.extend(block.text.split("\n"))
     return [t for t in texts if t.strip()]
-
 
 
 def xlsx_page(data: bytes) -> SyntheticPage:

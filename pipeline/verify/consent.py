@@ -11,7 +11,7 @@ import re
 
 from rapidfuzz import fuzz
 
-from pipeline.model import ConsentVerdict, PageLayout, group_rows
+from pipeline.model import PageLayout, group_rows
 from pipeline.normalize import clean_text
 
 _NUMBERING = re.compile(r"(?:(?<=[。；])|^)[1-4一二三四][.．、]")
@@ -28,12 +28,9 @@ def page_text(layout: PageLayout) -> str:
     return "".join(s.text for row in group_rows(layout.segments) for s in row)
 
 
-def match_clauses(layout: PageLayout, clauses: tuple[str, ...],
-                  threshold: float) -> list[ConsentVerdict]:
-    """Per clause (numbered from 1): found in the page text or not, and how well (0..1)."""
+def match_clauses(layout: PageLayout, clauses: tuple[str, ...]) -> list[float]:
+    """Per clause, in order: how well (0..1) it is found in the page text (whether that is
+    enough is the checks' call: ``checks.clause_verdicts``)."""
     text = _plain(page_text(layout))
-    results = []
-    for number, clause in enumerate(clauses, start=1):
-        score = fuzz.partial_ratio(_plain(clause), text) / 100 if text else 0.0
-        results.append(ConsentVerdict(number, score >= threshold, round(score, 3)))
-    return results
+    return [fuzz.partial_ratio(_plain(clause), text) / 100 if text else 0.0
+            for clause in clauses]

@@ -114,6 +114,7 @@ class SealFinding:
     mark: Mark  # bbox [x0, y0, x1, y1] in the given image's pixels, or None
     ring_text: str | None  # the characters round the ring, as read, or None
     grey: bool  # True when the page had no colour to go by (grey scan, or no coloured ink)
+    ring: _Ring | None = None  # where the seal is, in the image's pixels: its text is read there
 
 
 @dataclass
@@ -164,6 +165,12 @@ def detect_seal(image: np.ndarray, read_text: Callable[[np.ndarray], str] | None
     given and a seal was found, the ring text read from the unwrapped ring band (one call).
     A page without any colour is analysed as a grey-scale scan (``grey=True``).
     """
+    finding = find_seal(image, p)
+    return finding if read_text is None else read_ring(image, finding, read_text, p)
+
+
+def find_seal(image: np.ndarray, p: SealParams = SEAL) -> SealFinding:
+    """Where the round seal of a page is (no text read)."""
     img = as_bgr(image)
     h, w = img.shape[:2]
     px_per_mm = max(h, w) / p.a4_long_mm
@@ -180,12 +187,18 @@ def detect_seal(image: np.ndarray, read_text: Callable[[np.ndarray], str] | None
     x0, y0, x1, y1 = ring.bbox()
     bbox = [round(max(x0, 0.0), 1), round(max(y0, 0.0), 1),
             round(min(x1, w - 1.0), 1), round(min(y1, h - 1.0), 1)]
-    ring_text = None
-    if read_text is not None:
-        strip = _ring_strip(img, ring, grey, p)
-        if strip is not None:
-            ring_text = read_text(strip).strip() or None
-    return SealFinding(Mark(True, round(found.score, 3), bbox), ring_text, grey)
+    return SealFinding(Mark(True, round(found.score, 3), bbox), None, grey, ring)
+
+
+def read_ring(image: np.ndarray, finding: SealFinding,
+              read_text: Callable[[np.ndarray], str], p: SealParams = SEAL) -> SealFinding:
+    """The finding with the text round its ring, read from the unwrapped ring band of the
+    page it was found on (one call of ``read_text``); as it is when there is no seal."""
+    if finding.ring is None:
+        return finding
+    strip = _ring_strip(as_bgr(image), finding.ring, finding.grey, p)
+    text = (read_text(strip).strip() or None) if strip is not None else None
+    return replace(finding, ring_text=text)
 
 
 # --------------------------------------------------------------------------------------------

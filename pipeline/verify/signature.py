@@ -32,7 +32,7 @@ import cv2
 import numpy as np
 
 from pipeline.labels import COLON, MIN_SCORE, match_start, note_end
-from pipeline.model import BBox, Mark, PageLayout, Segment, group_rows
+from pipeline.model import BBox, Direction, Mark, PageLayout, Segment, group_rows
 from pipeline.normalize import clean_text
 
 
@@ -276,7 +276,7 @@ def _search_area(grey: np.ndarray, layout: PageLayout, label: SignatureLabel,
         cell_id = own[-1].cell
         cell = layout.cells[cell_id]
         alone = all(any(o is s for s in own) for o in layout.segments if o.cell == cell_id)
-        right = layout.neighbour(cell_id, "right")
+        right = layout.neighbour(cell_id, Direction.RIGHT)
         if right is not None and (alone or cell[2] - label_x1 < p.neighbour_cell_min * pitch):
             nb = layout.cells[right]
             cell = [cell[0], min(cell[1], nb[1]), nb[2], max(cell[3], nb[3])]
