@@ -289,13 +289,18 @@ class Outcome:
     skipped: str | None = None
 
 
+def failed_outcome(item: WorkItem, error: ErrorItem) -> Outcome:
+    """A page that could not be read: a failed record of form type unknown that says why."""
+    return Outcome(Record(item.doc_id, item.origin, FormType.UNKNOWN, item.source,
+                          status=Status.FAILED, route=item.route, message=item.message,
+                          errors=[error]))
+
+
 def read_page(item: WorkItem, engine: OcrEngine, contest: Contest) -> Outcome:
-    """One work item through the stages. A page that breaks a stage is a failed record of
-    form type unknown that says which stage broke."""
+    """One work item through the stages. A page that breaks a stage is a failed record that
+    says which stage broke."""
     try:
         state = run_stages(item, engine, contest)
     except StageFailed as failed:
-        return Outcome(Record(item.doc_id, item.origin, FormType.UNKNOWN, item.source,
-                              status=Status.FAILED, route=item.route, message=item.message,
-                              errors=[failed.error]))
+        return failed_outcome(item, failed.error)
     return Outcome(state.record, state.skipped)

@@ -8,13 +8,14 @@ import re
 import pytest
 
 from pipeline import i18n, ingest, pdf
-from pipeline.batch import _decoder_failed, _reason, _too_long
+from pipeline.batch import _decoder_failed, _reason
 from pipeline.errors import InputError
 from pipeline.limits import Limits
 from pipeline.mail.kinds import attachment_kind
 from pipeline.mail.messages import read_attachments
 from pipeline.model import Flag, FlagKind
 from pipeline.stages import BLANK, NOT_A_FORM
+from pipeline.workers import ENGINE_DIED, too_long
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -49,8 +50,8 @@ def _reasons(tmp_path) -> list[str]:
         _raised(lambda: limits.check_depth(3)),
         _raised(lambda: limits.check_unpacked_size(10 ** 6)),
         _raised(lambda: read_attachments(str(mail))),
-        BLANK, NOT_A_FORM, _too_long(20), _decoder_failed(ValueError("bad header")),
-        "the OCR engine's process died reading this page",
+        BLANK, NOT_A_FORM, too_long(20), _decoder_failed(ValueError("bad header")),
+        ENGINE_DIED,
     ]
     for data, name in ((b"", "a.docx"), (b"{\\rtf1 hello}", "a.doc"),
                        (b"Rar!\x1a\x07\x00" + b"0" * 64, "a.rar"), (b"\x00\x01junk" * 20, "a.bin"),
@@ -77,7 +78,7 @@ def test_every_reason_the_readers_give_has_chinese_words(tmp_path):
 def test_a_failed_pages_reason_and_joined_notes_are_translated_whole():
     from pipeline.model import ErrorItem
 
-    kept = (f"{ErrorItem('ocr', 3, _too_long(20))}; the page is kept as a failed record, "
+    kept = (f"{ErrorItem('ocr', 3, too_long(20))}; the page is kept as a failed record, "
             "please report it")  # as the batch writes a failed page's manifest line
     assert i18n.reason(kept, "zh") == (
         "ocr 步骤失败：本页读取超过 20 秒，已停止（可用 --page-timeout 提高上限）；"

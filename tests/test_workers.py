@@ -22,7 +22,7 @@ from pipeline.batch import Batch, BatchOptions, PageBar, scan
 from pipeline.contest import default_contest
 from pipeline.sources import PaperSource
 from pipeline.store import DB_NAME, Store
-from pipeline.workers import EngineSpec, WorkerPool
+from pipeline.workers import EngineSpec, ProcessExecutor
 
 pytestmark = pytest.mark.ocr
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,8 +112,9 @@ def _one_page_fails_alone(scanned, tmp_path, spec, workers, options):
     samples, out, _ = scanned
     envelope = max(samples.glob("envelope_*.pdf"), key=lambda p: p.stat().st_size)
     store = Store(tmp_path / "out")
-    pool = WorkerPool(spec, default_contest(), workers=workers)
-    summary = Batch(store, options, readers=pool).run(PaperSource(), [str(envelope)])
+    executor = ProcessExecutor(spec, default_contest(), workers=workers,
+                               page_timeout=options.page_timeout)
+    summary = Batch(store, options, executor=executor).run(PaperSource(), [str(envelope)])
     store.export()
     store.close()
     manifest = read_jsonl(tmp_path / "out" / "manifest.jsonl")
