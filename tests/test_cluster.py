@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import read_jsonl
-from test_workers import CrashingEngine, CrashingSpec
+from test_workers import CrashingSpec, KilledOnceSpec, logged
 
 from pipeline.batch import Batch, BatchOptions, scan
 from pipeline.cluster import RayExecutor, RayUnavailable
@@ -70,23 +70,6 @@ def test_a_ray_run_killed_with_sigkill_resumes_with_nothing_lost_or_doubled(scan
     assert read_jsonl(killed / "manifest.jsonl") == read_jsonl(out / "manifest.jsonl")
 
 
-class KilledOnceSpec(CrashingSpec):
-    """The real engine, except that its process is killed on the second page it is given,
-    once (``marker`` says it happened): as a node lost, or a worker killed by the system."""
-
-    def make(self):
-        return KilledOnceEngine(EngineSpec.make(self), Path(self.marker))
-
-
-class KilledOnceEngine(CrashingEngine):
-    def read_page(self, image):
-        self.pages += 1
-        if self.pages == 2 and not self.marker.exists():
-            self.marker.write_text("killed")
-            os._exit(70)
-        return self.real.read_page(image)
-
-
 def _envelope(scanned) -> tuple[Path, dict]:
     samples, out, _ = scanned
     envelope = max(samples.glob("envelope_*.pdf"), key=lambda p: p.stat().st_size)
@@ -97,9 +80,10 @@ def _envelope(scanned) -> tuple[Path, dict]:
 
 def test_a_killed_workers_page_is_read_again_by_ray(scanned, ray_here, tmp_path):
     envelope, expected = _envelope(scanned)
-    marker = tmp_path / "marker"
-    executor = RayExecutor(KilledOnceSpec(threads=1, marker=str(marker)), default_contest(),
-                           2)
+    marker, log = tmp_path / "marker", tmp_path / "log"
+    log.mkdir()
+    executor = RayExecutor(KilledOnceSpec(threads=1, marker=str(marker), log=str(log)),
+                           default_contest(), 2)
     store = Store(tmp_path / "out")
     summary = Batch(store, BatchOptions(progress=False), executor=executor).run(
         PaperSource(), [str(envelope)])
@@ -109,6 +93,9 @@ def test_a_killed_workers_page_is_read_again_by_ray(scanned, ray_here, tmp_path)
     assert not summary.failures  # ...which the actor in its place read
     manifest = read_jsonl(tmp_path / "out" / "manifest.jsonl")
     assert {(m["path"], m["page"]): m for m in manifest} == expected
+    engines, reads = logged(log)
+    assert engines == 3  # the two actors, and one in place of the killed one: the other kept
+    assert sorted(map(len, reads.values())) == [1] * (len(reads) - 1) + [2]  # its page alone
 
 
 def test_a_page_that_kills_its_worker_every_time_fails_alone(scanned, ray_here, tmp_path):
