@@ -33,7 +33,6 @@ from pipeline.i18n import DEFAULT_LANG, say, say_all, text, where
 from pipeline.limits import Limits
 from pipeline.model import (
     EntryStatus,
-    ErrorItem,
     Fingerprint,
     Flag,
     FlagKind,
@@ -47,12 +46,11 @@ from pipeline.model import (
 )
 from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, OcrEngine, fingerprint
 from pipeline.sources import InputSource, Key, MailSource, PaperSource, Part
-from pipeline.stages import Outcome, failed_outcome
+from pipeline.stages import Outcome
 from pipeline.store import Store, as_text
-from pipeline.workers import EngineSpec, InProcess, Readers, WorkerPool, cores
+from pipeline.workers import PAGE_TIMEOUT, EngineSpec, Executor, InProcess, ProcessExecutor, cores
 
 log = logging.getLogger("formscan")
-PAGE_TIMEOUT = 300.0  # s: a page takes 1-3 s; one that takes minutes holds a worker forever
 
 
 @dataclass
@@ -71,20 +69,20 @@ class BatchOptions:
     ray_address: str | None = None  # None: a Ray instance of this machine, started here
     lang: str = DEFAULT_LANG  # what the lines said while reading speak (zh, en)
 
-    def readers(self, contest: Contest, engine: OcrEngine | None) -> Readers:
-        """Where this batch's pages are read: here with a given engine or one worker, in a
-        pool of worker processes, or on a Ray cluster."""
+    def start_executor(self, contest: Contest, engine: OcrEngine | None) -> Executor:
+        """Where this batch's pages are read: here with a given engine or one worker, in
+        worker processes, or on a Ray cluster."""
         if self.executor == "ray" and engine is None:
-            from pipeline.cluster import RayReaders  # Ray is an optional extra
+            from pipeline.cluster import RayExecutor  # Ray is an optional extra
 
-            return RayReaders(EngineSpec(self.engine, self.threads or 1, self.det_side),
-                              contest, self.workers, self.ray_address)
+            return RayExecutor(EngineSpec(self.engine, self.threads or 1, self.det_side),
+                               contest, self.workers, self.ray_address, self.page_timeout)
         workers = self.workers or cores()
         if engine is not None or workers == 1:
             spec = EngineSpec(self.engine, self.threads, self.det_side)
             return InProcess(engine or spec.make(), contest)
-        return WorkerPool(EngineSpec(self.engine, self.threads or 1, self.det_side), contest,
-                          workers)
+        return ProcessExecutor(EngineSpec(self.engine, self.threads or 1, self.det_side),
+                               contest, workers, self.page_timeout)
 
 
 @dataclass
@@ -164,13 +162,13 @@ class Batch:
     """Reads the inputs of one source into the store."""
 
     def __init__(self, store: Store, options: BatchOptions, engine: OcrEngine | None = None,
-                 readers: Readers | None = None):
-        """``engine``: read in this process with it; ``readers``: read there; neither: as
+                 executor: Executor | None = None):
+        """``engine``: read in this process with it; ``executor``: read there; neither: as
         ``options`` say."""
         self.store = store
         self.options = options
         self.contest = options.contest or default_contest()
-        self._engine, self._given = engine, readers
+        self._engine, self._given = engine, executor
         self.fingerprint: Fingerprint = fingerprint(options.engine, options.det_side)
         self._jobs: deque[_Job] = deque()
         self._reading: Counter = Counter()  # doc_ids being read now
@@ -185,8 +183,8 @@ class Batch:
         out = self.store.out_dir.resolve()
         # The batch's own folder is never its input (OUT inside a scanned folder).
         files = [f for f in source.discover(paths) if not Path(f).resolve().is_relative_to(out)]
-        readers = self._given or self.options.readers(self.contest, self._engine)
-        self._readers, self._window = readers, 2 * getattr(readers, "workers", 1)
+        executor = self._given or self.options.start_executor(self.contest, self._engine)
+        self._executor, self._window = executor, 2 * executor.workers
         try:
             lang = self.options.lang
             with PageBar(total=len(files), desc=text(lang, f"bar.{source.label}"), unit="page",
@@ -200,7 +198,7 @@ class Batch:
                     self._finish(self._jobs.popleft())
         finally:
             self._jobs.clear()  # what was still being read is read again by the next run
-            readers.close()
+            executor.close()
         return self._tally(source, files)
 
     # --- one file ---------------------------------------------------------------------------
@@ -314,7 +312,7 @@ class Batch:
         if existing is not None and existing.source != item.source:
             job.record = existing  # the same content arrived again from another place
             return
-        job.future = self._readers.submit(item)
+        job.future = self._executor.submit(item)
         self._reading[item.doc_id] += 1
 
     def _finish(self, job: _Job) -> None:
@@ -324,7 +322,7 @@ class Batch:
             if job.future is None and job.record is None:
                 self._start(job)  # its twin is stored now
             if job.future is not None:
-                outcome = self._outcome(job)
+                outcome = job.future.result()
                 self._reading[job.item.doc_id] -= 1
                 record, pictures = self._settle(job.entry, outcome), outcome.pictures
             else:
@@ -335,40 +333,6 @@ class Batch:
         if job.entry.path in self._files:
             self._files[job.entry.path].waiting -= 1
             self._file_done(job.entry.path)
-
-    def _outcome(self, job: _Job) -> Outcome:
-        limit = self.options.page_timeout if self._readers.can_stop else None
-        try:
-            return job.future.result(timeout=limit)
-        except self._readers.broken:
-            # A worker died on one of the pages in flight: each is read again alone, and the
-            # one that kills a worker again fails by itself.
-            self._readers.restart()
-            for waiting in [job, *self._jobs]:
-                if _lost(waiting.future):
-                    waiting.future = self._alone(waiting.item)
-            return job.future.result()
-        except TimeoutError:
-            # This page holds its worker (a runaway page): the workers are replaced, the
-            # page fails, the pages in flight beside it are read again.
-            self._readers.restart()
-            for waiting in self._jobs:
-                if _lost(waiting.future):
-                    waiting.future = self._readers.submit(waiting.item)
-            return _failed(job.item, Reason(Code.PAGE_TIMEOUT, {"s": round(limit)}))
-
-    def _alone(self, item: WorkItem) -> Future:
-        future = self._readers.submit(item)
-        try:
-            future.exception(timeout=self.options.page_timeout)  # waits for it
-        except TimeoutError:
-            self._readers.restart()
-            return _done(_failed(item, Reason(Code.PAGE_TIMEOUT,
-                                              {"s": round(self.options.page_timeout)})))
-        if isinstance(future.exception(), self._readers.broken):
-            self._readers.restart()
-            return _done(_failed(item, Reason(Code.WORKER_DIED)))
-        return future
 
     def _duplicate(self, entry: ManifestEntry, existing: Record) -> Record:
         existing.add_flag(Flag(FlagKind.DUPLICATE))
@@ -437,23 +401,6 @@ class Batch:
                 s.documents[record.form_type.value] += 1
                 s.needs_review += record.status is Status.NEEDS_REVIEW
         return s
-
-
-def _lost(future: Future | None) -> bool:
-    """Whether a page's reading was lost with its workers (to be asked for again)."""
-    if future is None:
-        return False
-    return future.cancelled() or (future.done() and future.exception() is not None)
-
-
-def _failed(item: WorkItem, reason: Reason) -> Outcome:
-    return failed_outcome(item, ErrorItem("ocr", item.page, reason))
-
-
-def _done(outcome: Outcome) -> Future:
-    future: Future = Future()
-    future.set_result(outcome)
-    return future
 
 
 def _decoder_failed(exc: Exception) -> Reason:

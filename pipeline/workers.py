@@ -1,13 +1,23 @@
-"""Where pages are read: in this process, or in a pool of worker processes.
+"""Where pages are read: the executors, and the one rule for a worker that fails.
 
-The batch runner hands work items to a *reader* and takes the outcomes back in the order it
-gave them; it alone writes to the store. :class:`InProcess` reads each item at once with the
-runner's engine. :class:`WorkerPool` sends items to N processes (``--workers``), each with its
-own OCR engine on one ONNX Runtime thread: one process per core keeps every core busy on
-OCR, where one process with N threads leaves them waiting in the parts of PP-OCR that do not
-run in parallel. Workers are spawned (not forked: ONNX Runtime's threads do not survive a
-fork), ignore Ctrl-C (the parent stops them) and die with the parent (a ``kill -9`` of the
-run leaves no orphan reading on).
+The batch runner gives work items to an :class:`Executor` and takes back futures of their
+outcomes; it alone writes to the store. A page never fails as an exception: whatever becomes
+of its worker, the future holds an :class:`~pipeline.stages.Outcome`, a failed record when the
+page could not be read.
+
+:class:`InProcess` reads each item at once with the runner's engine (``--workers 1``).
+:class:`ProcessExecutor` reads in N processes (``--workers``), each with its own OCR engine on
+one ONNX Runtime thread: one process per core keeps every core busy on OCR, where one process
+with N threads leaves them waiting in the parts of PP-OCR that do not run in parallel. Workers
+are spawned (not forked: ONNX Runtime's threads do not survive a fork), ignore Ctrl-C (the
+parent stops them) and die with the parent (a ``kill -9`` of the run leaves no orphan reading
+on). :class:`~pipeline.cluster.RayExecutor` reads on Ray actors.
+
+Both give items out through a :class:`Dispatcher`, which holds the failure rule once: each
+worker reads one item at a time; a worker that dies (killed, out of memory, the engine
+crashing) is replaced and only its item is given again, to the new worker; an item that kills
+that one too fails alone, and so does an item that holds its worker longer than the page
+timeout (the worker is killed and replaced). The other workers and their items are untouched.
 """
 
 from __future__ import annotations
@@ -15,17 +25,25 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from multiprocessing import get_context
-from typing import Protocol
+from multiprocessing.connection import Connection, wait
+from queue import Empty, SimpleQueue
+from typing import Protocol, cast
 
+from pipeline import __version__
 from pipeline.contest import Contest
-from pipeline.model import WorkItem
+from pipeline.errors import Code, Reason
+from pipeline.model import ErrorItem, WorkItem
 from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, OcrEngine, check_engine, make_engine
-from pipeline.stages import Outcome, read_item
+from pipeline.stages import Outcome, failed_outcome, read_item
 
+PAGE_TIMEOUT = 300.0  # s: a page takes 1-3 s; one that takes minutes holds a worker forever
+START_TIMEOUT = 300.0  # s for a worker to load its engine (a first import of OpenVINO is slow)
+TRIES = 2  # workers an item is given to at most: a second death on it fails it
 PR_SET_PDEATHSIG = 1  # prctl(2): a signal for this process when its parent dies
 
 
@@ -49,84 +67,257 @@ class EngineSpec:
         return make_engine(self.name, self.threads, self.det_side)
 
 
-class Readers(Protocol):
+class Executor(Protocol):
     """Where pages are read: the batch gives items and takes futures of their outcomes."""
 
-    broken: tuple[type[Exception], ...]  # what a future raises when its worker died on it
-    can_stop: bool  # whether a runaway page's worker can be ended (--page-timeout)
+    workers: int  # items read at the same time
 
-    def submit(self, item: WorkItem) -> Future: ...
+    def submit(self, item: WorkItem) -> Future[Outcome]:
+        """A future of the item's :class:`Outcome`; a page that cannot be read is a failed
+        record in it, never an exception (only a configuration error is raised)."""
 
-    def restart(self) -> None: ...
-
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """End every worker; an item still being read is read again by the next run."""
 
 
 class InProcess:
-    """Reads each item at once, here: a one-worker batch, or an engine given by the caller."""
+    """Reads each item at once, here: a one-worker batch, or an engine given by the caller.
+    A page that hangs hangs the run (nothing here can stop it)."""
 
-    broken: tuple[type[Exception], ...] = ()  # what a future raises when its worker died
-    can_stop = False  # whether a runaway page's worker can be ended (--page-timeout)
+    workers = 1
 
     def __init__(self, engine: OcrEngine, contest: Contest) -> None:
         self.engine, self.contest = engine, contest
 
-    def submit(self, item: WorkItem) -> Future:
-        done: Future = Future()
+    def submit(self, item: WorkItem) -> Future[Outcome]:
+        done: Future[Outcome] = Future()
         done.set_result(read_item(item, self.engine, self.contest))
         return done
 
-    def restart(self) -> None:
-        pass
-
     def close(self) -> None:
         pass
 
 
-_worker: tuple[OcrEngine, Contest] | None = None  # a worker process's own engine and contest
+class WorkerDied(Exception):
+    """A worker's process ended while it held an item (killed, out of memory, a crash)."""
 
 
-def _start_worker(spec: EngineSpec, contest: Contest) -> None:
-    global _worker
+class Worker(Protocol):
+    """One process of an executor, started and ready (its engine loaded)."""
+
+    def read(self, item: WorkItem, timeout: float) -> Outcome:
+        """The item's outcome. Raises :class:`WorkerDied` when the process ends on it and
+        :class:`TimeoutError` when it takes over ``timeout`` s."""
+
+    def kill(self) -> None:
+        """End the process, from any thread (a read waiting on it raises WorkerDied)."""
+
+
+@dataclass
+class _Job:
+    item: WorkItem
+    future: Future[Outcome]
+
+
+@dataclass
+class _Slot:
+    """A place for one worker, served by one thread; empty until an item needs a worker."""
+
+    worker: Worker | None = None
+
+
+class _Closed(Exception):
+    """The executor was closed while a slot was reading."""
+
+
+class Dispatcher:
+    """Gives items to ``workers`` slots, one item at a time each, in the order they came, and
+    applies the failure rule of this module's docstring. ``start`` makes a ready worker;
+    ``started``: workers made already (the first slots take them)."""
+
+    def __init__(self, start: Callable[[], Worker], workers: int, page_timeout: float,
+                 started: Sequence[Worker] = ()) -> None:
+        self._start, self.page_timeout = start, page_timeout
+        self._queue: SimpleQueue[_Job | None] = SimpleQueue()
+        self._lock = threading.Lock()  # the slots' workers against close()
+        self._closed = False
+        self._slots = ([_Slot(w) for w in started]
+                       + [_Slot() for _ in range(workers - len(started))])
+        self._threads = [threading.Thread(target=self._serve, args=(slot,), daemon=True,
+                                          name=f"formscan-slot-{i}")
+                         for i, slot in enumerate(self._slots)]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, item: WorkItem) -> Future[Outcome]:
+        future: Future[Outcome] = Future()
+        self._queue.put(_Job(item, future))
+        return future
+
+    def _serve(self, slot: _Slot) -> None:
+        """One slot's thread: items from the queue, read by the slot's worker."""
+        try:
+            while (job := self._queue.get()) is not None:
+                try:
+                    job.future.set_result(self._read(slot, job.item))
+                except _Closed:
+                    job.future.cancel()
+                    return
+                except Exception as exc:  # noqa: BLE001 - a configuration error: the batch stops
+                    job.future.set_exception(exc)
+        finally:
+            self._retire(slot)
+
+    def _read(self, slot: _Slot, item: WorkItem) -> Outcome:
+        """The item read by the slot's worker, or by a new one in place of a worker that died
+        on it; a failed record when it kills every worker it is given to, or runs away."""
+        for _ in range(TRIES):
+            try:
+                return self._worker(slot).read(item, self.page_timeout)
+            except TimeoutError:
+                self._retire(slot)
+                return failed_outcome(item, ErrorItem("ocr", item.page, Reason(
+                    Code.PAGE_TIMEOUT, {"s": round(self.page_timeout)})))
+            except WorkerDied:
+                self._retire(slot)
+        return failed_outcome(item, ErrorItem("ocr", item.page, Reason(Code.WORKER_DIED)))
+
+    def _worker(self, slot: _Slot) -> Worker:
+        """The slot's worker, started now if the slot is empty."""
+        if slot.worker is not None:
+            return slot.worker
+        if self._closed:
+            raise _Closed
+        worker = self._start()
+        with self._lock:
+            if not self._closed:
+                slot.worker = worker
+                return worker
+        worker.kill()
+        raise _Closed
+
+    def _retire(self, slot: _Slot) -> None:
+        with self._lock:
+            worker, slot.worker = slot.worker, None
+        if worker is not None:
+            worker.kill()
+
+    def close(self) -> None:
+        """End every worker and wait for the slots' threads; items not read are cancelled."""
+        with self._lock:
+            self._closed = True
+            workers = [slot.worker for slot in self._slots if slot.worker is not None]
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except Empty:
+                break
+            if job is not None:
+                job.future.cancel()
+        for _ in self._threads:
+            self._queue.put(None)
+        for worker in workers:
+            worker.kill()  # a read in progress ends now: the next run reads its page again
+        for thread in self._threads:
+            thread.join()
+
+
+def _serve(conn: Connection, spec: EngineSpec, contest: Contest) -> None:
+    """A worker process: makes its engine, says it is ready, then reads what it is sent and
+    sends back the outcome (or the exception, a configuration error for the parent to raise)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     try:
+        # The signal comes when the thread that started this process ends: an executor's
+        # workers are started by threads that live as long as the executor.
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: the worker ends at its next read
+    except (OSError, AttributeError):  # not Linux: the worker ends when its pipe closes
         pass
-    _worker = (spec.make(), contest)
+    try:
+        engine = spec.make()
+    except Exception as exc:  # noqa: BLE001 - a model or runtime missing: the parent raises it
+        conn.send(exc)
+        return
+    conn.send(__version__)
+    while True:
+        try:
+            item = conn.recv()
+        except EOFError:  # the parent is gone
+            return
+        try:
+            answer: Outcome | Exception = read_item(item, engine, contest)
+        except Exception as exc:  # noqa: BLE001 - read_item lets configuration errors through
+            answer = exc
+        conn.send(answer)
 
 
-def _read(item: WorkItem) -> Outcome:
-    engine, contest = _worker
-    return read_item(item, engine, contest)
+class _Process:
+    """A local worker: a spawned process and the pipe items and outcomes go through."""
+
+    def __init__(self, spec: EngineSpec, contest: Contest) -> None:
+        context = get_context("spawn")
+        self._conn, theirs = context.Pipe()
+        self._process = context.Process(target=_serve, args=(theirs, spec, contest),
+                                        name="formscan-worker", daemon=True)
+        self._process.start()
+        theirs.close()
+        self._ending = threading.Lock()
+
+    def ready(self) -> _Process:
+        """This worker once its engine is loaded (a worker that cannot load one has died)."""
+        try:
+            loaded = self._answer(START_TIMEOUT) is not None
+        except BaseException:
+            self.kill()
+            raise
+        if not loaded:
+            self.kill()
+            raise WorkerDied(f"no engine loaded in {START_TIMEOUT:.0f} s")
+        return self
+
+    def read(self, item: WorkItem, timeout: float) -> Outcome:
+        try:
+            self._conn.send(item)
+        except OSError as exc:  # the pipe broke: the process is gone
+            raise WorkerDied from exc
+        outcome = self._answer(timeout)
+        if outcome is None:
+            raise TimeoutError(f"no outcome in {timeout:.0f} s")
+        return cast(Outcome, outcome)
+
+    def _answer(self, timeout: float) -> object | None:
+        """What the process sends next; None when it sends nothing in ``timeout`` s."""
+        try:
+            if not wait([self._conn, self._process.sentinel], timeout):
+                return None
+            answer = self._conn.recv()
+        except (EOFError, OSError) as exc:  # it ended, or kill() closed the pipe meanwhile
+            raise WorkerDied from exc
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def kill(self) -> None:
+        with self._ending:  # close() and the worker's slot may both end it
+            self._process.kill()
+            self._process.join()
+            self._conn.close()
 
 
-class WorkerPool:
-    """Reads items in ``workers`` processes; a process that dies (a page that crashes the
-    OCR runtime) breaks the pool, which :meth:`restart` replaces."""
+class ProcessExecutor:
+    """Reads items in ``workers`` local processes, each started when its first item comes;
+    a runaway page is stopped after ``page_timeout`` s."""
 
-    broken: tuple[type[Exception], ...] = (BrokenProcessPool,)
-    can_stop = True
-
-    def __init__(self, spec: EngineSpec, contest: Contest, workers: int) -> None:
+    def __init__(self, spec: EngineSpec, contest: Contest, workers: int,
+                 page_timeout: float = PAGE_TIMEOUT) -> None:
         check_engine(spec.name)  # a missing model is a configuration error, not a page's
         self.spec, self.contest, self.workers = spec, contest, workers
-        self._pool = self._new()
+        self._dispatcher = Dispatcher(self._start, workers, page_timeout)
 
-    def _new(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(self.workers, mp_context=get_context("spawn"),
-                                   initializer=_start_worker, initargs=(self.spec, self.contest))
+    def _start(self) -> Worker:
+        return _Process(self.spec, self.contest).ready()
 
-    def submit(self, item: WorkItem) -> Future:
-        return self._pool.submit(_read, item)
-
-    def restart(self) -> None:
-        self.close()
-        self._pool = self._new()
+    def submit(self, item: WorkItem) -> Future[Outcome]:
+        return self._dispatcher.submit(item)
 
     def close(self) -> None:
-        for process in list((self._pool._processes or {}).values()):
-            if process.is_alive():
-                process.kill()  # a page in flight is read again by the next run
-        self._pool.shutdown(wait=True, cancel_futures=True)
-
+        self._dispatcher.close()

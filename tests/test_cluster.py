@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 from conftest import read_jsonl
-from test_workers import CrashingEngine, CrashingSpec
+from test_workers import CrashingSpec, KilledOnceSpec, logged
 
 from pipeline.api import scan
 from pipeline.batch import Batch, BatchOptions
-from pipeline.cluster import RayReaders, RayUnavailable
+from pipeline.cluster import RayExecutor, RayUnavailable
 from pipeline.contest import default_contest
 from pipeline.sources import PaperSource
 from pipeline.store import DB_NAME, Store
@@ -71,23 +71,6 @@ def test_a_ray_run_killed_with_sigkill_resumes_with_nothing_lost_or_doubled(scan
     assert read_jsonl(killed / "manifest.jsonl") == read_jsonl(out / "manifest.jsonl")
 
 
-class KilledOnceSpec(CrashingSpec):
-    """The real engine, except that its process is killed on the second page it is given,
-    once (``marker`` says it happened): as a node lost, or a worker killed by the system."""
-
-    def make(self):
-        return KilledOnceEngine(EngineSpec.make(self), Path(self.marker))
-
-
-class KilledOnceEngine(CrashingEngine):
-    def read_upright(self, image):
-        self.pages += 1
-        if self.pages == 2 and not self.marker.exists():
-            self.marker.write_text("killed")
-            os._exit(70)
-        return self.real.read_upright(image)
-
-
 def _envelope(scanned) -> tuple[Path, dict]:
     samples, out, _ = scanned
     envelope = max(samples.glob("envelope_*.pdf"), key=lambda p: p.stat().st_size)
@@ -98,26 +81,31 @@ def _envelope(scanned) -> tuple[Path, dict]:
 
 def test_a_killed_workers_page_is_read_again_by_ray(scanned, ray_here, tmp_path):
     envelope, expected = _envelope(scanned)
-    marker = tmp_path / "marker"
-    readers = RayReaders(KilledOnceSpec(threads=1, marker=str(marker)), default_contest(), 2)
+    marker, log = tmp_path / "marker", tmp_path / "log"
+    log.mkdir()
+    executor = RayExecutor(KilledOnceSpec(threads=1, marker=str(marker), log=str(log)),
+                           default_contest(), 2)
     store = Store(tmp_path / "out")
-    summary = Batch(store, BatchOptions(progress=False), readers=readers).run(
+    summary = Batch(store, BatchOptions(progress=False), executor=executor).run(
         PaperSource(), [str(envelope)])
     store.export()
     store.close()
     assert marker.exists()  # a worker was killed on a page...
-    assert not summary.failures  # ...which Ray gave to the restarted worker
+    assert not summary.failures  # ...which the actor in its place read
     manifest = read_jsonl(tmp_path / "out" / "manifest.jsonl")
     assert {(m["path"], m["page"]): m for m in manifest} == expected
+    engines, reads = logged(log)
+    assert engines == 3  # the two actors, and one in place of the killed one: the other kept
+    assert sorted(map(len, reads.values())) == [1] * (len(reads) - 1) + [2]  # its page alone
 
 
 def test_a_page_that_kills_its_worker_every_time_fails_alone(scanned, ray_here, tmp_path):
     envelope, expected = _envelope(scanned)
-    readers = RayReaders(CrashingSpec(threads=1, marker=str(tmp_path / "marker")),
-                         default_contest(), 2)
+    executor = RayExecutor(CrashingSpec(threads=1, marker=str(tmp_path / "marker")),
+                           default_contest(), 2)
     store = Store(tmp_path / "out")
-    Batch(store, BatchOptions(progress=False), readers=readers).run(PaperSource(),
-                                                                    [str(envelope)])
+    Batch(store, BatchOptions(progress=False), executor=executor).run(PaperSource(),
+                                                                      [str(envelope)])
     store.export()
     store.close()
     manifest = read_jsonl(tmp_path / "out" / "manifest.jsonl")
@@ -132,13 +120,13 @@ def test_workers_running_another_formscan_are_refused_up_front(ray_here, monkeyp
 
     monkeypatch.setattr(pipeline.cluster, "__version__", "0.0.1")  # the driver's, not theirs
     with pytest.raises(RayUnavailable, match="install the same version on every node"):
-        RayReaders(EngineSpec(threads=1), default_contest(), 1)
+        RayExecutor(EngineSpec(threads=1), default_contest(), 1)
 
 
 def test_without_ray_installed_the_error_says_how_to_get_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray fails
     with pytest.raises(RayUnavailable, match=r"pip install 'formscan\[ray\]'"):
-        RayReaders(EngineSpec(threads=1), default_contest(), 1)
+        RayExecutor(EngineSpec(threads=1), default_contest(), 1)
 
 
 def test_a_ray_address_without_the_ray_executor_is_a_usage_error(tmp_path):
@@ -154,16 +142,16 @@ def test_a_page_that_runs_away_on_ray_fails_alone_and_the_batch_goes_on(scanned,
     from test_workers import HangingSpec
 
     envelope, expected = _envelope(scanned)
-    readers = RayReaders(HangingSpec(threads=1, marker=str(tmp_path / "marker")),
-                         default_contest(), 2)
+    executor = RayExecutor(HangingSpec(threads=1, marker=str(tmp_path / "marker")),
+                           default_contest(), 2, page_timeout=20)
     store = Store(tmp_path / "out")
-    Batch(store, BatchOptions(progress=False, page_timeout=20), readers=readers).run(
+    Batch(store, BatchOptions(progress=False, page_timeout=20), executor=executor).run(
         PaperSource(), [str(envelope)])
     store.export()
     store.close()
     manifest = read_jsonl(tmp_path / "out" / "manifest.jsonl")
     failed = [m for m in manifest if m["status"] == "failed"]
     assert len(failed) == 1 and "took over 20 s" in failed[0]["error"]
-    # The pages in flight beside it on the ended workers were given again and read.
+    # The pages beside it, on the other actor or after it on its replacement, were read.
     assert all(m == expected[(m["path"], m["page"])] for m in manifest if m is not failed[0])
     assert len(manifest) == len(expected)

@@ -1,5 +1,5 @@
-"""The worker pool: pages read in several processes, stored by one, in the inputs' order,
-whatever dies on the way (a worker, the whole run)."""
+"""The local executor: pages read in several processes, stored by one, in the inputs' order,
+whatever dies on the way (a worker, the whole run); a worker that fails is replaced alone."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from pipeline.batch import Batch, BatchOptions, PageBar
 from pipeline.contest import default_contest
 from pipeline.sources import PaperSource
 from pipeline.store import DB_NAME, Store
-from pipeline.workers import EngineSpec, WorkerPool
+from pipeline.workers import EngineSpec, ProcessExecutor
 
 pytestmark = pytest.mark.ocr
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,22 +78,35 @@ def test_a_run_killed_with_sigkill_resumes_with_nothing_lost_or_doubled(scanned,
 @dataclass(frozen=True)
 class CrashingSpec(EngineSpec):
     """The real engine, except that its process dies on the second page it is given, and on
-    that page again wherever it comes back (the page's digest is kept in ``marker``)."""
+    that page again wherever it comes back (the page's digest is kept in ``marker``).
+    ``log``: a folder where each engine made leaves a file and each page read a line."""
 
     marker: str = ""
+    log: str = ""
 
     def make(self):
-        return CrashingEngine(super().make(), Path(self.marker))
+        return CrashingEngine(super().make(), Path(self.marker), self.log)
 
 
 class CrashingEngine:
-    def __init__(self, real, marker: Path) -> None:
+    def __init__(self, real, marker: Path, log: str = "") -> None:
         self.real, self.marker, self.pages = real, marker, 0
         self.name = real.name
+        self.log = Path(log) if log else None
+        if self.log:
+            os.close(tempfile.mkstemp(prefix="engine-", dir=self.log)[0])
 
-    def read_upright(self, image):
+    def _seen(self, image) -> str:
+        """The page's digest, the page counted (and logged: the pid that reads it)."""
         digest = hashlib.sha256(image.tobytes()).hexdigest()
         self.pages += 1
+        if self.log:
+            with open(self.log / f"page-{digest}", "a") as reads:
+                reads.write(f"{os.getpid()}\n")
+        return digest
+
+    def read_upright(self, image):
+        digest = self._seen(image)
         if self.pages == 2 and not self.marker.exists():
             self.marker.write_text(digest)
         if self.marker.exists() and self.marker.read_text() == digest:
@@ -103,21 +117,28 @@ class CrashingEngine:
         return self.real.recognize(image)
 
 
-def _one_page_fails_alone(scanned, tmp_path, spec, workers, options):
-    """Read the largest envelope with ``spec``'s engines: the one failed manifest line, after
-    checking every other line reads as in an undisturbed batch."""
+def _read_envelope(scanned, tmp_path, spec, workers, options):
+    """Read the largest envelope with ``spec``'s engines in ``workers`` processes: its
+    manifest, the manifest an undisturbed batch gave it, and the summary."""
     samples, out, _ = scanned
     envelope = max(samples.glob("envelope_*.pdf"), key=lambda p: p.stat().st_size)
     store = Store(tmp_path / "out")
-    pool = WorkerPool(spec, default_contest(), workers=workers)
-    summary = Batch(store, options, readers=pool).run(PaperSource(), [str(envelope)])
+    executor = ProcessExecutor(spec, default_contest(), workers=workers,
+                               page_timeout=options.page_timeout)
+    summary = Batch(store, options, executor=executor).run(PaperSource(), [str(envelope)])
     store.export()
     store.close()
-    manifest = read_jsonl(tmp_path / "out" / "manifest.jsonl")
-    failed = [m for m in manifest if m["status"] == "failed"]
-    assert len(failed) == 1 and len(summary.failures) == 1
     expected = {(m["path"], m["page"]): m for m in read_jsonl(out / "manifest.jsonl")
                 if m["path"] == str(envelope)}
+    return read_jsonl(tmp_path / "out" / "manifest.jsonl"), expected, summary
+
+
+def _one_page_fails_alone(scanned, tmp_path, spec, workers, options):
+    """Read the largest envelope with ``spec``'s engines: the one failed manifest line, after
+    checking every other line reads as in an undisturbed batch."""
+    manifest, expected, summary = _read_envelope(scanned, tmp_path, spec, workers, options)
+    failed = [m for m in manifest if m["status"] == "failed"]
+    assert len(failed) == 1 and len(summary.failures) == 1
     assert len(manifest) == len(expected)
     for m in manifest:
         if m is not failed[0]:
@@ -136,12 +157,12 @@ class HangingSpec(CrashingSpec):
     """The real engine, except that it never returns from the second page it is given."""
 
     def make(self):
-        return HangingEngine(EngineSpec.make(self), Path(self.marker))
+        return HangingEngine(EngineSpec.make(self), Path(self.marker), self.log)
 
 
 class HangingEngine(CrashingEngine):
     def read_upright(self, image):
-        self.pages += 1
+        self._seen(image)
         if self.pages == 2 and not self.marker.exists():
             self.marker.write_text("hung")
             time.sleep(3600)  # a runaway page
@@ -157,6 +178,78 @@ def test_a_page_that_runs_away_fails_alone_and_the_batch_goes_on(scanned, tmp_pa
                if p.is_running() and p.status() != psutil.STATUS_ZOMBIE
                and "resource_tracker" not in " ".join(p.cmdline())]
     assert not workers  # the runaway worker was ended, the pool closed
+
+
+class KilledOnceSpec(CrashingSpec):
+    """The real engine, except that its process is killed on the second page it is given,
+    once (``marker`` says it happened): as a node lost, or a worker killed by the system."""
+
+    def make(self):
+        return KilledOnceEngine(EngineSpec.make(self), Path(self.marker), self.log)
+
+
+class KilledOnceEngine(CrashingEngine):
+    def read_upright(self, image):
+        self._seen(image)
+        if self.pages == 2 and not self.marker.exists():
+            self.marker.write_text("killed")
+            os._exit(70)
+        return self.real.read_upright(image)
+
+
+def logged(log: Path) -> tuple[int, dict[str, list[int]]]:
+    """What a spec's ``log`` folder holds: the engines made, and the pids that read each page
+    (by the page's digest), in the order they read it."""
+    reads = {p.name.removeprefix("page-"): [int(pid) for pid in p.read_text().split()]
+             for p in log.glob("page-*")}
+    return len(list(log.glob("engine-*"))), reads
+
+
+def test_a_killed_worker_alone_is_replaced_and_only_its_page_is_read_again(scanned,
+                                                                            tmp_path):
+    log = tmp_path / "log"
+    log.mkdir()
+    spec = KilledOnceSpec(threads=1, marker=str(tmp_path / "marker"), log=str(log))
+    manifest, expected, summary = _read_envelope(scanned, tmp_path, spec, 2,
+                                                 BatchOptions(progress=False))
+    assert (tmp_path / "marker").exists()  # a worker was killed on a page...
+    assert not summary.failures  # ...which its replacement read
+    assert {(m["path"], m["page"]): m for m in manifest} == expected
+    engines, reads = logged(log)
+    assert engines == 3  # the two workers, and one in place of the killed one: the other kept
+    assert sorted(map(len, reads.values())) == [1] * (len(reads) - 1) + [2]  # its page alone
+    again = next(pids for pids in reads.values() if len(pids) == 2)
+    assert again[0] != again[1]  # read again by the new worker
+
+
+def test_a_page_that_kills_two_workers_leaves_the_other_worker_and_its_pages_alone(
+        scanned, tmp_path):
+    log = tmp_path / "log"
+    log.mkdir()
+    spec = CrashingSpec(threads=1, marker=str(tmp_path / "marker"), log=str(log))
+    failed = _one_page_fails_alone(scanned, tmp_path, spec, 2, BatchOptions(progress=False))
+    assert "the OCR engine's process died reading this page" in failed["error"]
+    engines, reads = logged(log)
+    killer = (tmp_path / "marker").read_text()
+    assert len(set(reads[killer])) == len(reads[killer]) == 2  # to two workers: then failed
+    assert all(len(pids) == 1 for digest, pids in reads.items() if digest != killer)
+    # The two workers, one in place of the first killed, and at most one in place of the
+    # second (made when its place takes the next page): the other worker read on throughout.
+    assert engines <= 4
+    others = {pid for pids in reads.values() for pid in pids} - set(reads[killer])
+    assert len(others) <= 2
+
+
+def test_a_runaway_page_stops_only_its_own_worker(scanned, tmp_path):
+    log = tmp_path / "log"
+    log.mkdir()
+    spec = HangingSpec(threads=1, marker=str(tmp_path / "marker"), log=str(log))
+    failed = _one_page_fails_alone(scanned, tmp_path, spec, 2,
+                                   BatchOptions(progress=False, page_timeout=20))
+    assert "took over 20 s" in failed["error"]
+    engines, reads = logged(log)
+    assert all(len(pids) == 1 for pids in reads.values())  # no page read twice
+    assert engines <= 3  # the two workers, and at most one in place of the runaway's
 
 
 def test_the_progress_bar_says_pages_per_minute_and_time_left():
