@@ -106,18 +106,20 @@ _WORDS: dict[str, tuple[str, str]] = {
     "cli.duplicates": ("重复", "duplicates"),
     "count.failures": ("失败", "failures"),
     "cli.failed": ("失败 {where}：{error}", "FAILED {where}: {error}"),
-    "cli.results": ("\n结果在 {out}/：records.jsonl records.csv records.xlsx manifest.jsonl",
+    "cli.results": ("\n结果在 {out}/：records.jsonl records.csv records.xlsx manifest.jsonl "
+                    "audit.csv units.csv report.html",
                     "\nresults in {out}/: records.jsonl records.csv records.xlsx "
-                    "manifest.jsonl"),
+                    "manifest.jsonl audit.csv units.csv report.html"),
     "cli.next": ("下一步：{step}", "next: {step}"),
-    "cli.next.scan": ("formscan email 邮件… --out {out}（读取电子版），然后 formscan run，"
-                      "或 formscan audit --out {out} 和 formscan report --out {out}",
+    "cli.next.scan": ("formscan email 邮件… --out {out}（读取电子版），然后 formscan reconcile "
+                      "--out {out}；打开 {out}/report.html 或用 formscan review --out {out} 复核",
                       "formscan email MAIL... --out {out} (the emailed copies), then formscan "
-                      "run, or formscan audit --out {out} and formscan report --out {out}"),
-    "cli.next.email": ("formscan reconcile --out {out}，然后 formscan audit --out {out} 和 "
-                       "formscan report --out {out}",
-                       "formscan reconcile --out {out}, then formscan audit --out {out} and "
-                       "formscan report --out {out}"),
+                      "reconcile --out {out}; open {out}/report.html or check with formscan "
+                      "review --out {out}"),
+    "cli.next.email": ("formscan reconcile --out {out}，然后打开 {out}/report.html 或用 "
+                       "formscan review --out {out} 复核",
+                       "formscan reconcile --out {out}, then open {out}/report.html or check "
+                       "with formscan review --out {out}"),
     "cli.next.run": ("formscan review --out {out} 复核并更正需要人工查看的内容（或打开 "
                      "{out}/report.html）；audit.csv 列出每份表格缺少什么",
                      "formscan review --out {out} to check and correct what needs a person "

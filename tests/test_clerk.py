@@ -124,7 +124,7 @@ def test_summaries_say_what_this_run_did_and_what_comes_next(tmp_path):
     first = formscan("scan", str(TEXT_PDF), "--out", str(out), "--no-progress")
     assert first.returncode == 0, first.stderr
     assert "本次：输入文件 1 个，读取 1 页（成功 1" in first.stdout
-    assert "下一步：" in first.stdout and "formscan report" in first.stdout
+    assert "下一步：" in first.stdout and "formscan reconcile" in first.stdout
     again = formscan("scan", str(TEXT_PDF), "--out", str(out), "--no-progress", "-v",
                      "--lang", "en")
     assert "0 pages read" in again.stdout and "1 read by an earlier run" in again.stdout

@@ -52,3 +52,32 @@ def test_every_vocabulary_a_schema_names_is_in_the_contest():
     known = set(contest.vocabularies) | {UNITS}
     named = {f.vocabulary for s in schemas().values() for f in s.fields if f.vocabulary}
     assert named and named <= known
+
+
+def test_a_form_type_is_its_schema_file_and_no_code_names_one():
+    """A new form type needs its YAML schema and its words in the catalog: the form types
+    are the schema files, and no module of the package names one (the catalog aside)."""
+    import re
+    from pathlib import Path
+
+    from pipeline.model import FORMS_DIR, FormType
+
+    files = {p.stem for p in FORMS_DIR.glob("*.yaml")}
+    assert {t.value for t in FormType} == files | {"unknown"}
+    package = Path(__file__).resolve().parents[1] / "pipeline"
+    named = re.compile("|".join([*sorted(files), *(f"FormType.{f.upper()}" for f in files)]))
+    found = [f"{p.relative_to(package)}: {m.group(0)}" for p in package.rglob("*.py")
+             if p.name != "i18n.py" for m in named.finditer(p.read_text(encoding="utf-8"))]
+    assert not found
+
+
+def test_a_contest_that_names_a_vocabulary_no_schema_can_use_is_refused_early():
+    from pipeline.contest import CONTEST_FILE, parse_contest
+    from pipeline.errors import FormscanError
+
+    raw = yaml.safe_load(CONTEST_FILE.read_text(encoding="utf-8"))
+    del raw["vocabularies"]["work_type"]
+    with pytest.raises(FormscanError) as refused:
+        parse_contest(raw, "office.yaml")
+    assert refused.value.reason.code.value == "config_invalid" and "work_type" in str(
+        refused.value)
