@@ -25,7 +25,7 @@ from pipeline.sources import PaperSource
 from pipeline.store import Store, as_text
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples" / "paper"
-GOOD_PDF = SAMPLES / "submission_01.pdf"  # a text-layer PDF: read without OCR
+GOOD_PDF = SAMPLES / "submission_01.pdf"  # a text-layer PDF (OCR reads only its seal ring)
 GOOD_SCAN = SAMPLES / "scan_0292.png"  # a work registration form, 一封没寄出的信
 BOMB = "over the limit of 150 million pixels per page"
 
@@ -151,6 +151,7 @@ def _line(manifest: list[dict], name: str) -> dict:
     return found[0]
 
 
+@pytest.mark.ocr
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_each_hostile_file_gets_its_status_and_message(scanned_corpus, name):
     _, _, _, manifest = scanned_corpus
@@ -163,6 +164,7 @@ def test_each_hostile_file_gets_its_status_and_message(scanned_corpus, name):
         assert "Traceback" not in line["error"]
 
 
+@pytest.mark.ocr
 def test_good_pages_beside_them_are_read_and_every_file_is_listed(scanned_corpus):
     corpus, out, summary, manifest = scanned_corpus
     good = _line(manifest, "a_good.pdf")
@@ -175,12 +177,14 @@ def test_good_pages_beside_them_are_read_and_every_file_is_listed(scanned_corpus
     assert summary.failures  # the exit status says some inputs failed
 
 
+@pytest.mark.ocr
 def test_a_repaired_pdf_says_pages_may_be_missing(scanned_corpus):
     _, _, _, manifest = scanned_corpus
     for name in ("half.pdf", "truncated.pdf", "looping.pdf"):
         assert "repaired to be read" in (_line(manifest, name).get("note") or ""), name
 
 
+@pytest.mark.ocr
 def test_odd_names_and_unreadable_files_are_listed(scanned_corpus):
     _, _, _, manifest = scanned_corpus
     odd = _line(manifest, "\\xb1\\xa8\\xc3\\xfb.pdf")  # the bytes spelled out, the same each run
@@ -190,6 +194,7 @@ def test_odd_names_and_unreadable_files_are_listed(scanned_corpus):
     assert not [m for m in manifest if "again" in m["path"]]  # a linked folder is not walked
 
 
+@pytest.mark.ocr
 def test_decoded_oddities_read_as_the_form_they_are(scanned_corpus):
     _, out, _, manifest = scanned_corpus
     records = {r["doc_id"]: r for r in read_jsonl(out / "records.jsonl")}
@@ -215,6 +220,7 @@ def test_limits_are_options_and_name_themselves(tmp_path):
     assert "25 million" not in line["error"] and "--max-megapixels" in line["error"]
 
 
+@pytest.mark.ocr
 def test_a_file_removed_after_discovery_is_listed_and_the_rest_read(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
@@ -238,6 +244,7 @@ def test_a_file_removed_after_discovery_is_listed_and_the_rest_read(tmp_path):
     assert manifest["b.pdf"]["status"] == "failed" and "cannot" in manifest["b.pdf"]["error"]
 
 
+@pytest.mark.ocr
 def test_the_output_folder_inside_the_input_is_not_read(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
@@ -259,6 +266,7 @@ def test_a_second_formscan_on_the_same_batch_is_refused(tmp_path):
     Store(tmp_path / "out").close()  # free again once the first is done
 
 
+@pytest.mark.ocr
 def test_an_email_attachment_claiming_pdf_but_executable_is_listed(tmp_path):
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = "a@b.cn", "c@d.cn", "报名表"
@@ -309,6 +317,7 @@ def _nested(depth: int) -> bytes:
     return bytes(inner)
 
 
+@pytest.mark.ocr
 def test_broken_and_hostile_attachments_fail_alone(tmp_path):
     folder = tmp_path / "mail"
     folder.mkdir()

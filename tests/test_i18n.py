@@ -145,6 +145,7 @@ def test_what_stops_a_command_is_said_in_chinese():
     assert i18n.reason(busy, "zh").startswith("/data/out 正被另一个 formscan 使用")
 
 
+@pytest.mark.ocr
 def test_the_batchs_sheets_follow_the_language_of_the_last_command(tmp_path):
     import csv
     import subprocess

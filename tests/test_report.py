@@ -29,6 +29,7 @@ from pipeline.reconcile import reconcile
 from pipeline.report import build_report
 from pipeline.store import Store
 
+pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "chromium"
 EVIL = '<script>document.title="PWNED"</script><img src=x onerror="document.title=\'PWNED\'">'
 FLAGS = ["missing_seal", "missing_signature", "late"]

@@ -71,6 +71,8 @@ def _wait(predicate, timeout: float = 30) -> None:
     raise AssertionError("timed out")
 
 
+@pytest.mark.ocr
+@pytest.mark.browser
 def test_a_reviewer_corrects_a_unit_and_a_date_with_the_keyboard(station, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -114,6 +116,7 @@ def test_a_reviewer_corrects_a_unit_and_a_date_with_the_keyboard(station, browse
         again.server_close()
 
 
+@pytest.mark.ocr
 def test_changes_need_the_session_token_and_images_stay_in_the_report(station):
     import json
     import urllib.error
@@ -131,6 +134,8 @@ def test_changes_need_the_session_token_and_images_stay_in_the_report(station):
     assert len(state.token) >= 24 and "127.0.0.1" in url
 
 
+@pytest.mark.ocr
+@pytest.mark.browser
 def test_a_reviewer_clears_a_whole_queue_with_the_keyboard(scanned, browser, tmp_path):
     """The generated sample batch (every kind of trouble a scan room sends): Ctrl+Enter on each
     document in turn, nothing else, and the queue is cleared; the marks are in the store."""

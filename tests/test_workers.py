@@ -24,10 +24,10 @@ from pipeline.sources import PaperSource
 from pipeline.store import DB_NAME, Store
 from pipeline.workers import EngineSpec, WorkerPool
 
-pytestmark = pytest.mark.ocr
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.ocr
 def test_one_process_writes_the_same_batch_as_two_workers(scanned, tmp_path):
     samples, out, _ = scanned
     alone = tmp_path / "alone"
@@ -44,6 +44,7 @@ def _lines(db: Path) -> int:
         return 0
 
 
+@pytest.mark.ocr
 def test_a_run_killed_with_sigkill_resumes_with_nothing_lost_or_doubled(scanned, tmp_path):
     samples, out, _ = scanned
     killed = tmp_path / "killed"
@@ -128,6 +129,7 @@ def _one_page_fails_alone(scanned, tmp_path, spec, workers, options):
     return failed[0]
 
 
+@pytest.mark.ocr
 def test_a_page_that_kills_its_worker_fails_alone_and_the_batch_goes_on(scanned, tmp_path):
     failed = _one_page_fails_alone(scanned, tmp_path,
                                    CrashingSpec(threads=1, marker=str(tmp_path / "marker")),
@@ -151,6 +153,7 @@ class HangingEngine(CrashingEngine):
         return self.real.read_page(image)
 
 
+@pytest.mark.ocr
 def test_a_page_that_runs_away_fails_alone_and_the_batch_goes_on(scanned, tmp_path):
     failed = _one_page_fails_alone(scanned, tmp_path,
                                    HangingSpec(threads=1, marker=str(tmp_path / "marker")),
