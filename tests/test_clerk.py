@@ -193,7 +193,11 @@ def test_email_read_alone_reads_its_attachments(tmp_path):
     out = tmp_path / "out"
     summary = read_email([str(ROOT / "samples" / "email")], out,
                          BatchOptions(progress=False, workers=1))
-    assert summary.unit == "attachment" and summary.pages > 0
+    truth = read_jsonl(ROOT / "samples" / "email-truth.jsonl")
+    assert summary.unit == "attachment"
+    assert summary.pages == sum(t["attachment"] is not None for t in truth)  # 13, each listed
+    assert [f.attachment for f in summary.failures] == [
+        t["attachment"] for t in truth if t["kind"] == "unreadable"]  # the damaged .doc
 
 
 @pytest.mark.ocr
