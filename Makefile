@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
-.PHONY: demo test check bench eval eval-email devset samples clean browser office
+.PHONY: demo test check golden bench eval eval-email devset samples clean browser office
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ test: $(STAMP) browser office
 check: $(STAMP)
 	$(BIN)/ruff check pipeline samples tests scripts
 	FORMSCAN_FAST=1 $(BIN)/python -m pytest -q -m "not ocr and not browser and not office and not ray"
+
+# After an intended change of what is read (a stage, a model, the output format, `make
+# samples`): reads samples/ as `make demo` does, prints how it differs from tests/golden/ and
+# keeps the new outputs there, to commit with the change (tests/test_golden.py compares).
+golden: $(STAMP)
+	$(BIN)/python tests/golden_run.py
 
 # Accuracy on freshly generated samples (new seed): form type and field values vs truth.
 eval: $(STAMP)
