@@ -1,11 +1,12 @@
-# formscan: `make demo` sets everything up and runs the pipeline on samples/; `make test`.
+# formscan: `make demo` sets everything up and runs the pipeline on samples/; `make test`;
+# `make check` while editing.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
-.PHONY: demo test bench eval eval-email devset samples clean browser office
+.PHONY: demo test check golden bench eval eval-email devset samples clean browser office
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +42,19 @@ office:
 test: $(STAMP) browser office
 	$(BIN)/ruff check pipeline samples tests scripts
 	$(BIN)/python -m pytest -q
+
+# The edit-test loop (under 2 minutes): lint + every test that needs no OCR model, browser,
+# LibreOffice or Ray. FORMSCAN_FAST=1 makes those refuse to start (tests/fastlane), so a test
+# that needs one and lacks its marker fails here rather than slowing the loop.
+check: $(STAMP)
+	$(BIN)/ruff check pipeline samples tests scripts
+	FORMSCAN_FAST=1 $(BIN)/python -m pytest -q -m "not ocr and not browser and not office and not ray"
+
+# After an intended change of what is read (a stage, a model, the output format, `make
+# samples`): reads samples/ as `make demo` does, prints how it differs from tests/golden/ and
+# keeps the new outputs there, to commit with the change (tests/test_golden.py compares).
+golden: $(STAMP)
+	$(BIN)/python tests/golden_run.py
 
 # Accuracy on freshly generated samples (new seed): form type and field values vs truth.
 eval: $(STAMP)

@@ -64,6 +64,7 @@ def test_a_page_scanned_upside_down_is_shown_upright(tmp_path):
     assert synopsis.shape[1] >= 900
 
 
+@pytest.mark.ocr
 def test_reconcile_without_emailed_copies_flags_nothing_and_says_so(tmp_path):
     out = tmp_path / "out"
     scan([str(TEXT_PDF)], out, BatchOptions(progress=False, workers=1))
@@ -85,6 +86,7 @@ def test_a_mistyped_input_is_a_usage_error_and_makes_no_batch(tmp_path):
     assert run.returncode == 2 and "nothing to read" in run.stderr and not out.exists()
 
 
+@pytest.mark.ocr
 def test_forget_takes_a_file_out_and_its_duplicates_are_read_again(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
@@ -103,6 +105,7 @@ def test_forget_takes_a_file_out_and_its_duplicates_are_read_again(tmp_path):
     assert formscan("forget", "nope.pdf", "--out", str(out)).returncode == 2
 
 
+@pytest.mark.ocr
 def test_duplicates_name_both_places_in_the_audit_and_the_report(tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
@@ -119,6 +122,7 @@ def test_duplicates_name_both_places_in_the_audit_and_the_report(tmp_path):
     assert json.dumps(str(folder / "copy.pdf") + " 第 1 页", ensure_ascii=False) in page
 
 
+@pytest.mark.ocr
 def test_summaries_say_what_this_run_did_and_what_comes_next(tmp_path):
     out = tmp_path / "out"
     first = formscan("scan", str(TEXT_PDF), "--out", str(out), "--no-progress")
@@ -143,6 +147,7 @@ def test_run_takes_either_input_alone_and_version_is_said():
     assert refused.returncode == 2 and "--paper" in refused.stderr
 
 
+@pytest.mark.ocr
 def test_run_with_paper_alone(tmp_path):
     out = tmp_path / "out"
     done = formscan("run", "--paper", str(TEXT_PDF), "--out", str(out), "--no-progress")
@@ -150,6 +155,7 @@ def test_run_with_paper_alone(tmp_path):
     assert (out / "report.html").exists() and "尚无电子版" in done.stdout
 
 
+@pytest.mark.ocr
 def test_output_errors_say_what_to_do_and_leave_nothing_behind(tmp_path):
     afile = tmp_path / "afile"
     afile.write_text("x")
@@ -168,6 +174,7 @@ def test_output_errors_say_what_to_do_and_leave_nothing_behind(tmp_path):
     assert not list(out.glob(".tmp-*"))
 
 
+@pytest.mark.ocr
 def test_sheets_are_made_for_people(tmp_path):
     out = tmp_path / "out"
     scan([str(TEXT_PDF)], out, BatchOptions(progress=False, workers=1))
@@ -186,9 +193,14 @@ def test_email_read_alone_reads_its_attachments(tmp_path):
     out = tmp_path / "out"
     summary = read_email([str(ROOT / "samples" / "email")], out,
                          BatchOptions(progress=False, workers=1))
-    assert summary.origin is Origin.EMAIL and summary.pages > 0
+    truth = read_jsonl(ROOT / "samples" / "email-truth.jsonl")
+    assert summary.origin is Origin.EMAIL
+    assert summary.pages == sum(t["attachment"] is not None for t in truth)  # 13, each listed
+    assert [f.attachment for f in summary.failures] == [
+        t["attachment"] for t in truth if t["kind"] == "unreadable"]  # the damaged .doc
 
 
+@pytest.mark.ocr
 def test_each_value_in_the_report_says_where_it_comes_from(tmp_path):
     out = tmp_path / "out"
     scan([str(TEXT_PDF)], out, BatchOptions(progress=False, workers=1))

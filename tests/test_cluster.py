@@ -22,7 +22,6 @@ from pipeline.sources import PaperSource
 from pipeline.store import DB_NAME, Store
 from pipeline.workers import EngineSpec
 
-pytestmark = pytest.mark.ocr
 TESTS = Path(__file__).resolve().parent
 
 
@@ -40,6 +39,8 @@ def ray_here():
     ray.shutdown()
 
 
+@pytest.mark.ocr
+@pytest.mark.ray
 def test_ray_reads_the_same_records_as_the_local_pool(scanned, ray_here, tmp_path):
     samples, out, summary = scanned
     on_ray = tmp_path / "ray"
@@ -50,6 +51,8 @@ def test_ray_reads_the_same_records_as_the_local_pool(scanned, ray_here, tmp_pat
     assert read_jsonl(on_ray / "manifest.jsonl") == read_jsonl(out / "manifest.jsonl")
 
 
+@pytest.mark.ocr
+@pytest.mark.ray
 def test_a_ray_run_killed_with_sigkill_resumes_with_nothing_lost_or_doubled(scanned, ray_here,
                                                                            tmp_path):
     from test_workers import _lines
@@ -79,6 +82,8 @@ def _envelope(scanned) -> tuple[Path, dict]:
     return envelope, expected
 
 
+@pytest.mark.ocr
+@pytest.mark.ray
 def test_a_killed_workers_page_is_read_again_by_ray(scanned, ray_here, tmp_path):
     envelope, expected = _envelope(scanned)
     marker, log = tmp_path / "marker", tmp_path / "log"
@@ -99,6 +104,8 @@ def test_a_killed_workers_page_is_read_again_by_ray(scanned, ray_here, tmp_path)
     assert sorted(map(len, reads.values())) == [1] * (len(reads) - 1) + [2]  # its page alone
 
 
+@pytest.mark.ocr
+@pytest.mark.ray
 def test_a_page_that_kills_its_worker_every_time_fails_alone(scanned, ray_here, tmp_path):
     envelope, expected = _envelope(scanned)
     executor = RayExecutor(CrashingSpec(threads=1, marker=str(tmp_path / "marker")),
@@ -115,6 +122,7 @@ def test_a_page_that_kills_its_worker_every_time_fails_alone(scanned, ray_here, 
     assert all(m == expected[(m["path"], m["page"])] for m in manifest if m is not failed[0])
 
 
+@pytest.mark.ray
 def test_workers_running_another_formscan_are_refused_up_front(ray_here, monkeypatch):
     import pipeline.cluster
 
@@ -137,6 +145,8 @@ def test_a_ray_address_without_the_ray_executor_is_a_usage_error(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.ocr
+@pytest.mark.ray
 def test_a_page_that_runs_away_on_ray_fails_alone_and_the_batch_goes_on(scanned, ray_here,
                                                                        tmp_path):
     from test_workers import HangingSpec

@@ -41,6 +41,7 @@ def batch(tmp_path):
     return out
 
 
+@pytest.mark.ocr
 def test_an_edited_cell_becomes_a_correction_and_the_audit_follows(batch, tmp_path):
     (before,) = read_jsonl(batch / "records.jsonl")
     assert "unknown_unit" not in before["flags"] and "late" not in before["flags"]
@@ -61,6 +62,7 @@ def test_an_edited_cell_becomes_a_correction_and_the_audit_follows(batch, tmp_pa
     assert "报送单位不在名单中" in audit.loc[0, "missing"] and "逾期" in audit.loc[0, "missing"]
 
 
+@pytest.mark.ocr
 def test_a_rescan_keeps_the_correction(batch, tmp_path):
     sheet = tmp_path / "edited.xlsx"
     sheet.write_bytes((batch / "records.xlsx").read_bytes())
@@ -75,6 +77,7 @@ def test_a_rescan_keeps_the_correction(batch, tmp_path):
                                            "corrected": True}
 
 
+@pytest.mark.ocr
 def test_cells_of_unknown_documents_or_columns_are_refused_by_address(batch, tmp_path):
     sheet = tmp_path / "edited.xlsx"
     sheet.write_bytes((batch / "records.xlsx").read_bytes())
@@ -91,6 +94,7 @@ def test_cells_of_unknown_documents_or_columns_are_refused_by_address(batch, tmp
     assert not any(f.get("corrected") for f in record["fields"].values())  # nothing imported
 
 
+@pytest.mark.ocr
 def test_an_edit_in_reconciliation_xlsx_corrects_the_paper_copy(batch, tmp_path):
     run = subprocess.run([sys.executable, "-m", "pipeline", "reconcile", "--out", str(batch)],
                          capture_output=True, text=True, timeout=120)

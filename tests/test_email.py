@@ -72,7 +72,9 @@ def test_every_attachment_is_listed_and_unreadable_ones_say_why(emailed):
             assert entry["status"] == "ok"
             assert entry["route"] == route if route else entry["route"] in (
                 "docx", "xlsx", "text-layer")
-    assert summary.failures  # the legacy .doc
+    # The exit status says which failed: the legacy .doc the generator damages, alone.
+    assert sorted((Path(f.path).name, f.attachment) for f in summary.failures) == sorted(
+        _key(t) for t in _truth(email_set) if t["kind"] == "unreadable")
 
 
 def test_email_records_carry_the_message_and_the_right_fields(emailed):
@@ -96,7 +98,9 @@ def test_email_records_carry_the_message_and_the_right_fields(emailed):
             if key != "date":
                 total += 1
                 right += comparable(record["fields"][key]["value"]) == comparable(want)
-    assert total > 30 and right / total >= 0.97, f"{right}/{total}"
+    # README, Emailed copies: 99.7% of the emailed side's fields exactly right; this set's ~49
+    # fields may miss one (98%) for the margin.
+    assert total > 30 and right / total >= 0.975, f"{right}/{total}"
 
 
 def test_attachments_never_leave_the_output_folder(emailed):

@@ -25,6 +25,7 @@ def page() -> np.ndarray:
     return cv2.imread(str(PAGE))
 
 
+@pytest.mark.ocr
 @pytest.mark.parametrize("name", [ocr.DEFAULT_ENGINE, *OTHERS])
 @pytest.mark.parametrize("turns", [0, 1, 2])
 def test_engine_reads_the_page_whichever_way_up(name, turns, page):
@@ -43,6 +44,7 @@ def test_engine_reads_the_page_whichever_way_up(name, turns, page):
             assert x0 - 2 <= word.bbox[0] and word.bbox[2] <= x1 + 2
 
 
+@pytest.mark.ocr
 def test_another_engine_fills_the_same_fields(tmp_path):
     """ONNX Runtime runs the same models as the default OpenVINO: a batch read with it gives
     the form types and the titles the truth has."""

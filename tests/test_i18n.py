@@ -208,6 +208,7 @@ def test_an_error_item_keeps_its_reason_and_english():
     assert again == item and item.to_dict()["message"].startswith("reading this page took")
 
 
+@pytest.mark.ocr
 def test_the_batchs_sheets_follow_the_language_of_the_last_command(tmp_path):
     import csv
     import subprocess

@@ -31,6 +31,7 @@ from pipeline.model import (
 from pipeline.pictures import pictures
 from pipeline.store import Store
 
+pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "chromium"
 EVIL = '<script>document.title="PWNED"</script><img src=x onerror="document.title=\'PWNED\'">'
 FLAGS = ["missing_seal", "missing_signature", "late"]
@@ -140,7 +141,16 @@ def test_images_are_small_files_beside_the_report_and_lazy(report, tmp_path):
     assert 'loading="lazy"' in page and 'src="report/thumbs/doc0000.jpg"' in page
     shot = tmp_path / "report.png"
     _chromium("--window-size=1300,1800", f"--screenshot={shot}", html.as_uri())
-    assert shot.stat().st_size > 10_000
+    image = cv2.imread(str(shot))
+    assert image.shape == (1800, 1300, 3)  # the window asked for, drawn
+    # Drawn, neither blank nor black: dark text on ~1.6% of the pixels (measured).
+    dark = float((cv2.cvtColor(image, cv2.COLOR_BGR2GRAY) < 128).mean())
+    assert 0.008 < dark < 0.08, dark
+    # The first document's thumbnail file is loaded and shown as it is, at its own size.
+    thumb = cv2.imread(str(html.parent / "report" / "thumbs" / "doc0000.jpg"))
+    match = cv2.matchTemplate(image, thumb, cv2.TM_CCOEFF_NORMED)
+    _, best, _, (x, y) = cv2.minMaxLoc(match)
+    assert best > 0.95 and y > image.shape[0] // 2, (best, x, y)  # below the summary tables
 
 
 def test_reconciled_values_are_side_by_side_with_differences_marked(tmp_path):

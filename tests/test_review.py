@@ -7,6 +7,8 @@ import threading
 import time
 from pathlib import Path
 
+import cv2
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -71,6 +73,42 @@ def _wait(predicate, timeout: float = 30) -> None:
     raise AssertionError("timed out")
 
 
+CORRECTED = (234, 255, 234)  # BGR of the template's input.value.corrected (#eaffea)
+
+
+def _shows_the_corrections_and_the_crops(image, browser, out: Path, doc_id: str) -> None:
+    """The screenshot is the window, the two corrected values are drawn as corrected (and only
+    they), and the title's crop from the report folder is on screen as the scan showed it."""
+    from selenium.webdriver.common.by import By
+
+    width, height = browser.execute_script("return [innerWidth, innerHeight]")
+    assert image.shape[:2] == (height, width)
+
+    def region(element) -> np.ndarray:
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+        box = browser.execute_script("return arguments[0].getBoundingClientRect().toJSON()",
+                                     element)
+        shot = cv2.imdecode(np.frombuffer(browser.get_screenshot_as_png(), np.uint8), 1)
+        x, y, w, h = (round(box[k]) for k in ("x", "y", "width", "height"))
+        return shot[y + 2:y + h - 2, x + 2:x + w - 2]
+
+    def corrected_share(field: str) -> float:
+        box = region(browser.find_element(By.CSS_SELECTOR, f'input[data-field="{field}"]'))
+        return float(np.all(box == CORRECTED, axis=2).mean())
+
+    assert corrected_share("unit") > 0.5 and corrected_share("date") > 0.5
+    assert corrected_share("title") == 0
+    crop = browser.find_element(By.CSS_SELECTOR, "img.crop")  # the first row's: the title
+    assert crop.get_attribute("src").endswith(f"crops/{doc_id}-title.jpg")
+    shown = region(crop)
+    saved = cv2.imread(str(out / "report" / "crops" / f"{doc_id}-title.jpg"))
+    saved = cv2.resize(saved, (shown.shape[1] + 4, shown.shape[0] + 4))[2:-2, 2:-2]
+    alike = cv2.matchTemplate(shown, saved, cv2.TM_CCOEFF_NORMED).max()
+    assert alike > 0.9, alike
+
+
+@pytest.mark.ocr
+@pytest.mark.browser
 def test_a_reviewer_corrects_a_unit_and_a_date_with_the_keyboard(station, browser):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -98,7 +136,7 @@ def test_a_reviewer_corrects_a_unit_and_a_date_with_the_keyboard(station, browse
     assert browser.find_element(By.ID, "cleared").text == "已复核 1 / 1 份"
     shot = out / "review.png"
     browser.save_screenshot(str(shot))
-    assert shot.stat().st_size > 10_000
+    _shows_the_corrections_and_the_crops(cv2.imread(str(shot)), browser, out, record["doc_id"])
     # "Done" is kept in the store: the next session (another day, another reviewer) sees it.
     again = serve(out, default_contest(), port=0, lang="en")
     threading.Thread(target=again.serve_forever, daemon=True).start()
@@ -114,6 +152,7 @@ def test_a_reviewer_corrects_a_unit_and_a_date_with_the_keyboard(station, browse
         again.server_close()
 
 
+@pytest.mark.ocr
 def test_changes_need_the_session_token_and_images_stay_in_the_report(station):
     import json
     import urllib.error
@@ -131,6 +170,8 @@ def test_changes_need_the_session_token_and_images_stay_in_the_report(station):
     assert len(state.token) >= 24 and "127.0.0.1" in url
 
 
+@pytest.mark.ocr
+@pytest.mark.browser
 def test_a_reviewer_clears_a_whole_queue_with_the_keyboard(scanned, browser, tmp_path):
     """The generated sample batch (every kind of trouble a scan room sends): Ctrl+Enter on each
     document in turn, nothing else, and the queue is cleared; the marks are in the store."""

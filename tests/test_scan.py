@@ -19,6 +19,23 @@ from pipeline.sources import PaperSource
 from pipeline.store import Store
 
 pytestmark = pytest.mark.ocr
+# README, Measured accuracy: the own generator's sets read 98.8% and 99.3% of fields exactly;
+# this set's 48 fields may miss one (97.9%) as the margin.
+FIELDS_RIGHT = 0.975
+
+
+# The generator's three broken files (samples/generate/batch.py), each with what its manifest
+# line must say: what is wrong, and what to do next.
+BROKEN = {"empty": ("empty file (0 bytes)", "scan the pages again"),
+          "locked": ("PDF is password-protected", "ask the sender for an unprotected copy"),
+          "truncated": ("the file is damaged or truncated", "rescan or ask for it again")}
+
+
+def _broken(path: Path) -> str:
+    """Which of the generator's broken files ``path`` is."""
+    if path.stat().st_size == 0:
+        return "empty"
+    return "locked" if b"/Encrypt" in path.read_bytes() else "truncated"
 
 
 def _manifest(samples: Path, out: Path) -> dict[tuple[str, int | None], dict]:
@@ -43,15 +60,14 @@ def test_bad_files_fail_with_a_message_and_the_rest_is_written(scanned):
     samples, out, summary = scanned
     truth = read_jsonl(samples / "truth.jsonl")
     manifest = _manifest(samples, out)
-    bad = [t for t in truth if t["kind"] == "bad_file"]
-    assert len(bad) >= 3  # truncated, zero-byte, encrypted
-    for t in bad:
-        entry = manifest[(t["path"], None)]
+    bad = {_broken(samples / t["path"]): manifest[(t["path"], None)]
+           for t in truth if t["kind"] == "bad_file"}
+    assert bad.keys() == BROKEN.keys()
+    for why, entry in bad.items():
         assert entry["status"] == "failed" and entry["doc_id"] is None
-        assert len(entry["error"]) > 20, entry
-    assert any("password" in manifest[(t["path"], None)]["error"] for t in bad)
-    assert any("0 bytes" in manifest[(t["path"], None)]["error"] for t in bad)
-    assert len(summary.failures) == len(bad)
+        what, then = BROKEN[why]  # what is wrong, and what to do next
+        assert what in entry["error"] and then in entry["error"], entry
+    assert sorted(f.path for f in summary.failures) == sorted(m["path"] for m in bad.values())
     # The JPEG named .pdf is read as what it really is, and the manifest says so.
     mislabelled = [m for m in manifest.values() if "really a JPEG" in (m.get("note") or "")]
     assert len(mislabelled) == 1 and mislabelled[0]["status"] == "ok"
@@ -77,7 +93,7 @@ def test_the_same_page_fed_twice_is_one_record_flagged_duplicate(scanned):
     manifest = _manifest(samples, out)
     records = {r["doc_id"]: r for r in read_jsonl(out / "records.jsonl")}
     dupes = [t for t in truth if t.get("duplicate_of")]
-    assert dupes
+    assert len(dupes) == 1  # the generator feeds one page of an envelope again in a later one
     for t in dupes:
         again = manifest[(t["path"], t["page"])]
         first = manifest[(t["duplicate_of"]["path"], t["duplicate_of"]["page"])]
@@ -113,7 +129,7 @@ def test_records_follow_the_output_contract_and_match_truth(scanned):
                 x0, y0, x1, y1 = got["bbox"]
                 assert x0 < x1 and y0 < y1
     assert total > 30
-    assert right / total >= 0.9, f"{right}/{total} fields right"
+    assert right / total >= FIELDS_RIGHT, f"{right}/{total} fields right"
 
 
 def test_people_facing_files_are_written_from_the_store(scanned):

@@ -26,10 +26,10 @@ from pipeline.sources import PaperSource
 from pipeline.store import DB_NAME, Store
 from pipeline.workers import EngineSpec, ProcessExecutor
 
-pytestmark = pytest.mark.ocr
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.ocr
 def test_one_process_writes_the_same_batch_as_two_workers(scanned, tmp_path):
     samples, out, _ = scanned
     alone = tmp_path / "alone"
@@ -46,6 +46,7 @@ def _lines(db: Path) -> int:
         return 0
 
 
+@pytest.mark.ocr
 def test_a_run_killed_with_sigkill_resumes_with_nothing_lost_or_doubled(scanned, tmp_path):
     samples, out, _ = scanned
     killed = tmp_path / "killed"
@@ -146,6 +147,7 @@ def _one_page_fails_alone(scanned, tmp_path, spec, workers, options):
     return failed[0]
 
 
+@pytest.mark.ocr
 def test_a_page_that_kills_its_worker_fails_alone_and_the_batch_goes_on(scanned, tmp_path):
     failed = _one_page_fails_alone(scanned, tmp_path,
                                    CrashingSpec(threads=1, marker=str(tmp_path / "marker")),
@@ -169,6 +171,7 @@ class HangingEngine(CrashingEngine):
         return self.real.read_upright(image)
 
 
+@pytest.mark.ocr
 def test_a_page_that_runs_away_fails_alone_and_the_batch_goes_on(scanned, tmp_path):
     failed = _one_page_fails_alone(scanned, tmp_path,
                                    HangingSpec(threads=1, marker=str(tmp_path / "marker")),
@@ -205,6 +208,7 @@ def logged(log: Path) -> tuple[int, dict[str, list[int]]]:
     return len(list(log.glob("engine-*"))), reads
 
 
+@pytest.mark.ocr
 def test_a_killed_worker_alone_is_replaced_and_only_its_page_is_read_again(scanned,
                                                                             tmp_path):
     log = tmp_path / "log"
@@ -222,6 +226,7 @@ def test_a_killed_worker_alone_is_replaced_and_only_its_page_is_read_again(scann
     assert again[0] != again[1]  # read again by the new worker
 
 
+@pytest.mark.ocr
 def test_a_page_that_kills_two_workers_leaves_the_other_worker_and_its_pages_alone(
         scanned, tmp_path):
     log = tmp_path / "log"
@@ -240,6 +245,7 @@ def test_a_page_that_kills_two_workers_leaves_the_other_worker_and_its_pages_alo
     assert len(others) <= 2
 
 
+@pytest.mark.ocr
 def test_a_runaway_page_stops_only_its_own_worker(scanned, tmp_path):
     log = tmp_path / "log"
     log.mkdir()
