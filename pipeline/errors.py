@@ -223,7 +223,3 @@ class BatchBusy(FormscanError):
 
 class InputError(_Reasoned):
     """One input file or page cannot be read; recorded in the manifest, never fatal."""
-
-
-class NotAScan(InputError):
-    """A file in the input that is not a scan at all (skipped, not failed)."""

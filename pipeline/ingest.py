@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from pipeline import pdf
-from pipeline.errors import Code, InputError, NotAScan, Reason
+from pipeline.errors import Code, InputError, Reason
 from pipeline.filetypes import HEAD_BYTES, SCAN_KINDS, SUFFIX_KIND, Kind, mislabelled, sniff
 from pipeline.imaging import decode
 from pipeline.limits import Limits
@@ -47,7 +47,7 @@ class OpenScan:
 
 def read_kind(path: str) -> Kind:
     """Check a file can be read at all; the kind of scan it really is. Raises InputError
-    (NotAScan for a file that is no scan at all)."""
+    (``not_a_scan`` for a file that is no scan at all)."""
     try:
         with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)
@@ -59,14 +59,14 @@ def read_kind(path: str) -> Kind:
     if kind in SCAN_KINDS:
         return kind
     if Path(path).suffix.lower() not in SUFFIX_KIND:
-        raise NotAScan(Code.NOT_A_SCAN)
+        raise InputError(Code.NOT_A_SCAN)  # a skip, not a failure: its code says so
     raise InputError(Code.NOT_SCAN_CONTENT, suffix=Path(path).suffix)
 
 
 @contextmanager
 def open_scan(path: str, limits: Limits | None = None) -> Iterator[OpenScan]:
     """A scan file open while the block runs, its size, pages and pixels checked against
-    ``limits`` before anything is decoded. Raises InputError (NotAScan for no scan)."""
+    ``limits`` before anything is decoded. Raises InputError."""
     limits = limits or Limits()
     kind = read_kind(path)
     limits.check_size(path)

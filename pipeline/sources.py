@@ -57,8 +57,8 @@ class InputSource(Protocol):
         """The input files under ``paths``."""
 
     def open(self, path: str) -> AbstractContextManager[list[Part]]:
-        """The parts of one input file, open while the block runs. Raises InputError (a
-        NotAScan one for a file that is no input of this source at all)."""
+        """The parts of one input file, open while the block runs. Raises InputError (with
+        a skip's code for a file that is no input of this source at all)."""
 
 
 class PaperSource:
