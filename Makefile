@@ -32,12 +32,13 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    chromium chromium-driver fonts-noto-cjk >/dev/null; }
 
-# Legacy .doc/.wps attachments are converted by LibreOffice; the tests convert a real .doc.
+# Legacy .doc/.wps attachments and .xls/.et sheets are converted by LibreOffice; the tests
+# convert a real .doc and a real .xls.
 office:
-	@command -v soffice >/dev/null || { \
-	  echo "installing Debian's libreoffice-writer-nogui for the .doc/.wps tests"; \
+	@command -v soffice >/dev/null && dpkg -s libreoffice-calc-nogui >/dev/null 2>&1 || { \
+	  echo "installing Debian's libreoffice-writer-nogui and -calc-nogui for the .doc/.xls tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    --no-install-recommends libreoffice-writer-nogui >/dev/null; }
+	    --no-install-recommends libreoffice-writer-nogui libreoffice-calc-nogui >/dev/null; }
 
 test: $(STAMP) browser office
 	$(BIN)/ruff check pipeline samples tests scripts

@@ -121,14 +121,16 @@ def report(out_dir: Path, contest: Contest | None = None, lang: str = DEFAULT_LA
 
 
 def import_corrections(sheet: Path, out_dir: Path, contest: Contest | None = None,
-                       who: str = "office", lang: str = DEFAULT_LANG) -> Imported:
-    """Take people's corrections from an edited records.xlsx or reconciliation.xlsx
-    (``formscan import-corrections``); the corrected documents are checked again with their
-    pairs and every file rewritten once."""
+                       who: str = "office", lang: str = DEFAULT_LANG,
+                       force: bool = False) -> Imported:
+    """Take people's corrections from an edited records or reconciliation sheet (``formscan
+    import-corrections``): only the cells a person changed in that copy; a cell the batch
+    changed since is refused, unless ``force``. The corrected documents are checked again with
+    their pairs and every file rewritten once."""
     require_batch(out_dir)
     with Store(out_dir) as store:
         store.set_lang(lang)
-        imported = read_sheet(sheet, store)
+        imported = read_sheet(sheet, store, force)
         if imported.changed:
             touched = store_corrections(store, imported.changed, who)
             refresh(store, contest or default_contest(), lang, touched=touched)

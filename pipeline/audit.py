@@ -18,7 +18,7 @@ from pipeline.i18n import DEFAULT_LANG, in_words, text, where
 from pipeline.model import EntryStatus, FlagKind, ManifestEntry, Origin, Record, Status
 
 AUDIT_COLUMNS = ["doc_id", "path", "pages", "attachment", "also_at", "form_type", "unit",
-                 "unit_from", "title", "status", "missing", "flags"]
+                 "unit_from", "title", "status", "missing", "reviewed", "flags"]
 UNIT_COLUMNS = ["unit", "works", "proposals", "required_works", "required_proposals", "met",
                 "missing_signatures", "missing_seals"]
 
@@ -27,6 +27,7 @@ class UnitFrom(StrEnum):
     """Where the submitting unit of a document comes from."""
 
     FORM = "form"  # its unit field
+    PERSON = "person"  # its unit field, as a person corrected it
     SEAL = "seal"  # the seal's ring, when the field is empty
 
 
@@ -42,7 +43,8 @@ def unit_and_source(record: Record, contest: Contest) -> tuple[str | None, UnitF
     unit its seal names; (None, None) when neither names one."""
     written = contest.canonical_unit(record.value("unit"))
     if written:
-        return written, UnitFrom.FORM
+        by_person = record.fields["unit"].corrected
+        return written, UnitFrom.PERSON if by_person else UnitFrom.FORM
     sealed = contest.seal_unit(record.seal.text if record.seal and record.seal.present
                                else None)
     return (sealed, UnitFrom.SEAL) if sealed else (None, None)
@@ -64,9 +66,11 @@ def places(entries: list[ManifestEntry], lang: str = DEFAULT_LANG) -> dict[str, 
 
 def flagged_table(records: list[Record], contest: Contest,
                   also_at: dict[str, list[str]] | None = None,
-                  lang: str = DEFAULT_LANG) -> pd.DataFrame:
-    """One row per document needing a person; ``missing`` and ``unit_from`` in ``lang``."""
-    also_at = also_at or {}
+                  lang: str = DEFAULT_LANG, reviewed: dict[str, str] | None = None
+                  ) -> pd.DataFrame:
+    """One row per document needing a person; ``missing``, ``unit_from`` and ``reviewed``
+    (a person has been through it: what is left asks the unit) in ``lang``."""
+    also_at, reviewed = also_at or {}, reviewed or {}
     rows = []
     for r in records:
         if r.status is Status.OK:
@@ -80,6 +84,8 @@ def flagged_table(records: list[Record], contest: Contest,
             "unit_from": text(lang, f"unit_from.{source.value}") if source else "",
             "title": r.value("title") or "",
             "status": r.status.value, "missing": in_words(r.flags, lang, r.form_type),
+            "reviewed": text(lang, "audit.reviewed", who=reviewed[r.doc_id])
+            if r.doc_id in reviewed else "",
             "flags": ";".join(r.flag_names)})
     return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
 
@@ -120,7 +126,8 @@ def units_table(records: list[Record], contest: Contest,
 
 
 def audit_tables(records: list[Record], manifest: list[ManifestEntry], contest: Contest,
-                 lang: str = DEFAULT_LANG) -> AuditResult:
+                 lang: str = DEFAULT_LANG, reviewed: dict[str, str] | None = None
+                 ) -> AuditResult:
     """audit.csv's and units.csv's tables, their words in ``lang``."""
-    return AuditResult(flagged_table(records, contest, places(manifest, lang), lang),
+    return AuditResult(flagged_table(records, contest, places(manifest, lang), lang, reviewed),
                        units_table(records, contest, lang), len(records))

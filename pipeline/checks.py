@@ -72,14 +72,15 @@ def check_flags(record: Record, schema: FormSchema, contest: Contest) -> list[Fl
 def _written_unread(record: Record, f: Field | None) -> bool:
     """Whether a field without a value may have one OCR did not read: its place on a scan
     shows writing, or its label was not found on the scan (so its place is unknown)."""
-    if record.route is not Route.OCR:
-        return False  # a text layer, a Word or Excel file: what is there was read
+    if record.route is not Route.OCR or (f is not None and f.corrected):
+        return False  # a text layer, a Word or Excel file, a person: what is there was read
     return f is None or f.ink is not False
 
 
 def apply_checks(record: Record, schema: FormSchema | None, contest: Contest) -> None:
     """Replace the record's check flags by freshly computed ones; keep the others. The
     clauses are decided again from their stored scores (the contest's threshold may have
-    changed)."""
-    record.consent = clause_verdicts([v.score for v in record.consent], contest)
+    changed; a person's word on a clause stands)."""
+    fresh = clause_verdicts([v.score for v in record.consent], contest)
+    record.consent = [was if was.corrected else new for was, new in zip(record.consent, fresh)]
     record.replace_flags(Owner.CHECKS, check_flags(record, schema, contest) if schema else [])

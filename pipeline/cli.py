@@ -121,6 +121,9 @@ def _parser() -> argparse.ArgumentParser:
     p_import.add_argument("sheet", type=Path, metavar="FILE", help="the edited .xlsx")
     p_import.add_argument("--who", default=os.environ.get("USER") or "office",
                           help="who corrected (kept with each correction)")
+    p_import.add_argument("--force", action="store_true",
+                          help="take the sheet's value also where the batch changed it since "
+                               "the sheet was exported (said cell by cell)")
     _common(p_import)
     p_review = sub.add_parser("review", help="the review station: correct what needs a person "
                                              "in a browser, keyboard first")
@@ -330,9 +333,11 @@ def _review(args: argparse.Namespace, contest: Contest) -> None:
 
 def _import(args: argparse.Namespace, contest: Contest) -> None:
     lang = args.lang
-    done = api.import_corrections(args.sheet, args.out, contest, args.who, lang)
+    done = api.import_corrections(args.sheet, args.out, contest, args.who, lang, args.force)
     print(text(lang, "cli.imported", n=len(done.changed), sheet=args.sheet,
                documents=done.documents))
+    for forced in done.forced:
+        print(f"  {text(lang, 'cli.forced')}{say(forced, lang)}")
     empty = text(lang, "empty")
     for doc_id, key, old, new in done.changed:
         print(f"  {doc_id} {key}: {old or empty} → {new or empty}")

@@ -103,6 +103,13 @@ class Code(StrEnum):
     RAY_VERSIONS = "ray_versions"  # others, version
     NO_DOCUMENT = "no_document"  # doc
     NO_FIELD = "no_field"  # doc, field
+    BAD_VALUE = "bad_value"  # key, value, expected
+    CHANGED_SINCE = "changed_since"  # field, value, who, at: a correction made meanwhile
+    CELL_CHANGED_SINCE = "cell_changed_since"  # cell, who, at
+    CELL_BAD_VALUE = "cell_bad_value"  # cell, inner
+    SHEET_UNMARKED = "sheet_unmarked"  # sheet: no export mark, changes cannot be told
+    SHEET_FORMAT = "sheet_format"  # sheet, suffix
+    SHEET_NEEDS_OFFICE = "sheet_needs_office"  # sheet
     # --- configuration (exit 4)
     RAPIDOCR_MISSING = "rapidocr_missing"
     MODEL_MISSING = "model_missing"  # task, path, env

@@ -48,6 +48,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "list.sep": ("；", "; "),
     # --- audit.csv / units.csv values
     "unit_from.form": ("表格填写", "the form"),
+    "unit_from.person": ("人工更正", "corrected by a person"),
     "unit_from.seal": ("印章（表中报送单位未填）", "the seal (the form leaves the unit empty)"),
     "met.yes": ("是", "yes"),
     "met.no": ("否", "no"),
@@ -62,6 +63,51 @@ _WORDS: dict[str, tuple[str, str]] = {
     "source.text-layer": ("电子文本：PDF", "typed, from the PDF's text"),
     "source.corrected": ("已人工更正", "corrected by a person"),
     "source.read_as": ("（原识别为 {raw}）", " (read as {raw})"),
+    # --- the sheets' columns (records, reconciliation, audit, units) and their values
+    "col.doc_id": ("文件编号", "document id"),
+    "col.origin": ("来源", "origin"),
+    "col.form_type": ("表格类型", "form type"),
+    "col.status": ("状态", "status"),
+    "col.path": ("文件", "file"),
+    "col.pages": ("页", "pages"),
+    "col.attachment": ("附件", "attachment"),
+    "col.unit_listed": ("报送单位（名单）", "unit (as listed)"),
+    "col.signature": ("签名", "signature"),
+    "col.seal": ("盖章", "seal"),
+    "col.seal_unit": ("印章单位", "unit on the seal"),
+    "col.clause": ("承诺条款{n}", "clause {n}"),
+    "col.duplicate": ("重复提交", "duplicate"),
+    "col.flags": ("标记", "flags"),
+    "col.what_to_do": ("怎么办", "what to do"),
+    "col.route": ("读取方式", "read as"),
+    "col.export": ("导出编号", "export"),
+    "col.score": ("相似度", "similarity"),
+    "col.paper": ("纸质版", "paper copy"),
+    "col.email": ("电子版", "emailed copy"),
+    "col.differences": ("不一致", "differences"),
+    "col.misreadings": ("疑似识别错误", "likely misreadings"),
+    "col.paper_doc_id": ("纸质版编号", "paper document id"),
+    "col.email_doc_id": ("电子版编号", "email document id"),
+    "col.also_at": ("同一页面也来自", "also sent as"),
+    "col.unit": ("报送单位", "unit"),
+    "col.unit_from": ("单位来源", "unit from"),
+    "col.title": ("作品名称", "title"),
+    "col.missing": ("缺少什么", "what is missing"),
+    "col.reviewed": ("复核", "reviewed"),
+    "audit.reviewed": ("已复核（{who}）", "reviewed ({who})"),
+    "col.works": ("作品", "works"),
+    "col.proposals": ("文案", "proposals"),
+    "col.required_works": ("应报作品", "required works"),
+    "col.required_proposals": ("应报文案", "required proposals"),
+    "col.met": ("达标", "met"),
+    "col.missing_signatures": ("缺签名", "missing signatures"),
+    "col.missing_seals": ("缺盖章", "missing seals"),
+    "value.yes": ("有", "yes"),
+    "value.no": ("无", "no"),
+    "pair.matched": ("已配对", "matched"),
+    "pair.paper_only": ("仅纸质版", "paper only"),
+    "pair.email_only": ("仅电子版", "email only"),
+    "source.none": ("未能读取", "not read"),
     # --- names
     "origin.paper": ("纸质版", "paper"),
     "origin.email": ("电子版", "email"),
@@ -84,8 +130,10 @@ _WORDS: dict[str, tuple[str, str]] = {
     "cli.more_in_audit": ("  …… 另有 {n} 份，见 audit.csv", "  ... {n} more in audit.csv"),
     "cli.units_header": ("报送单位|作品|文案|应报|达标|缺签名|缺盖章",
                          "unit|works|proposals|required|met|no sign.|no seal"),
-    "cli.audit_written": ("\n已写入：{out}/audit.csv、{out}/units.csv（记录已更新）",
-                          "\nwritten: {out}/audit.csv, {out}/units.csv (and records updated)"),
+    "cli.audit_written": ("\n已写入：{out}/audit.xlsx、{out}/units.xlsx（给人看的表）和 "
+                          "audit.csv、units.csv（给程序读的表），记录已更新",
+                          "\nwritten: {out}/audit.xlsx, {out}/units.xlsx (for people) and "
+                          "audit.csv, units.csv (for tools); records updated"),
     "cli.this_run": ("\n本次：输入文件 {files} 个，读取 {read} {unit}（成功 {ok}，失败 {failed}，"
                      "跳过 {skipped}，重复 {duplicates}）",
                      "\nthis run: {files} input files, {read} {unit}s read ({ok} ok, {failed} "
@@ -106,10 +154,11 @@ _WORDS: dict[str, tuple[str, str]] = {
     "cli.duplicates": ("重复", "duplicates"),
     "count.failures": ("失败", "failures"),
     "cli.failed": ("失败 {where}：{error}", "FAILED {where}: {error}"),
-    "cli.results": ("\n结果在 {out}/：records.jsonl records.csv records.xlsx manifest.jsonl "
-                    "audit.csv units.csv report.html",
-                    "\nresults in {out}/: records.jsonl records.csv records.xlsx "
-                    "manifest.jsonl audit.csv units.csv report.html"),
+    "cli.results": ("\n结果在 {out}/：report.html records.xlsx audit.xlsx units.xlsx（给人看）；"
+                    "records.jsonl records.csv manifest.jsonl audit.csv units.csv（给程序读）",
+                    "\nresults in {out}/: report.html records.xlsx audit.xlsx units.xlsx (for "
+                    "people); records.jsonl records.csv manifest.jsonl audit.csv units.csv (for "
+                    "tools)"),
     "cli.next": ("下一步：{step}", "next: {step}"),
     "cli.next.scan": ("formscan email 邮件… --out {out}（读取电子版），然后 formscan reconcile "
                       "--out {out}；打开 {out}/report.html 或用 formscan review --out {out} 复核",
@@ -167,6 +216,7 @@ _WORDS: dict[str, tuple[str, str]] = {
                      "{n} corrections imported from {sheet} ({documents} documents in the "
                      "sheet)"),
     "empty": ("（空）", "(empty)"),
+    "cli.forced": ("已按 --force 覆盖：", "taken with --force: "),
     "cli.imported_after": ("已重新检查、比对和审核；{out}/records.* 和 audit.csv 已重写",
                            "checks, reconciliation and audit run again; {out}/records.* and "
                            "audit.csv rewritten"),
@@ -229,6 +279,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "review.value": ("识别值（可改）", "value (edit it)"),
     "review.not_saved": ("未保存：{error}", "not saved: {error}"),
     "review.cleared": ("已复核 {done} / {total} 份", "{done} of {total} reviewed"),
+    "review.done_reason": ("已复核", "reviewed"),
 }
 
 
@@ -518,6 +569,29 @@ _SAID: dict[Code, tuple[str, str]] = {
                         "version on every node"),
     Code.NO_DOCUMENT: ("本批次中没有文件 {doc}", "no document {doc} in this batch"),
     Code.NO_FIELD: ("文件 {doc} 没有栏目 {field}", "{doc} has no field {field}"),
+    Code.BAD_VALUE: ("{key} 不能填写 {value}：应为 {expected}",
+                     "{key} cannot be {value}: give {expected}"),
+    Code.CHANGED_SINCE: ("{field} 在您打开之后已被 {who} 于 {at} 改为 {value}：未保存，请看新值后再改",
+                         "{field} was changed to {value} by {who} at {at} after you opened it: "
+                         "not saved; look at the new value and correct again"),
+    Code.CELL_CHANGED_SINCE: ("{cell}：这份表导出之后已被 {who} 于 {at} 更正，未导入（确要以此表为准请加 "
+                              "--force）",
+                              "{cell}: corrected by {who} at {at} after this sheet was "
+                              "exported; not imported (add --force to take the sheet's value)"),
+    Code.CELL_BAD_VALUE: ("{cell}：{inner}", "{cell}: {inner}"),
+    Code.SHEET_UNMARKED: ("{sheet} 没有导出编号（不是本版 formscan 写的表）：无法分辨哪些单元格是您改的；请在最新的 "
+                          "records.xlsx 里更正，或加 --force 以表中与批次不同的值为准",
+                          "{sheet} carries no export mark (not written by this formscan): "
+                          "which cells you changed cannot be told; correct the latest "
+                          "records.xlsx, or add --force to take every value that differs"),
+    Code.SHEET_FORMAT: ("{sheet}：无法读取 {suffix} 文件，请另存为 .xlsx 或 .csv 后导入",
+                        "{sheet}: a {suffix} file cannot be read; save it as .xlsx or .csv and "
+                        "import it"),
+    Code.SHEET_NEEDS_OFFICE: ("{sheet}：读取旧版 Excel 表需要 LibreOffice（`apt-get install "
+                              "libreoffice-calc-nogui`）；或请另存为 .xlsx 后导入",
+                              "{sheet}: reading a legacy Excel sheet needs LibreOffice "
+                              "(`apt-get install libreoffice-calc-nogui`); or save it as .xlsx "
+                              "and import it"),
     Code.RAPIDOCR_MISSING: ("未安装 rapidocr：请运行 `make demo` 或 `pip install rapidocr onnxruntime`",
                             "the rapidocr package is not installed: run `make demo` or `pip "
                             "install rapidocr onnxruntime`"),

@@ -169,13 +169,18 @@ class ConsentVerdict:
     clause: int
     present: bool
     score: float
+    corrected: bool = False  # a person's word on it (never decided again from the score)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"clause": self.clause, "present": self.present, "score": self.score}
+        d = {"clause": self.clause, "present": self.present, "score": self.score}
+        if self.corrected:
+            d["corrected"] = True
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ConsentVerdict:
-        return cls(int(d["clause"]), bool(d["present"]), float(d["score"]))
+        return cls(int(d["clause"]), bool(d["present"]), float(d["score"]),
+                   bool(d.get("corrected", False)))
 
 
 class DiffKind(StrEnum):
@@ -376,6 +381,7 @@ class Mark:
     confidence: float
     bbox: BBox | None = None
     text: str | None = None
+    corrected: bool = False  # a person's word on it (present, or the unit its ring names)
 
     def __post_init__(self) -> None:
         # Detectors compute with numpy: store plain Python values (JSON, SQLite).
@@ -388,13 +394,16 @@ class Mark:
         d = {"present": self.present, "confidence": self.confidence, "bbox": self.bbox}
         if self.text is not None:
             d["text"] = self.text
+        if self.corrected:
+            d["corrected"] = True
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None) -> Mark | None:
         if d is None:
             return None
-        return cls(bool(d["present"]), float(d["confidence"]), d.get("bbox"), d.get("text"))
+        return cls(bool(d["present"]), float(d["confidence"]), d.get("bbox"), d.get("text"),
+                   bool(d.get("corrected", False)))
 
 
 @dataclass
@@ -550,6 +559,7 @@ class Record:
     message: Message | None = None  # emailed copies: sender, subject, date
     transform: Transform | None = None
     read_by: Fingerprint | None = None
+    dismissed: dict[str, str] = field(default_factory=dict)  # flag -> a person's reason
 
     def add_flag(self, flag: Flag) -> None:
         self.replace_flags(flag.owner, [*(f for f in self.flags if f.owner is flag.owner), flag])
@@ -559,7 +569,8 @@ class Record:
         flags stand in the vocabulary's order (what to chase first), whichever step raised
         them last."""
         kept = {f for f in self.flags if f.owner is not owner} | set(flags)
-        self.flags = sorted(kept, key=lambda f: (_FLAG_ORDER[f.kind], f.key or ""))
+        self.flags = sorted((f for f in kept if str(f) not in self.dismissed),
+                            key=lambda f: (_FLAG_ORDER[f.kind], f.key or ""))
         self.update_status()
 
     def has_flag(self, kind: FlagKind) -> bool:
@@ -596,6 +607,7 @@ class Record:
             **({"message": self.message.to_dict()} if self.message else {}),
             **({"transform": self.transform.to_dict()} if self.transform else {}),
             "read_by": self.read_by.to_dict() if self.read_by else None,
+            **({"dismissed": dict(self.dismissed)} if self.dismissed else {}),
         }
 
     @classmethod
@@ -617,6 +629,7 @@ class Record:
             message=Message.from_dict(d.get("message")),
             transform=Transform.from_dict(d["transform"]) if d.get("transform") else None,
             read_by=Fingerprint.from_dict(d.get("read_by")),
+            dismissed=dict(d.get("dismissed") or {}),
         )
 
 

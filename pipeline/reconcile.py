@@ -20,14 +20,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
-import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq
 from scipy.optimize import linear_sum_assignment
 
 from pipeline.contest import Contest
 from pipeline.forms import FieldKind, schemas
-from pipeline.i18n import DEFAULT_LANG, where
 from pipeline.model import (
     Diff,
     DiffKind,
@@ -273,28 +271,3 @@ def flag(records: list[Record], pairs: list[Pair]) -> set[str]:
         if record.flags != before:
             changed.add(record.doc_id)
     return changed
-
-
-ROW_COLUMNS = ["status", "form_type", "score", "title", "unit", "paper", "email", "differences",
-               "misreadings", "paper_doc_id", "email_doc_id"]
-
-
-def table(pairs: list[Pair], lang: str = DEFAULT_LANG) -> pd.DataFrame:
-    """The pairs for people (reconciliation.csv/.xlsx), places said in ``lang``."""
-    return pd.DataFrame([_row(p, lang) for p in pairs], columns=ROW_COLUMNS)
-
-
-def _row(p: Pair, lang: str) -> dict[str, object]:
-    any_side = p.sides[0]
-    return {
-        "status": p.status.value, "form_type": p.form_type.value, "score": round(p.score, 3),
-        "title": any_side.value("title") or "", "unit": any_side.value("unit") or "",
-        "paper": where(lang, p.paper.source.place) if p.paper else "",
-        "email": where(lang, p.email.source.place) if p.email else "",
-        "differences": "; ".join(f"{d.field}: {d.paper} ≠ {d.email}" for d in p.diffs
-                                 if d.kind is DiffKind.DIFFERENCE),
-        "misreadings": "; ".join(f"{d.field}: paper read {d.paper}, email {d.email}"
-                                 for d in p.diffs if d.kind is DiffKind.MISREADING),
-        "paper_doc_id": p.paper.doc_id if p.paper else "",
-        "email_doc_id": p.email.doc_id if p.email else "",
-    }

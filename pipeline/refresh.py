@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline import reconcile
+from pipeline import reconcile, sheets
 from pipeline.audit import AuditResult, audit_tables
 from pipeline.checks import apply_checks
 from pipeline.contest import Contest
@@ -73,16 +73,24 @@ def refresh(store: Store, contest: Contest, lang: str = DEFAULT_LANG,
 def export(store: Store, contest: Contest, lang: str, pairs: list[Pair] | None
            ) -> tuple[AuditResult, list[Path]]:
     """Every file of the batch written once from the store: records, manifest,
-    reconciliation, audit, units, report."""
+    reconciliation, audit, units (CSV for tools, sheets for people), report."""
     written = store.export()
+    records = store.records()
+    number = store.put_export(sheets.shown_by(records))
+    table = sheets.records_table(records, contest, lang, number)
+    written += [store.write_table("records.csv", table),
+                store.write_excel("records.xlsx", *sheets.records_sheet(table, lang))]
     if pairs is not None:
         written.append(store.write_jsonl("reconciliation.jsonl", (p.to_dict() for p in pairs)))
-        table = reconcile.table(pairs, lang)
+        table = sheets.pairs_table(pairs, lang, number)
         written += [store.write_table("reconciliation.csv", table),
-                    store.write_excel("reconciliation.xlsx", table)]
+                    store.write_excel("reconciliation.xlsx", *sheets.for_people(table, lang))]
     batch = BatchView.of(store, pairs)
-    result = audit_tables(batch.records, batch.manifest, contest, lang)
+    result = audit_tables(batch.records, batch.manifest, contest, lang, batch.reviewed)
+    (flagged, flagged_titles), (units, units_titles) = sheets.audit_sheets(result, lang)
     written += [store.write_table("audit.csv", result.flagged),
                 store.write_table("units.csv", result.units),
+                store.write_excel("audit.xlsx", flagged, flagged_titles),
+                store.write_excel("units.xlsx", units, units_titles),
                 write_report(batch, contest, lang)]
     return result, written

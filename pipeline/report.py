@@ -107,7 +107,7 @@ class BatchView:
     records: list[Record]
     manifest: list[ManifestEntry]
     pairs: list[Pair] = field(default_factory=list)
-    reviewed: set[str] = field(default_factory=set)
+    reviewed: dict[str, str] = field(default_factory=dict)  # doc_id -> who marked it done
     pictures: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod

@@ -29,6 +29,8 @@ from pipeline.corrections import store_corrections
 from pipeline.errors import Code, FormscanError, Reason
 from pipeline.i18n import DEFAULT_LANG, say, text
 from pipeline.model import FlagKind, Record, Status
+from pipeline.overrule import DISMISS, LOOK, Refused, parse
+from pipeline.overrule import shown as current
 from pipeline.refresh import refresh
 from pipeline.report import BatchView, DocumentView, documents, page
 from pipeline.store import Store
@@ -45,12 +47,15 @@ def risk(record: Record) -> float:
     return 10 * heavy + len(record.flags) + (1 - sure)
 
 
-class Refused(Exception):
-    """A request the station cannot carry out (no such document or field), and why."""
+UNSEEN = object()  # a correction sent without the value its page showed
 
-    def __init__(self, reason: Reason) -> None:
-        super().__init__(str(reason))
-        self.reason = reason
+
+def _parsed(record: Record, key: str, value: object) -> str | None:
+    """What a page showed, in the stored form (as a person's value is)."""
+    try:
+        return parse(record, key, value)
+    except Refused:
+        return None if value is None else str(value)
 
 
 class Station:
@@ -67,7 +72,7 @@ class Station:
         any session: kept in the store) carry ``done`` and stay in the list."""
         batch = BatchView.read(self.out_dir)
         return self._views(batch, {r.doc_id for r in batch.records
-                                   if r.status is Status.NEEDS_REVIEW} | batch.reviewed)
+                                   if r.status is Status.NEEDS_REVIEW} | set(batch.reviewed))
 
     def _views(self, batch: BatchView, only: set[str]) -> list[DocumentView]:
         order = {r.doc_id: risk(r) for r in batch.records if r.doc_id in only}
@@ -77,25 +82,41 @@ class Station:
         return sorted(views, key=lambda v: order[v.doc_id], reverse=True)
 
     def mark_done(self, doc_id: str) -> None:
+        """A person has been through the document: the flags that asked the office to look
+        at its own page are settled (已复核); those that ask the unit for something stay."""
         with self.lock, Store(self.out_dir) as store:
-            if store.record(doc_id) is None:
+            record = store.record(doc_id)
+            if record is None:
                 raise Refused(Reason(Code.NO_DOCUMENT, {"doc": doc_id}))
+            reason = text(self.lang, "review.done_reason")
+            looked = [(doc_id, f"{DISMISS}{flag}", None, reason)
+                      for flag in record.flags if flag.kind in LOOK]
             store.mark_reviewed(doc_id, self.who)
+            touched = store_corrections(store, looked, self.who) if looked else set()
+            refresh(store, self.contest, store.lang, touched=touched)  # the audit says 已复核
 
     def page(self) -> str:
         return page(TEMPLATE, self.lang, text(self.lang, "review.title")).replace(
             "{{TOKEN}}", self.token)
 
-    def correct(self, doc_id: str, key: str, value: str | None) -> DocumentView:
-        """Keep a person's correction of one field; the document as it is now."""
+    def correct(self, doc_id: str, key: str, value: str | None,
+                shown: str | None | object = UNSEEN) -> DocumentView:
+        """Keep a person's correction of one key (a field, a verdict, a flag dismissed: see
+        ``pipeline.overrule``); the document as it is now. ``shown``: the value the person's
+        page showed; when the batch changed it since, nothing is kept (Refused,
+        ``changed_since``)."""
         with self.lock, Store(self.out_dir) as store:
             record = store.record(doc_id)
-            if record is None or key not in record.fields:
-                raise Refused(Reason(Code.NO_FIELD, {"doc": doc_id, "field": key}))
-            old = record.fields[key].value
-            value = (value or "").strip() or None
-            if value != old:
-                touched = store_corrections(store, [(doc_id, key, old, value)], self.who)
+            if record is None:
+                raise Refused(Reason(Code.NO_DOCUMENT, {"doc": doc_id}))
+            new, now = parse(record, key, value), current(record, key)
+            if shown is not UNSEEN and now != _parsed(record, key, shown):
+                who, at, _ = store.last_correction(doc_id, key) or ("formscan", "", None)
+                raise Refused(Reason(Code.CHANGED_SINCE, {
+                    "field": key, "value": now or text(self.lang, "empty"), "who": who,
+                    "at": at}))
+            if new != now:
+                touched = store_corrections(store, [(doc_id, key, now, new)], self.who)
                 refresh(store, self.contest, store.lang, touched=touched)
             return self._views(BatchView.of(store), {doc_id})[0]
 
@@ -148,15 +169,17 @@ def _handler(station: Station) -> type[BaseHTTPRequestHandler]:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
                 path = urlparse(self.path).path
                 if path == "/api/correct":
+                    seen = {"shown": body["shown"]} if "shown" in body else {}
                     self._json(station.correct(str(body["doc_id"]), str(body["field"]),
-                                               body.get("value")).to_dict())
+                                               body.get("value"), **seen).to_dict())
                 elif path == "/api/done":
                     station.mark_done(str(body["doc_id"]))
                     self._json({"done": body["doc_id"]})
                 else:
                     self._json({"error": "no such action"}, HTTPStatus.NOT_FOUND)
             except Refused as exc:
-                self._refused(exc.reason, HTTPStatus.BAD_REQUEST)
+                self._refused(exc.reason, HTTPStatus.CONFLICT if exc.reason.code is
+                              Code.CHANGED_SINCE else HTTPStatus.BAD_REQUEST)
             except (KeyError, ValueError, TypeError) as exc:
                 self._json({"error": str(exc)}, HTTPStatus.BAD_REQUEST)
             except FormscanError as exc:  # the batch busy (a scan writing it), a disk full

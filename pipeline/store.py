@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,9 +30,9 @@ from typing import Any
 import pandas as pd
 
 from pipeline.errors import BatchBusy, Code, FormscanError, InputError, OutputError
-from pipeline.forms import schemas
-from pipeline.i18n import DEFAULT_LANG, in_words
-from pipeline.model import EntryStatus, Field, Fingerprint, FlagKind, ManifestEntry, Record
+from pipeline.i18n import DEFAULT_LANG
+from pipeline.model import EntryStatus, Fingerprint, FlagKind, ManifestEntry, Record
+from pipeline.overrule import overrule
 
 DB_NAME = "formscan.sqlite"
 LOCK_NAME = ".formscan.lock"  # held by the one process writing the batch
@@ -78,25 +79,18 @@ CREATE TABLE IF NOT EXISTS reviewed (     -- documents a person marked done at t
     who TEXT NOT NULL,
     at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS exports (      -- what each written sheet showed (zlib'd JSON)
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    digest TEXT NOT NULL UNIQUE,        -- the same content is one export
+    shown BLOB NOT NULL                 -- {doc_id: {key: value}}
+);
 """
+EXPORTS_KEPT = 200  # the sheets of the last exports an import can still be checked against
 
 
 def _now() -> str:
     return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
-
-
-def corrected(record: Record, values: dict[str, str | None]) -> Record:
-    """The record with people's corrections over what was read: a rescan, a re-check, a
-    reconciliation never undo one."""
-    for key, value in values.items():
-        f = record.fields.get(key)
-        if f is None:
-            record.fields[key] = Field(value, 1.0, None, None, corrected=True)
-        elif f.value != value or not f.corrected:
-            if not f.corrected:
-                f.raw = f.raw or f.value
-            f.value, f.confidence, f.corrected = value, 1.0, True
-    return record
 
 
 def as_text(name: str) -> str:
@@ -231,13 +225,25 @@ class Store:
                 self.db.execute("SELECT line FROM pairs ORDER BY seq").fetchall()]
 
     def corrections(self, doc_id: str) -> dict[str, str | None]:
-        """People's corrections of one document: the latest per field (None: erased)."""
+        """People's corrections of one document: the latest per key (None: erased)."""
         rows = self.db.execute("SELECT field, new FROM corrections WHERE doc_id=? ORDER BY id",
                                (doc_id,)).fetchall()
         return dict(rows)
 
-    def reviewed(self) -> set[str]:
-        return {row[0] for row in self.db.execute("SELECT doc_id FROM reviewed")}
+    def last_correction(self, doc_id: str, key: str) -> tuple[str, str, str | None] | None:
+        """Who corrected one key of a document last, when, and to what."""
+        return self.db.execute("SELECT who, at, new FROM corrections WHERE doc_id=? AND "
+                               "field=? ORDER BY id DESC LIMIT 1", (doc_id, key)).fetchone()
+
+    def shown_in(self, export: int) -> dict[str, dict[str, str | None]] | None:
+        """What the sheets of an export showed, per document and key; None when that export
+        is not known (older than the exports kept, or of another batch)."""
+        row = self.db.execute("SELECT shown FROM exports WHERE id=?", (export,)).fetchone()
+        return json.loads(zlib.decompress(row[0])) if row else None
+
+    def reviewed(self) -> dict[str, str]:
+        """The documents a person marked done, and who."""
+        return dict(self.db.execute("SELECT doc_id, who FROM reviewed").fetchall())
 
     @property
     def lang(self) -> str:
@@ -265,7 +271,7 @@ class Store:
         never undoes one); ``check`` runs again on a record a person corrected."""
         values = self.corrections(record.doc_id)
         if values:
-            corrected(record, values)
+            overrule(record, values)
             if check is not None:
                 check(record)
         body = json.dumps(_texts(record.to_dict()), ensure_ascii=False)
@@ -308,6 +314,21 @@ class Store:
             folder.mkdir(parents=True, exist_ok=True)
             target = folder / (f"{doc_id}.jpg" if name == THUMB else f"{doc_id}-{name}.jpg")
             write_atomic(target, lambda tmp, data=data: tmp.write_bytes(data))
+
+    def put_export(self, shown: dict[str, dict[str, str | None]]) -> int:
+        """What the sheets about to be written show, kept so that an edited copy can be told
+        from what it showed (``import-corrections``); its number, which the sheets carry.
+        The same content is one export; the oldest beyond EXPORTS_KEPT are let go."""
+        body = json.dumps(shown, ensure_ascii=False, sort_keys=True).encode()
+        digest = hashlib.sha256(body).hexdigest()
+        row = self.db.execute("SELECT id FROM exports WHERE digest=?", (digest,)).fetchone()
+        if row:
+            return row[0]
+        with self.db:
+            export = self.db.execute("INSERT INTO exports (at, digest, shown) VALUES (?, ?, ?)",
+                                     (_now(), digest, zlib.compress(body))).lastrowid
+            self.db.execute("DELETE FROM exports WHERE id <= ?", (export - EXPORTS_KEPT,))
+        return export
 
     def put_reconciliation(self, lines: list[dict]) -> None:
         """Replace the reconciliation (its lines, the contract's)."""
@@ -402,32 +423,28 @@ class Store:
         return write_atomic(self.out_dir / name,
                             lambda p: table.to_csv(p, index=False, encoding="utf-8-sig"))
 
-    def write_excel(self, name: str, table: pd.DataFrame) -> Path:
-        """A sheet for people: columns as wide as their text (long text wrapped), the header
-        frozen and filterable."""
-        return write_atomic(self.out_dir / name, lambda p: _write_sheet(p, table,
-                                                                        Path(name).stem))
+    def write_excel(self, name: str, table: pd.DataFrame, titles: list[str] | None = None
+                    ) -> Path:
+        """A sheet for people: ``titles`` (the columns' names in words) above the rows, over a
+        hidden row of the columns' keys (what ``import-corrections`` reads); columns as wide
+        as their text (long text wrapped), the titles frozen and filterable."""
+        return write_atomic(self.out_dir / name, lambda p: _write_sheet(
+            p, table, Path(name).stem, titles))
 
     def write_jsonl(self, name: str, rows: Iterable[dict]) -> Path:
         return _write_jsonl(self.out_dir / name, rows)
 
     def export(self) -> list[Path]:
-        """Rewrite the files of the records and the manifest from the store."""
-        records = self.records()
-        table = records_table(records, self.lang)
-        return [self.write_jsonl("records.jsonl", (r.to_dict() for r in records)),
-                self.write_jsonl("manifest.jsonl", (m.to_dict() for m in self.manifest())),
-                self.write_table("records.csv", table),
-                self.write_excel("records.xlsx", table)]
+        """Rewrite the files scripts read of the records and the manifest from the store."""
+        return [self.write_jsonl("records.jsonl", (r.to_dict() for r in self.records())),
+                self.write_jsonl("manifest.jsonl", (m.to_dict() for m in self.manifest()))]
 
 
 WIDE = 60  # characters: a column of longer text (a synopsis, an address) wraps at this width
+SHEET_ROWS = 1_048_574  # rows of data an Excel/WPS sheet holds below its key and title rows
 
 
-SHEET_ROWS = 1_048_575  # rows of data an Excel/WPS sheet holds below its key row
-
-
-def _write_sheet(path: Path, table: pd.DataFrame, title: str) -> None:
+def _write_sheet(path: Path, table: pd.DataFrame, title: str, titles: list[str] | None) -> None:
     """The table as sheets of at most SHEET_ROWS rows (``records``, ``records-2`` … for an
     archive of more documents than one sheet holds), each with its key row."""
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
@@ -435,62 +452,42 @@ def _write_sheet(path: Path, table: pd.DataFrame, title: str) -> None:
         for n, start in enumerate(starts, start=1):
             name = title if n == 1 else f"{title}-{n}"
             part = table.iloc[start:start + SHEET_ROWS]
-            part.to_excel(writer, index=False, sheet_name=name)
-            _dress(writer.sheets[name], part)
+            if titles is None:
+                part.to_excel(writer, index=False, sheet_name=name)
+            else:
+                part.to_excel(writer, index=False, sheet_name=name, startrow=2, header=False)
+                sheet = writer.sheets[name]
+                for i, (key, words) in enumerate(zip(table.columns, titles), start=1):
+                    sheet.cell(1, i, key)
+                    sheet.cell(2, i, words)
+            _dress(writer.sheets[name], part, titles)
 
 
-def _dress(sheet: Any, table: pd.DataFrame) -> None:
-    """Columns as wide as their text (long text wrapped), the key row bold, frozen and
-    filterable."""
+def _dress(sheet: Any, table: pd.DataFrame, titles: list[str] | None) -> None:
+    """Columns as wide as their text (long text wrapped), the heading row bold, frozen and
+    filterable; the key row, where there are titles above the rows, hidden."""
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    sheet.freeze_panes = "A2"
+    head = 2 if titles is not None else 1
+    sheet.freeze_panes = f"A{head + 1}"
     if len(table.columns):
-        sheet.auto_filter.ref = sheet.dimensions
+        sheet.auto_filter.ref = f"A{head}:{get_column_letter(len(table.columns))}" \
+                                f"{sheet.max_row}"
+    if titles is not None:
+        sheet.row_dimensions[1].hidden = True
     for i, column in enumerate(table.columns, start=1):
-        texts = [str(column), *("" if v is None else str(v) for v in table[column])]
+        texts = [str(titles[i - 1] if titles else column),
+                 *("" if v is None else str(v) for v in table[column])]
         # Chinese characters are about two columns wide.
         width = max(sum(2 if ord(c) > 0x2E80 else 1 for c in t) for t in texts)
         letter = get_column_letter(i)
         sheet.column_dimensions[letter].width = min(max(width, 6) + 2, WIDE)
         if width > WIDE:
-            for cell in sheet[letter][1:]:
+            for cell in sheet[letter][head:]:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for cell in sheet[1]:
+    for cell in sheet[head]:
         cell.font = Font(bold=True)
-
-
-def field_keys() -> list[str]:
-    """Every field key of every schema, in schema order, each once."""
-    keys: list[str] = []
-    for schema in schemas().values():
-        keys += [k for k in schema.keys if k not in keys]
-    return keys
-
-
-def records_table(records: list[Record], lang: str = DEFAULT_LANG) -> pd.DataFrame:
-    """One row per document, one column per field, flags joined, what to do in ``lang``
-    (records.csv/.xlsx)."""
-    keys = field_keys()
-    rows = []
-    for r in records:
-        row = {"doc_id": r.doc_id, "origin": r.origin.value, "form_type": r.form_type.value,
-               "status": r.status.value, "path": r.source.path,
-               "pages": ",".join(map(str, r.source.pages)),
-               "attachment": r.source.attachment or ""}
-        for key in keys:
-            f = r.fields.get(key)
-            row[key] = f.value if f and f.value is not None else ""
-        row["signature"] = "" if r.signature is None else ("yes" if r.signature.present else "no")
-        row["seal"] = "" if r.seal is None else ("yes" if r.seal.present else "no")
-        row["flags"] = ";".join(r.flag_names)
-        row["what_to_do"] = in_words(r.flags, lang, r.form_type)
-        row["route"] = r.route.value
-        rows.append(row)
-    columns = ["doc_id", "origin", "form_type", "status", "path", "pages", "attachment", *keys,
-               "signature", "seal", "flags", "what_to_do", "route"]
-    return pd.DataFrame(rows, columns=columns)
 
 
 def write_atomic(path: Path, write: Callable[[Path], object]) -> Path:

@@ -179,14 +179,23 @@ def test_sheets_are_made_for_people(tmp_path):
     out = tmp_path / "out"
     scan([str(TEXT_PDF)], out, BatchOptions(progress=False, workers=1))
     sheet = openpyxl.load_workbook(out / "records.xlsx").active
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    # Row 1: the keys import-corrections reads, hidden; row 2: the columns in words, frozen
+    # and filterable; the documents below.
+    assert sheet.row_dimensions[1].hidden and sheet.freeze_panes == "A3"
+    assert sheet.auto_filter.ref.startswith("A2:")
     header = [c.value for c in sheet[1]]
+    words = dict(zip(header, (c.value for c in sheet[2])))
+    assert (words["form_type"], words["phone"], words["signature"]) == ("表格类型", "电话",
+                                                                        "签名")
     synopsis = header.index("synopsis") + 1
     letter = openpyxl.utils.get_column_letter(synopsis)
     assert sheet.column_dimensions[letter].width == 60
-    assert sheet.cell(2, synopsis).alignment.wrap_text
+    assert sheet.cell(3, synopsis).alignment.wrap_text
     assert sheet.column_dimensions["A"].width >= 16  # a doc_id is not cut
-    assert "what_to_do" in header
+    row = dict(zip(header, (c.value for c in sheet[3])))
+    assert (row["form_type"], row["origin"], row["signature"]) == ("作品登记表", "纸质版", "有")
+    assert row["unit_listed"] == "中共忻州市委宣传部" and row["export"]
+    assert "what_to_do" in header and "flags" not in header  # words for people, keys in CSV
 
 
 def test_email_read_alone_reads_its_attachments(tmp_path):

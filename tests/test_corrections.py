@@ -21,13 +21,16 @@ ROOT = Path(__file__).resolve().parents[1]
 TEXT_PDF = ROOT / "samples" / "paper" / "submission_01.pdf"  # a work registration form
 
 
+FIRST = 3  # the sheet's first document: below its (hidden) key row and its row of words
+
+
 def _edit(sheet_path: Path, changes: dict[str, str], title: bool = True) -> None:
     """Edit the first document's cells as the office would in WPS/Excel."""
     book = openpyxl.load_workbook(sheet_path)
     sheet = book.active
     header = [c.value for c in sheet[1]]
     for key, value in changes.items():
-        sheet.cell(2, header.index(key) + 1).value = value
+        sheet.cell(FIRST, header.index(key) + 1).value = value
     if title:  # a Chinese title row above the key row
         sheet.insert_rows(1)
         sheet["A1"] = "作品登记表汇总（已核对）"
@@ -83,12 +86,12 @@ def test_cells_of_unknown_documents_or_columns_are_refused_by_address(batch, tmp
     sheet.write_bytes((batch / "records.xlsx").read_bytes())
     book = openpyxl.load_workbook(sheet)
     ws = book.active
-    ws.cell(2, 1).value = "0123456789abcdef"  # a doc_id this batch does not hold
+    ws.cell(FIRST, 1).value = "0123456789abcdef"  # a doc_id this batch does not hold
     ws.cell(1, ws.max_column + 1).value = "备注"  # a column formscan does not know
     book.save(sheet)
     with pytest.raises(CorrectionsRefused) as refused:
         import_corrections(sheet, batch, default_contest())
-    assert "A2: no document '0123456789abcdef'" in str(refused.value)
+    assert "A3: no document '0123456789abcdef'" in str(refused.value)
     assert "unknown column '备注'" in str(refused.value)
     (record,) = read_jsonl(batch / "records.jsonl")
     assert not any(f.get("corrected") for f in record["fields"].values())  # nothing imported
@@ -105,7 +108,7 @@ def test_an_edit_in_reconciliation_xlsx_corrects_the_paper_copy(batch, tmp_path)
     book = openpyxl.load_workbook(sheet)
     header = [c.value for c in book.active[1]]
     assert "doc_id" not in header and "paper_doc_id" in header  # the row names its copies
-    book.active.cell(2, header.index("unit") + 1).value = "省委教育工委"
+    book.active.cell(FIRST, header.index("unit") + 1).value = "省委教育工委"
     book.save(sheet)
     done = import_corrections(sheet, batch, default_contest(), who="王老师")
     assert done.changed == [(paper["doc_id"], "unit", paper["fields"]["unit"]["value"],
@@ -121,6 +124,7 @@ def test_an_edit_in_reconciliation_xlsx_corrects_the_paper_copy(batch, tmp_path)
 def test_an_archive_larger_than_a_sheet_is_split_and_imported_from_every_sheet(tmp_path,
                                                                                monkeypatch):
     import pipeline.store
+    from pipeline import refresh
     from pipeline.model import EntryStatus, Field, FormType, Location, ManifestEntry, Origin, Record
     from pipeline.store import Store
 
@@ -134,19 +138,19 @@ def test_an_archive_larger_than_a_sheet_is_split_and_imported_from_every_sheet(t
                             fields={"title": Field(f"作品{n}", 0.99, 1, None)})
             store.put_record(record)
             store.put_entry(ManifestEntry(f"s{n}.pdf", 1, EntryStatus.OK, doc_id=f"doc{n}"))
-    store.export()
+    refresh.export(store, default_contest(), "zh", None)
     store.close()
     book = openpyxl.load_workbook(out / "records.xlsx")
     assert book.sheetnames == ["records", "records-2", "records-3"]
-    assert [[c.value for c in book[name]["A"]][1:] for name in book.sheetnames] == [
+    assert [[c.value for c in book[name]["A"]][2:] for name in book.sheetnames] == [
         ["doc0", "doc1"], ["doc2", "doc3"], ["doc4"]]  # each sheet with its key row
     header = [c.value for c in book["records-3"][1]]
-    book["records-3"].cell(2, header.index("title") + 1).value = "作品四（更正）"
-    book["records-2"]["A3"] = "nobody"
+    book["records-3"].cell(FIRST, header.index("title") + 1).value = "作品四（更正）"
+    book["records-2"]["A4"] = "nobody"
     book.save(tmp_path / "edited.xlsx")
-    with pytest.raises(CorrectionsRefused, match=r"records-2!A3: no document 'nobody'"):
+    with pytest.raises(CorrectionsRefused, match=r"records-2!A4: no document 'nobody'"):
         import_corrections(tmp_path / "edited.xlsx", out, default_contest())
-    book["records-2"]["A3"] = "doc3"
+    book["records-2"]["A4"] = "doc3"
     book.save(tmp_path / "edited.xlsx")
     done = import_corrections(tmp_path / "edited.xlsx", out, default_contest())
     assert done.changed == [("doc4", "title", "作品4", "作品四（更正）")] and done.documents == 5

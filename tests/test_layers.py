@@ -16,12 +16,12 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "pipeline"
 LAYERS = {
     "ground": {"model", "errors", "forms", "contest", "normalize", "imaging", "labels", "i18n",
-               "checks", "filetypes", "pdf", "limits"},
+               "checks", "filetypes", "pdf", "limits", "overrule"},
     "stage": {"ingest", "mail", "preprocess", "ocr", "layout", "classify", "extract", "snap",
               "verify", "pictures"},
     "orchestration": {"sources", "stages", "workers", "cluster", "batch"},
     "store": {"store"},
-    "reader": {"reconcile", "audit", "report", "corrections", "review", "refresh"},
+    "reader": {"reconcile", "audit", "report", "corrections", "review", "refresh", "sheets"},
     "cli": {"cli", "__main__", "api"},
 }
 # What each layer may import, besides itself within one module package (mail/, verify/).

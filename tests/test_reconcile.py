@@ -113,7 +113,7 @@ def test_reconcile_writes_its_files_and_flags_the_records(tmp_path):
     assert flags["paper4"] == ["paper_only"] and flags["email4"] == ["email_only"]
     assert flags["paper2"] == []
     table = pd.read_csv(out / "reconciliation.csv", dtype=str, keep_default_na=False)
-    assert "phone: 13512345678 ≠ 13512345687" in set(table["differences"])
+    assert "电话：13512345678 ≠ 13512345687" in set(table["differences"])  # in words
     assert (out / "reconciliation.xlsx").exists()
     # Running it again changes nothing.
     before = (out / "records.jsonl").read_text()

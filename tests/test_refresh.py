@@ -29,7 +29,7 @@ PHOTO = ROOT / "samples" / "paper" / "IMG_7946.jpg"  # a proposal form, photogra
 MAIL = ROOT / "samples" / "email" / "mail_001.eml"
 EXPORTS = ("records.jsonl", "records.csv", "records.xlsx", "manifest.jsonl",
            "reconciliation.jsonl", "reconciliation.csv", "reconciliation.xlsx", "audit.csv",
-           "units.csv", "report.html")
+           "audit.xlsx", "units.csv", "units.xlsx", "report.html")
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ def station(tmp_path):
     sheet.write_bytes((out / "records.xlsx").read_bytes())
     book = openpyxl.load_workbook(sheet)
     header = [c.value for c in book.active[1]]
-    book.active.cell(2, header.index("unit") + 1).value = "中共晋中市委宝专部"
+    book.active.cell(3, header.index("unit") + 1).value = "中共晋中市委宝专部"
     book.save(sheet)
     import_corrections(sheet, out, default_contest())
     server = serve(out, default_contest(), port=0, who="测试员")
