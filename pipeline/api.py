@@ -17,6 +17,7 @@ from pipeline.contest import Contest, default_contest
 from pipeline.corrections import Imported, read_sheet, store_corrections
 from pipeline.errors import Code, FormscanError
 from pipeline.i18n import DEFAULT_LANG
+from pipeline.letters import Written, write_letters
 from pipeline.reconcile import Pair
 from pipeline.refresh import Refreshed, refresh
 from pipeline.report import BatchView, write_report
@@ -118,6 +119,14 @@ def report(out_dir: Path, contest: Contest | None = None, lang: str = DEFAULT_LA
     """Write ``report.html`` only, from the batch read-only (``formscan report``): it may
     run while a scan holds the batch."""
     return write_report(BatchView.read(out_dir), contest or default_contest(), lang)
+
+
+def letters(out_dir: Path, contest: Contest | None = None, lang: str = DEFAULT_LANG
+            ) -> Written:
+    """Write ``OUT/letters/``: to each unit with something to chase, a letter (.docx) and a
+    draft to send (.eml), from the batch read-only (``formscan letters``)."""
+    require_batch(out_dir)
+    return write_letters(BatchView.read(out_dir), contest or default_contest(), lang)
 
 
 def import_corrections(sheet: Path, out_dir: Path, contest: Contest | None = None,

@@ -11,9 +11,15 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
+import shlex
+import shutil
+import subprocess
 import sys
 import unicodedata
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline import __version__, api, filetypes
@@ -21,7 +27,18 @@ from pipeline.audit import AuditResult
 from pipeline.batch import PAGE_TIMEOUT, BatchOptions, Summary
 from pipeline.contest import Contest, load_contest
 from pipeline.errors import Code, ExitCode, FormscanError, Place, Reason
-from pipeline.i18n import DEFAULT_LANG, LANGS, field_names, form_name, say, short, text, where
+from pipeline.i18n import (
+    DEFAULT_LANG,
+    LANGS,
+    ArgparseWords,
+    field_names,
+    form_name,
+    say,
+    short,
+    text,
+    where,
+)
+from pipeline.letters import Written, where_to
 from pipeline.limits import Limits
 from pipeline.model import DiffKind, EntryStatus, Origin
 from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, ENGINES
@@ -29,115 +46,170 @@ from pipeline.reconcile import Pair, PairStatus
 from pipeline.review import serve
 
 
-def _positive(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of 1 or more")
-    return int(text)
+def _number(lang: str, least: int = 1) -> Callable[[str], int]:
+    """An option's value: a whole number of ``least`` or more, refused in ``lang``."""
+    def number(value: str) -> int:
+        if not value.isdigit() or int(value) < least:
+            raise argparse.ArgumentTypeError(text(lang, "cli.arg.number", value=repr(value),
+                                                  least=least))
+        return int(value)
+    return number
 
 
-def _common(parser: argparse.ArgumentParser, reads: bool = False) -> None:
+class _Formatter(argparse.HelpFormatter):
+    """``--help`` wrapped by terminal columns: a Chinese character takes two, and a line may
+    break between any two of them (argparse wraps at spaces, by characters)."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return _wrap(self._whitespace_matcher.sub(" ", text).strip(), width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(indent + line for line in _wrap(
+            self._whitespace_matcher.sub(" ", text).strip(), width - len(indent)))
+
+
+# What a line keeps together: a run of Latin text or one character, with the opening
+# punctuation before it and the closing after it (neither is left alone at a line's edge).
+_TOKENS = re.compile(r"\s+|[（「『“]*(?:[!-~]+|\S)[，。；：、）」』！？”]*")
+
+
+def _wrap(words: str, width: int) -> list[str]:
+    lines, line = [], ""
+    for token in _TOKENS.findall(words):
+        if line and _shown(line + token.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        if line or not token.isspace():
+            line += token
+    return [*lines, line.rstrip()] if line.strip() else lines
+
+
+def _common(parser: argparse.ArgumentParser, lang: str, reads: bool = False) -> None:
     """The options every command takes; ``reads``: it reads inputs (OCR, progress)."""
-    parser.add_argument("--out", required=True, type=Path, help="output folder (the batch)")
+    def say(key: str, **values: object) -> str:
+        return text(lang, f"cli.help.{key}", **values)
+
+    positive = _number(lang)
+    parser.add_argument("--out", required=True, type=Path, help=say("out"))
     parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                        help="say each file as it is read, and why a step failed")
-    parser.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG,
-                        help="language of what people read: summaries, audit.csv/units.csv "
-                             "words, report.html, the review station (default zh: 中文)")
-    parser.add_argument("--config", type=Path, metavar="FILE",
-                        help="YAML merged over the shipped contest.yaml (deadlines, clauses, "
-                             "units and quotas, thresholds, reconciliation weights)")
+                        help=say("verbose"))
+    parser.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help=say("lang"))
+    parser.add_argument("--config", type=Path, metavar="FILE", help=say("config"))
     if reads:
         parser.add_argument("--engine", choices=sorted(ENGINES), default=DEFAULT_ENGINE,
-                            help=f"OCR engine (default: {DEFAULT_ENGINE}, the PP-OCR models "
-                                 "of the rapidocr wheel on OpenVINO; rapidocr: the same on "
-                                 "ONNX Runtime)")
-        parser.add_argument("--workers", type=_positive, default=0, metavar="N",
-                            help="processes reading pages, each with its own OCR engine "
-                                 "(default: one per core)")
-        parser.add_argument("--threads", type=_positive, default=0,
-                            help="ONNX Runtime threads per worker (default: 1 each with "
-                                 "several workers, all cores with one)")
-        parser.add_argument("--det-side", type=_positive, default=DET_SIDE, metavar="PX",
-                            help=f"long side text detection runs at (default {DET_SIDE}); "
-                                 "recognition always reads the page at full size")
+                            help=say("engine", default=DEFAULT_ENGINE))
+        parser.add_argument("--workers", type=positive, default=0, metavar="N",
+                            help=say("workers"))
+        parser.add_argument("--threads", type=positive, default=0, help=say("threads"))
+        parser.add_argument("--det-side", type=positive, default=DET_SIDE, metavar="PX",
+                            help=say("det_side", default=DET_SIDE))
         limits = Limits()
-        parser.add_argument("--max-megapixels", type=_positive,
+        parser.add_argument("--max-megapixels", type=positive,
                             default=limits.max_pixels // 1_000_000, metavar="N",
-                            help="a page over N million pixels fails, undecoded (default "
-                                 f"{limits.max_pixels // 1_000_000})")
-        parser.add_argument("--max-pages", type=_positive, default=limits.max_pages,
-                            metavar="N", help=f"a file of more pages fails (default "
-                                              f"{limits.max_pages})")
-        parser.add_argument("--max-mb", type=_positive, default=limits.max_bytes // 1024 ** 2,
-                            metavar="N", help="a larger file fails, unread (default "
-                                              f"{limits.max_bytes // 1024 ** 2})")
-        parser.add_argument("--max-depth", type=_positive, default=limits.max_depth,
-                            metavar="N", help="a message nested deeper fails (default "
-                                              f"{limits.max_depth})")
-        parser.add_argument("--page-timeout", type=_positive, default=int(PAGE_TIMEOUT),
-                            metavar="S", help="a page read for longer fails and its worker is "
-                                              f"replaced (default {PAGE_TIMEOUT:.0f} s; with "
-                                              "several workers)")
+                            help=say("max_megapixels", default=limits.max_pixels // 1_000_000))
+        parser.add_argument("--max-pages", type=positive, default=limits.max_pages,
+                            metavar="N", help=say("max_pages", default=limits.max_pages))
+        parser.add_argument("--max-mb", type=positive, default=limits.max_bytes // 1024 ** 2,
+                            metavar="N", help=say("max_mb", default=limits.max_bytes // 1024 ** 2))
+        parser.add_argument("--max-depth", type=positive, default=limits.max_depth,
+                            metavar="N", help=say("max_depth", default=limits.max_depth))
+        parser.add_argument("--page-timeout", type=positive, default=int(PAGE_TIMEOUT),
+                            metavar="S", help=say("page_timeout", default=f"{PAGE_TIMEOUT:.0f}"))
         parser.add_argument("--executor", choices=("local", "ray"), default="local",
-                            help="where pages are read: local (this machine's worker "
-                                 "processes, the default) or ray (a Ray cluster's workers; "
-                                 "pip install 'formscan[ray]')")
-        parser.add_argument("--ray-address", metavar="ADDR",
-                            help="with --executor ray: the cluster (auto: the one `ray start` "
-                                 "began on this machine; ray://HOST:10001); default: a Ray "
-                                 "instance started here for this run")
-        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+                            help=say("executor"))
+        parser.add_argument("--ray-address", metavar="ADDR", help=say("ray_address"))
+        parser.add_argument("--no-progress", action="store_true", help=say("no_progress"))
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="formscan",
-        description="Digitise scanned contest forms into structured records.",
-        epilog="Exit status: 0 all inputs processed, 3 some inputs failed (the rest is "
-               "written), 2 usage error, 4 configuration error or batch in use, 5 an output "
-               "cannot be written, 130 interrupted.",
-    )
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="say each file as it is read, and why a step failed")
-    parser.add_argument("--version", action="version", version=f"formscan {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p_scan = sub.add_parser("scan", help="read paper scans: PDFs, images, folders (recursive)")
-    p_scan.add_argument("paths", nargs="+", metavar="PATH")
-    _common(p_scan, reads=True)
-    p_email = sub.add_parser("email", help="read emailed copies: .eml/.mbox, folders, "
-                                           "loose .docx/.pdf/.xlsx")
-    p_email.add_argument("paths", nargs="+", metavar="PATH")
-    _common(p_email, reads=True)
-    p_run = sub.add_parser("run", help="scan, email, reconcile, audit and report in order")
-    p_run.add_argument("--paper", nargs="+", default=[], metavar="P",
-                       help="paper scans (at least one of --paper and --email)")
-    p_run.add_argument("--email", nargs="+", default=[], metavar="E", help="emailed copies")
-    _common(p_run, reads=True)
-    _common(sub.add_parser("reconcile", help="pair paper and email copies, list differences"))
-    _common(sub.add_parser("audit", help="flag what each form is missing; unit quota table"))
-    _common(sub.add_parser("report", help="write OUT/report.html for people to check"))
-    p_import = sub.add_parser("import-corrections", help="take people's corrections from an "
-                                                         "edited records.xlsx")
-    p_import.add_argument("sheet", type=Path, metavar="FILE", help="the edited .xlsx")
-    p_import.add_argument("--who", default=os.environ.get("USER") or "office",
-                          help="who corrected (kept with each correction)")
-    p_import.add_argument("--force", action="store_true",
-                          help="take the sheet's value also where the batch changed it since "
-                               "the sheet was exported (said cell by cell)")
-    _common(p_import)
-    p_review = sub.add_parser("review", help="the review station: correct what needs a person "
-                                             "in a browser, keyboard first")
-    p_review.add_argument("--host", default="127.0.0.1",
-                          help="address to listen on (default: this machine only)")
-    p_review.add_argument("--port", type=int, default=8765, help="port (0: any free one)")
-    p_review.add_argument("--who", default=os.environ.get("USER") or "office",
-                          help="who corrects (kept with each correction)")
-    _common(p_review)
-    p_forget = sub.add_parser("forget", help="take input files out of a batch (a wrong file, "
-                                             "a mistyped name)")
-    p_forget.add_argument("paths", nargs="+", metavar="PATH", help="as the manifest names it")
-    _common(p_forget)
+def _parser(lang: str = DEFAULT_LANG) -> argparse.ArgumentParser:
+    """The command line, its help in ``lang`` (argparse's own words: :func:`argparse_in`)."""
+    def say(key: str) -> str:
+        return text(lang, f"cli.help.{key}")
+
+    parser = argparse.ArgumentParser(prog="formscan", description=say("description"),
+                                     epilog=say("epilog"), formatter_class=_Formatter)
+    parser.add_argument("-v", "--verbose", action="store_true", help=say("verbose"))
+    parser.add_argument("--version", action="version", version=f"formscan {__version__}",
+                        help=say("version"))
+    parser.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG, help=say("lang"))
+    sub = parser.add_subparsers(dest="command", required=True, metavar=say("command"))
+
+    def command(name: str, key: str | None = None) -> argparse.ArgumentParser:
+        words = say(key or name)
+        return sub.add_parser(name, help=words, description=words, formatter_class=_Formatter)
+
+    p_scan = command("scan")
+    p_scan.add_argument("paths", nargs="+", metavar="PATH", help=say("scan_paths"))
+    _common(p_scan, lang, reads=True)
+    p_email = command("email")
+    p_email.add_argument("paths", nargs="+", metavar="PATH", help=say("email_paths"))
+    _common(p_email, lang, reads=True)
+    p_run = command("run")
+    p_run.add_argument("--paper", nargs="+", default=[], metavar="P", help=say("paper"))
+    p_run.add_argument("--email", nargs="+", default=[], metavar="E", help=say("run_email"))
+    _common(p_run, lang, reads=True)
+    for name in ("reconcile", "audit", "report"):
+        _common(command(name), lang)
+    p_import = command("import-corrections", "import")
+    p_import.add_argument("sheet", type=Path, metavar="FILE", help=say("sheet"))
+    p_import.add_argument("--who", default=os.environ.get("USER") or "office", help=say("who"))
+    p_import.add_argument("--force", action="store_true", help=say("force"))
+    _common(p_import, lang)
+    p_review = command("review")
+    p_review.add_argument("--host", default="127.0.0.1", help=say("host"))
+    p_review.add_argument("--port", type=_number(lang, 0), default=8765, help=say("port"))
+    p_review.add_argument("--who", default=os.environ.get("USER") or "office", help=say("who"))
+    _common(p_review, lang)
+    p_forget = command("forget")
+    p_forget.add_argument("paths", nargs="+", metavar="PATH", help=say("forget_paths"))
+    _common(p_forget, lang)
+    _common(command("letters"), lang)
     return parser
+
+
+@contextmanager
+def argparse_in(lang: str) -> Iterator[None]:
+    """argparse's own words (usage, its errors, --help's headings) in ``lang``: argparse says
+    them through gettext by msgid (``argparse._``, ``argparse.ngettext``), looked up here in
+    the catalog's :data:`~pipeline.i18n.ARGPARSE` for as long as the parser is built and
+    used."""
+    words = ArgparseWords(lang)
+    saved = argparse._, argparse.ngettext
+    argparse._, argparse.ngettext = words.gettext, words.ngettext
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved
+
+
+def lang_asked(argv: list[str]) -> str:
+    """The ``--lang`` of a command line, wherever it stands (before or after the command;
+    ``--lang=en``, a prefix ``--la en``), read before the parser is built so that its own
+    words are in that language; the last one given counts, as in argparse."""
+    lang = DEFAULT_LANG
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        name, equals, value = arg.partition("=")
+        if len(name) > 2 and "--lang".startswith(name):
+            value = value if equals else (argv[i + 1] if i + 1 < len(argv) else "")
+            lang = value if value in LANGS else lang
+    return lang
+
+
+def invocation() -> str:
+    """The formscan that runs, as a command to type anywhere: the installed script by its
+    full path, else this Python running the package (``python -m pipeline``)."""
+    script = sys.argv[0] if sys.argv else ""
+    if Path(script).stem == "formscan":
+        found = shutil.which(script) or script
+        return _command([str(Path(found).resolve())])
+    return _command([sys.executable, "-m", "pipeline"])
+
+
+def _command(words: list[str]) -> str:
+    """Words as one command line the shell takes back (quoted where needed)."""
+    return subprocess.list2cmdline(words) if os.name == "nt" else shlex.join(words)
 
 
 def _fit(value: object, width: int, right: bool = False) -> str:
@@ -206,8 +278,13 @@ def print_summary(summary: Summary, out_dir: Path, lang: str = DEFAULT_LANG) -> 
 
 
 def print_next(command: str, out_dir: Path, lang: str = DEFAULT_LANG) -> None:
-    """The next step, said at the end of every command that reads inputs."""
-    print(text(lang, "cli.next", step=text(lang, f"cli.next.{command}", out=out_dir)))
+    """The next step, said at the end of every command that reads inputs: commands that run
+    as printed, from any folder (this formscan by its full path, the batch's absolute path)."""
+    print(text(lang, "cli.next", step=_step(f"cli.next.{command}", out_dir, lang)))
+
+
+def _step(key: str, out_dir: Path, lang: str) -> str:
+    return text(lang, key, formscan=invocation(), out=_command([os.path.abspath(out_dir)]))
 
 
 def print_forget(paths: list[str], out_dir: Path, contest: Contest,
@@ -221,7 +298,7 @@ def print_forget(paths: list[str], out_dir: Path, contest: Contest,
         print(text(lang, "cli.forgotten", path=gone.path, removed=gone.removed)
               + (text(lang, "cli.forgotten_others", others=", ".join(gone.others))
                  if gone.others else ""))
-    print(text(lang, "cli.next", step=text(lang, "cli.next.forget", out=out_dir)))
+    print_next("forget", out_dir, lang)
     return status
 
 
@@ -229,7 +306,7 @@ def print_reconcile(pairs: list[Pair], out_dir: Path, lang: str = DEFAULT_LANG) 
     counts = Counter(p.status for p in pairs)
     if not any(p.email for p in pairs) or not any(p.paper for p in pairs):
         has_paper = any(p.paper for p in pairs)
-        print(text(lang, "cli.no_email" if has_paper else "cli.no_paper", out=out_dir))
+        print(_step("cli.no_email" if has_paper else "cli.no_paper", out_dir, lang))
         return
     differing = [p for p in pairs if p.diffs]
     print(text(lang, "cli.pairs", matched=counts[PairStatus.MATCHED], differing=len(differing),
@@ -244,6 +321,19 @@ def print_reconcile(pairs: list[Pair], out_dir: Path, lang: str = DEFAULT_LANG) 
                  email=d.email)
             for d in p.diffs))
     print(text(lang, "cli.reconcile_written", out=out_dir))
+
+
+def print_letters(written: Written, out_dir: Path, lang: str = DEFAULT_LANG) -> None:
+    """Which units got a letter, how many items each, and where each goes."""
+    if not written.letters:
+        print(text(lang, "cli.letters_none"))
+        return
+    print(text(lang, "cli.letters_head", units=len(written.letters), items=written.items,
+               out=out_dir))
+    for letter in written.letters:
+        print(text(lang, "cli.letters_line", unit=letter.unit or text(lang, "letter.unknown_unit"),
+                   works=len(letter.works), items=letter.items, to=where_to(letter, lang)))
+    print(text(lang, "cli.letters_after"))
 
 
 def _check_inputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -265,10 +355,14 @@ def _check_inputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if args.command in ("scan", "email", "run"):
-        _check_inputs(parser, args)
+    argv = sys.argv[1:] if argv is None else argv
+    asked = lang_asked(argv)  # before the parser: its own words are in this language
+    with argparse_in(asked):
+        parser = _parser(asked)
+        args = parser.parse_args(argv)
+        if args.command in ("scan", "email", "run"):
+            _check_inputs(parser, args)
+    args.out = Path(os.path.abspath(args.out))  # what is printed names it from anywhere
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(message)s")
     lang = args.lang
@@ -289,6 +383,8 @@ def main(argv: list[str] | None = None) -> int:
             _import(args, contest)
         elif args.command == "report":
             print(text(lang, "cli.report_open", path=api.report(args.out, contest, lang)))
+        elif args.command == "letters":
+            print_letters(api.letters(args.out, contest, lang), args.out, lang)
         return ExitCode.OK
     except FormscanError as exc:
         print(text(lang, "cli.error", error=say(exc.reason, lang)), file=sys.stderr)

@@ -1,16 +1,17 @@
 """The contest: one home for what the notice fixes and the office decides (``contest.yaml``).
 
-Deadlines, the consent clauses, closed vocabularies (work types, proposal types), the units
-with their aliases and quota groups, the quotas and which forms count toward them, the
-audit's thresholds and reconciliation's weights. Every stage, reader and the sample generator
-take a :class:`Contest`; ``--config FILE`` merges a YAML file over the shipped one and is
-honoured by every command. Unit names are matched here, once, for the checks, the audit and
-reconciliation alike.
+The office (who the letters to units come from), deadlines, the consent clauses, closed
+vocabularies (work types, proposal types), the units with their aliases and quota groups, the
+quotas and which forms count toward them, the audit's thresholds and reconciliation's weights.
+Every stage, reader and the sample generator take a :class:`Contest`; ``--config FILE`` merges
+a YAML file over the shipped one and is honoured by every command. Unit names are matched
+here, once, for the checks, the audit and reconciliation alike.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from email.utils import parseaddr
 from enum import StrEnum
 from functools import cache, cached_property
 from pathlib import Path
@@ -67,6 +68,17 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class Office:
+    """The office running the contest: who the letters to units come from, whom units ask."""
+
+    name: str
+    contact: str  # the person units ask for
+    phone: str
+    email: str
+    address: str  # where signed paper copies are posted
+
+
+@dataclass(frozen=True)
 class ReconcileRules:
     pair_threshold: float
     pair_weights: dict[str, float]
@@ -77,6 +89,7 @@ class ReconcileRules:
 @dataclass(frozen=True)
 class Contest:
     name: str
+    office: Office
     deadlines: dict[str, str]  # form type -> ISO date
     date_window: tuple[str, str]  # ISO dates: a form dated outside them is doubtful
     clauses: tuple[str, ...]
@@ -295,12 +308,33 @@ def _form_types(values: Any, where: str, source: str) -> tuple[FormType, ...]:
                        ) from exc
 
 
+def _office(raw: Any, source: str) -> Office:
+    """The ``office`` block: every entry a non-empty text, the email an address."""
+    names = [f.name for f in fields(Office)]
+    if not isinstance(raw, dict):
+        raise _invalid(source, f"office: a mapping of {names}")
+    unknown = sorted(set(raw) - set(names))
+    if unknown:
+        raise _invalid(source, f"office: unknown key(s) {unknown}; keys are {names}")
+    values = {}
+    for name in names:
+        value = raw.get(name)
+        if not isinstance(value, str | int) or not str(value).strip():
+            raise _invalid(source, f"office.{name}: missing or empty")
+        values[name] = str(value).strip()
+    address = parseaddr(values["email"])[1]
+    if address != values["email"] or "@" not in address.strip("@"):
+        raise _invalid(source, f"office.email: {values['email']!r} is not an email address")
+    return Office(**values)
+
+
 def parse_contest(raw: dict[str, Any], source: str) -> Contest:
     """Validate a loaded contest document; errors name the file and the bad key."""
     try:
         rec = raw["reconcile"]
         contest = Contest(
             name=str(raw["name"]),
+            office=_office(raw["office"], source),
             deadlines={str(FormType(k)): str(v) for k, v in raw["deadlines"].items()},
             date_window=(str(raw["date_window"][0]), str(raw["date_window"][1])),
             clauses=tuple(str(c) for c in raw["clauses"]),

@@ -6,11 +6,14 @@ words from here; the pages get the catalog as JSON (:func:`catalog`). JSON keys,
 flag names and CSV column names stay as the output contract names them, in every language.
 
 A Python table rather than gettext: two languages, strings with named placeholders shared by
-Python and the pages' scripts, and no compile step for ``.mo`` files.
+Python and the pages' scripts, and no compile step for ``.mo`` files. argparse's own messages
+(usage, its errors, ``--help``'s headings) come through gettext by their English msgids:
+:data:`ARGPARSE` gives their words, :class:`ArgparseWords` hands them to argparse.
 """
 
 from __future__ import annotations
 
+import gettext
 import re
 from functools import cache
 
@@ -160,19 +163,23 @@ _WORDS: dict[str, tuple[str, str]] = {
                     "people); records.jsonl records.csv manifest.jsonl audit.csv units.csv (for "
                     "tools)"),
     "cli.next": ("下一步：{step}", "next: {step}"),
-    "cli.next.scan": ("formscan email 邮件… --out {out}（读取电子版），然后 formscan reconcile "
-                      "--out {out}；打开 {out}/report.html 或用 formscan review --out {out} 复核",
-                      "formscan email MAIL... --out {out} (the emailed copies), then formscan "
-                      "reconcile --out {out}; open {out}/report.html or check with formscan "
-                      "review --out {out}"),
-    "cli.next.email": ("formscan reconcile --out {out}，然后打开 {out}/report.html 或用 "
-                       "formscan review --out {out} 复核",
-                       "formscan reconcile --out {out}, then open {out}/report.html or check "
-                       "with formscan review --out {out}"),
-    "cli.next.run": ("formscan review --out {out} 复核并更正需要人工查看的内容（或打开 "
-                     "{out}/report.html）；audit.csv 列出每份表格缺少什么",
-                     "formscan review --out {out} to check and correct what needs a person "
-                     "(or open {out}/report.html); audit.csv lists what each form is missing"),
+    # {formscan}: the formscan that ran, by its full path; {out}: the batch, absolute
+    "cli.next.scan": ("{formscan} email 邮件… --out {out}（读取电子版），然后 {formscan} "
+                      "reconcile --out {out}；打开 {out}/report.html 或用 {formscan} review "
+                      "--out {out} 复核",
+                      "{formscan} email MAIL... --out {out} (the emailed copies), then "
+                      "{formscan} reconcile --out {out}; open {out}/report.html or check with "
+                      "{formscan} review --out {out}"),
+    "cli.next.email": ("{formscan} reconcile --out {out}，然后打开 {out}/report.html 或用 "
+                       "{formscan} review --out {out} 复核",
+                       "{formscan} reconcile --out {out}, then open {out}/report.html or check "
+                       "with {formscan} review --out {out}"),
+    "cli.next.run": ("{formscan} review --out {out} 复核并更正需要人工查看的内容（或打开 "
+                     "{out}/report.html）；audit.csv 列出每份表格缺少什么；{formscan} letters "
+                     "--out {out} 为各单位生成催补函",
+                     "{formscan} review --out {out} to check and correct what needs a person "
+                     "(or open {out}/report.html); audit.csv lists what each form is missing; "
+                     "{formscan} letters --out {out} writes the letters to the units"),
     "cli.forget_unknown": ("{path}：不在本批次中（名称见 {out}/manifest.jsonl）",
                            "{path}: not in the batch (see {out}/manifest.jsonl for its names)"),
     "cli.forgotten": ("{path}：已移除 {removed} 条清单记录及其结果",
@@ -180,21 +187,21 @@ _WORDS: dict[str, tuple[str, str]] = {
     "cli.forgotten_others": ("；其页面在 {others} 中的重复件将在下次运行时重读",
                              "; duplicates of its pages in {others} will be read again by the "
                              "next run"),
-    "cli.next.forget": ("formscan reconcile --out {out} 和 formscan audit --out {out} "
+    "cli.next.forget": ("{formscan} reconcile --out {out} 和 {formscan} audit --out {out} "
                         "更新比对和审核",
-                        "formscan reconcile --out {out} and formscan audit --out {out} to "
+                        "{formscan} reconcile --out {out} and {formscan} audit --out {out} to "
                         "bring the reconciliation and the audit up to date"),
     "cli.no_email": ("比对：本批次尚无电子版，无可比对，不标记；"
-                     "用 `formscan email 邮件… --out {out}` "
+                     "用 `{formscan} email 邮件… --out {out}` "
                      "读取后再比对",
                      "reconcile: no emailed copy in the batch yet: nothing to reconcile "
-                     "against, nothing flagged; read them with `formscan email MAIL... --out "
+                     "against, nothing flagged; read them with `{formscan} email MAIL... --out "
                      "{out}` and reconcile again"),
     "cli.no_paper": ("比对：本批次尚无纸质版，无可比对，不标记；"
-                     "用 `formscan scan 路径… --out {out}` "
+                     "用 `{formscan} scan 路径… --out {out}` "
                      "读取后再比对",
                      "reconcile: no paper scan in the batch yet: nothing to reconcile "
-                     "against, nothing flagged; read them with `formscan scan PATH... --out "
+                     "against, nothing flagged; read them with `{formscan} scan PATH... --out "
                      "{out}` and reconcile again"),
     "cli.pairs": ("纸质版与电子版：配对 {matched} 份（其中 {differing} 份有差异），仅纸质版 "
                   "{paper_only} 份，仅电子版 {email_only} 份",
@@ -224,6 +231,187 @@ _WORDS: dict[str, tuple[str, str]] = {
     "cli.interrupted": ("formscan：已中断；已完成的页面已保存，再次运行同一命令即可继续",
                         "formscan: interrupted; finished pages are kept, run the same command "
                         "again to go on"),
+    # --- the command line's options (--help); no "%": argparse formats help with it
+    "cli.help.description": ("把扫描和电子邮件报送的比赛表格读成结构化记录，比对、审核并生成报告。",
+                             "Digitise scanned and emailed contest forms into structured "
+                             "records; reconcile, audit and report them."),
+    "cli.help.epilog": ("退出状态：0 全部输入已处理；3 部分输入失败（其余已处理并写入）；2 命令行用法错误；"
+                        "4 配置错误或批次正被另一个 formscan 使用；5 无法写入输出；130 已中断。"
+                        "加 --lang en 显示英文。",
+                        "Exit status: 0 all inputs processed, 3 some inputs failed (the rest is "
+                        "written), 2 usage error, 4 configuration error or batch in use, 5 an "
+                        "output cannot be written, 130 interrupted."),
+    "cli.help.command": ("命令", "command"),
+    "cli.help.version": ("显示 formscan 的版本并退出", "show formscan's version and exit"),
+    "cli.help.verbose": ("逐个说明正在读取的文件，以及某一步失败的原因",
+                         "say each file as it is read, and why a step failed"),
+    "cli.help.out": ("输出文件夹（批次）", "output folder (the batch)"),
+    "cli.help.lang": ("人们阅读的内容所用的语言：屏幕上的摘要、audit.csv/units.csv 中的文字、"
+                      "report.html、复核工作站、催补函（默认 zh：中文；en：英文）",
+                      "language of what people read: summaries, audit.csv/units.csv words, "
+                      "report.html, the review station, the letters (default zh: 中文)"),
+    "cli.help.config": ("合并到内置 contest.yaml 之上的 YAML 文件（截止日期、承诺条款、单位与名额、"
+                        "阈值、比对权重、办公室联系方式）",
+                        "YAML merged over the shipped contest.yaml (deadlines, clauses, units "
+                        "and quotas, thresholds, reconciliation weights, the office's contact)"),
+    "cli.help.engine": ("识别引擎（默认 {default}：rapidocr 包中的 PP-OCR 模型，在 OpenVINO 上运行；"
+                        "rapidocr：同样的模型，在 ONNX Runtime 上运行）",
+                        "OCR engine (default: {default}, the PP-OCR models of the rapidocr "
+                        "wheel on OpenVINO; rapidocr: the same on ONNX Runtime)"),
+    "cli.help.workers": ("读取页面的进程数，每个进程有自己的识别引擎（默认：每个 CPU 核一个）",
+                         "processes reading pages, each with its own OCR engine (default: one "
+                         "per core)"),
+    "cli.help.threads": ("每个进程的 ONNX Runtime 线程数（默认：多个进程时各 1 个，只有一个进程时用全部核）",
+                         "ONNX Runtime threads per worker (default: 1 each with several "
+                         "workers, all cores with one)"),
+    "cli.help.det_side": ("文字检测时页面长边的像素数（默认 {default}）；识别总按原尺寸读取页面",
+                          "long side text detection runs at (default {default}); recognition "
+                          "always reads the page at full size"),
+    "cli.help.max_megapixels": ("超过 N 百万像素的页面不解码，记为失败（默认 {default}）",
+                                "a page over N million pixels fails, undecoded (default "
+                                "{default})"),
+    "cli.help.max_pages": ("页数更多的文件记为失败（默认 {default}）",
+                           "a file of more pages fails (default {default})"),
+    "cli.help.max_mb": ("更大的文件不读取，记为失败（默认 {default}）",
+                        "a larger file fails, unread (default {default})"),
+    "cli.help.max_depth": ("嵌套更深的邮件记为失败（默认 {default}）",
+                           "a message nested deeper fails (default {default})"),
+    "cli.help.page_timeout": ("一页读取超过 S 秒即记为失败，并更换读取它的进程（默认 {default} 秒；"
+                              "多个进程时）",
+                              "a page read for longer fails and its worker is replaced "
+                              "(default {default} s; with several workers)"),
+    "cli.help.executor": ("在哪里读取页面：local（本机的读取进程，默认）或 ray（Ray 集群的工作进程；"
+                          "需 pip install 'formscan[ray]'）",
+                          "where pages are read: local (this machine's worker processes, the "
+                          "default) or ray (a Ray cluster's workers; pip install "
+                          "'formscan[ray]')"),
+    "cli.help.ray_address": ("与 --executor ray 一起使用：集群地址（auto：本机 `ray start` 启动的集群；"
+                             "ray://主机:10001）；默认：为本次运行在本机启动一个 Ray",
+                             "with --executor ray: the cluster (auto: the one `ray start` "
+                             "began on this machine; ray://HOST:10001); default: a Ray "
+                             "instance started here for this run"),
+    "cli.help.no_progress": ("不显示进度条", "no progress bar"),
+    "cli.help.scan": ("读取纸质版扫描件：PDF、图片、文件夹（含子文件夹）",
+                      "read paper scans: PDFs, images, folders (recursive)"),
+    "cli.help.scan_paths": ("扫描件或文件夹", "scans or folders"),
+    "cli.help.email": ("读取电子版：.eml/.mbox、文件夹，以及单独的 .docx/.pdf/.xlsx",
+                       "read emailed copies: .eml/.mbox, folders, loose .docx/.pdf/.xlsx"),
+    "cli.help.email_paths": ("邮件、文档或文件夹", "messages, documents or folders"),
+    "cli.help.run": ("依次读取扫描件和电子版，再比对、审核并生成报告",
+                     "scan, email, reconcile, audit and report in order"),
+    "cli.help.paper": ("纸质版扫描件（--paper 与 --email 至少给出一个）",
+                       "paper scans (at least one of --paper and --email)"),
+    "cli.help.run_email": ("电子版：邮件、文档或文件夹", "emailed copies"),
+    "cli.help.reconcile": ("为纸质版和电子版配对，列出差异",
+                           "pair paper and email copies, list differences"),
+    "cli.help.audit": ("标出每份表格缺少什么；各单位名额表",
+                       "flag what each form is missing; unit quota table"),
+    "cli.help.report": ("生成 OUT/report.html 供人工查看", "write OUT/report.html for people to "
+                                                          "check"),
+    "cli.help.import": ("从修改过的 records.xlsx 导入人工更正",
+                        "take people's corrections from an edited records.xlsx"),
+    "cli.help.sheet": ("修改过的 .xlsx 文件", "the edited .xlsx"),
+    "cli.help.who": ("更正人（与每处更正一起保存）", "who corrects (kept with each correction)"),
+    "cli.help.force": ("在这份表导出后批次又被更正的单元格，也以表中的值为准（逐格说明）",
+                       "take the sheet's value also where the batch changed it since the sheet "
+                       "was exported (said cell by cell)"),
+    "cli.help.review": ("复核工作站：在浏览器中更正需要人工处理的内容，以键盘操作为主",
+                        "the review station: correct what needs a person in a browser, "
+                        "keyboard first"),
+    "cli.help.host": ("监听的地址（默认：只有本机能访问）",
+                      "address to listen on (default: this machine only)"),
+    "cli.help.port": ("端口（0：任一空闲端口）", "port (0: any free one)"),
+    "cli.help.forget": ("把输入文件移出批次（放错的文件、打错的文件名）",
+                        "take input files out of a batch (a wrong file, a mistyped name)"),
+    "cli.help.forget_paths": ("文件，按 manifest.jsonl 中的写法", "as the manifest names it"),
+    "cli.help.letters": ("为每个有材料待补的单位写催补函（.docx）和待发的邮件草稿（.eml），"
+                         "放在 OUT/letters/",
+                         "write each unit with something to chase a letter (.docx) and a "
+                         "ready-to-send draft (.eml), in OUT/letters/"),
+    "cli.arg.number": ("{value} 不是大于等于 {least} 的整数", "{value} is not a number of {least} "
+                                                         "or more"),
+    # --- formscan letters: the command's summary
+    "cli.letters_head": ("已为 {units} 个单位写催补函，共 {items} 项待补（{out}/letters/）：",
+                         "letters written to {units} units, {items} items to chase in all "
+                         "({out}/letters/):"),
+    "cli.letters_none": ("没有需要催补的单位：本批次中没有可请单位补齐的内容，未写函件",
+                         "no unit has anything to chase in this batch: no letter written"),
+    "cli.letters_line": ("  {unit}：{works} 件材料，{items} 项；{to}",
+                         "  {unit}: {works} documents, {items} items; {to}"),
+    "cli.letters_after": ("请核对后发送：.docx 可打印或作为附件，.eml 用邮件客户端打开即为待发草稿；"
+                          "办公室联系方式来自 contest.yaml 的 office（请先填写）",
+                          "check them, then send: print the .docx or attach it, open the .eml "
+                          "in a mail client as a draft; the office's contact comes from "
+                          "contest.yaml's office (fill it in first)"),
+    # --- the letters to units (formscan letters)
+    "letter.title": ("关于补充报送材料的函", "Materials still to send"),
+    "letter.subject": ("关于补充报送材料的函（{contest}）", "Materials still to send ({contest})"),
+    "letter.to": ("{unit}：", "To {unit}:"),
+    "letter.intro": ("贵单位报送的“{contest}”参评材料已收到，谢谢支持。经核对，下列材料尚需补充或更正，"
+                     "请按各表格的截止日期补齐：签字盖章的纸质版请寄至下述地址，电子版请发送至下述邮箱。",
+                     "We have received the materials your unit sent to {contest}, thank you. "
+                     "The ones below still lack something or need correcting: please complete "
+                     "them by each form's deadline, posting signed and sealed paper copies to "
+                     "the address below and emailing electronic copies to the address below."),
+    "letter.unknown_unit": ("未知单位", "unknown unit"),
+    "letter.unknown_title": ("未能确定报送单位的材料（供办公室查明）",
+                             "Documents whose unit is not known (for the office)"),
+    "letter.unknown_intro": ("下列材料未能确定报送单位：表中未填写报送单位，印章也未能辨认。"
+                             "此函不能直接寄出：请办公室先根据原件查明单位，再把相应条目转入该单位的函件。",
+                             "The documents below name no unit: the form leaves it empty and "
+                             "the seal could not be read. This letter cannot be sent as it is: "
+                             "find each one's unit from the page first, then move its lines "
+                             "into that unit's letter."),
+    "letter.col.n": ("序号", "No."),
+    "letter.col.title": ("作品/文案名称", "title"),
+    "letter.col.form": ("表格", "form"),
+    "letter.col.copies": ("已收到", "received"),
+    "letter.col.deadline": ("截止日期", "deadline"),
+    "letter.col.chase": ("需补充或更正", "to send or correct"),
+    "letter.untitled": ("（未填写名称）", "(no title)"),
+    "letter.no_deadline": ("—", "—"),
+    "letter.copy_item": ("{copy}：{item}", "{copy}: {item}"),
+    "letter.contact_head": ("如有疑问，请联系：", "Questions? Please contact:"),
+    "letter.office": ("办公室：{name}", "office: {name}"),
+    "letter.contact": ("联系人：{contact}", "contact: {contact}"),
+    "letter.phone": ("电话：{phone}", "phone: {phone}"),
+    "letter.email": ("电子邮箱：{email}", "email: {email}"),
+    "letter.address": ("纸质版寄送地址：{address}", "post paper copies to: {address}"),
+    "letter.day": ("{year}年{month}月{day}日", "{day}/{month}/{year}"),
+    "letter.attached": ("附件：{name}", "attached: {name}"),
+    "letter.readme": ("formscan letters 于 {day} 写出：{units} 个单位，共 {items} 项待补。\n"
+                      "每个单位一份 .docx 函件（可打印或作为附件）和一份 .eml 邮件草稿（用邮件客户端打开，"
+                      "核对后发送）。每次运行 formscan letters 都会重写本文件夹中的函件。\n"
+                      "函件只列出需要单位补齐的内容；需要办公室自己看原件的标记不写入函件，见 audit.csv。\n",
+                      "formscan letters wrote these on {day}: {units} units, {items} items to "
+                      "chase.\nEach unit has a .docx letter (print it or attach it) and an .eml "
+                      "draft (open it in a mail client, check it, send it). Every run of "
+                      "formscan letters rewrites the letters in this folder.\nA letter lists "
+                      "only what the unit must complete; flags that ask the office to look at "
+                      "its own page are left out: see audit.csv.\n"),
+    "letter.draft_to": ("邮件草稿发往 {address}", "draft to {address}"),
+    "letter.no_address": ("本批次中没有该单位的邮箱：请在邮件草稿中填写收件人",
+                          "no address for the unit in this batch: fill in the draft's To"),
+    "letter.for_office": ("供办公室查明单位，不寄出（无邮件草稿）",
+                          "for the office to find the units; not to be sent (no draft)"),
+    "letter.copies_sep": ("、", ", "),
+    "letter.titled": ("《{title}》", "“{title}”"),
+    "letter.work_line": ("{n}. {title} {form}（已收到：{copies}；截止日期：{deadline}）",
+                         "{n}. {title}, {form} (received: {copies}; deadline: {deadline})"),
+    "letter.readme_line": ("{unit}：{works} 件材料，{items} 项；{to}（{files}）",
+                           "{unit}: {works} documents, {items} items; {to} ({files})"),
+    "letter.chase.missing_signature": ("缺签名", "no signature"),
+    "letter.chase.missing_seal": ("缺盖章", "no seal"),
+    "letter.chase.missing_date": ("缺日期", "no date"),
+    "letter.chase.missing_field": ("缺填：{key}", "not filled in: {key}"),
+    "letter.chase.clause_missing": ("缺承诺条款第{key}条", "consent clause {key} missing"),
+    "letter.chase.synopsis_too_long": ("{field}超过{limit}字", "{field} over {limit} characters"),
+    "letter.chase.invalid_phone": ("电话号码无效", "phone number not valid"),
+    "letter.chase.late": ("逾期", "late"),
+    "letter.chase.email_only": ("未寄纸质版", "signed paper copy not posted"),
+    "letter.chase.paper_only": ("未发电子版", "electronic copy not emailed"),
+    "letter.chase.mismatch": ("纸质版与电子版不一致：{key}", "paper and electronic copies "
+                                                              "differ: {key}"),
     # --- report.html
     "report.title": ("formscan 报告 — {name}", "formscan report — {name}"),
     "report.documents": ("文件", "Documents"),
@@ -283,6 +471,66 @@ _WORDS: dict[str, tuple[str, str]] = {
 }
 
 
+# argparse words what it prints (usage, errors, --help's headings) through gettext: its English
+# msgid -> (zh-CN, English). cli installs :class:`ArgparseWords` for the command's language.
+# Messages about a parser built wrong (never shown to a clerk) are left out; tests/test_i18n.py
+# fails on any other msgid of the running Python's argparse that has no words here.
+ARGPARSE: dict[str, tuple[str, str]] = {
+    "usage: ": ("用法：", "usage: "),
+    "positional arguments": ("位置参数", "positional arguments"),
+    "options": ("选项", "options"),
+    "subcommands": ("命令", "subcommands"),
+    "show this help message and exit": ("显示本帮助并退出", "show this help message and exit"),
+    "%(prog)s: error: %(message)s\n": ("%(prog)s：错误：%(message)s\n",
+                                       "%(prog)s: error: %(message)s\n"),
+    "argument %(argument_name)s: %(message)s": ("参数 %(argument_name)s：%(message)s",
+                                                "argument %(argument_name)s: %(message)s"),
+    "the following arguments are required: %s": ("缺少必需的参数：%s",
+                                                  "the following arguments are required: %s"),
+    "one of the arguments %s is required": ("参数 %s 须给出其中之一",
+                                            "one of the arguments %s is required"),
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "无效的选择：%(value)r（可选：%(choices)s）",
+        "invalid choice: %(value)r (choose from %(choices)s)"),
+    "unknown parser %(parser_name)r (choices: %(choices)s)": (
+        "没有命令 %(parser_name)r（可选：%(choices)s）",
+        "unknown parser %(parser_name)r (choices: %(choices)s)"),
+    "unrecognized arguments: %s": ("无法识别的参数：%s", "unrecognized arguments: %s"),
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "选项 %(option)s 不明确，可能是：%(matches)s",
+        "ambiguous option: %(option)s could match %(matches)s"),
+    "unexpected option string: %s": ("此处不应有选项：%s", "unexpected option string: %s"),
+    "expected one argument": ("需要一个值", "expected one argument"),
+    "expected at most one argument": ("最多一个值", "expected at most one argument"),
+    "expected at least one argument": ("至少需要一个值", "expected at least one argument"),
+    "expected %s argument": ("需要 %s 个值", "expected %s argument"),  # ngettext: plural below
+    "invalid %(type)s value: %(value)r": ("无效的值：%(value)r（应为 %(type)s）",
+                                          "invalid %(type)s value: %(value)r"),
+    "not allowed with argument %s": ("不能与参数 %s 同时使用", "not allowed with argument %s"),
+    "ignored explicit argument %r": ("此选项不带值，不应给出 %r", "ignored explicit argument %r"),
+    "can't open '%(filename)s': %(error)s": ("无法打开 '%(filename)s'：%(error)s",
+                                             "can't open '%(filename)s': %(error)s"),
+}
+
+
+class ArgparseWords(gettext.NullTranslations):
+    """argparse's messages in ``lang``: each msgid looked up in :data:`ARGPARSE` (gettext's
+    model: the msgid is the key); one without words stays as argparse wrote it."""
+
+    def __init__(self, lang: str = DEFAULT_LANG) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def gettext(self, message: str) -> str:
+        words = ARGPARSE.get(message)
+        return message if words is None else words[self.lang == "en"]
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        if self.lang == "en" or singular not in ARGPARSE:  # Chinese has one form
+            return singular if n == 1 else plural
+        return ARGPARSE[singular][0]
+
+
 def text(lang: str, key: str, /, **values: object) -> str:
     """The words for ``key`` in ``lang`` (zh or en), placeholders filled. A key without words
     is shown as itself (tests/test_i18n.py fails on every one that can be asked for)."""
@@ -327,7 +575,16 @@ def form_name(lang: str, form_type: FormType | str) -> str:
 def flag_words(flag: Flag, lang: str = DEFAULT_LANG, form_type: str | None = None) -> str:
     """What one flag asks of a person: 缺签名, 缺填：联系电话 … Numbers come from where they
     live (a length limit from the form's schema)."""
-    key = f"flag.{flag.kind.value}"
+    return _flag_said(f"flag.{flag.kind.value}", flag, lang, form_type)
+
+
+def chase_words(flag: Flag, lang: str = DEFAULT_LANG, form_type: str | None = None) -> str:
+    """What a unit is asked for in a letter, in its own words: 未寄纸质版 where the office's
+    sheets say 尚未收到签章纸质版 (``letter.chase.<kind>``)."""
+    return _flag_said(f"letter.chase.{flag.kind.value}", flag, lang, form_type)
+
+
+def _flag_said(key: str, flag: Flag, lang: str, form_type: str | None) -> str:
     if key not in _WORDS:
         return str(flag)
     names = field_names(lang, form_type)

@@ -4,6 +4,7 @@ usable sheets, clear errors)."""
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +16,10 @@ import pandas as pd
 import pytest
 from conftest import read_jsonl
 
+from pipeline import cli
 from pipeline.api import read_email, reconcile, report, scan
 from pipeline.batch import BatchOptions
+from pipeline.cli import main, print_next
 from pipeline.contest import default_contest
 from pipeline.model import Origin
 
@@ -128,7 +131,9 @@ def test_summaries_say_what_this_run_did_and_what_comes_next(tmp_path):
     first = formscan("scan", str(TEXT_PDF), "--out", str(out), "--no-progress")
     assert first.returncode == 0, first.stderr
     assert "本次：输入文件 1 个，读取 1 页（成功 1" in first.stdout
-    assert "下一步：" in first.stdout and "formscan reconcile" in first.stdout
+    here = shlex.join([sys.executable, "-m", "pipeline"])  # the formscan that ran, in full
+    assert f"下一步：{here} email 邮件… --out {out}（读取电子版），然后 {here} reconcile" in (
+        first.stdout)
     again = formscan("scan", str(TEXT_PDF), "--out", str(out), "--no-progress", "-v",
                      "--lang", "en")
     assert "0 pages read" in again.stdout and "1 read by an earlier run" in again.stdout
@@ -219,3 +224,96 @@ def test_each_value_in_the_report_says_where_it_comes_from(tmp_path):
                           .replace("<\\/", "</"))
         (doc,) = data["documents"]
         assert doc["fields"]["title"]["source"] == words
+
+
+def _usage_error(argv: list[str], capsys) -> str:
+    """What ``formscan ARGV`` says on stderr when argparse refuses it (exit 2)."""
+    with pytest.raises(SystemExit) as refused:
+        main(argv)
+    assert refused.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_usage_errors_are_said_in_chinese_unless_english_is_asked(capsys):
+    alone = formscan()
+    assert alone.returncode == 2
+    assert alone.stderr.startswith("用法：formscan")
+    assert "formscan：错误：缺少必需的参数：命令" in alone.stderr
+    assert "usage" not in alone.stderr and "required" not in alone.stderr
+    said = _usage_error(["scna"], capsys)
+    assert "formscan：错误：" in said and "无效的选择：'scna'" in said and "'scan'" in said
+    # --lang before the command, after it, or as --lang=en: argparse's words follow it.
+    for argv in (["--lang", "en", "scna"], ["scna", "--lang=en"]):
+        said = _usage_error(argv, capsys)
+        assert said.startswith("usage: formscan") and "invalid choice: 'scna'" in said, argv
+    said = _usage_error(["scan", "--out", "o", "--workers", "0", "a.pdf"], capsys)
+    assert "参数 --workers：'0' 不是大于等于 1 的整数" in said
+    said = _usage_error(["review", "--lang", "en", "--port", "x", "--out", "o"], capsys)
+    assert "argument --port: 'x' is not a number of 0 or more" in said
+
+
+def test_help_is_chinese_by_default(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["scan", "--help"])
+    assert done.value.code == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith("用法：formscan scan")
+    for words in ("读取纸质版扫描件", "位置参数", "选项", "显示本帮助并退出", "输出文件夹（批次）",
+                  "不显示进度条"):
+        assert words in shown, words
+    assert "show this help" not in shown and "output folder" not in shown
+    with pytest.raises(SystemExit):
+        main(["--lang", "en", "scan", "--help"])
+    shown = capsys.readouterr().out
+    assert shown.startswith("usage: formscan scan") and "output folder (the batch)" in shown
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    shown = capsys.readouterr().out
+    assert "letters" in shown and "催补函" in shown and "退出状态" in shown
+    # The help wraps by the columns a terminal shows: a Chinese character takes two.
+    assert max(cli._shown(line) for line in shown.splitlines()
+               if not line.lstrip().startswith(("用法", "[", "{"))) <= 100
+
+
+def test_the_next_step_names_this_formscan_and_the_batch_in_full(tmp_path, monkeypatch,
+                                                                     capsys):
+    """The suggested commands run as printed, from any folder: `formscan` alone is not on the
+    clerk's PATH (it lives in .venv/bin), and a relative --out means another folder elsewhere."""
+    monkeypatch.chdir(tmp_path)
+    print_next("email", Path("out"), "zh")
+    said = capsys.readouterr().out
+    here = shlex.join([sys.executable, "-m", "pipeline"])  # run as python -m pipeline
+    assert said.startswith(f"下一步：{here} reconcile --out {tmp_path / 'out'}，")
+    # Run by the installed script: that script, by its full path, however it was typed.
+    script = tmp_path / "venv" / "bin" / "formscan"
+    script.parent.mkdir(parents=True)
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    monkeypatch.setattr(sys, "argv", ["venv/bin/formscan", "scan"])
+    assert cli.invocation() == str(script)
+    monkeypatch.setenv("PATH", str(script.parent))
+    monkeypatch.setattr(sys, "argv", ["formscan", "scan"])
+    assert cli.invocation() == str(script)
+    print_next("run", Path("my batch"), "en")
+    assert f"next: {script} review --out '{tmp_path / 'my batch'}' to check" in (
+        capsys.readouterr().out)
+
+
+def test_the_printed_next_step_runs(tmp_path):
+    """A batch made of records (no OCR): `forget` says what to run next; that runs as is,
+    from another folder."""
+    from test_letters import records, stored
+
+    out = stored(tmp_path, records())
+    done = formscan("forget", "paper6.file", "--out", str(out.relative_to(tmp_path)),
+                    cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    step = done.stdout.split("下一步：")[1].split(" 和 ")[0]
+    assert step.startswith(shlex.join([sys.executable, "-m", "pipeline"]))
+    assert f"--out {out}" in step
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    again = subprocess.run(shlex.split(step), capture_output=True, text=True, timeout=120,
+                           cwd=elsewhere)
+    assert again.returncode == 0, again.stderr
+    assert f"已写入：{out}/reconciliation.jsonl" in again.stdout

@@ -231,3 +231,66 @@ def test_the_batchs_sheets_follow_the_language_of_the_last_command(tmp_path):
     assert what_to_do() == ["no signature"]
     formscan("reconcile")  # Chinese by default: the sheet follows
     assert what_to_do() == ["缺签名"]
+
+
+# Messages argparse raises only for a parser built wrong: formscan's own fault, never a
+# clerk's; they stay in argparse's English.
+ARGPARSE_PROGRAMMERS = {
+    ".__call__() not defined", "'required' is an invalid argument for positionals",
+    "mutually exclusive arguments must be optional", "cannot merge actions - two groups are "
+    "named %r", "invalid option string %(option)r: must start with a character "
+    "%(prefix_chars)r", "dest= is required for options like %r", "invalid conflict_resolution "
+    "value: %r", "cannot have multiple subparser arguments", "%r is not callable",
+    "conflicting subparser: %s", "conflicting subparser alias: %s",
+    "conflicting option string: %s", "conflicting option strings: %s",
+    'argument "-" with mode %r', "expected %s arguments",  # the plural: one Chinese form
+}
+
+
+def _argparse_msgids() -> set[str]:
+    """Every msgid the running Python's argparse words through gettext (``_``, ``ngettext``)."""
+    import argparse
+    import ast
+    import inspect
+
+    found = set()
+    for node in ast.walk(ast.parse(inspect.getsource(argparse))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("_", "ngettext"):
+            found |= {a.value for a in node.args
+                      if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+    return found
+
+
+def test_every_message_argparse_can_show_a_clerk_has_chinese_words():
+    msgids = _argparse_msgids()
+    missing = msgids - set(i18n.ARGPARSE) - ARGPARSE_PROGRAMMERS
+    assert not missing, f"argparse says these in English only: {sorted(missing)}"
+    unknown = set(i18n.ARGPARSE) - msgids - {"subcommands"}  # a default title, not a call
+    assert not unknown, f"no such msgid in this Python's argparse: {sorted(unknown)}"
+    for msgid, (zh, en) in i18n.ARGPARSE.items():
+        assert CJK.search(zh) and en == msgid, msgid
+        # The same %-placeholders: argparse fills them after looking the words up.
+        assert sorted(re.findall(r"%\(\w+\)[rs]|%[rs]", zh)) == sorted(
+            re.findall(r"%\(\w+\)[rs]|%[rs]", msgid)), msgid
+    words = i18n.ArgparseWords("zh")
+    assert words.gettext("usage: ") == "用法："
+    assert words.gettext("no such msgid") == "no such msgid"
+    assert words.ngettext("expected %s argument", "expected %s arguments", 2) == "需要 %s 个值"
+    english = i18n.ArgparseWords("en")
+    assert english.ngettext("expected %s argument", "expected %s arguments", 2) == (
+        "expected %s arguments")
+
+
+def test_every_flag_a_letter_chases_is_said_in_the_units_words():
+    from pipeline.letters import CHASED
+
+    for kind in CHASED:
+        assert f"letter.chase.{kind.value}" in i18n._WORDS, kind
+        flag = Flag(kind, "3" if kind is FlagKind.CLAUSE_MISSING else "phone")
+        said = i18n.chase_words(flag, "zh", "work_registration")
+        assert CJK.search(said) and "{" not in said, kind
+    assert i18n.chase_words(Flag(FlagKind.EMAIL_ONLY), "zh") == "未寄纸质版"
+    assert i18n.chase_words(Flag(FlagKind.PAPER_ONLY), "zh") == "未发电子版"
+    assert i18n.chase_words(Flag(FlagKind.MISMATCH, "phone"), "zh",
+                            "work_registration") == "纸质版与电子版不一致：电话"
+    assert i18n.chase_words(Flag(FlagKind.CLAUSE_MISSING, "2"), "zh") == "缺承诺条款第2条"

@@ -3,7 +3,7 @@
 shared ground  <-  stages  <-  orchestration (sources, stages list, batch runner)  <-  cli
       ^              ^                                   |
       +------ store <-------------------------------------+
-      +------ readers of the store (reconcile, audit, report)  <-  cli
+      +------ readers of the store (reconcile, audit, report, letters)  <-  cli
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ LAYERS = {
               "verify", "pictures"},
     "orchestration": {"sources", "stages", "workers", "cluster", "batch"},
     "store": {"store"},
-    "reader": {"reconcile", "audit", "report", "corrections", "review", "refresh", "sheets"},
+    "reader": {"reconcile", "audit", "report", "corrections", "review", "refresh", "sheets",
+               "letters"},
     "cli": {"cli", "__main__", "api"},
 }
 # What each layer may import, besides itself within one module package (mail/, verify/).

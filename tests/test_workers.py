@@ -275,4 +275,7 @@ def test_a_count_below_one_is_a_usage_error(option, tmp_path, capsys):
 
     with pytest.raises(SystemExit) as stop:
         main(["scan", str(tmp_path), "--out", str(tmp_path / "out"), option, "0"])
+    assert stop.value.code == 2 and "'0' 不是大于等于 1 的整数" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        main(["scan", str(tmp_path), "--out", str(tmp_path / "out"), option, "0", "--lang", "en"])
     assert stop.value.code == 2 and "not a number of 1 or more" in capsys.readouterr().err
