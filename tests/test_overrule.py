@@ -179,6 +179,7 @@ def test_a_sheet_without_its_export_mark_is_taken_only_with_force(tmp_path):
 def test_overruling_the_signature_in_the_sheet_clears_every_output(tmp_path):
     out = _batch(tmp_path, [_record("a1")])
     assert "缺签名" in (out / "audit.csv").read_text(encoding="utf-8-sig")
+    assert [letter.unit for letter in api.letters(out, CONTEST).letters] == ["中共晋中市委宣传部"]
     sheet = _sheet(out, tmp_path / "edited.xlsx")
     _edit(sheet, 0, signature="有", **{"clause:2": "有"})
     assert len(api.import_corrections(sheet, out, CONTEST, who="王老师").changed) == 2
@@ -193,6 +194,7 @@ def test_overruling_the_signature_in_the_sheet_clears_every_output(tmp_path):
     page = (out / "report.html").read_text(encoding="utf-8")
     data = json.loads(page.split('id="data">')[1].split("</script>")[0])
     assert data["documents"][0]["flags"] == []
+    assert api.letters(out, CONTEST).letters == []  # nothing left to write to the unit about
 
 
 def test_a_csv_saved_by_wps_in_gbk_imports_like_the_sheet(tmp_path):
