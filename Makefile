@@ -19,10 +19,12 @@ demo: $(STAMP)
 	echo "（退出状态 $$status：样例中有故意损坏的文件，所以是 3 / exit status 3: some sample" \
 	  "inputs are deliberately broken）"; \
 	test $$status -eq 0 -o $$status -eq 3
-	@echo; echo "结果在 $(OUT)/ (results): report.html（用浏览器打开 / open it in a browser）" \
-	  "records.jsonl records.csv records.xlsx manifest.jsonl reconciliation.jsonl/.csv/.xlsx" \
-	  "audit.csv units.csv（数据库 / store: formscan.sqlite）；复核 / review:" \
-	  "$(BIN)/formscan review --out $(OUT)"
+	@echo; echo "结果在 $(CURDIR)/$(OUT)/ (results): report.html（用浏览器打开 / open it in a" \
+	  "browser）records.xlsx reconciliation.xlsx audit.xlsx units.xlsx（给人看 / for people）" \
+	  "records.jsonl records.csv manifest.jsonl reconciliation.jsonl/.csv audit.csv units.csv" \
+	  "（给程序读 / for tools; 数据库 / store: formscan.sqlite）；复核 / review:" \
+	  "$(CURDIR)/$(BIN)/formscan review --out $(CURDIR)/$(OUT)；给各单位的补交通知 / letters:" \
+	  "$(CURDIR)/$(BIN)/formscan letters --out $(CURDIR)/$(OUT)"
 
 # The report and review tests drive a real headless Chromium (Debian's), with CJK fonts.
 browser:
