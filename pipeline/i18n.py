@@ -454,13 +454,17 @@ _WORDS: dict[str, tuple[str, str]] = {
     "report.emailed_copy": ("电子版", "emailed copy"),
     "report.paper_copy": ("纸质版", "paper copy"),
     "report.from": ("发件人 {sender} · {subject} · {date}", "from {sender} · {subject} · {date}"),
+    "report.unrecognised": ("未识别的文件 {name}", "unrecognised document {name}"),
     # --- the review station
     "review.title": ("formscan 复核", "formscan review"),
     "review.queue": ("待复核", "to review"),
-    "review.keys": ("↑↓ 上一份/下一份 · Tab 下一栏 · Enter 保存本栏 · Esc 撤销 · "
-                    "Ctrl+Enter 本份复核完毕",
-                    "↑↓ previous/next · Tab next field · Enter save the field · Esc undo · "
-                    "Ctrl+Enter document done"),
+    "review.keys": ("↑↓ 上一份/下一份 · Tab 下一栏（离开即保存）· Enter 保存本栏 · "
+                    "Ctrl+S 保存简介 · Esc 撤销 · Ctrl+Enter 本份复核完毕 · Alt+S 签名 · "
+                    "Alt+Z 盖章 · Alt+1–4 承诺条款 · Alt+T 表格类型 · Alt+D 重复提交",
+                    "↑↓ previous/next · Tab next field (leaving saves) · Enter save the field · "
+                    "Ctrl+S save the synopsis · Esc undo · Ctrl+Enter document done · "
+                    "Alt+S signature · Alt+Z seal · Alt+1–4 clauses · Alt+T form type · "
+                    "Alt+D sent twice"),
     "review.nothing": ("没有待复核的文件。", "Nothing to review."),
     "review.unit": ("报送单位：", "unit: "),
     "review.no_todo": ("无待办", "nothing to do"),
@@ -468,6 +472,29 @@ _WORDS: dict[str, tuple[str, str]] = {
     "review.not_saved": ("未保存：{error}", "not saved: {error}"),
     "review.cleared": ("已复核 {done} / {total} 份", "{done} of {total} reviewed"),
     "review.done_reason": ("已复核", "reviewed"),
+    "review.unsaved": ("未保存", "not saved"),
+    "review.token_refused": ("此页面属于已结束的复核会话：请打开 formscan review 新打印的地址",
+                             "this page belongs to a review session that has ended: open the "
+                             "address formscan review printed last"),
+    "review.offline": ("无法连接复核工作站（已停止？）", "cannot reach the review station (stopped?)"),
+    "review.reloaded": ("已重新载入本文件的当前内容；你输入的仍在栏中，未保存（再按 Enter 即以它为准）",
+                        "this document's current values reloaded; what you typed is still in "
+                        "the field, not saved (Enter again to keep it)"),
+    "review.stored_now": ("现存：{value}", "stored now: {value}"),
+    "review.has": ("有", "present"),
+    "review.has_not": ("无", "absent"),
+    "review.is": ("是", "yes"),
+    "review.is_not": ("否", "no"),
+    "review.clauses": ("承诺条款", "consent clauses"),
+    "review.not_a_form": ("非比赛表格", "not a contest form"),
+    "review.duplicate": ("重复提交", "sent twice"),
+    "review.dismiss": ("已核对", "checked"),
+    "review.dismiss_hint": ("已核对原件：撤销这一标记（请写明理由）",
+                            "checked against the page: withdraw this flag (give a reason)"),
+    "review.dismiss_reason": ("已核对原件", "checked against the page"),
+    "review.ok": ("确定", "OK"),
+    "review.cancel": ("取消", "cancel"),
+    "review.enlarge": ("点击放大本页（Esc 关闭）", "click to see the page large (Esc closes)"),
 }
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from pipeline.audit import places, unit_and_source, units_table
 from pipeline.contest import Contest
+from pipeline.forms import Block, schemas
 from pipeline.i18n import (
     DEFAULT_LANG,
     catalog,
@@ -93,6 +94,9 @@ class DocumentView:
     images: dict[str, Any]
     pair: PairView | None = None
     done: bool = False  # a person marked it done at the review station
+    consent: list[dict] = field(default_factory=list)  # the clause verdicts read
+    kinds: dict[str, str] = field(default_factory=dict)  # field -> kind (multiline: a textarea)
+    clauses: list[int] = field(default_factory=list)  # the consent clauses its form carries
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -160,6 +164,8 @@ def _document(record: Record, contest: Contest, images: dict[str, str], pair: Pa
               also_at: list[str], lang: str) -> DocumentView:
     unit, unit_from = unit_and_source(record, contest)
     names = field_names(lang, record.form_type)
+    schema = schemas().get(record.form_type)
+    specs = {spec.key: spec for spec in schema.fields} if schema else {}
     date = record.fields.get("date")
     return DocumentView(
         doc_id=record.doc_id, origin=record.origin.value, form_type=record.form_type.value,
@@ -178,7 +184,10 @@ def _document(record: Record, contest: Contest, images: dict[str, str], pair: Pa
         message=record.message.to_dict() if record.message else None,
         images={"thumb": images.get(THUMB),
                 "crops": {k: v for k, v in images.items() if k != THUMB}} if images else {},
-        pair=pair)
+        pair=pair, consent=[c.to_dict() for c in record.consent],
+        kinds={k: specs[k].kind.value if k in specs else "text" for k in record.fields},
+        clauses=list(range(1, len(contest.clauses) + 1))
+        if schema and Block.CLAUSES in schema.blocks else [])
 
 
 def documents(batch: BatchView, contest: Contest, only: set[str] | None = None,

@@ -8,21 +8,26 @@ read-only, so it keeps answering while a scan holds the batch. A correction open
 write (refused while another formscan holds it), is kept in the store, and goes through the
 one refresh: the corrected document and its pair are checked again, every file rewritten once.
 
-Safe by construction: it listens on 127.0.0.1 unless told otherwise; every change request
-carries the session's random token; the only files it serves are the pictures under
-``OUT/report/`` (a path from the client is resolved and must stay there); document text is
-only ever rendered with ``textContent``.
+Safe by construction: it listens on 127.0.0.1 unless told otherwise; it answers only requests
+addressed to it by name (the ``Host`` header: 127.0.0.1, localhost or the ``--host`` given,
+with its port), so a page of another site whose name was pointed at this machine (DNS
+rebinding) gets nothing; every ``/api/`` request, a read too, carries the session's random
+token, which only its own page holds; the only files it serves are its page and the pictures
+under ``OUT/report/`` (a path from the client is resolved and must stay there); document text
+is only ever rendered with ``textContent``.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import secrets
+import socket
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 
 from pipeline.contest import Contest
 from pipeline.corrections import store_corrections
@@ -37,6 +42,8 @@ from pipeline.store import Store
 
 TEMPLATE = (Path(__file__).parent / "review_template.html").read_text(encoding="utf-8")
 HEAVY = frozenset({FlagKind.MISSING_SIGNATURE, FlagKind.MISSING_SEAL, FlagKind.SEAL_MISMATCH})
+DEFAULT_PORT = 8765  # `formscan review` without --port; taken, another free one is used
+PICTURE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 
 
 def risk(record: Record) -> float:
@@ -81,6 +88,13 @@ class Station:
             view.done = view.doc_id in batch.reviewed
         return sorted(views, key=lambda v: order[v.doc_id], reverse=True)
 
+    def document(self, doc_id: str) -> DocumentView:
+        """One document as it is now (the page reloads it when a change was refused)."""
+        batch = BatchView.read(self.out_dir)
+        if not any(r.doc_id == doc_id for r in batch.records):
+            raise Refused(Reason(Code.NO_DOCUMENT, {"doc": doc_id}))
+        return self._views(batch, {doc_id})[0]
+
     def mark_done(self, doc_id: str) -> None:
         """A person has been through the document: the flags that asked the office to look
         at its own page are settled (已复核); those that ask the unit for something stay."""
@@ -121,10 +135,28 @@ class Station:
             return self._views(BatchView.of(store), {doc_id})[0]
 
 
+def _names(host: str, port: int) -> frozenset[str]:
+    """The ``Host`` headers a request to this server may carry: the loopback names and the
+    address it listens on (and, listening on every interface, this machine's names)."""
+    hosts = {"127.0.0.1", "localhost", host}
+    if host in ("", "0.0.0.0", "::"):
+        name = socket.gethostname()
+        hosts |= {name, socket.getfqdn(name)}
+        try:
+            hosts |= set(socket.gethostbyname_ex(name)[2])
+        except OSError:  # a machine whose own name does not resolve: loopback names only
+            pass
+    hosts = {f"[{h}]" if ":" in h else h for h in hosts if h not in ("", "0.0.0.0", "::")}
+    return frozenset({f"{h.lower()}:{port}" for h in hosts}
+                     | ({h.lower() for h in hosts} if port == 80 else set()))
+
+
 def _handler(station: Station) -> type[BaseHTTPRequestHandler]:
     images = (station.out_dir / "report").resolve()
 
     class Handler(BaseHTTPRequestHandler):
+        names: frozenset[str] = frozenset()  # the Host headers answered (serve sets them)
+
         def log_message(self, *args: object) -> None:  # quiet: the terminal is the user's
             pass
 
@@ -133,6 +165,7 @@ def _handler(station: Station) -> type[BaseHTTPRequestHandler]:
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
             self.send_header("Cache-Control", "no-store")
+            self.send_header("X-Content-Type-Options", "nosniff")
             self.end_headers()
             self.wfile.write(body)
 
@@ -141,33 +174,59 @@ def _handler(station: Station) -> type[BaseHTTPRequestHandler]:
                        "application/json; charset=utf-8")
 
         def _refused(self, reason: Reason, status: int) -> None:
+            if reason.code is Code.CHANGED_SINCE:  # however it is raised: the page reloads
+                status = HTTPStatus.CONFLICT
             self._json({"error": say(reason, station.lang), "code": reason.code.value}, status)
 
+        def _allowed(self, path: str) -> bool:
+            """Addressed to this server by its own name, and an API call with the token;
+            otherwise answered 403 and nothing more."""
+            host = (self.headers.get("Host") or "").strip().lower()
+            token = self.headers.get("X-Token") or ""
+            if host not in self.names:
+                self._send(HTTPStatus.FORBIDDEN, b"forbidden: unknown Host", "text/plain")
+            elif path.startswith("/api/") and not secrets.compare_digest(
+                    token.encode(), station.token.encode()):
+                self._json({"error": text(station.lang, "review.token_refused"),
+                            "code": "token"}, HTTPStatus.FORBIDDEN)
+            else:
+                return True
+            return False
+
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            path = urlparse(self.path).path
+            url = urlparse(self.path)
+            path = url.path
+            if not self._allowed(path):
+                return
             if path == "/":
                 self._send(HTTPStatus.OK, station.page().encode(), "text/html; charset=utf-8")
-            elif path == "/api/queue":
+            elif path in ("/api/queue", "/api/document"):
                 try:
-                    self._json([view.to_dict() for view in station.queue()])
+                    if path == "/api/queue":
+                        self._json([view.to_dict() for view in station.queue()])
+                    else:
+                        doc_id = parse_qs(url.query).get("doc_id", [""])[0]
+                        self._json(station.document(doc_id).to_dict())
+                except Refused as exc:
+                    self._refused(exc.reason, HTTPStatus.NOT_FOUND)
                 except FormscanError as exc:
                     self._refused(exc.reason, HTTPStatus.CONFLICT)
             elif path.startswith("/report/"):
                 target = (images / unquote(path.removeprefix("/report/"))).resolve()
-                if images not in target.parents or not target.is_file():
+                kind = PICTURE_TYPES.get(target.suffix.lower())
+                if images not in target.parents or not kind or not target.is_file():
                     self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
                     return
-                self._send(HTTPStatus.OK, target.read_bytes(), "image/jpeg")
+                self._send(HTTPStatus.OK, target.read_bytes(), kind)
             else:
                 self._send(HTTPStatus.NOT_FOUND, b"not found", "text/plain")
 
         def do_POST(self) -> None:  # noqa: N802
-            if self.headers.get("X-Token") != station.token:
-                self._json({"error": "missing or wrong session token"}, HTTPStatus.FORBIDDEN)
+            path = urlparse(self.path).path
+            if not self._allowed(path):
                 return
             try:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-                path = urlparse(self.path).path
                 if path == "/api/correct":
                     seen = {"shown": body["shown"]} if "shown" in body else {}
                     self._json(station.correct(str(body["doc_id"]), str(body["field"]),
@@ -178,8 +237,7 @@ def _handler(station: Station) -> type[BaseHTTPRequestHandler]:
                 else:
                     self._json({"error": "no such action"}, HTTPStatus.NOT_FOUND)
             except Refused as exc:
-                self._refused(exc.reason, HTTPStatus.CONFLICT if exc.reason.code is
-                              Code.CHANGED_SINCE else HTTPStatus.BAD_REQUEST)
+                self._refused(exc.reason, HTTPStatus.BAD_REQUEST)
             except (KeyError, ValueError, TypeError) as exc:
                 self._json({"error": str(exc)}, HTTPStatus.BAD_REQUEST)
             except FormscanError as exc:  # the batch busy (a scan writing it), a disk full
@@ -188,11 +246,20 @@ def _handler(station: Station) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def serve(out_dir: Path, contest: Contest, host: str = "127.0.0.1", port: int = 0,
+def serve(out_dir: Path, contest: Contest, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
           who: str = "office", lang: str = DEFAULT_LANG) -> ThreadingHTTPServer:
     """The review station's server, bound and ready (``serve_forever`` runs it); port 0
-    picks a free one; its words in ``lang``."""
+    picks a free one, and so does the default port when another program (a second
+    ``formscan review``) holds it: ``server.server_address`` says where it is. Its words in
+    ``lang``."""
     station = Station(out_dir, contest, who, lang)
-    server = ThreadingHTTPServer((host, port), _handler(station))
+    handler = _handler(station)
+    try:
+        server = ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE or port != DEFAULT_PORT:
+            raise
+        server = ThreadingHTTPServer((host, 0), handler)
+    handler.names = _names(host, server.server_address[1])
     server.station = station  # type: ignore[attr-defined]
     return server

@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,61 @@ def copy_of(tmp_path):
         return dst
 
     return copy
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def demo_batch(tmp_path_factory) -> Path:
+    """The committed samples read as `make demo` reads them, paper and email reconciled, with
+    the names it prints (samples/paper/…): pairs, differences, a missing signature, a page
+    that is no form. Read once; a test that changes it works on a copy."""
+    from pipeline.api import run
+
+    out = tmp_path_factory.mktemp("demo") / "out"
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        run(out, ["samples/paper"], ["samples/email"], BatchOptions(progress=False, workers=2))
+    finally:
+        os.chdir(here)
+    return out
+
+
+@pytest.fixture
+def browser():
+    """A real headless Chromium (Debian's, with CJK fonts: `make browser`), 1400×1000."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    assert shutil.which("chromedriver"), "no chromedriver: run `make test`, which installs it"
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    yield driver
+    driver.quit()
+
+
+def wait_for(predicate, timeout: float = 30) -> None:
+    """Until the page shows what ``predicate`` looks for (an element found a moment before
+    the page redrew it is looked for again)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            if predicate():
+                return
+        except StaleElementReferenceException:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def screenshot_path(name: str, tmp_path: Path) -> Path:
+    """Where a test keeps a screenshot: docs/NAME (README shows it) with FORMSCAN_DOCS=1,
+    to regenerate it; otherwise tmp_path."""
+    return (ROOT / "docs" if os.environ.get("FORMSCAN_DOCS") == "1" else tmp_path) / name

@@ -111,7 +111,8 @@ def test_the_station_answers_while_a_scan_holds_the_batch(batch, station):
     url, state = station
     holder = Store(batch)  # as a scan does while it reads
     try:
-        with urllib.request.urlopen(url + "api/queue", timeout=30) as answer:
+        with urllib.request.urlopen(urllib.request.Request(
+                url + "api/queue", headers={"X-Token": state.token}), timeout=30) as answer:
             queue = json.loads(answer.read())
         assert answer.status == 200 and queue and all("doc_id" in d for d in queue)
         # A change waits for the batch: refused, said in Chinese, nothing lost.

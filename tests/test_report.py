@@ -10,6 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from conftest import read_jsonl, screenshot_path, wait_for
 
 from pipeline.api import reconcile
 from pipeline.api import report as write_report
@@ -199,3 +200,69 @@ def test_the_report_speaks_chinese_and_english_when_asked(tmp_path):
     # The data keeps the contract's keys and values in both: the flag name, the form type.
     for page in (zh, en):
         assert "missing_field:phone" in page and '"form_type": "work_registration"' in page
+
+
+def _box(browser, element) -> dict:
+    return browser.execute_script("return arguments[0].getBoundingClientRect().toJSON()", element)
+
+
+@pytest.mark.ocr
+def test_crops_are_drawn_readable_in_a_table_inside_the_window(demo_batch, browser, tmp_path):
+    """The demo batch's report, filtered on a difference: each crop at least 24 px high and
+    inside its column, field names on one line, every table inside the window, confidences
+    rounded, 缺签名 said once per document, a page no form was found on named by its file.
+    The screenshot is docs/report.png with FORMSCAN_DOCS=1."""
+    from selenium.webdriver.common.by import By
+
+    records = {r["doc_id"]: r for r in read_jsonl(demo_batch / "records.jsonl")}
+    browser.get((demo_batch / "report.html").as_uri())
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "article.doc"))
+    for article in browser.find_elements(By.CSS_SELECTOR, "article.doc"):
+        record = records[article.get_attribute("data-doc-id")]
+        said = article.text
+        if "missing_signature" in record["flags"]:
+            assert said.count("缺签名") == 1, said
+        heading = article.find_element(By.CSS_SELECTOR, ".heading").text
+        if record["form_type"] == "unknown":
+            name = Path(record["source"]["path"]).name
+            assert heading.startswith(f"未识别的文件 {name}") and record["doc_id"] not in said
+    browser.get((demo_batch / "report.html").as_uri() + "#flag=mismatch:duration")
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "article.doc table.fields"))
+    paper = next(k for k, r in records.items()
+                 if r["origin"] == "paper" and "mismatch:duration" in r["flags"])
+    first = browser.find_element(By.CSS_SELECTOR, f'article.doc[data-doc-id="{paper}"]')
+    crops = first.find_elements(By.CSS_SELECTOR, "table.fields img.crop")
+
+    def at_the_top() -> bool:  # pictures loading above it move it: until it stays put
+        top = browser.execute_script(
+            "const top = arguments[0].getBoundingClientRect().top"
+            " - document.querySelector('.controls').offsetHeight - 8;"
+            " scrollBy(0, top); return Math.abs(top) < 1", first)
+        return top and all(browser.execute_script(
+            "return arguments[0].complete && arguments[0].naturalHeight > 0", c) for c in crops)
+
+    wait_for(at_the_top)
+    width = browser.execute_script("return document.documentElement.clientWidth")
+    for table in browser.find_elements(By.CSS_SELECTOR, "table.fields"):
+        assert _box(browser, table)["right"] <= width
+    assert first.find_elements(By.CSS_SELECTOR, "table.fields th")[-1].text == "电子版"
+    for image in crops:
+        box, cell = _box(browser, image), _box(browser, image.find_element(By.XPATH, ".."))
+        assert box["height"] >= 24 and box["right"] <= cell["right"], image.get_attribute("src")
+    for row in first.find_elements(By.CSS_SELECTOR, "table.fields tr[data-field]"):
+        name, _, confidence = row.find_elements(By.TAG_NAME, "td")[:3]
+        assert browser.execute_script("return arguments[0].scrollWidth <= arguments[0].clientWidth"
+                                      " && arguments[0].getClientRects().length === 1", name)
+        assert confidence.text.endswith("%") and confidence.text[:-1].isdigit(), confidence.text
+
+    shot = screenshot_path("report.png", tmp_path)
+    browser.save_screenshot(str(shot))
+    image = cv2.imread(str(shot))
+    crop = first.find_element(By.CSS_SELECTOR, 'tr[data-field="duration"] img.crop')
+    box = _box(browser, crop)
+    assert 24 <= box["height"] and box["bottom"] <= image.shape[0]
+    x, y, w, h = (round(box[k]) for k in ("x", "y", "width", "height"))
+    shown = image[y + 2:y + h - 2, x + 2:x + w - 2]
+    saved = cv2.imread(str(demo_batch / crop.get_attribute("src").split(demo_batch.name + "/")[1]))
+    saved = cv2.resize(saved, (w, h))[2:-2, 2:-2]
+    assert cv2.matchTemplate(shown, saved, cv2.TM_CCOEFF_NORMED).max() > 0.9
