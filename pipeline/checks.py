@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from pipeline.contest import Contest
 from pipeline.forms import VERDICTS, Block, FieldKind, FormSchema
-from pipeline.model import ConsentVerdict, Field, Flag, FlagKind, Origin, Owner, Record, Route
+from pipeline.model import (
+    TICK_SEP,
+    ConsentVerdict,
+    Evidence,
+    Field,
+    Flag,
+    FlagKind,
+    Origin,
+    Owner,
+    Record,
+    Route,
+)
 from pipeline.normalize import is_valid_phone, synopsis_length
 
 
@@ -52,6 +63,8 @@ def check_flags(record: Record, schema: FormSchema, contest: Contest) -> list[Fl
             flags.append(Flag(FlagKind.SYNOPSIS_TOO_LONG))
         if spec.of_units and not contest.is_listed(value):
             flags.append(Flag(FlagKind.UNKNOWN_UNIT))
+        if f.evidence is Evidence.CHECKBOX and TICK_SEP in value:
+            flags.append(Flag(FlagKind.MANY_TICKS, spec.key))  # one of a closed list allowed
         doubtful_date = spec.kind is FieldKind.DATE and not (
             contest.date_window[0] <= value <= contest.date_window[1])
         if f.confidence < contest.low_confidence or doubtful_date:

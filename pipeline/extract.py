@@ -9,7 +9,7 @@ right, or for multi-line fields the cell below.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
@@ -303,6 +303,7 @@ class Reading:
 
     fields: dict[str, Field]
     places: dict[str, Place]
+    segments: dict[str, list[Segment]] = field(default_factory=dict)  # each value's text
 
 
 def read_fields(schema: FormSchema, layout: PageLayout, page: int,
@@ -315,6 +316,7 @@ def read_fields(schema: FormSchema, layout: PageLayout, page: int,
     matches = _match_labels(schema, containers)
     label_cells = {containers[m.container].cell for m in matches.values()} - {None}
     fields: dict[str, Field] = {}
+    found: dict[str, list[Segment]] = {}
     used = set(label_cells)
     for spec in schema.fields:
         match = matches.get(spec.key)
@@ -326,13 +328,14 @@ def read_fields(schema: FormSchema, layout: PageLayout, page: int,
         segs = _written_in_place(segs, layout)
         used |= {s.cell for s in segs if s.cell is not None}
         fields[spec.key] = _field(spec, segs, page, transform)
+        found[spec.key] = segs
     orphans = [c for c in containers if c.cell is not None and c.cell not in used
                and _is_value(c, schema, aliases)]
     _attribute(fields, schema, orphans, layout, page, transform)
     _phone_with_the_person(fields, schema)
     places = {key: _place(containers[match.container], containers, layout, label_cells)
               for key, match in matches.items() if fields[key].value is None}
-    return Reading(fields, places)
+    return Reading(fields, places, found)
 
 
 def _place(label: Container, containers: list[Container], layout: PageLayout,

@@ -43,7 +43,7 @@ DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.
 FONT = "宋体"  # SimSun: on every Chinese Windows, and what WPS substitutes alike
 
 # What a unit is asked to send or correct. Left out, for the office to look at first: unread,
-# misread (the page may be right), unknown_unit, low_confidence:form_type, unclassified,
+# misread (the page may be right), unknown_unit, many_ticks, low_confidence:form_type, unclassified,
 # duplicate (formscan's doubts, not the unit's faults) and mismatch:seal (a seal read as
 # another unit's is checked on the page before anyone is told).
 CHASED = frozenset({

@@ -96,6 +96,7 @@ class FlagKind(StrEnum):
     EMAIL_ONLY = "email_only"
     MISMATCH = "mismatch"  # key: the field whose paper and email readings differ
     UNKNOWN_UNIT = "unknown_unit"  # the unit read is in no list of contest.yaml
+    MANY_TICKS = "many_ticks"  # key: a field of one choice with several options ticked
     UNREAD = "unread"  # key: a value there but not read, or read too unsurely: look at it
     MISREAD = "misread"  # key: paper and email differ where the paper was read unsurely
 
@@ -325,6 +326,10 @@ class Evidence(StrEnum):
     VOCABULARY = "vocabulary"  # what was read beside the label, snapped to a closed list
     SHAPE = "shape"  # a value of an unmistakable shape (a phone, a date) near or without label
     POSITION = "position"  # the one value left where the form's one unread label stands
+    CHECKBOX = "checkbox"  # the option ticked in a printed row of options (pipeline.ticks)
+
+
+TICK_SEP = "、"  # between the words of several options ticked where one is allowed
 
 
 @dataclass

@@ -23,7 +23,8 @@ def snap_fields(fields: dict[str, Field], schema: FormSchema, contest: Contest) 
     """Snap, in place, every field of ``schema`` that has a vocabulary."""
     for spec in schema.fields:
         f = fields.get(spec.key)
-        if spec.vocabulary is None or f is None or f.value is None:
+        if spec.vocabulary is None or f is None or f.value is None \
+                or f.evidence is Evidence.CHECKBOX:  # a ticked option is the list's word
             continue
         found = snap(f.value, spec, contest)
         if found is None:

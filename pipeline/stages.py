@@ -43,6 +43,7 @@ from pipeline.model import (
 from pipeline.ocr import OcrEngine
 from pipeline.pictures import pictures
 from pipeline.snap import snap_fields
+from pipeline.ticks import read_ticks, ticked_field
 from pipeline.verify.consent import match_clauses
 from pipeline.verify.seal import SealFinding, find_seal, read_ring
 from pipeline.verify.signature import detect_signature
@@ -156,6 +157,20 @@ def _reread(state: PageState) -> None:
         _extract(state)
 
 
+def _ticks(state: PageState) -> None:
+    """A closed list printed as options to tick (``□故事片 ☑纪录片``): the field is the option
+    ticked, not the row of words read beside its label."""
+    page = state.image if state.item.route.has_geometry else None
+    for spec in state.schema.fields:
+        f = state.record.fields.get(spec.key)
+        if spec.vocabulary is None or spec.of_units or f is None or f.value is None:
+            continue
+        words = state.contest.vocabularies.get(spec.vocabulary, ())
+        found = read_ticks(state.reading.segments.get(spec.key, []), words, page)
+        if found is not None:
+            state.record.fields[spec.key] = ticked_field(f, found)
+
+
 def _snap(state: PageState) -> None:
     snap_fields(state.record.fields, state.schema, state.contest)
 
@@ -231,6 +246,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("classify", _classify),  # which form; not a form: ends here
     Stage("extract", _extract),  # field values by label
     Stage("reread", _reread, IMAGE_ROUTES),  # a value cell with ink but no text, alone
+    Stage("ticks", _ticks),  # a closed list printed as options: the one ticked
     Stage("snap", _snap),  # closed vocabularies: units, work types
     Stage("ink", _ink, IMAGE_ROUTES),  # an empty field's place: written on, or blank
     Stage("signature", _signature, PAGE_ROUTES),

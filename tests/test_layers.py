@@ -17,8 +17,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "pipeline"
 LAYERS = {
     "ground": {"model", "errors", "forms", "contest", "normalize", "imaging", "labels", "i18n",
                "checks", "filetypes", "pdf", "limits", "overrule"},
-    "stage": {"ingest", "mail", "preprocess", "ocr", "layout", "classify", "extract", "snap",
-              "verify", "pictures"},
+    "stage": {"ingest", "mail", "preprocess", "ocr", "layout", "classify", "extract", "ticks",
+              "snap", "verify", "pictures"},
     "orchestration": {"sources", "stages", "workers", "cluster", "batch"},
     "store": {"store"},
     "reader": {"reconcile", "audit", "report", "corrections", "review", "refresh", "sheets",

@@ -1,0 +1,185 @@
+"""Selection marks: which printed option of a closed list a form ticks.
+
+Units print a closed list as a row of options and tick one: ``□故事片 ☑纪录片 □专题片``, a box
+filled, crossed or ticked by hand, or ✓/√ beside the word. PP-OCR reads an empty box as □ and
+either reads a marked one as a tick character or drops it (a box with a stroke in it is no
+character it knows). So the text says which option is ticked: the one whose box reads as a
+tick; else, where the other options keep their empty boxes, the one whose box is gone. Where
+no box is read at all, the page is asked: the row's printed boxes are found (squares about a
+character high with straight sides), one per option, and a box whose inside holds ink is
+marked. Boxes not found one per option leave the row not told, for a person to look at.
+
+An option row with one tick gives the field that option's word (``evidence: checkbox``, what
+was read kept as ``raw``); with none, the field is left empty (nothing ticked: the unit is asked
+for it); with several where one is allowed, the words joined by 、, which the checks flag for a
+person (``many_ticks``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from rapidfuzz import fuzz
+
+from pipeline.imaging import to_grey
+from pipeline.model import TICK_SEP, Evidence, Field, Segment, group_rows
+from pipeline.normalize import clean_text
+
+TICKED = frozenset("☑☒✓✔√■▣◼●◉⊠✅✗×")  # a box or mark a person made
+EMPTY = frozenset("□☐○◯口")  # a box left empty (口: how OCR sometimes reads one)
+WORD_MATCH = 66  # fuzzy ratio at which an option's word is found (纪录斤: one of three misread)
+BOX_INK = 0.06  # share of a box's inside (its outline left out) that is ink: marked
+FILLED = 0.75  # share of a square that is ink: a box filled in, not a dense character
+SIDE_INK = 0.6  # share of each side of a square that is a straight line: a printed box
+INK_LEVEL = 0.65  # darker than this share of the paper's level: ink
+
+
+@dataclass(frozen=True)
+class Option:
+    word: str
+    start: int  # where the word starts in the row's text
+    end: int
+    mark: bool | None  # ticked, left empty, or not told by the text (no box read before it)
+
+
+@dataclass(frozen=True)
+class Ticks:
+    """What an option row says: the words ticked (several where a person must look), and how
+    surely."""
+
+    words: tuple[str, ...]
+    confidence: float
+    raw: str
+
+
+def options(text: str, words: tuple[str, ...]) -> list[Option]:
+    """The closed list's words found in a row of text, in order, each with the mark the text
+    shows before it."""
+    found: list[Option] = []
+    taken = [False] * len(text)
+    for word in sorted(words, key=len, reverse=True):
+        at = _find(text, word, taken)
+        if at is None:
+            continue
+        for i in range(at, at + len(word)):
+            taken[i] = True
+        before = text[at - 1] if at else ""
+        mark = True if before in TICKED else False if before in EMPTY else None
+        found.append(Option(word, at, at + len(word), mark))
+    return sorted(found, key=lambda o: o.start)
+
+
+def _find(text: str, word: str, taken: list[bool]) -> int | None:
+    at = text.find(word)
+    if at >= 0 and not any(taken[at:at + len(word)]):
+        return at
+    best, where = 0.0, None
+    for i in range(len(text) - len(word) + 1):
+        if any(taken[i:i + len(word)]):
+            continue
+        score = fuzz.ratio(word, text[i:i + len(word)])
+        if score > best:
+            best, where = score, i
+    return where if best >= WORD_MATCH else None
+
+
+def read_ticks(segments: list[Segment], words: tuple[str, ...],
+               page: np.ndarray | None) -> Ticks | None:
+    """The options a row of ``segments`` ticks, or None when it is no option row (fewer than
+    two of the list's words)."""
+    rows = group_rows(segments)
+    text = "".join(clean_text(s.text, strip=False) for row in rows for s in row)
+    found = options(text, words)
+    if len(found) < 2:
+        return None
+    ticked = [o for o in found if o.mark]
+    if ticked:
+        return Ticks(tuple(o.word for o in ticked), 0.95, text)
+    if any(o.mark is False for o in found):
+        # Empty boxes read, so a box not read is one a mark made unreadable.
+        gone = [o for o in found if o.mark is None]
+        return Ticks(tuple(o.word for o in gone), 0.85 if gone else 0.9, text)
+    marks = _marks_on_page(page, segments, len(found)) if page is not None else None
+    if marks is None:
+        return Ticks((), 0.0, text)  # no box read, none found on the page: not told
+    return Ticks(tuple(o.word for o, m in zip(found, marks, strict=True) if m), 0.8, text)
+
+
+def _marks_on_page(page: np.ndarray, segments: list[Segment], count: int) -> list[bool] | None:
+    """Whether each printed box of an option row holds a mark, left to right; None unless
+    exactly ``count`` boxes are found where the row stands."""
+    x0 = min(s.bbox[0] for s in segments)
+    y0 = min(s.bbox[1] for s in segments)
+    x1 = max(s.bbox[2] for s in segments)
+    y1 = max(s.bbox[3] for s in segments)
+    h = max(y1 - y0, 1.0) / len(group_rows(segments))
+    top, left = max(int(y0 - 0.3 * h), 0), max(int(x0 - 1.5 * h), 0)
+    band = to_grey(page)[top:int(y1 + 0.3 * h), left:int(x1)]
+    if band.size == 0:
+        return None
+    paper = float(np.percentile(band, 90))
+    ink = (band < INK_LEVEL * paper).astype(np.uint8)
+    boxes = _boxes(ink, h)
+    if len(boxes) != count:
+        return None
+    return [_holds_mark(ink, box) for box in boxes]
+
+
+def _boxes(ink: np.ndarray, h: float) -> list[tuple[int, int, int, int]]:
+    """Printed boxes in a band of ink, left to right: squares about a character high whose
+    sides are straight lines (found as the outermost rows and columns of a shape of straight
+    strokes that run most of its width or height, so a tick poking out of its box leaves the
+    box as it is)."""
+    k = max(3, int(0.4 * h))
+    outline = (cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((1, k), np.uint8))
+               | cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((k, 1), np.uint8)))
+    outline = cv2.dilate(outline, np.ones((3, 3), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(outline)
+    found = []
+    for i in range(1, n):
+        x, y, w, ht = (int(v) for v in stats[i][:4])
+        shape = labels[y:y + ht, x:x + w] == i
+        rows = np.flatnonzero(shape.mean(axis=1) >= SIDE_INK)
+        cols = np.flatnonzero(shape.mean(axis=0) >= SIDE_INK)
+        if not (_two_sides(rows) and _two_sides(cols)):
+            continue  # a character's strokes (事: four across), not a box's two sides
+        box = (x + int(cols[0]), y + int(rows[0]), int(cols[-1] - cols[0]) + 1,
+               int(rows[-1] - rows[0]) + 1)
+        bw, bh = box[2], box[3]
+        if not (0.45 * h <= bw <= 1.4 * h and 0.45 * h <= bh <= 1.4 * h
+                and 0.7 <= bw / bh <= 1.4):
+            continue
+        solid = len(rows) == bh and len(cols) == bw  # one run of strokes from side to side
+        if not solid or float(ink[box[1]:box[1] + bh, box[0]:box[0] + bw].mean()) >= FILLED:
+            found.append(box)  # a box, or one filled in (not a dense character)
+    return sorted(found)
+
+
+def _two_sides(lines: np.ndarray) -> bool:
+    """Whether the long strokes one way are a box's two sides (two runs of adjacent rows or
+    columns) or a filled box (one run from side to side)."""
+    if len(lines) < 2:
+        return False
+    runs = 1 + int(np.count_nonzero(np.diff(lines) > 1))
+    return runs == 2 or (runs == 1 and len(lines) >= 8)
+
+
+def _holds_mark(ink: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """Whether a box's inside, away from its outline, is inked: a tick, a cross, a fill."""
+    x, y, w, h = box
+    m = max(2, int(0.2 * min(w, h)))
+    inside = ink[y + m:y + h - m, x + m:x + w - m]
+    return inside.size > 0 and float(inside.mean()) >= BOX_INK
+
+
+def ticked_field(read: Field, ticks: Ticks) -> Field:
+    """The field an option row gives: the word ticked (what was read kept as ``raw``), the
+    words of several joined for a person to settle, or nothing where nothing is ticked (ink
+    False where the row's boxes read empty, so the unit is asked; unknown where the text could
+    not tell, so a person looks)."""
+    value = TICK_SEP.join(ticks.words) or None
+    ink = None if value or not ticks.confidence else False
+    return Field(value, ticks.confidence, read.page, read.bbox, evidence=Evidence.CHECKBOX,
+                 raw=ticks.raw, ink=ink)
