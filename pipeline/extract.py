@@ -13,8 +13,16 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from pipeline.forms import FieldKind, FieldSpec, FormSchema
-from pipeline.labels import COLON, MIN_SCORE, match_start, starts_with_note, strip_note
+from pipeline.forms import FieldKind, FieldSpec, FormSchema, known_labels
+from pipeline.labels import (
+    COLON,
+    MIN_SCORE,
+    NOTE,
+    match_start,
+    split_note,
+    starts_with_note,
+    strip_note,
+)
 from pipeline.model import (
     Direction,
     Evidence,
@@ -53,6 +61,7 @@ SHAPES = {
 TITLE_LINE_MAX = 16  # characters: a line this short that reads as the form's title is it
 TITLE_MATCH = 85
 _SIGNATURE = "__signature__"
+_STOP = re.compile(r"★|邮政编码|邮编")  # never part of a value: the end of one
 _CLAUSE_START = re.compile(r"^(相关协议|[1-4一二三四][.．、]?报送作品|[1-4][.．、])")
 
 
@@ -161,8 +170,10 @@ def _match_labels(schema: FormSchema, containers: list[Container]) -> dict[str, 
         text = clean_text(container.text, strip=False)
         if not text or _CLAUSE_START.match(text) or _is_title(text, schema):
             continue
+        longer = _label_at_start(text)
         for key, aliases in specs:
-            score, consumed = max(match_start(a, text) for a in aliases)
+            whole = [a for a in aliases if _whole_word(a, longer, aliases)]
+            score, consumed = max((match_start(a, text) for a in whole), default=(0.0, 0))
             if score >= MIN_SCORE:
                 candidates.append(LabelMatch(key, idx, score, consumed))
     candidates.sort(key=lambda m: (m.score, m.consumed), reverse=True)
@@ -175,6 +186,42 @@ def _match_labels(schema: FormSchema, containers: list[Container]) -> dict[str, 
         taken_containers.add(match.container)
     taken_keys.pop(_SIGNATURE, None)
     return taken_keys
+
+
+def _label_at_start(text: str) -> str | None:
+    """The longest label any form prints that ``text`` starts with exactly."""
+    return max((w for w in known_labels() if text.startswith(w)), key=len, default=None)
+
+
+def _whole_word(alias: str, at_start: str | None, own: tuple[str, ...]) -> bool:
+    """Whether ``alias`` may match where the text starts with the label ``at_start``: not
+    where that is a longer label of something else (经办人 is not the start of 经办人签名)."""
+    core = split_note(alias)[0]
+    return at_start is None or len(at_start) <= len(core) or not at_start.startswith(core) \
+        or at_start in {split_note(a)[0] for a in own}
+
+
+def _until_next_label(segs: list[Segment]) -> list[Segment]:
+    """A value up to where the next thing printed starts: a ★ note or a postcode anywhere
+    (…顺城街1号 邮编 030600), or a row piece that starts with a label."""
+    out: list[Segment] = []
+    for i, seg in enumerate(segs):
+        text = clean_text(seg.text, strip=False)
+        if i and _label_at_start(text.lstrip(COLON)):
+            break
+        stop = _STOP.search(text)
+        if stop:
+            out += [piece for start, piece in _cut_segment(seg, text, [stop.start()])
+                    if start == 0 and stop.start() > 0]
+            break
+        out.append(seg)
+    return out
+
+
+def _is_printed_label(segs: list[Segment]) -> bool:
+    """Whether a value is nothing but a label (and its note, its colon)."""
+    text = clean_text("".join(s.text for s in segs)).rstrip(COLON)
+    return bool(text) and NOTE.sub("", text).rstrip(COLON) in known_labels()
 
 
 def _value_segments(
@@ -312,7 +359,8 @@ def read_fields(schema: FormSchema, layout: PageLayout, page: int,
     with the places of the fields left without a value."""
     aliases = sorted({a for f in schema.fields for a in f.labels} | set(schema.signature_labels),
                      key=len, reverse=True)
-    containers = _split_rows(_containers(layout), aliases)
+    containers = _split_rows(_containers(layout), sorted(set(aliases) | known_labels(),
+                                                          key=len, reverse=True))
     matches = _match_labels(schema, containers)
     label_cells = {containers[m.container].cell for m in matches.values()} - {None}
     fields: dict[str, Field] = {}
@@ -321,6 +369,10 @@ def read_fields(schema: FormSchema, layout: PageLayout, page: int,
     for spec in schema.fields:
         match = matches.get(spec.key)
         segs = _value_segments(spec, match, containers, layout, label_cells) if match else []
+        if spec.kind is not FieldKind.MULTILINE:
+            segs = _until_next_label(segs)
+        if _is_printed_label(segs):
+            segs = []  # a label where the value should be (手机号码, 签名（…填写）): no value
         if spec.kind is FieldKind.MULTILINE and segs:
             segs += _overflow(segs, layout, label_cells, aliases)
         if spec.kind is FieldKind.DATE and not normalize_date("".join(s.text for s in segs)):

@@ -26,6 +26,7 @@ Coordinates follow OpenCV's convention: pixel centres sit at integer coordinates
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -57,6 +58,7 @@ _TEXT_MIN_PEAK = 1.2  # best / median profile score below this: no text lines to
 BLANK_INK_RATIO = 0.002  # share of dark pixels under which a page is blank
 
 # Red suppression.
+SEAL_MARGIN = 0.08  # of a seal's size: its ink reaches past the ring found
 _GREY_SEAL_MIN = 120.0 # grey level range where the white point of a grey scan may be set:
 _GREY_SEAL_MAX = 160.0 # blue/black ink stays below it, a red seal's grey above
 
@@ -78,8 +80,10 @@ def is_blank(image: np.ndarray) -> bool:
     return float(np.count_nonzero(ink)) / ink.size < BLANK_INK_RATIO
 
 
-def prepare(image: np.ndarray) -> Prepared:
-    """Crop a phone photo to its paper, deskew the page and build the red-free OCR image.
+def prepare(image: np.ndarray, seal: bool | list[float] = True) -> Prepared:
+    """Crop a phone photo to its paper, deskew the page and build the red-free OCR image
+    (the seal's ink taken away where ``seal`` says, see :func:`suppress_red`; False leaves
+    the OCR image as the page is, for a caller who finds the seal first).
 
     ``image`` is the page as read: BGR (or BGRA, or single-channel grey) uint8. The returned
     ``transform`` maps original pixel coordinates to ``Prepared.image`` coordinates, and says
@@ -113,7 +117,8 @@ def prepare(image: np.ndarray) -> Prepared:
         )
         transform.push("rotate", np.vstack([matrix, [0.0, 0.0, 1.0]]), angle_deg=round(-skew, 3),
                        measured_by=source, size=[rw, rh])
-    return Prepared(image=img, ocr_image=suppress_red(img), transform=transform)
+    return Prepared(image=img, ocr_image=suppress_red(img, seal) if seal else img,
+                    transform=transform)
 
 
 def rotate_quarter(prep: Prepared, quarter_turns: int) -> Prepared:
@@ -143,33 +148,63 @@ def rotate_quarter(prep: Prepared, quarter_turns: int) -> Prepared:
     )
 
 
-def suppress_red(image: np.ndarray, grey_seal: bool | list[float] = True) -> np.ndarray:
-    """Return a 3-channel grey image in which red ink is near-white and black/blue ink is dark.
+def suppress_red(image: np.ndarray, seal: bool | list[float] = True) -> np.ndarray:
+    """Return a 3-channel grey image in which a seal's ink is near-white and the text is dark.
 
-    Black and blue ink are dark in the red channel while red ink (seals) is bright there, so
-    the red channel is the base, its levels as scanned: stretching them towards white would
-    lighten the thin grey strokes of a light font until the recogniser loses them. Pixels that
-    are clearly red *and* bright in R (seal ink on paper, not text under a seal, which the
-    multiply blend keeps dark) are pushed to white.
+    ``seal`` says where a seal is: its box (the seal's ink is taken away there only, so red
+    print elsewhere, a bank slip's, a red letterhead, stays text), True while nothing says
+    (taken away over the whole page), False where there is none (nothing taken away).
+    On a colour page the seal's box is the red channel, where black and blue ink are dark and
+    red ink bright, its levels as scanned (stretching them towards white would lighten the thin
+    strokes of a light font until the recogniser loses them), with pixels clearly red *and*
+    bright in R (seal ink on paper, not text under a seal, which the multiply blend keeps dark)
+    pushed to white; the rest of the page is its plain grey, in which red print is dark.
     On a grey-scale image (2-D, or 3 channels without colour) a seal's lighter grey is lifted
-    towards white: over the whole page while nothing says where a seal is (``grey_seal``
-    True), inside the seal's box when it is given, nowhere when False (the lift takes a light
-    font's strokes with it, so it is kept where it is needed).
+    towards white where the seal is (the lift takes a light font's strokes with it, so it is
+    kept where it is needed).
     """
     if image.ndim == 2 or is_grey(as_bgr(image)):
         grey = image if image.ndim == 2 else as_bgr(image)[:, :, 1]
-        if grey_seal is True:
-            grey = _lift_grey_seal(grey)
-        elif grey_seal:
-            x0, y0, x1, y1 = (int(round(v)) for v in grey_seal)
-            grey = grey.copy()
-            grey[y0:y1, x0:x1] = _lift_grey_seal(grey[y0:y1, x0:x1])
-        return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+        return cv2.cvtColor(_within(seal, grey, _lift_grey_seal), cv2.COLOR_GRAY2BGR)
     img = as_bgr(image)
+    if seal is True:
+        return cv2.cvtColor(_red_away(img), cv2.COLOR_GRAY2BGR)
+    grey = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+    if seal:
+        x0, y0, x1, y1 = _box(seal, img.shape)
+        grey[y0:y1, x0:x1] = _red_away(img[y0:y1, x0:x1], paper_of=img)
+    return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+
+
+def _box(box: list[float], shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """A seal's box with a margin (its ink spreads past the ring found), inside the page."""
+    x0, y0, x1, y1 = box
+    m = SEAL_MARGIN * max(x1 - x0, y1 - y0)
+    h, w = shape[:2]
+    return (max(int(x0 - m), 0), max(int(y0 - m), 0), min(int(x1 + m) + 1, w),
+            min(int(y1 + m) + 1, h))
+
+
+def _within(seal: bool | list[float], grey: np.ndarray,
+            lift: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    if seal is True:
+        return lift(grey)
+    if not seal:
+        return grey
+    x0, y0, x1, y1 = _box(seal, grey.shape)
+    grey = grey.copy()
+    grey[y0:y1, x0:x1] = lift(grey[y0:y1, x0:x1])
+    return grey
+
+
+def _red_away(img: np.ndarray, paper_of: np.ndarray | None = None) -> np.ndarray:
+    """The red channel with red ink pushed to white (the paper's level measured on
+    ``paper_of``, the whole page, when ``img`` is a part of it)."""
     b, g, r = cv2.split(img)
+    whole = r if paper_of is None else as_bgr(paper_of)[:, :, 2]
 
     # The paper's level in R: the bulk of the page.
-    hist = np.bincount(r[::2, ::2].ravel(), minlength=256).cumsum()
+    hist = np.bincount(whole[::2, ::2].ravel(), minlength=256).cumsum()
     paper = float(np.searchsorted(hist, 0.90 * hist[-1]))
 
     # Push red ink to white: redness = R - max(G, B), weighted by how bright R is, so that
@@ -180,8 +215,7 @@ def suppress_red(image: np.ndarray, grey_seal: bool | list[float] = True) -> np.
     weight = red_w * bright_w
     out = r.astype(np.float32)
     out += weight * (255.0 - out)
-    grey = np.clip(out + 0.5, 0, 255).astype(np.uint8)
-    return cv2.cvtColor(grey, cv2.COLOR_GRAY2BGR)
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
 def _lift_grey_seal(grey: np.ndarray) -> np.ndarray:

@@ -26,7 +26,7 @@ from pipeline.contest import Contest
 from pipeline.errors import Code, FormscanError, Reason
 from pipeline.extract import Reading, read_fields
 from pipeline.forms import Block, FormSchema, schemas
-from pipeline.imaging import ink_share, is_grey, unexplained_ink
+from pipeline.imaging import ink_share, unexplained_ink
 from pipeline.model import (
     ErrorItem,
     Flag,
@@ -86,14 +86,14 @@ def _blank(state: PageState) -> None:
 
 
 def _preprocess(state: PageState) -> None:
-    prep = preprocess.prepare(state.image)
-    if is_grey(prep.image):
-        # A grey page: a seal's grey is lifted where the seal is, not over the whole page,
-        # which would fade a light font's strokes with it.
-        state.seal = find_seal(prep.image)
-        seal = state.seal.mark
-        prep = replace(prep, ocr_image=preprocess.suppress_red(
-            prep.image, grey_seal=seal.bbox if seal.present else False))
+    prep = preprocess.prepare(state.image, seal=False)
+    # A seal's ink is taken away where the seal is, not over the whole page: that would take
+    # red print with it (a bank slip's, a letterhead), and on a grey page a light font's
+    # strokes with a seal's grey.
+    state.seal = find_seal(prep.image)
+    seal = state.seal.mark
+    prep = replace(prep, ocr_image=preprocess.suppress_red(
+        prep.image, seal=seal.bbox if seal.present else False))
     state.image, state.ocr_image, state.transform = prep.image, prep.ocr_image, prep.transform
     state.prepared = prep
 
@@ -205,8 +205,8 @@ def _seal(state: PageState) -> None:
 
     # The ring is read only where a seal is found: it names the unit a form leaves in doubt,
     # and it contradicts a clearly read one (mismatch:seal, 2 of 36 forms of a generated
-    # set) -- so it decides something on every sealed page. A grey page's seal was found
-    # when its grey was lifted: it is not looked for again.
+    # set) -- so it decides something on every sealed page. The seal was found when its ink
+    # was taken away (preprocess); it is looked for again only on a page turned since.
     finding = read_ring(state.image, state.seal or find_seal(state.image), read_text)
     mark = finding.mark
     mark.text = finding.ring_text

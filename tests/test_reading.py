@@ -256,3 +256,55 @@ def test_a_phone_written_with_the_contacts_name_is_the_phones():
     rows[4] = ["联系人及电话", "王芳 13512345678"]
     got = values(REG, page(rows))
     assert (got["contact"], got["phone"]) == ("王芳", "13512345678")
+
+
+# --- labels are no values; a value ends where the next label starts ------------------------
+
+def lines_page(rows: list[list[str]], title: str = "作品登记表") -> PageLayout:
+    """A form retyped without a table: each row's pieces on one line, far apart."""
+    lines = [text_line(title, 650, 150)]
+    for i, pieces in enumerate(rows):
+        x = 120
+        for piece in pieces:
+            lines.append(text_line(piece, x, 300 + 80 * i))
+            x += (len(piece) + 3) * CHAR
+    return layout.from_cells(lines, [], (1654, 2339))
+
+
+@pytest.mark.parametrize("written", ["手机号码", "签名（使领馆人员填写）", "通讯地址："])
+def test_a_printed_label_where_the_value_should_be_is_no_value(written):
+    rows = [list(r) for r in REGISTRATION]
+    rows[4] = ["联系人", written, "电话", "13512345678"]
+    fields = read_fields(REG, page(rows), 1).fields
+    assert fields["contact"].value is None and fields["phone"].value == "13512345678"
+
+
+@pytest.mark.parametrize("line", [
+    "通讯地址：山西省晋中市榆次区顺城街1号邮编：030600",
+    "通讯地址：山西省晋中市榆次区顺城街1号 邮编 030600",
+    "通讯地址：山西省晋中市榆次区顺城街1号★请写明门牌号",
+])
+def test_a_value_ends_where_the_next_label_or_note_starts(line):
+    rows = [["作品名称：太行山下"], ["作品类型：纪录片"], [line], ["联系人：王芳"]]
+    got = values(REG, lines_page(rows))
+    assert got["address"] == "山西省晋中市榆次区顺城街1号" and got["contact"] == "王芳"
+
+
+def test_a_value_ends_at_a_label_on_its_line_without_a_colon():
+    rows = [["作品名称：太行山下"], ["通讯地址：山西省晋中市榆次区顺城街1号", "电子邮箱", "a@b.cn"]]
+    assert values(REG, lines_page(rows))["address"] == "山西省晋中市榆次区顺城街1号"
+
+
+def test_a_label_matches_as_a_whole_word():
+    # 经办人 is the contact's label, but 经办人签名 is where the signature goes.
+    rows = [["作品名称：太行山下"], ["作品类型：纪录片"], ["经办人签名：王芳"]]
+    reading = read_fields(REG, lines_page(rows), 1)
+    assert reading.fields["contact"].value is None and "contact" not in reading.places
+    rows[2] = ["经办人：王芳"]
+    assert values(REG, lines_page(rows))["contact"] == "王芳"
+
+
+def test_a_label_run_into_another_gives_the_value_to_the_second():
+    rows = [["作品名称：太行山下"], ["经办人手机号码：13512345678"]]
+    got = values(REG, lines_page(rows))
+    assert got["contact"] is None and got["phone"] == "13512345678"

@@ -14,11 +14,13 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pymupdf
 import pytest
 from rapidfuzz import fuzz
 
+from pipeline.imaging import red_excess
 from pipeline.ingest import scan_pages
-from pipeline.preprocess import prepare
+from pipeline.preprocess import prepare, suppress_red
 from pipeline.verify.seal import SEAL, SealFinding, detect_seal
 from samples.generate import (
     PX_PER_PT,
@@ -261,3 +263,53 @@ def test_ring_text_read_with_the_real_engine():
     assert found.mark.present and found.ring_text
     assert len(found.ring_text) >= len(UNIT) // 2
     assert fuzz.partial_ratio(found.ring_text, UNIT) >= 60
+
+
+# --------------------------------------------------------------------------------------------
+# Red print is text: only the seal's ink is taken away
+
+
+RED_PRINT = "上海易迅电子商务发展有限公司"
+ACCOUNT = "账号：31001234567890123"
+
+
+def red_slip(seed: int) -> tuple[np.ndarray, tuple[int, int]]:
+    """A slip printed in red (a bank's, a letterhead), a unit's seal stamped on its foot."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_text((60, 120), RED_PRINT, fontname="china-s", fontsize=16, color=(0.85, 0.1, 0.1))
+    page.insert_text((60, 170), ACCOUNT, fontname="china-s", fontsize=14, color=(0.85, 0.1, 0.1))
+    page.insert_text((60, 240), "报送单位：中共晋中市委宣传部", fontname="china-s", fontsize=14)
+    img = rasterize(page)
+    doc.close()
+    center = (int(420 * PX_PER_PT), int(600 * PX_PER_PT))
+    return scanned(stamped(img, center, seed)[0], seed), center
+
+
+def test_red_print_outside_the_seal_stays_dark_and_the_seal_goes(seed=4):
+    img, center = red_slip(seed)
+    found = detect_seal(img)
+    assert found.mark.present
+    out = suppress_red(img, seal=found.mark.bbox)[:, :, 0]
+    red = red_excess(img) > 60
+    rows = int(90 * PX_PER_PT), int(180 * PX_PER_PT)
+    printed = red.copy()
+    printed[: rows[0]] = printed[rows[1]:] = False
+    assert np.percentile(out[printed], 50) < 150  # the slip's red text is still text
+    x0, y0, x1, y1 = (int(v) for v in found.mark.bbox)
+    ring = red.copy()
+    ring[:, :x0] = ring[:, x1:] = ring[:y0] = ring[y1:] = False
+    assert np.percentile(out[ring], 50) > 220  # the seal's ink is gone
+    assert np.percentile(suppress_red(img)[:, :, 0][printed], 50) > 220  # page-wide: lost
+
+
+@pytest.mark.ocr
+def test_red_print_is_read_where_a_seal_is_elsewhere_on_the_page():
+    from pipeline.ocr import make_engine
+
+    img, _ = red_slip(5)
+    prep = prepare(img, seal=False)
+    found = detect_seal(prep.image)
+    text = "".join(line.text for line in make_engine().recognize(
+        suppress_red(prep.image, seal=found.mark.bbox)))
+    assert RED_PRINT in text and "31001234567890123" in text

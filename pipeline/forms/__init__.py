@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from pipeline.errors import Code, SchemaError
+from pipeline.labels import split_note
 from pipeline.model import FORMS_DIR, FormType
 
 _FORM_KEYS = {
@@ -197,6 +198,15 @@ def shared_labels() -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(labels) for labels in groups.values())
 
 
+# Labels forms print that are no field of ours (an office's own forms, a unit's retyped one):
+# a value never is one of them, and one ends a value that runs on into it.
+OTHER_LABELS = (
+    "邮编", "邮政编码", "电子邮箱", "邮箱", "电子邮件", "传真", "身份证号", "身份证号码", "性别",
+    "民族", "出生年月", "职务", "职称", "备注", "经办人签名", "负责人签名", "单位负责人", "开户行",
+    "开户银行", "银行账号", "账号", "户名", "填表人", "微信号",
+)
+
+
 def printed_words() -> frozenset[str]:
     """Every title and label the forms print: what a form's own text holds."""
     words: set[str] = set()
@@ -204,3 +214,11 @@ def printed_words() -> frozenset[str]:
         words.update(schema.titles, schema.signature_labels)
         words.update(label for spec in schema.fields for label in spec.labels)
     return frozenset(words)
+
+
+@cache
+def known_labels() -> frozenset[str]:
+    """Every label a form may print, ours or not, without its note (报送单位（盖章） -> 报送单位):
+    a text that is one of them is a label, never a value."""
+    words = printed_words() - {t for s in schemas().values() for t in s.titles}
+    return frozenset(split_note(w)[0] for w in words | set(OTHER_LABELS))
