@@ -50,7 +50,8 @@ DISMISS = "dismiss:"
 # A person settling the flags that ask the office to look at its own page ("done"): the
 # others ask something of the unit and stay until settled one by one.
 LOOK = frozenset({FlagKind.UNREAD, FlagKind.MISREAD, FlagKind.FORM_GUESSED,
-                  FlagKind.UNKNOWN_UNIT, FlagKind.UNCLASSIFIED, FlagKind.SEAL_MISMATCH})
+                  FlagKind.UNKNOWN_UNIT, FlagKind.UNCLASSIFIED, FlagKind.SEAL_MISMATCH,
+                  FlagKind.DATE_OUTSIDE})
 
 
 class Refused(ValueError):
