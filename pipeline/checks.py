@@ -65,10 +65,11 @@ def check_flags(record: Record, schema: FormSchema, contest: Contest) -> list[Fl
             flags.append(Flag(FlagKind.UNKNOWN_UNIT))
         if f.evidence is Evidence.CHECKBOX and TICK_SEP in value:
             flags.append(Flag(FlagKind.MANY_TICKS, spec.key))  # one of a closed list allowed
-        doubtful_date = spec.kind is FieldKind.DATE and not (
-            contest.date_window[0] <= value <= contest.date_window[1])
-        if f.confidence < contest.low_confidence or doubtful_date:
+        if f.confidence < contest.low_confidence:
             flags.append(Flag(FlagKind.UNREAD, spec.key))
+        if spec.kind is FieldKind.DATE and not (
+                contest.date_window[0] <= value <= contest.date_window[1]):
+            flags.append(Flag(FlagKind.DATE_OUTSIDE))  # read, and not a date of the contest
     deadline = contest.deadlines.get(record.form_type.value)
     date = record.value("date")
     if date and deadline and date > deadline:

@@ -91,7 +91,7 @@ class Contest:
     name: str
     office: Office
     deadlines: dict[str, str]  # form type -> ISO date
-    date_window: tuple[str, str]  # ISO dates: a form dated outside them is doubtful
+    date_window: tuple[str, str]  # ISO dates: a form dated outside them is date_outside
     clauses: tuple[str, ...]
     vocabularies: dict[str, tuple[str, ...]]
     low_confidence: float

@@ -30,6 +30,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "flag.missing_signature": ("缺签名", "no signature"),
     "flag.missing_seal": ("缺盖章", "no seal"),
     "flag.missing_date": ("缺日期", "no date"),
+    "flag.date_outside": ("日期不在活动期间，请核对", "date outside the contest's period: check it"),
     "flag.late": ("逾期（截止日期后）", "late (after the deadline)"),
     "flag.synopsis_too_long": ("{field}超过{limit}字", "{field} over {limit} characters"),
     "flag.invalid_phone": ("电话号码无效", "phone number not valid"),

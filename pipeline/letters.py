@@ -43,9 +43,10 @@ DOCX_TYPE = ("application", "vnd.openxmlformats-officedocument.wordprocessingml.
 FONT = "宋体"  # SimSun: on every Chinese Windows, and what WPS substitutes alike
 
 # What a unit is asked to send or correct. Left out, for the office to look at first: unread,
-# misread (the page may be right), unknown_unit, many_ticks, low_confidence:form_type, unclassified,
-# duplicate (formscan's doubts, not the unit's faults) and mismatch:seal (a seal read as
-# another unit's is checked on the page before anyone is told).
+# misread (the page may be right), unknown_unit, many_ticks, date_outside (read wrong, or written
+# wrong?), low_confidence:form_type, unclassified, duplicate (formscan's doubts, not the unit's
+# faults) and mismatch:seal (a seal read as another unit's is checked on the page before anyone
+# is told).
 CHASED = frozenset({
     FlagKind.MISSING_SIGNATURE, FlagKind.MISSING_SEAL, FlagKind.MISSING_DATE,
     FlagKind.MISSING_FIELD, FlagKind.CLAUSE_MISSING, FlagKind.SYNOPSIS_TOO_LONG,

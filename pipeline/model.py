@@ -83,6 +83,7 @@ class FlagKind(StrEnum):
     MISSING_SIGNATURE = "missing_signature"
     MISSING_SEAL = "missing_seal"
     MISSING_DATE = "missing_date"
+    DATE_OUTSIDE = "date_outside"  # a date read, outside the contest's period (date_window)
     MISSING_FIELD = "missing_field"  # key: the field
     CLAUSE_MISSING = "clause_missing"  # key: the clause's number
     SYNOPSIS_TOO_LONG = "synopsis_too_long"

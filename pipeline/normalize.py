@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -128,24 +129,92 @@ def is_valid_phone(value: str | None) -> bool:
     return bool(value) and bool(re.fullmatch(r"1[3-9]\d{9}|0\d{2,3}-\d{7,8}", value))
 
 
-_DATE_CJK = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
-_DATE_SEP = re.compile(r"(\d{4})[./\-年](\d{1,2})[./\-月](\d{1,2})")
+# Dates as people write them: 2023年5月10日, 2023.5.10, 2023/05/10, 2023-5-10, 23.5.10,
+# 二〇二三年五月十日, 二零二三年九月廿一日; full-width or not, with the spaces OCR puts between the
+# parts, and often a time after them (10:30, 9时) that must never join the day.
+_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "○": 0, "◯": 0}
+_CN_TENS = {"十": 10, "廿": 20, "卅": 30}
+_CN_NUMERALS = "".join(_CN_DIGITS) + "".join(_CN_TENS)
+_CN_ZERO_LOOKALIKES = "Oo0口"  # what OCR returns for 〇 between two numerals (二O二三, 二口二三)
+_CN_RUN = re.compile(rf"[{_CN_NUMERALS}](?:\s?[{_CN_NUMERALS}]|[{_CN_ZERO_LOOKALIKES}]"
+                     rf"(?=[{_CN_ZERO_LOOKALIKES}]*[{_CN_NUMERALS}]))*")
+_CN_QUANTITY = re.compile(r"([一二三]?)([十廿卅])([一二三四五六七八九]?)")
+_CN_ZERO_IN_DIGITS = re.compile(r"(?<=[0-9])[〇○◯零](?=[0-9])")
+_DATE_MARKS = re.compile(r"\s*[年月日号]")
+_AFTER_MONTH = re.compile(r"月\s*$")
+_LOOKALIKES = re.escape("".join(map(chr, _DIGIT_LOOKALIKES)))
+_NUM = rf"[0-9{_LOOKALIKES}]"  # a digit, or a letter the recogniser returns for one
+_WORDLIKE = rf"[0-9A-Za-z{_LOOKALIKES}]"
+_SEP = r"[./\-—–‐−~,、一]"  # after NFKC: ．／－～，are . / - ~ ,
+_DATE = re.compile(rf"""
+    (?<!{_WORDLIKE})(?<![0-9][./\-])         # a number of its own, not the tail of a longer one
+    (?P<y>{_NUM}{{4}}|{_NUM}{{2}})
+    (?:\s*(?P<ys>年)|\s*(?P<sep>{_SEP}))\s*
+    (?P<m>{_NUM}{{1,2}})
+    (?(ys)\s*(?P<ms>月)|\s*(?P<sep2>{_SEP}))\s*
+    (?P<d>{_NUM}{{1,2}}?)                    # the shortest day that ends as a day ends:
+    (?:\s*(?P<ds>[日号])                     # 日 (or E, the recogniser's 日: domain.md §3),
+      |(?=E)
+      |(?!{_WORDLIKE})(?![./\-][0-9])        # no digit or letter after it,
+      |(?=(?:2[0-3]|[01]?[0-9])\s*[:时点]))    # or the hour of a time run into it (110:30)
+""", re.VERBOSE)
+_YEARS = (1900, 2099)  # of a four-digit year; two digits are 20xx
+
+
+def _cn_number(run: str) -> str | None:
+    """Arabic digits for Chinese numerals: 二〇二三 → 2023 digit by digit, 十二 → 12, 廿一 → 21."""
+    run = re.sub(rf"\s|[{_CN_ZERO_LOOKALIKES}]", lambda m: "" if m[0].isspace() else "〇", run)
+    if not any(c in _CN_TENS for c in run):
+        return "".join(str(_CN_DIGITS[c]) for c in run)
+    m = _CN_QUANTITY.fullmatch(run)
+    if not m or (m[1] and m[2] != "十"):
+        return None
+    tens = _CN_DIGITS[m[1]] * 10 if m[1] else _CN_TENS[m[2]]
+    return str(tens + (_CN_DIGITS[m[3]] if m[3] else 0))
+
+
+def _arabic_date_numerals(text: str) -> str:
+    """Chinese numerals where a date's numbers stand (before 年, 月, 日 or 号, or after 月) as
+    Arabic digits, and 〇 between Arabic digits as 0. Numerals elsewhere stay; those of a
+    phrase that only looks placed (三十年如一日) become digits no date is read from."""
+    def arabic(m: re.Match[str]) -> str:
+        placed = _DATE_MARKS.match(text, m.end()) or _AFTER_MONTH.search(text, 0, m.start())
+        return (_cn_number(m[0]) or m[0]) if placed else m[0]
+    return _CN_RUN.sub(arabic, _CN_ZERO_IN_DIGITS.sub("0", text))
+
+
+def _number(part: str, marked: bool) -> int | None:
+    """A date's number read through OCR's look-alikes (1O → 10): at most half of it
+    look-alikes, unless 年/月/日 after it says it is a number."""
+    alike = sum(c not in "0123456789" for c in part)
+    return int(to_digits(part)) if marked or alike <= len(part) // 2 else None
+
+
+def _iso(m: re.Match[str]) -> str | None:
+    if m["ys"] is None and len(m["y"]) == 2 and (m["sep"] != m["sep2"] or not m["y"].isdigit()):
+        return None  # 23.5.1 is a date; a two-digit year between mixed marks is not
+    year, month, day = (_number(m["y"], m["ys"] is not None), _number(m["m"], m["ms"] is not None),
+                        _number(m["d"], m["ds"] is not None))
+    if year is None or month is None or day is None:
+        return None
+    year += 2000 if len(m["y"]) == 2 else 0
+    if not _YEARS[0] <= year <= _YEARS[1]:
+        return None
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None  # 2023-02-30 is no date
 
 
 def normalize_date(text: str | None) -> str | None:
-    """ISO ``2023-05-10`` from ``2023年5月10日``, ``2023.5.10`` and OCR-noisy variants."""
+    """ISO ``2023-05-10`` from a date as people write it (see above) and OCR-noisy variants
+    (2O23年O5月2QE); None where no calendar date is written."""
     if not text:
         return None
-    raw = clean_text(text)
-    # Digits only where digits belong: keep 年月日 and separators.
-    raw = "".join(to_digits(c) if c not in "年月日" else c for c in raw)
-    raw = raw.replace("Q", "0")
-    for pattern in (_DATE_CJK, _DATE_SEP):
-        m = pattern.search(raw)
-        if m:
-            year, month, day = (int(g) for g in m.groups())
-            if 1 <= month <= 12 and 1 <= day <= 31 and 2000 <= year <= 2099:
-                return f"{year:04d}-{month:02d}-{day:02d}"
+    raw = _WHITESPACE.sub(" ", to_simplified(unicodedata.normalize("NFKC", text)))
+    for m in _DATE.finditer(_arabic_date_numerals(raw)):
+        if iso := _iso(m):
+            return iso
     return None
 
 

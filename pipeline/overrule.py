@@ -51,7 +51,7 @@ DISMISS = "dismiss:"
 # others ask something of the unit and stay until settled one by one.
 LOOK = frozenset({FlagKind.UNREAD, FlagKind.MISREAD, FlagKind.FORM_GUESSED,
                   FlagKind.UNKNOWN_UNIT, FlagKind.UNCLASSIFIED, FlagKind.SEAL_MISMATCH,
-                  FlagKind.MANY_TICKS})
+                  FlagKind.MANY_TICKS, FlagKind.DATE_OUTSIDE})
 
 
 class Refused(ValueError):

@@ -7,7 +7,8 @@ OUT is a batch that ``formscan run`` wrote for those inputs. Counted on the pape
 office sees them: a flag is *true* when the truth says so (an unsigned form is
 ``missing_signature``, a work with no emailed copy ``paper_only``, an emailed copy that differs
 ``mismatch:<field>`` ...), or, for a flag that asks a person to look at a reading
-(``unread:<key>``, ``misread:<key>``, ``low_confidence:*``), when that reading is indeed wrong.
+(``unread:<key>``, ``misread:<key>``, ``low_confidence:*``, ``date_outside`` for the date), when
+that reading is indeed wrong.
 Prints, per kind, the flags raised, how many are false, how many true ones were missed; the
 share of false flags among all; and how many forms that truly need a person are in review.
 """
@@ -29,6 +30,7 @@ from pipeline.model import FormType  # noqa: E402
 from pipeline.normalize import comparable  # noqa: E402
 
 LOOK = ("unread", "misread", "low_confidence")  # flags that ask for a look at a reading
+LOOKED_AT = {"date_outside": "date"}  # ... and those whose reading is not their key
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -62,6 +64,8 @@ def expected(form_type: str, fields: dict, signature: bool, seal: bool, *, paper
     date, deadline = fields.get("date"), contest.deadlines.get(form_type)
     if date and deadline and date > deadline:
         flags.add("late")
+    if date and not contest.date_window[0] <= date <= contest.date_window[1]:
+        flags.add("date_outside")
     if paper_only:
         flags.add("paper_only")
     flags |= {f"mismatch:{k}" for k in differs if k in schema.keys and k != "date"}
@@ -89,7 +93,9 @@ def score(cases: list[tuple[dict, dict | None, set[str]]]) -> dict:
                 raised[kind] += flag in want
                 continue
             raised[kind] += 1
-            if kind in LOOK and ((key == "form_type" and wrong_type) or key in wrong_fields):
+            looked = LOOKED_AT.get(kind, key)
+            if (kind in LOOK or kind in LOOKED_AT) and (
+                    (looked == "form_type" and wrong_type) or looked in wrong_fields):
                 continue
             false[kind] += 1
             examples[kind].append((truth.get("where"), flag))

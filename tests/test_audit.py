@@ -8,6 +8,7 @@ import sys
 import pandas as pd
 import pytest
 
+from pipeline import i18n
 from pipeline.api import audit
 from pipeline.checks import apply_checks, check_flags
 from pipeline.contest import load_contest
@@ -17,6 +18,7 @@ from pipeline.model import (
     EntryStatus,
     Field,
     Flag,
+    FlagKind,
     FormType,
     Location,
     ManifestEntry,
@@ -88,6 +90,32 @@ def test_each_flag_and_needs_review(change, flag):
     apply_checks(record, AUTH, CONFIG)
     assert record.flag_names == [flag]
     assert record.status.value == "needs_review"
+
+
+@pytest.mark.parametrize("date", ["2022-12-01", "2023-01-15", "2030-05-01"])
+def test_a_date_outside_the_contests_period_is_said_so_not_unread(date):
+    record = authorization(date=date)
+    apply_checks(record, AUTH, CONFIG)
+    assert "date_outside" in record.flag_names and "unread:date" not in record.flag_names
+    assert record.status.value == "needs_review"
+    assert i18n.flag_words(Flag(FlagKind.DATE_OUTSIDE), "zh") == "日期不在活动期间，请核对"
+    assert i18n.flag_words(Flag(FlagKind.DATE_OUTSIDE), "en") == (
+        "date outside the contest's period: check it")
+
+
+@pytest.mark.parametrize("date, flags", [
+    (Field("2023-08-08", 0.98, 1, [0, 0, 1, 1]), []),  # read, inside the period
+    (Field(CONFIG.date_window[0], 0.98, 1, [0, 0, 1, 1]), []),  # its first day is inside
+    (Field(CONFIG.date_window[1], 0.98, 1, [0, 0, 1, 1]), ["late"]),  # its last one too
+    (Field(None, 0.0, 1, None, ink=False), ["missing_date"]),  # nothing written
+    (Field(None, 0.0, 1, None, ink=True), ["unread:date"]),  # written, not read
+    (Field("2023-08-08", 0.42, 1, [0, 0, 1, 1]), ["unread:date"]),  # read too unsurely
+])
+def test_a_date_inside_the_period_missing_or_unread_is_not_outside_it(date, flags):
+    record = authorization()
+    record.fields["date"] = date
+    apply_checks(record, AUTH, CONFIG)
+    assert record.flag_names == flags
 
 
 def test_synopsis_over_500_characters_counting_punctuation():

@@ -31,7 +31,8 @@ from pipeline.store import Store
 
 CONTEST = load_contest()
 OFFICE_ONLY = {FlagKind.UNREAD, FlagKind.MISREAD, FlagKind.UNKNOWN_UNIT, FlagKind.FORM_GUESSED,
-               FlagKind.UNCLASSIFIED, FlagKind.DUPLICATE, FlagKind.SEAL_MISMATCH}
+               FlagKind.UNCLASSIFIED, FlagKind.DUPLICATE, FlagKind.SEAL_MISMATCH,
+               FlagKind.DATE_OUTSIDE, FlagKind.MANY_TICKS}
 
 
 def work(origin: Origin, n: int, title: str, unit: str | None, phone: str,
