@@ -60,9 +60,10 @@ golden: $(STAMP)
 	$(BIN)/python tests/golden_run.py
 
 # Accuracy on freshly generated samples (new seed): form type and field values vs truth.
+# LAYOUT=lines: the forms units retype without a table (ticked options, dates every way).
 eval: $(STAMP)
 	$(BIN)/python scripts/evaluate.py --seed $${SEED:-2024} --forms $${FORMS:-36} \
-	  $(if $(ENGINE),--engine $(ENGINE))
+	  $(if $(ENGINE),--engine $(ENGINE)) $(if $(LAYOUT),--layout $(LAYOUT))
 
 # Pages per minute and peak memory: formscan vs plain full-page RapidOCR, same pages, and a
 # table per worker count. PAGES=DIR measures on those scans; MEMORY=2000 the peak memory

@@ -1,12 +1,17 @@
 """Accuracy of `formscan scan` on freshly generated samples whose truth is known.
 
-    python scripts/evaluate.py --seed 2024 --forms 36 [--check]
+    python scripts/evaluate.py --seed 2024 --forms 36 [--layout lines] [--check]
 
 Generates a new sample set (seed != the committed samples'), scans it with the real OCR,
 and compares with truth.jsonl: every page accounted for in the manifest, form type
 accuracy, and field values exactly right after normalisation. ``--check`` exits 1 when a
 figure is below its bar: form type >= 98%, fields >= 95%, nothing lost; signature and seal
 present/absent >= 97%, date >= 95%.
+
+``--layout lines`` (or ``mixed``) generates the forms units retype without a table (see
+``samples.generate``); the figures then also count, per way of ticking an option row
+(printed, by pen, none ticked, two ticked) and per way of writing the date, how many were
+read right, and how many doubly ticked rows were left empty and flagged ``unread:<key>``.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from pipeline.api import scan  # noqa: E402
 from pipeline.batch import BatchOptions  # noqa: E402
 from pipeline.normalize import comparable  # noqa: E402
 from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE  # noqa: E402
-from samples.generate import generate  # noqa: E402
+from samples.generate import Layout, generate  # noqa: E402
 
 FORM_TYPE_BAR = 0.98
 FIELD_BAR = 0.95
@@ -49,6 +54,7 @@ def evaluate(sample_dir: Path, out_dir: Path) -> dict:
     field_total = field_right = 0
     per_key: dict[str, Counter] = defaultdict(Counter)
     verdicts: dict[str, Counter] = {name: Counter() for name in VERDICT_BARS}
+    variations: dict[str, Counter] = defaultdict(Counter)
     errors = []
     for t in truth:
         entry = manifest.get((t["path"], t["page"]))
@@ -75,6 +81,8 @@ def evaluate(sample_dir: Path, out_dir: Path) -> dict:
             field_total += 1
             field_right += ok
             per_key[key]["right" if ok else "wrong"] += 1
+            for variation in _variations(t, key):
+                variations[variation]["right" if ok else "wrong"] += 1
             if not ok:
                 errors.append({"where": f"{t['path']}#{t['page']}", "field": key,
                                "truth": want, "got": got,
@@ -89,11 +97,44 @@ def evaluate(sample_dir: Path, out_dir: Path) -> dict:
         "fields": field_total,
         "per_field": {k: round(c["right"] / (c["right"] + c["wrong"]), 3)
                       for k, c in sorted(per_key.items())},
+        "variations": {k: dict(c) for k, c in sorted(variations.items())},
+        "unread": _score_unread(truth, manifest, records),
         "verdicts": {name: dict(c) for name, c in verdicts.items()},
         "verdict_accuracy": {name: (c["tp"] + c["tn"]) / max(sum(c.values()), 1)
                              for name, c in verdicts.items()},
         "errors": errors,
     }
+
+
+def _variations(t: dict, key: str) -> list[str]:
+    """The ways a retyped form (layout lines) writes ``key``: ``tick printed`` (by pen, none,
+    two) for an option row, ``date <way>`` for the date."""
+    layout = t.get("layout") or {}
+    row = (layout.get("options") or {}).get(key)
+    if row is not None:
+        count = len(row["ticked"])
+        how = {0: "none", 2: "two"}.get(count) or (
+            "by pen" if row["mark"] in ("pen_tick", "pen_circle") else "printed")
+        return [f"tick {how}", f"tick {row['mark']}"] if count == 1 else [f"tick {how}"]
+    writing = layout.get("date")
+    if key == "date" and writing:
+        return [f"date {writing['way']}"] + (["date with time"] if writing["time"] else [])
+    return []
+
+
+def _score_unread(truth: list[dict], manifest: dict, records: dict) -> dict[str, int]:
+    """Values no reader can take (two options ticked): left empty and flagged unread:<key>."""
+    out = Counter()
+    for t in truth:
+        for key in t.get("unread", ()):
+            entry = manifest.get((t["path"], t["page"]))
+            record = records.get((entry or {}).get("doc_id") or "")
+            out["total"] += 1
+            if record is None:
+                continue
+            out["left empty"] += (record["fields"].get(key) or {}).get("value") is None
+            out["flagged"] += f"unread:{key}" in record.get("flags", ())
+    return dict(out)
 
 
 def _score_verdicts(t: dict, record: dict, verdicts: dict[str, Counter], errors: list) -> None:
@@ -121,17 +162,22 @@ def main() -> int:
     parser.add_argument("--det-side", type=int, default=DET_SIDE,
                         help="the long side text detection runs at")
     parser.add_argument("--engine", default=DEFAULT_ENGINE, help="OCR engine (formscan --engine)")
+    parser.add_argument("--layout", choices=[layout.value for layout in Layout],
+                        default=Layout.TABLE.value,
+                        help="how the units print the forms: table (default), lines (retyped "
+                             "without a table), mixed")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="formscan-eval-"))
     samples, out = work / "samples", work / "out"
-    generate(samples, seed=args.seed, n_forms=args.forms)
+    generate(samples, seed=args.seed, n_forms=args.forms, layout=args.layout)
     start = time.perf_counter()
     scan([str(samples)], out, BatchOptions(engine=args.engine, progress=sys.stderr.isatty(),
                                            det_side=args.det_side))
     elapsed = time.perf_counter() - start
     result = evaluate(samples, out)
     (work / "evaluation.json").write_text(json.dumps(result, ensure_ascii=False, indent=1))
-    print(f"samples: seed {args.seed}, {result['pages_in_truth']} pages and files in truth, "
+    print(f"samples: seed {args.seed}, layout {args.layout}, {result['pages_in_truth']} pages "
+          f"and files in truth, "
           f"{result['forms']} forms, scanned in {elapsed:.0f} s")
     print(f"accounted for: {result['pages_in_truth'] - len(result['lost'])}/"
           f"{result['pages_in_truth']}; unexpected status: {len(result['wrong_status'])}")
@@ -141,6 +187,14 @@ def main() -> int:
     print(f"fields exact after normalisation: {result['field_accuracy']:.1%} of "
           f"{result['fields']}")
     print("per field: " + ", ".join(f"{k} {v:.0%}" for k, v in result["per_field"].items()))
+    if result["variations"]:
+        print("by variation: " + ", ".join(
+            f"{k} {c.get('right', 0)}/{c.get('right', 0) + c.get('wrong', 0)}"
+            for k, c in result["variations"].items()))
+    if result["unread"]:
+        u = result["unread"]
+        print(f"two options ticked: {u.get('left empty', 0)}/{u['total']} left empty, "
+              f"{u.get('flagged', 0)}/{u['total']} flagged unread")
     for name, counts in result["verdicts"].items():
         c = Counter(counts)
         print(f"{name} present/absent: {result['verdict_accuracy'][name]:.1%} right "

@@ -9,8 +9,10 @@ generic transformations of the schema's spellings, not a list of spellings.
 
 Modules: ``facts`` (the contest and the schemas, label variants), ``content`` (the world --
 cities, people, titles, synopses -- and what each form says: ``FormContent``,
-``sample_forms``), ``painter`` (style, typed text, handwriting, signatures), ``draw`` (the
-three forms, the cover letter), ``seal``, ``scan`` (rasterizing, sheet feeder, phone photo),
+``sample_forms``, ``retype``), ``dates`` (the ways a date is written), ``painter`` (style,
+typed text, handwriting, signatures), ``lines`` (underlined values, ticked option rows: the
+pieces of a form retyped without a table), ``draw`` (the three forms, the cover letter),
+``seal``, ``scan`` (rasterizing, sheet feeder, phone photo),
 ``pages`` (a page with its truth row), ``files`` (PDF/TIFF writers, bad files), ``batch``
 (forms shared among files, ``generate``), ``attachments`` (.docx/.xlsx/.pdf copies) and
 ``mail`` (the emailed side, ``generate_email``).
@@ -30,6 +32,29 @@ OCR layer, a duplicated page and, optionally, bad inputs -- plus ``truth.jsonl``
 The same seed gives byte-identical files: every choice comes from the seed, and no timestamp
 or random document id is written. With ``n_forms >= 12`` every file type appears.
 
+``layout`` says how the units print their forms. ``table`` (the default: the output is byte
+for byte what it was before layouts existed) prints the office's Word table (the
+authorization now and then as ``label：value`` lines). ``lines`` prints every form as units
+retype it without a table, ``mixed`` half of them::
+
+    generate(Path("out"), seed=7, n_forms=36, layout="lines")
+
+    python -m samples.generate --out OUT --seed 7 --forms 36 --layout lines
+
+A form retyped without a table puts label and value on an underline
+(``作品名称：____老街灯火____``), two or three short fields to a line (``联系人：王芳
+电话：138…``), now and then a value run on to the next line or set on the line below its
+label; the work type (and the proposal type) as a row of printed options with boxes before or
+after them (``故事片 □ 纪录片 ☑ 专题片 □ …``), one ticked: printed ☑, ■, ✓ or √, or by pen (a
+tick stroke over the box, a circle round the option); a share of rows left unticked, a share
+ticked twice; the consent clauses as a framed paragraph (the signature inside the frame or
+below it); the date written every way (``二〇二三年五月十五日``, ``二零二三年…``,
+``2023年5月15日``, ``2023.5.15``, ``2023/05/15``, ``2023-5-15``, zero-padded or not,
+sometimes with a time after it, or the printed ``年 月 日`` blanks filled in). Options ticked
+and dates are dealt in rounds, so that every way appears once a batch has enough option rows
+(9) and dated forms (7); they come from ``random.Random(f"{seed}-lines")``, the forms
+themselves (titles, units, people) are those of the same seed in the table layout.
+
 ``truth.jsonl`` holds one JSON object per page of every input file and one per bad file:
 
 ``path``          file name relative to the output folder
@@ -46,15 +71,24 @@ or random document id is written. With ``n_forms >= 12`` every file type appears
                   reads ``中共晋中市委宣传部``) or, on purpose, be another unit's seal
 ``date_present``  the date line was filled in (then ``fields.date`` is set)
 ``handwritten``   field keys written by hand, in form order
-``layout``        ``{variant: table|colon|null, flipped, skew, photo, grey}``; ``skew`` is the
-                  counter-clockwise rotation in degrees applied before any 180 degree turn
-                  (OpenCV sign convention), for photos the angle of the page's top edge;
-                  null for bad files
+``layout``        ``{variant: table|colon|lines|null, flipped, skew, photo, grey}``; ``skew``
+                  is the counter-clockwise rotation in degrees applied before any 180 degree
+                  turn (OpenCV sign convention), for photos the angle of the page's top
+                  edge; null for bad files. A ``lines`` form adds ``options`` (per option
+                  row's key: ``{ticked: [options], mark: ☑|■|✓|√|pen_tick|pen_circle|null}``),
+                  ``date`` (``{way: hanzi_o|hanzi_ling|digits_nian|dot|slash|dash|blanks,
+                  padded, time}``, null when undated), ``below`` and ``wrapped`` (keys whose
+                  value is on the line below its label / runs on to the next line)
 ``route``         ``ocr`` | ``text-layer`` | ``none`` (file cannot be read)
 ``duplicate_of``  ``{path, page}`` of the first occurrence (sorted by path, then page) of a
                   byte-identical page image, else null
 ``expect``        the manifest status formscan should report: ``ok`` | ``duplicate`` |
                   ``failed`` (bad files) | ``skipped`` (blank and not-a-form pages)
+``unread``        only on a row that has one (layout lines): keys whose value is on the page
+                  but no reader can take, an option row ticked twice. ``fields`` has null
+                  there: formscan should leave it empty and ask a person (flag
+                  ``unread:<key>``). An option row ticked once gives its option's word; one
+                  left unticked null (the field missing), like any empty field
 
 The emailed side (domain.md §1) of the same batch is written with ``email_dir``::
 
@@ -92,7 +126,9 @@ seed.
                   page), null for email-only forms and non-forms
 ``changed``       keys whose value deliberately differs from the paper; a date left out of the
                   emailed copy (fields.date null, paper dated) is not listed. Every other key
-                  equals the paper truth
+                  equals the paper truth, but for an option row the paper left unticked or
+                  ticked twice (layout lines): the Word copy types the word, the paper truth
+                  is null
 ``format``        ``docx`` | ``pdf`` | ``xlsx`` | ``doc``; null without attachment
 """
 
@@ -102,12 +138,18 @@ from samples.generate.content import (
     City,
     Entry,
     FormContent,
+    Layout,
+    Mark,
+    OptionRow,
+    Retyping,
     city_of,
     fill_form,
     normalise_phone,
+    retype,
     sample_entry,
     sample_forms,
 )
+from samples.generate.dates import DateWay, DateWriting, write_date
 from samples.generate.draw import PageFull, draw_cover_letter, draw_form
 from samples.generate.facts import (
     CLAUSES,
@@ -135,11 +177,12 @@ from samples.generate.seal import draw_seal, seal_image, seal_png, seal_spot, st
 __all__ = [
     "CITIES", "CLAUSES", "CONTEST", "DEADLINES", "DPI", "FIELDS", "FORM_TITLES", "PAGE_H",
     "PAGE_W", "PROPOSAL", "PX_PER_PT", "UNITS", "WORK_AUTH", "WORK_REG", "WORK_TYPES",
-    "Anchors", "City", "Entry", "FormContent", "LabelVariants", "PageFull", "PageTruth",
-    "Painter", "ScanInfo", "Sheet", "Style",
+    "Anchors", "City", "DateWay", "DateWriting", "Entry", "FormContent", "LabelVariants",
+    "Layout", "Mark", "OptionRow", "PageFull", "PageTruth", "Painter", "Retyping", "ScanInfo",
+    "Sheet", "Style",
     "blank_sheet", "city_of", "cover_letter_sheet", "draw_cover_letter", "draw_form",
     "draw_seal", "encrypted_pdf", "field_label", "fill_form", "form_sheet", "generate",
     "generate_email", "image_pdf", "normalise_phone", "photograph", "pick_label_variants",
-    "pick_style", "rasterize", "sample_entry", "sample_forms", "scan", "seal_image", "seal_png",
-    "seal_spot", "stamp", "text_layer_pdf", "wrap", "write_tiff",
+    "pick_style", "rasterize", "retype", "sample_entry", "sample_forms", "scan", "seal_image",
+    "seal_png", "seal_spot", "stamp", "text_layer_pdf", "wrap", "write_date", "write_tiff",
 ]

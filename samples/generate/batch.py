@@ -15,7 +15,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from samples.generate.content import FormContent, sample_forms
+from samples.generate.content import FormContent, Layout, retype, sample_forms
 from samples.generate.files import (
     encrypted_pdf,
     image_pdf,
@@ -126,19 +126,25 @@ def _write_envelopes(batch: Batch, envelopes: list[list[Sheet]], bad_inputs: boo
 
 
 def generate(out_dir: Path, seed: int, n_forms: int = 36, bad_inputs: bool = True,
-             email_dir: Path | None = None) -> list[dict[str, Any]]:
+             email_dir: Path | None = None, layout: Layout | str = Layout.TABLE
+             ) -> list[dict[str, Any]]:
     """Write a pile of scanned forms and ``truth.jsonl`` into ``out_dir``; return the rows.
 
     With ``email_dir`` the emailed copies of the same forms go there too (with
     ``email_truth.jsonl``); the paper output stays byte-identical to a run without it.
+    ``layout`` says how the units print their forms (:class:`.content.Layout`): ``table``
+    (the default, and the output before layouts existed, byte for byte), ``lines`` (retyped
+    without a table) or ``mixed``. The same forms are written in every layout; how a lines
+    form ticks and dates comes from ``random.Random(f"{seed}-lines")``.
     """
     if n_forms < 1:
         raise ValueError("n_forms must be at least 1")
+    layout = Layout(layout)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     batch = Batch(out_dir, rng)
-    forms = sample_forms(rng, n_forms)
+    forms = retype(sample_forms(rng, n_forms), random.Random(f"{seed}-lines"), layout)
     rng.shuffle(forms)
     loose, in_envelopes = _allocate(forms, rng, bad_inputs)
 

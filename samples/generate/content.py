@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from enum import StrEnum
 from functools import cache
+from typing import Any, TypeVar
 
 from pipeline.contest import Unit
+from samples.generate.dates import DateWriting, date_deck
 from samples.generate.facts import (
     CONTEST,
     DEADLINES,
     FIELDS,
+    OPTIONS,
     PROPOSAL,
     PROPOSAL_TYPES,
     TITLES,
@@ -31,6 +36,12 @@ from samples.generate.facts import (
 
 P_ABSENT = {"title": 0.2}  # how often an optional field's row is not printed
 P_ABSENT_DEFAULT = 0.5
+# Forms retyped without a table (layout "lines"): how many a mixed batch holds, how often a
+# value goes on the line below its label, and how often a long value runs on to the next line.
+P_LINES_IN_MIXED = 0.5
+P_BELOW = 0.12
+P_WRAPPED = 0.3
+WRAPPABLE = ("unit", "address", "creators")  # values long enough to run on
 
 # --------------------------------------------------------------------------------------------
 # The world: where units sit, who works there, what they film
@@ -151,6 +162,71 @@ class Entry:
     signed_on: date
 
 
+class Layout(StrEnum):
+    """How the units of a batch print their forms."""
+
+    TABLE = "table"  # the office's Word template (its table); the authorization now and then
+    # as ``label：value`` lines. The generator's output before layouts existed, byte for byte.
+    LINES = "lines"  # retyped without a table: values on underlines, ticked option rows
+    MIXED = "mixed"  # each form one or the other, half and half
+
+
+class Mark(StrEnum):
+    """How an option is ticked on a row of printed options."""
+
+    BOXED_TICK = "☑"  # printed: the box with a tick in it
+    FILLED_BOX = "■"  # printed: the box filled
+    CHECK = "✓"  # printed in place of the box
+    ROOT = "√"  # printed in place of the box (the radical sign Word offers as a tick)
+    PEN_TICK = "pen_tick"  # a tick stroke drawn by pen over the printed box
+    PEN_CIRCLE = "pen_circle"  # a circle drawn by pen round the option
+
+    @property
+    def by_pen(self) -> bool:
+        return self in (Mark.PEN_TICK, Mark.PEN_CIRCLE)
+
+
+@dataclass(frozen=True)
+class OptionRow:
+    """A field printed as a row of options (故事片 □ 纪录片 ☑ ...) and what is ticked on it."""
+
+    ticked: tuple[str, ...]  # the options marked: the value, none, or two (ambiguous)
+    mark: Mark | None  # None when nothing is ticked
+
+    @property
+    def value(self) -> str | None:
+        """What a reader can take from the row: the one option ticked, else nothing."""
+        return self.ticked[0] if len(self.ticked) == 1 else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"ticked": list(self.ticked), "mark": self.mark and self.mark.value}
+
+
+@dataclass(frozen=True)
+class Retyping:
+    """What a form retyped without a table (layout ``lines``) writes its own way."""
+
+    options: dict[str, OptionRow] = field(default_factory=dict)  # option rows, by field key
+    date: DateWriting | None = None  # how the date is written (None: not dated)
+    below: frozenset[str] = frozenset()  # values on the line below their label
+    wrapped: frozenset[str] = frozenset()  # values running on to the next line
+
+    def typed(self) -> Retyping:
+        """The same form filled in on the computer: every tick a printed ☑."""
+        options = {key: replace(row, mark=Mark.BOXED_TICK) if row.mark and row.mark.by_pen
+                   else row for key, row in self.options.items()}
+        return replace(self, options=options)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``layout`` entries of the form's truth row."""
+        return {
+            "options": {key: row.to_dict() for key, row in self.options.items()},
+            "date": self.date.to_dict() if self.date else None,
+            "below": sorted(self.below),
+            "wrapped": sorted(self.wrapped),
+        }
+
+
 @dataclass
 class FormContent:
     """What one printed form says, and who filled it in."""
@@ -162,17 +238,22 @@ class FormContent:
     signed_on: date | None  # None = date line left blank
     seal_unit: str | None  # None = no seal; else the official name (Unit.name) on the seal
     absent: frozenset[str] = frozenset()  # optional fields whose row this printing lacks
+    retyped: Retyping | None = None  # retyped without a table (layout lines); None: a table
 
     @property
     def title_row(self) -> bool:
         return "title" not in self.absent
 
     def truth_fields(self) -> dict[str, str | None]:
-        """Every field of the form type, normalised as domain.md §4 asks."""
+        """Every field of the form type, normalised as domain.md §4 asks; an option row gives
+        its one ticked option, or nothing when none or two are ticked."""
         out: dict[str, str | None] = {}
+        options = self.retyped.options if self.retyped else {}
         for key in FIELDS[self.form_type]:
             value = self.written.get(key)
-            if key == "date":
+            if key in options:
+                out[key] = options[key].value
+            elif key == "date":
                 out[key] = self.signed_on.isoformat() if self.signed_on else None
             elif value is None:
                 out[key] = None
@@ -184,6 +265,11 @@ class FormContent:
 
     def handwritten_keys(self) -> list[str]:
         return [key for key in FIELDS[self.form_type] if key in self.handwritten]
+
+    def unread_keys(self) -> list[str]:
+        """Keys whose value is on the page but no reader can take it: two options ticked."""
+        options = self.retyped.options if self.retyped else {}
+        return [key for key, row in options.items() if len(row.ticked) > 1]
 
 
 def normalise_phone(text: str) -> str:
@@ -371,3 +457,71 @@ def sample_forms(rng: random.Random, n_forms: int) -> list[FormContent]:
             if len(forms) < n_forms:
                 forms.append(fill_form(rng, entry, form_type))
     return forms
+
+
+# --------------------------------------------------------------------------------------------
+# Forms retyped without a table (layout lines)
+# --------------------------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def _dealt(rng: random.Random, deal: Callable[[random.Random], list[T]]) -> Iterator[T]:
+    """Round after round of a shuffled deck: every card appears once enough are drawn."""
+    while True:
+        yield from deal(rng)
+
+
+def _tick_round(rng: random.Random) -> list[tuple[Mark | None, int]]:
+    """How option rows are ticked, one round: mostly one printed mark, a share by pen, one row
+    left unticked and one ticked twice."""
+    deck: list[tuple[Mark | None, int]] = [
+        (Mark.BOXED_TICK, 1), (Mark.BOXED_TICK, 1), (Mark.FILLED_BOX, 1), (Mark.CHECK, 1),
+        (Mark.ROOT, 1), (Mark.PEN_TICK, 1), (Mark.PEN_CIRCLE, 1), (None, 0),
+        (rng.choice(list(Mark)), 2),
+    ]
+    rng.shuffle(deck)
+    return deck
+
+
+def _option_row(value: str | None, options: tuple[str, ...], rng: random.Random,
+                ticks: Iterator[tuple[Mark | None, int]]) -> OptionRow:
+    if value is None:  # the value was left blank: nothing ticked
+        return OptionRow((), None)
+    mark, count = next(ticks)
+    if count == 0:
+        return OptionRow((), None)
+    if count == 1:
+        return OptionRow((value,), mark)
+    other = rng.choice([option for option in options if option != value])
+    return OptionRow(tuple(o for o in options if o in (value, other)), mark)
+
+
+def retype(forms: Sequence[FormContent], rng: random.Random, layout: Layout
+           ) -> list[FormContent]:
+    """The forms as units print them in ``layout``: with ``lines`` (``mixed``: half of them)
+    each retyped without a table, its option rows ticked and its date written every way the
+    deck deals. ``table`` returns the forms unchanged and draws nothing from ``rng``."""
+    if layout is Layout.TABLE:
+        return list(forms)
+    ticks = _dealt(rng, _tick_round)
+    dates = _dealt(rng, date_deck)
+    out = []
+    for form in forms:
+        if layout is Layout.MIXED and rng.random() >= P_LINES_IN_MIXED:
+            out.append(form)
+            continue
+        options = {key: _option_row(form.written[key], words, rng, ticks)
+                   for key, words in OPTIONS[form.form_type].items()
+                   if key not in form.absent}
+        plain = [key for key in FIELDS[form.form_type] if key not in options
+                 and key not in ("date", "synopsis") and form.written.get(key) is not None]
+        below = frozenset(key for key in plain if rng.random() < P_BELOW)
+        wrapped = frozenset(key for key in plain if key in WRAPPABLE and key not in below
+                            and len(form.written[key] or "") >= 8 and rng.random() < P_WRAPPED)
+        retyping = Retyping(options, next(dates) if form.signed_on else None, below, wrapped)
+        # The words of an option row are printed; only a tick drawn by pen is handwriting.
+        hand = (form.handwritten - set(options)) | {
+            key for key, row in options.items() if row.ticked and row.mark and row.mark.by_pen}
+        out.append(replace(form, handwritten=frozenset(hand), retyped=retyping))
+    return out

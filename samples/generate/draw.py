@@ -1,7 +1,9 @@
 """Drawing the three paper forms (domain.md §2 and §3) and a unit's covering letter.
 
 Titles, labels, signature labels and clauses come from :mod:`.facts` (the pipeline's schemas
-and contest); the look of each printing from :class:`.painter.Style`.
+and contest); the look of each printing from :class:`.painter.Style`. A form is laid out as
+the office's table, as ``label：value`` lines (the authorization now and then) or, when its
+content says it was retyped without a table, with the pieces of :mod:`.lines`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pymupdf
 
 from pipeline.contest import Unit
 from samples.generate.content import COVER_BODY, COVER_TITLE, FormContent, person, phone
+from samples.generate.dates import DateWay, DateWriting
 from samples.generate.facts import (
     CLAUSES,
     CONSENT_HEADING,
@@ -21,6 +24,7 @@ from samples.generate.facts import (
     DEADLINES,
     FIELDS,
     FORM_TITLES,
+    OPTIONS,
     PAIRABLE,
     SCHEMAS,
     WORK_AUTH,
@@ -30,6 +34,7 @@ from samples.generate.facts import (
     pick_label_variants,
     signature_label,
 )
+from samples.generate.lines import line_plan, option_row, run_on, underlined
 from samples.generate.painter import Anchors, Painter, Style, pick_style, split_label, wrap
 from samples.generate.paper import BOTTOM_MARGIN, HAND_ADVANCE_ASCII, PAGE_H, PAGE_W
 
@@ -168,13 +173,40 @@ def _draw_date_line(p: Painter, form_type: str, x: float, y: float, signed_on: d
     return pymupdf.Rect(x, y - size * 1.3, end, y + size * 0.4)
 
 
+def _draw_written_date(p: Painter, form_type: str, x: float, y: float, text: str,
+                       by_hand: bool) -> pymupdf.Rect:
+    """``日期：`` and the date written out after it (``二〇二三年五月十五日``, ``2023.5.15``)."""
+    s = p.style
+    start = p.label_text(x, y, date_label(form_type) + "：") + p.rng.uniform(2, 8)
+    end = p.hand(start, y - 1, text) if by_hand else p.typed(start, y, text, s.value_size)
+    if p.rng.random() < 0.5:
+        p.line((start - 2, y + 4), (end + p.rng.uniform(4, 16), y + 4))
+    return pymupdf.Rect(x, y - s.label_size * 1.3, end, y + s.label_size * 0.4)
+
+
+def _written_date(form: FormContent, writing: DateWriting | None) -> str | None:
+    """The date as written out, or None where the 年 月 日 blanks are drawn instead."""
+    if writing is None or writing.way is DateWay.BLANKS or form.signed_on is None:
+        return None
+    return writing.write(form.signed_on)
+
+
 def _draw_signature_block(p: Painter, form: FormContent, x0: float, x1: float, y: float,
-                          anchors: Anchors) -> float:
-    """``签名：<signature>`` and the date line, right of centre, from top ``y``."""
+                          anchors: Anchors, writing: DateWriting | None = None) -> float:
+    """``签名：<signature>`` and the date line, right of centre, from top ``y``; the date in the
+    ``年 月 日`` blanks, or written out as ``writing`` says."""
     s = p.style
     size = s.label_size
     sign_label = signature_label(form.form_type, p.rng) + "："
-    date_w = p.label_width(date_label(form.form_type) + "：") + size * (3.4 + 2.4 * 2 + 3) + 4
+    written = _written_date(form, writing)
+    by_hand = "date" in form.handwritten
+    if written is None:
+        date_w = (p.label_width(date_label(form.form_type) + "：")
+                  + size * (3.4 + 2.4 * 2 + 3) + 4)
+    else:
+        date_w = p.label_width(date_label(form.form_type) + "：") + 24 + (
+            p.hand_width(written, s.hand_size) if by_hand else p.typed_width(written,
+                                                                             s.value_size))
     sign_w = p.label_width(sign_label) + 90
     base = y + size * 1.9
     if s.sign_same_line:
@@ -187,8 +219,12 @@ def _draw_signature_block(p: Painter, form: FormContent, x0: float, x1: float, y
     anchors["signature"] = pymupdf.Rect(sign_x, base - size * 1.6, end + 80, base + size * 0.5)
     if form.signer:
         anchors["signature"] |= p.signature(end + 4, base + 1, form.signer)
-    anchors["date"] = _draw_date_line(p, form.form_type, date_x, date_y, form.signed_on,
-                                      "date" in form.handwritten)
+    if written is None:
+        anchors["date"] = _draw_date_line(p, form.form_type, date_x, date_y, form.signed_on,
+                                          by_hand)
+    else:
+        anchors["date"] = _draw_written_date(p, form.form_type, date_x, date_y, written,
+                                             by_hand)
     return date_y + size * 0.9
 
 
@@ -302,24 +338,160 @@ def _draw_colon_form(p: Painter, form: FormContent, y: float) -> Anchors:
     return anchors
 
 
+def _draw_lines_synopsis(p: Painter, form: FormContent, x0: float, x1: float, y: float,
+                         room: float, anchors: Anchors) -> float:
+    """The synopsis's label on its line, the text below it, on ruled lines or not."""
+    s = p.style
+    label = field_label(form.form_type, "synopsis", p.rng, s.labels)
+    p.label_text(x0, y, label + "：")
+    text = form.written["synopsis"] or ""
+    hand = "synopsis" in form.handwritten
+    ruled = s.underline_values
+    rows = p.rng.randint(4, 7)  # what a blank synopsis leaves
+    size = s.hand_size if hand else s.value_size
+    top = y + s.label_size * 0.5
+    while True:
+        indent = 2 * size if s.first_line_indent else 0.0
+        lines = p.paragraph_lines(text, x1 - x0, size, hand, indent) if text else [""] * rows
+        need = len(lines) * size * s.leading + s.label_size
+        if need <= room - (top - y) or size <= 8:
+            break
+        size -= 0.5
+    if need > room - (top - y):
+        raise PageFull
+    if text:
+        p.paragraph(x0, x1, top, text, size, hand, indent)
+    lead = size * s.leading
+    if ruled:
+        for i in range(len(lines)):
+            rule_y = top + size * 1.25 + i * lead
+            p.line((x0, rule_y), (x1, rule_y))
+    bottom = top + len(lines) * lead
+    anchors["synopsis"] = pymupdf.Rect(x0, top, x1, bottom)
+    return bottom
+
+
+def _draw_shared_line(p: Painter, form: FormContent, line: tuple[str, ...],
+                      labels: list[str], x0: float, x1: float, y: float,
+                      anchors: Anchors) -> bool:
+    """``label：value`` on underlines, side by side (one, two or three to the line); False
+    when they do not fit side by side (nothing drawn)."""
+    s = p.style
+    needs = []
+    for key, label in zip(line, labels, strict=True):
+        text = form.written[key] or ""
+        hand = key in form.handwritten
+        value_w = p.hand_width(text, s.hand_size) if hand else p.typed_width(text, s.value_size)
+        needs.append(p.label_width(label) + 30 + value_w)
+    if len(line) > 1 and sum(needs) > x1 - x0:
+        return False
+    spare = max(0.0, x1 - x0 - sum(needs)) / len(line)
+    if len(line) == 1 and p.rng.random() < 0.3:  # an underline shorter than the line
+        spare *= p.rng.uniform(0.3, 0.8)
+    a = x0
+    for key, label, need in zip(line, labels, needs, strict=True):
+        b = x1 if key == line[-1] and len(line) > 1 else min(x1, a + need + spare)
+        start = p.label_text(a, y, label) + 2
+        anchors[key] = underlined(p, start, b - (12 if len(line) > 1 else 0), y,
+                                  form.written[key], key in form.handwritten)
+        a = b + 6
+    return True
+
+
+def _draw_lines_fields(p: Painter, form: FormContent, x0: float, x1: float, y: float,
+                       gap: float, anchors: Anchors) -> float:
+    """The fields, line by line from top ``y``; returns the baseline of the last."""
+    assert form.retyped is not None
+    s = p.style
+    retyped = form.retyped
+    form_type = form.form_type
+    keys = [k for k in FIELDS[form_type] if k not in ("date", "synopsis") and k not in form.absent]
+    alone = frozenset(retyped.options) | retyped.below | retyped.wrapped
+    for line in line_plan(keys, alone, p.rng):
+        y += gap
+        labels = [field_label(form_type, key, p.rng, s.labels) + "：" for key in line]
+        key, label = line[0], labels[0]
+        value, hand = form.written.get(key), key in form.handwritten
+        if key in retyped.options:
+            start = p.label_text(x0, y, label) + p.rng.uniform(2, 10)
+            anchors[key] = option_row(p, start, x1, y, OPTIONS[form_type][key],
+                                      retyped.options[key])
+        elif key in retyped.below:
+            p.label_text(x0, y, label)
+            y += gap
+            anchors[key] = underlined(p, x0 + p.rng.uniform(0, 2.5 * s.label_size), x1, y,
+                                      value, hand)
+        elif key in retyped.wrapped and value:
+            start = p.label_text(x0, y, label) + 3
+            head, tail = run_on(p, value, hand, x1 - start - 30)
+            first = underlined(p, start, x1, y, head, hand)
+            y += gap
+            anchors[key] = first | underlined(p, p.rng.choice((x0, start)), x1, y, tail, hand)
+        elif not _draw_shared_line(p, form, line, labels, x0, x1, y, anchors):
+            for i, (one, one_label) in enumerate(zip(line, labels, strict=True)):
+                y += gap if i else 0.0
+                _draw_shared_line(p, form, (one,), [one_label], x0, x1, y, anchors)
+    return y
+
+
+def _draw_lines_form(p: Painter, form: FormContent, y: float) -> Anchors:
+    """A form retyped without a table: values on underlines, two or three short ones to a
+    line, the option rows ticked, a framed consent paragraph, the date written every way."""
+    assert form.retyped is not None
+    s = p.style
+    retyped = form.retyped
+    x0, x1 = s.margin + p.rng.uniform(0, 12), PAGE_W - s.margin
+    limit = PAGE_H - BOTTOM_MARGIN
+    gap = s.row_h * p.rng.uniform(0.95, 1.2)
+    form_type = form.form_type
+    anchors: Anchors = {}
+    y = _draw_lines_fields(p, form, x0, x1, y, gap, anchors)
+    pad = 8.0
+    x0m, x1m = s.margin, PAGE_W - s.margin
+    clauses = _has_clauses(form)
+    inside = clauses and p.rng.random() < 0.5  # the signature inside the consent's frame
+    consent = _consent_height(p, x1m - x0m - 2 * pad) + 2 * pad if clauses else 0.0
+    closing = consent + _signature_height(s) + 24
+    if "synopsis" in FIELDS[form_type]:
+        y = _draw_lines_synopsis(p, form, x0, x1, y + gap, limit - y - gap - closing, anchors)
+    if y + closing > limit:
+        raise PageFull
+    y += 16
+    if clauses:
+        top = y
+        y = _draw_consent(p, x0m + pad, x1m - pad, y + pad)
+        if inside:
+            y = _draw_signature_block(p, form, x0m + pad, x1m - pad, y, anchors, retyped.date)
+        y += pad
+        p.box(pymupdf.Rect(x0m, top, x1m, y))
+    if not inside:
+        y = _draw_signature_block(p, form, x0m, x1m, y, anchors, retyped.date)
+    if y > limit:
+        raise PageFull
+    return anchors
+
+
 def draw_form(form: FormContent, rng: random.Random, electronic: bool = False
               ) -> tuple[pymupdf.Document, Anchors, str]:
     """Draw the form on a fresh A4 page: (one-page document, anchors, layout variant)."""
     style = pick_style(rng)
-    colon = form.form_type == WORK_AUTH and rng.random() < 0.25
+    lines = form.retyped is not None
+    colon = not lines and form.form_type == WORK_AUTH and rng.random() < 0.25
     style = replace(style, labels=pick_label_variants(rng))
+    draw = _draw_lines_form if lines else _draw_colon_form if colon else _draw_table_form
+    variant = "lines" if lines else "colon" if colon else "table"
     for level in range(5):
         doc = pymupdf.open()
         page = doc.new_page(width=PAGE_W, height=PAGE_H)
         painter = Painter(page, rng, style.compacted(level), electronic)
         y = _draw_header(painter, form.form_type, painter.style.top)
         try:
-            anchors = (_draw_colon_form if colon else _draw_table_form)(painter, form, y)
+            anchors = draw(painter, form, y)
         except PageFull:
             doc.close()
             continue
         painter.finish()
-        return doc, anchors, "colon" if colon else "table"
+        return doc, anchors, variant
     raise RuntimeError(f"{form.form_type} does not fit on A4 even when compacted")
 
 

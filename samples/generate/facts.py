@@ -37,6 +37,13 @@ DEADLINES: dict[str, date] = {t: date.fromisoformat(_CONTEST.deadlines[t]) for t
 CLAUSES: tuple[str, ...] = _CONTEST.clauses
 WORK_TYPES: tuple[str, ...] = _CONTEST.vocabularies["work_type"]
 PROPOSAL_TYPES: tuple[str, ...] = _CONTEST.vocabularies["proposal_type"]
+# Fields a form retyped without a table prints as a row of options to tick (故事片 □ 纪录片 ☑
+# ...), per form type: those snapped to one of contest.yaml's closed vocabularies.
+OPTIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    t: {f.key: _CONTEST.vocabularies[f.vocabulary] for f in s.fields
+        if f.vocabulary in _CONTEST.vocabularies}
+    for t, s in SCHEMAS.items()
+}
 UNITS: tuple[Unit, ...] = _CONTEST.units  # seals print Unit.name; forms one of its spellings
 # Every spelling contest.yaml allows for a unit, prefixes and suffix included.
 UNIT_SPELLINGS = {u.name: _CONTEST.unit_spellings(u) for u in UNITS}

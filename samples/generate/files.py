@@ -86,7 +86,8 @@ def text_layer_pdf(forms: Sequence[FormContent], rng: random.Random) -> tuple[by
     out = pymupdf.open()
     truths = []
     for form in forms:
-        form = replace(form, handwritten=frozenset())
+        form = replace(form, handwritten=frozenset(),
+                       retyped=form.retyped.typed() if form.retyped else None)
         doc, anchors, variant = draw_form(form, rng, electronic=True)
         out.insert_pdf(doc)
         doc.close()

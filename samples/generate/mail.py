@@ -205,8 +205,10 @@ def _email_copy(form: FormContent, rng: random.Random, changed: list[str]) -> Fo
     for key in changed:
         written[key] = _change(form, key, rng)
     signed_on = form.signed_on if form.signed_on and rng.random() < 0.6 else None
+    # A form retyped without a table on paper goes in the office's Word table, its work
+    # type typed in words whatever the paper ticked.
     return replace(form, written=written, handwritten=frozenset(), signer=None,
-                   signed_on=signed_on, seal_unit=None)
+                   signed_on=signed_on, seal_unit=None, retyped=None)
 
 
 def _subject(unit: Unit, group: Sequence[FormContent], rng: random.Random) -> str:

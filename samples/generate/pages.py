@@ -35,9 +35,13 @@ class PageTruth:
     route: str = "ocr"
     duplicate_of: dict[str, Any] | None = None
     expect: str = "ok"
+    unread: list[str] = field(default_factory=list)  # written only when a key is listed
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        row = asdict(self)
+        if not row["unread"]:
+            del row["unread"]
+        return row
 
 
 @dataclass
@@ -59,6 +63,9 @@ def _sheet(truth: PageTruth, img: np.ndarray, rng: random.Random,
 
 def form_truth(form: FormContent, variant: str | None, info: ScanInfo, route: str
                 ) -> PageTruth:
+    layout = {"variant": variant, **asdict(info)}
+    if form.retyped:
+        layout.update(form.retyped.to_dict())
     return PageTruth(
         kind="form",
         form_type=form.form_type,
@@ -68,8 +75,9 @@ def form_truth(form: FormContent, variant: str | None, info: ScanInfo, route: st
         seal_unit=form.seal_unit,
         date_present=form.signed_on is not None,
         handwritten=form.handwritten_keys(),
-        layout={"variant": variant, **asdict(info)},
+        layout=layout,
         route=route,
+        unread=form.unread_keys(),
     )
 
 

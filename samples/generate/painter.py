@@ -25,6 +25,7 @@ from samples.generate.paper import (
 )
 
 Anchors = dict[str, pymupdf.Rect]  # where things landed: unit cell, signature, date line
+_DINGBATS = pymupdf.Font("zadb")  # ✓ (the CJK fonts' own check glyph is empty)
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,13 @@ class Painter:
 
     def label_width(self, text: str, size: float | None = None) -> float:
         return self.typed_width(text, size or self.style.label_size, self.style.label_font)
+
+    def dingbat(self, x: float, y: float, text: str, size: float) -> float:
+        """Printed symbols the CJK fonts lack (✓), from the ZapfDingbats font."""
+        writer = pymupdf.TextWriter(self.page.rect, color=BLACK)
+        _, end = writer.append((x, y), text, font=_DINGBATS, fontsize=size)
+        writer.write_text(self.page)
+        return end.x
 
     # handwriting -----------------------------------------------------------------------
 
