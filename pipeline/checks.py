@@ -11,7 +11,6 @@ from __future__ import annotations
 from pipeline.contest import Contest
 from pipeline.forms import VERDICTS, Block, FieldKind, FormSchema
 from pipeline.model import (
-    TICK_SEP,
     ConsentVerdict,
     Evidence,
     Field,
@@ -46,6 +45,9 @@ def check_flags(record: Record, schema: FormSchema, contest: Contest) -> list[Fl
     for spec in schema.fields:
         f = record.fields.get(spec.key)
         value = f.value if f else None
+        if value is None and f is not None and f.evidence is Evidence.CHECKBOX and f.ink:
+            flags.append(Flag(FlagKind.MANY_TICKS, spec.key))  # one of a closed list allowed
+            continue
         if value is None:
             # Only the posted paper is signed and dated; an emailed copy is typed before.
             dated = (spec.kind is FieldKind.DATE and record.origin is Origin.PAPER
@@ -63,8 +65,6 @@ def check_flags(record: Record, schema: FormSchema, contest: Contest) -> list[Fl
             flags.append(Flag(FlagKind.SYNOPSIS_TOO_LONG))
         if spec.of_units and not contest.is_listed(value):
             flags.append(Flag(FlagKind.UNKNOWN_UNIT))
-        if f.evidence is Evidence.CHECKBOX and TICK_SEP in value:
-            flags.append(Flag(FlagKind.MANY_TICKS, spec.key))  # one of a closed list allowed
         if f.confidence < contest.low_confidence:
             flags.append(Flag(FlagKind.UNREAD, spec.key))
         if spec.kind is FieldKind.DATE and not (

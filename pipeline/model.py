@@ -330,9 +330,6 @@ class Evidence(StrEnum):
     CHECKBOX = "checkbox"  # the option ticked in a printed row of options (pipeline.ticks)
 
 
-TICK_SEP = "、"  # between the words of several options ticked where one is allowed
-
-
 @dataclass
 class Field:
     value: str | None

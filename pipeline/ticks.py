@@ -11,8 +11,8 @@ marked. Boxes not found one per option leave the row not told, for a person to l
 
 An option row with one tick gives the field that option's word (``evidence: checkbox``, what
 was read kept as ``raw``); with none, the field is left empty (nothing ticked: the unit is asked
-for it); with several where one is allowed, the words joined by 、, which the checks flag for a
-person (``many_ticks``).
+for it); with several where one is allowed, the field is left empty too, the words ticked in
+``raw`` (joined by 、), and the checks flag it for a person (``many_ticks``).
 """
 
 from __future__ import annotations
@@ -24,13 +24,14 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from pipeline.imaging import to_grey
-from pipeline.model import TICK_SEP, Evidence, Field, Segment, group_rows
+from pipeline.model import Evidence, Field, Segment, group_rows
 from pipeline.normalize import clean_text
 
 TICKED = frozenset("☑☒✓✔√■▣◼●◉⊠✅✗×")  # a box or mark a person made
 EMPTY = frozenset("□☐○◯口")  # a box left empty (口: how OCR sometimes reads one)
 WORD_MATCH = 66  # fuzzy ratio at which an option's word is found (纪录斤: one of three misread)
 BOX_INK = 0.06  # share of a box's inside (its outline left out) that is ink: marked
+TICK_SEP = "、"  # between the words of several options ticked (in ``raw``)
 FILLED = 0.75  # share of a square that is ink: a box filled in, not a dense character
 SIDE_INK = 0.6  # share of each side of a square that is a straight line: a printed box
 INK_LEVEL = 0.65  # darker than this share of the paper's level: ink
@@ -175,11 +176,14 @@ def _holds_mark(ink: np.ndarray, box: tuple[int, int, int, int]) -> bool:
 
 
 def ticked_field(read: Field, ticks: Ticks) -> Field:
-    """The field an option row gives: the word ticked (what was read kept as ``raw``), the
-    words of several joined for a person to settle, or nothing where nothing is ticked (ink
-    False where the row's boxes read empty, so the unit is asked; unknown where the text could
-    not tell, so a person looks)."""
-    value = TICK_SEP.join(ticks.words) or None
+    """The field an option row gives: the word ticked (the row read kept as ``raw``); none
+    where several are ticked (their words in ``raw``, ``ink`` True: a person settles it); none
+    where nothing is ticked (``ink`` False where the row's boxes read empty, so the unit is
+    asked; unknown where the text could not tell, so a person looks)."""
+    if len(ticks.words) > 1:
+        return Field(None, ticks.confidence, read.page, read.bbox, evidence=Evidence.CHECKBOX,
+                     raw=TICK_SEP.join(ticks.words), ink=True)
+    value = ticks.words[0] if ticks.words else None
     ink = None if value or not ticks.confidence else False
     return Field(value, ticks.confidence, read.page, read.bbox, evidence=Evidence.CHECKBOX,
                  raw=ticks.raw, ink=ink)

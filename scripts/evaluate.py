@@ -11,7 +11,8 @@ present/absent >= 97%, date >= 95%.
 ``--layout lines`` (or ``mixed``) generates the forms units retype without a table (see
 ``samples.generate``); the figures then also count, per way of ticking an option row
 (printed, by pen, none ticked, two ticked) and per way of writing the date, how many were
-read right, and how many doubly ticked rows were left empty and flagged ``unread:<key>``.
+read right, and how many doubly ticked rows were left empty and flagged for a person
+(``many_ticks:<key>``, or ``unread:<key>`` where the row could not be told).
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ def _variations(t: dict, key: str) -> list[str]:
 
 
 def _score_unread(truth: list[dict], manifest: dict, records: dict) -> dict[str, int]:
-    """Values no reader can take (two options ticked): left empty and flagged unread:<key>."""
+    """Values no reader can take (two options ticked): left empty and flagged for a person."""
     out = Counter()
     for t in truth:
         for key in t.get("unread", ()):
@@ -133,7 +134,8 @@ def _score_unread(truth: list[dict], manifest: dict, records: dict) -> dict[str,
             if record is None:
                 continue
             out["left empty"] += (record["fields"].get(key) or {}).get("value") is None
-            out["flagged"] += f"unread:{key}" in record.get("flags", ())
+            flags = record.get("flags", ())
+            out["flagged"] += f"many_ticks:{key}" in flags or f"unread:{key}" in flags
     return dict(out)
 
 
@@ -194,7 +196,7 @@ def main() -> int:
     if result["unread"]:
         u = result["unread"]
         print(f"two options ticked: {u.get('left empty', 0)}/{u['total']} left empty, "
-              f"{u.get('flagged', 0)}/{u['total']} flagged unread")
+              f"{u.get('flagged', 0)}/{u['total']} flagged for a person")
     for name, counts in result["verdicts"].items():
         c = Counter(counts)
         print(f"{name} present/absent: {result['verdict_accuracy'][name]:.1%} right "

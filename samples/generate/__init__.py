@@ -87,7 +87,7 @@ themselves (titles, units, people) are those of the same seed in the table layou
 ``unread``        only on a row that has one (layout lines): keys whose value is on the page
                   but no reader can take, an option row ticked twice. ``fields`` has null
                   there: formscan should leave it empty and ask a person (flag
-                  ``unread:<key>``). An option row ticked once gives its option's word; one
+                  ``many_ticks:<key>``). An option row ticked once gives its option's word; one
                   left unticked null (the field missing), like any empty field
 
 The emailed side (domain.md §1) of the same batch is written with ``email_dir``::
