@@ -50,6 +50,8 @@ OVERFLOW_GAP = 0.8  # line heights: a row this close below the box continues its
 OVERFLOW_SPACING = 1.5  # ... or this close, in the value's own spacing of its lines ...
 OVERFLOW_MIN_CHARS = 8  # ... when it is running text, not a heading (授权声明)
 RUNNING_TEXT_MIN = 20  # characters: shorter is no synopsis
+WRAPS = (FieldKind.TEXT, FieldKind.NAMES)  # kinds whose values run on to the next line
+BELOW_GAP = 2.5  # label heights: a value this close under its label is its value
 ROW_PLACE_CHARS = 10  # label heights: a value's place right of its label outside a table
 # Kinds whose values have an unmistakable shape.
 SHAPES = {
@@ -218,6 +220,13 @@ def _until_next_label(segs: list[Segment]) -> list[Segment]:
     return out
 
 
+def _starts_a_pair(text: str) -> bool:
+    """Whether a row starts with a label any form prints, as a label: followed by a colon, a
+    note, or nothing (签名：…, 日期（年月日）, 盖章), not a word of running text (主创团队历时…)."""
+    label = _label_at_start(text)
+    return label is not None and (len(text) == len(label) or text[len(label)] in COLON + "（(")
+
+
 def _is_printed_label(segs: list[Segment]) -> bool:
     """Whether a value is nothing but a label (and its note, its colon)."""
     text = clean_text("".join(s.text for s in segs)).rstrip(COLON)
@@ -237,7 +246,7 @@ def _value_segments(
         return remainder
     if container.cell is None:
         return (_rows_below(spec, match, containers) if spec.kind is FieldKind.MULTILINE
-                else [])
+                else _line_below(container, containers))
     right = layout.neighbour(container.cell, Direction.RIGHT)
     # The value is right of its label, a multi-line one also below it; in a table whose
     # labels head its columns (名称 | 类型 | 片长, the values in the row under them) any
@@ -318,12 +327,52 @@ def _rows_below(spec: FieldSpec, match: LabelMatch, containers: list[Container])
         if c.cell is not None or c.bbox[1] < label_box[1]:
             continue
         text = clean_text(c.text)
-        if _CLAUSE_START.match(text) or any(
+        if _CLAUSE_START.match(text) or _starts_a_pair(text) or any(
             match_start(a, text)[0] >= MIN_SCORE for a in spec.labels
         ):
-            break
+            break  # the next label (签名：…, 日期：…), a clause: the text has ended
         out.extend(c.segments)
     return out
+
+
+def _line_below(label: Container, containers: list[Container]) -> list[Segment]:
+    """A value written on the line under its label (联系人： with the name below it, on a form
+    without a table): the nearest row starting under the label, unless it is a label itself."""
+    x0, _, x1, y1 = label.bbox
+    h = label.bbox[3] - label.bbox[1]
+    below = [c for c in containers if c.cell is None and c is not label
+             and y1 - 0.3 * h <= c.bbox[1] <= y1 + BELOW_GAP * h
+             and x0 - h <= c.bbox[0] <= x1 + ROW_PLACE_CHARS * h]
+    if not below:
+        return []
+    row = min(below, key=lambda c: (c.bbox[1], c.bbox[0]))
+    text = clean_text(row.text)
+    if not text or _CLAUSE_START.match(text) or _starts_a_pair(text) or text.endswith(COLON):
+        return []
+    return row.segments
+
+
+def _wrapped(label: Container, segs: list[Segment], containers: list[Container]
+             ) -> list[Segment]:
+    """The rest of a value that ran on to the next line (报送单位：山西省委教 / 育工委, on a form
+    without a table): the row under it, starting no further right than the value, when it
+    is no label, clause or pair of its own."""
+    start = min(s.bbox[0] for s in segs)
+    bottom = max(s.bbox[3] for s in segs)
+    h = label.bbox[3] - label.bbox[1]
+    taken = {id(s) for s in segs}
+    below = [c for c in containers if c.cell is None and c is not label
+             and not any(id(s) in taken for s in c.segments)
+             and bottom - 0.3 * h <= c.bbox[1] <= bottom + BELOW_GAP * h
+             and label.bbox[0] - h <= c.bbox[0] <= start + h]
+    if not below:
+        return []
+    row = min(below, key=lambda c: (c.bbox[1], c.bbox[0]))
+    text = clean_text(row.text)
+    if (not text or _CLAUSE_START.match(text) or _starts_a_pair(text)
+            or any(c in COLON for c in text) or _STOP.search(text)):
+        return []
+    return _until_next_label(row.segments)
 
 
 def _date_anywhere(containers: list[Container]) -> list[Segment]:
@@ -371,6 +420,8 @@ def read_fields(schema: FormSchema, layout: PageLayout, page: int,
         segs = _value_segments(spec, match, containers, layout, label_cells) if match else []
         if spec.kind is not FieldKind.MULTILINE:
             segs = _until_next_label(segs)
+        if spec.kind in WRAPS and segs and containers[match.container].cell is None:
+            segs += _wrapped(containers[match.container], segs, containers)
         if _is_printed_label(segs):
             segs = []  # a label where the value should be (手机号码, 签名（…填写）): no value
         if spec.kind is FieldKind.MULTILINE and segs:

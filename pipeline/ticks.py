@@ -32,7 +32,8 @@ EMPTY = frozenset("□☐○◯口")  # a box left empty (口: how OCR sometimes
 WORD_MATCH = 66  # fuzzy ratio at which an option's word is found (纪录斤: one of three misread)
 BOX_INK = 0.06  # share of a box's inside (its outline left out) that is ink: marked
 TICK_SEP = "、"  # between the words of several options ticked (in ``raw``)
-FILLED = 0.75  # share of a square that is ink: a box filled in, not a dense character
+FILLED = 0.85  # share of a square's middle that is ink: a box filled in, not a dense character
+SOLID = 0.6  # share of a box's rows (columns) that are strokes across: filled in
 SIDE_INK = 0.6  # share of each side of a square that is a straight line: a printed box
 INK_LEVEL = 0.65  # darker than this share of the paper's level: ink
 
@@ -42,7 +43,7 @@ class Option:
     word: str
     start: int  # where the word starts in the row's text
     end: int
-    mark: bool | None  # ticked, left empty, or not told by the text (no box read before it)
+    mark: bool | None  # ticked, left empty, or not told by the text (no box read at it)
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,9 @@ class Ticks:
 
 def options(text: str, words: tuple[str, ...]) -> list[Option]:
     """The closed list's words found in a row of text, in order, each with the mark the text
-    shows before it."""
-    found: list[Option] = []
+    shows at its box: before the words (□故事片 ☑纪录片) or after them (故事片□ 纪录片☑), as
+    the row's boxes stand; not told where the row shows neither."""
+    spans: list[tuple[str, int]] = []
     taken = [False] * len(text)
     for word in sorted(words, key=len, reverse=True):
         at = _find(text, word, taken)
@@ -66,10 +68,33 @@ def options(text: str, words: tuple[str, ...]) -> list[Option]:
             continue
         for i in range(at, at + len(word)):
             taken[i] = True
-        before = text[at - 1] if at else ""
-        mark = True if before in TICKED else False if before in EMPTY else None
-        found.append(Option(word, at, at + len(word), mark))
-    return sorted(found, key=lambda o: o.start)
+        spans.append((word, at))
+    spans.sort(key=lambda w: w[1])
+    before = [text[at - 1] if at else "" for _, at in spans]
+    after = [text[at + len(w)] if at + len(w) < len(text) else "" for w, at in spans]
+    side = _box_side(before, after)
+    return [Option(w, at, at + len(w), _mark(box[i]) if box else None)
+            for i, (w, at) in enumerate(spans) for box in [side]]
+
+
+def _box_side(before: list[str], after: list[str]) -> list[str] | None:
+    """Which side of its word each option's box stands, by where the row shows boxes: the side
+    with more, else the one at the row's ends (□故事片 … or … 动画片□)."""
+    def boxes(chars: list[str]) -> int:
+        return sum(c in TICKED or c in EMPTY for c in chars)
+
+    nb, na = boxes(before), boxes(after)
+    if nb != na:
+        return before if nb > na else after
+    if before and (before[0] in TICKED or before[0] in EMPTY):
+        return before
+    if after and (after[-1] in TICKED or after[-1] in EMPTY):
+        return after
+    return None
+
+
+def _mark(char: str) -> bool | None:
+    return True if char in TICKED else False if char in EMPTY else None
 
 
 def _find(text: str, word: str, taken: list[bool]) -> int | None:
@@ -152,19 +177,22 @@ def _boxes(ink: np.ndarray, h: float) -> list[tuple[int, int, int, int]]:
         if not (0.45 * h <= bw <= 1.4 * h and 0.45 * h <= bh <= 1.4 * h
                 and 0.7 <= bw / bh <= 1.4):
             continue
-        solid = len(rows) == bh and len(cols) == bw  # one run of strokes from side to side
-        if not solid or float(ink[box[1]:box[1] + bh, box[0]:box[0] + bw].mean()) >= FILLED:
-            found.append(box)  # a box, or one filled in (not a dense character)
+        solid = len(rows) > 0.5 * bh and len(cols) > 0.5 * bw  # strokes all the way across
+        m = bh // 4
+        if not solid or float(ink[box[1] + m:box[1] + bh - m, box[0] + m:box[0] + bw - m]
+                              .mean()) >= FILLED:
+            found.append(box)  # a box, or one filled in (not a dense character: 事)
     return sorted(found)
 
 
 def _two_sides(lines: np.ndarray) -> bool:
     """Whether the long strokes one way are a box's two sides (two runs of adjacent rows or
-    columns) or a filled box (one run from side to side)."""
+    columns) or a box filled in (strokes over most of the way from side to side; a fill
+    drawn inside the outline leaves gaps by the sides)."""
     if len(lines) < 2:
         return False
     runs = 1 + int(np.count_nonzero(np.diff(lines) > 1))
-    return runs == 2 or (runs == 1 and len(lines) >= 8)
+    return runs == 2 or (len(lines) >= 8 and len(lines) >= SOLID * (lines[-1] - lines[0] + 1))
 
 
 def _holds_mark(ink: np.ndarray, box: tuple[int, int, int, int]) -> bool:

@@ -309,3 +309,31 @@ def test_a_label_run_into_another_gives_the_value_to_the_second():
     rows = [["作品名称：太行山下"], ["经办人手机号码：13512345678"]]
     got = values(REG, lines_page(rows))
     assert got["contact"] is None and got["phone"] == "13512345678"
+
+
+def test_a_synopsis_below_its_label_ends_at_the_signature_line():
+    text = ["本片讲述一位乡村教师扎根山区三十年的故事，主创团队历时三个月深入采访。",
+            "主创团队历时三个月深入采访，力求还原人物的真实生活状态。"]
+    rows = [["作品名称：太行山下"], ["作品类型：纪录片"], ["作品简介："], [text[0]], [text[1]],
+            ["签名：王芳", "日期：2023年9月1日"]]
+    got = values(REG, lines_page(rows))
+    assert got["synopsis"] == "".join(text)
+    assert got["date"] == "2023-09-01"
+
+
+def test_a_value_on_the_line_under_its_label():
+    rows = [["作品名称：太行山下"], ["联系人："], ["王芳"], ["移动电话："], ["0354-7502816"],
+            ["通讯地址：山西省晋中市榆次区顺城街1号"]]
+    got = values(REG, lines_page(rows))
+    assert (got["contact"], got["phone"]) == ("王芳", "0354-7502816")
+    rows[2] = []  # left blank: the next label is no value
+    got = values(REG, lines_page(rows))
+    assert got["contact"] is None and got["phone"] == "0354-7502816"
+
+
+def test_a_value_run_on_to_the_next_line_is_read_whole():
+    rows = [["作品名称：太行山下"], ["报送单位（盖章）：中共晋中市委宣"], ["传部"],
+            ["通讯地址：山西省晋中市榆次区"], ["顺城街1号"], ["联系人：王芳"]]
+    got = values(REG, lines_page(rows))
+    assert got["unit"] == "中共晋中市委宣传部" and got["address"] == "山西省晋中市榆次区顺城街1号"
+    assert got["contact"] == "王芳"

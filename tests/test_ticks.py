@@ -33,13 +33,18 @@ def row(text: str) -> list[Segment]:
     ("□故事片☑纪录片□专题片□微视频□动画片", ("纪录片",)),  # the tick read as a tick
     ("☐故事片 □纪录片 ✓专题片 □微视频", ("专题片",)),
     ("□故事片□纪录片□专题片微视频□动画片", ("微视频",)),  # the marked box dropped by OCR
-    ("故事片□纪录片□专题片□微视频□动画片", ("故事片",)),  # the first one too
+    ("□故事片□纪录片专题片□微视频□动画片", ("专题片",)),
+    ("故事片√纪录片□专题片□微视频□动画片□", ("故事片",)),  # boxes after the words
+    ("故事片□☑纪录片☑专题片□微视频□动画片□", ("纪录片",)),  # a pen tick read twice
+    ("故事片□纪录片□专题片微视频□动画片□", ("专题片",)),
+    ("故事片剧本□纪录片文案√专题片解说词□", ("纪录片文案",)),  # proposal types
     ("□故事片☑纪录斤□专题片□微视频", ("纪录片",)),  # a word one character misread
     ("☑故事片□纪录片☑专题片", ("故事片", "专题片")),
     ("□故事片□纪录片□专题片□微视频□动画片", ()),
 ])
 def test_the_text_says_which_option_is_ticked(text, ticked):
-    found = read_ticks(row(text), WORDS, page=None)
+    words = WORDS if "剧本" not in text else CONTEST.vocabularies["proposal_type"]
+    found = read_ticks(row(text), words, page=None)
     assert found.words == ticked and found.confidence >= 0.85
 
 
@@ -47,10 +52,14 @@ def test_a_value_written_as_a_word_is_no_option_row():
     assert read_ticks(row("纪录片"), WORDS, page=None) is None
 
 
-def test_a_row_without_boxes_and_no_page_is_left_for_a_person():
-    found = read_ticks(row("故事片纪录片专题片"), WORDS, page=None)
+@pytest.mark.parametrize("text", [
+    "故事片纪录片专题片",  # no box read
+    "故事片□纪录片□专题片□微视频□动画片",  # the first box dropped, or the last: which?
+])
+def test_a_row_the_text_cannot_tell_without_the_page_is_left_for_a_person(text):
+    found = read_ticks(row(text), WORDS, page=None)
     assert found.words == () and found.confidence == 0.0
-    field = ticked_field(Field("故事片纪录片专题片", 0.9, 1, None), found)
+    field = ticked_field(Field(text, 0.9, 1, None), found)
     assert field.value is None and field.ink is None  # not told: unread, not "not filled in"
 
 
