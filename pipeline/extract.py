@@ -356,7 +356,7 @@ def _wrapped(label: Container, segs: list[Segment], containers: list[Container]
              ) -> list[Segment]:
     """The rest of a value that ran on to the next line (报送单位：山西省委教 / 育工委, on a form
     without a table): the row under it, starting no further right than the value, when it
-    is no label, clause or pair of its own."""
+    is no label, clause or pair of its own (indented a little, or under the label)."""
     start = min(s.bbox[0] for s in segs)
     bottom = max(s.bbox[3] for s in segs)
     h = label.bbox[3] - label.bbox[1]
@@ -364,7 +364,7 @@ def _wrapped(label: Container, segs: list[Segment], containers: list[Container]
     below = [c for c in containers if c.cell is None and c is not label
              and not any(id(s) in taken for s in c.segments)
              and bottom - 0.3 * h <= c.bbox[1] <= bottom + BELOW_GAP * h
-             and label.bbox[0] - h <= c.bbox[0] <= start + h]
+             and label.bbox[0] - h <= c.bbox[0] <= start + 2 * h]
     if not below:
         return []
     row = min(below, key=lambda c: (c.bbox[1], c.bbox[0]))

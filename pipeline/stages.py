@@ -160,7 +160,7 @@ def _reread(state: PageState) -> None:
 def _ticks(state: PageState) -> None:
     """A closed list printed as options to tick (``□故事片 ☑纪录片``): the field is the option
     ticked, not the row of words read beside its label."""
-    page = state.image if state.item.route.has_geometry else None
+    page = state.ocr_image if state.item.route.has_geometry else None  # no seal's ink
     for spec in state.schema.fields:
         f = state.record.fields.get(spec.key)
         if spec.vocabulary is None or spec.of_units or f is None or f.value is None:

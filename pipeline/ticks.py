@@ -30,10 +30,12 @@ from pipeline.normalize import clean_text
 TICKED = frozenset("☑☒✓✔√■▣◼●◉⊠✅✗×")  # a box or mark a person made
 EMPTY = frozenset("□☐○◯口")  # a box left empty (口: how OCR sometimes reads one)
 WORD_MATCH = 66  # fuzzy ratio at which an option's word is found (纪录斤: one of three misread)
-BOX_INK = 0.06  # share of a box's inside (its outline left out) that is ink: marked
+BOX_INK = 0.03  # share of a box's inside (its outline left out) that is ink: marked
 TICK_SEP = "、"  # between the words of several options ticked (in ``raw``)
 FILLED = 0.85  # share of a square's middle that is ink: a box filled in, not a dense character
 SOLID = 0.6  # share of a box's rows (columns) that are strokes across: filled in
+LOOP_HEIGHT = 1.15  # line heights: a loop drawn round an option is taller than its text
+LOOP_FILL = 0.25  # share of a loop's box that is its ink (a thin stroke round empty paper)
 SIDE_INK = 0.6  # share of each side of a square that is a straight line: a printed box
 INK_LEVEL = 0.65  # darker than this share of the paper's level: ink
 
@@ -123,6 +125,9 @@ def read_ticks(segments: list[Segment], words: tuple[str, ...],
     ticked = [o for o in found if o.mark]
     if ticked:
         return Ticks(tuple(o.word for o in ticked), 0.95, text)
+    circled = _circled(page, segments, found, len(text)) if page is not None else []
+    if circled:
+        return Ticks(tuple(o.word for o in circled), 0.85, text)
     if any(o.mark is False for o in found):
         # Empty boxes read, so a box not read is one a mark made unreadable.
         gone = [o for o in found if o.mark is None]
@@ -133,20 +138,55 @@ def read_ticks(segments: list[Segment], words: tuple[str, ...],
     return Ticks(tuple(o.word for o, m in zip(found, marks, strict=True) if m), 0.8, text)
 
 
-def _marks_on_page(page: np.ndarray, segments: list[Segment], count: int) -> list[bool] | None:
-    """Whether each printed box of an option row holds a mark, left to right; None unless
-    exactly ``count`` boxes are found where the row stands."""
+def _band(page: np.ndarray, segments: list[Segment], reach: float
+          ) -> tuple[np.ndarray, float, int, int] | None:
+    """The ink of the page where a row stands, ``reach`` line heights around it: (ink, the
+    line's height, the band's left and top in the page)."""
     x0 = min(s.bbox[0] for s in segments)
     y0 = min(s.bbox[1] for s in segments)
     x1 = max(s.bbox[2] for s in segments)
     y1 = max(s.bbox[3] for s in segments)
-    h = max(y1 - y0, 1.0) / len(group_rows(segments))
-    top, left = max(int(y0 - 0.3 * h), 0), max(int(x0 - 1.5 * h), 0)
-    band = to_grey(page)[top:int(y1 + 0.3 * h), left:int(x1)]
+    h = max(float(np.median([s.bbox[3] - s.bbox[1] for s in segments])), 1.0)
+    top, left = max(int(y0 - reach * h), 0), max(int(x0 - 1.5 * h), 0)
+    band = to_grey(page)[top:int(y1 + reach * h), left:int(x1 + 1.5 * h)]
     if band.size == 0:
         return None
     paper = float(np.percentile(band, 90))
-    ink = (band < INK_LEVEL * paper).astype(np.uint8)
+    return (band < INK_LEVEL * paper).astype(np.uint8), h, left, top
+
+
+def _circled(page: np.ndarray, segments: list[Segment], found: list[Option], length: int
+             ) -> list[Option]:
+    """The options a loop is drawn round: a thin stroke taller than the line that encloses
+    its text, matched to the option standing where the loop stands along the row."""
+    cut = _band(page, segments, 1.0)
+    if cut is None:
+        return []
+    ink, h, left, top = cut
+    text_top = min(s.bbox[1] for s in segments) - top + 0.25 * h
+    text_bottom = max(s.bbox[3] for s in segments) - top - 0.25 * h
+    x0 = min(s.bbox[0] for s in segments) - left
+    width = max(max(s.bbox[2] for s in segments) - left - x0, 1.0)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink)
+    out: list[Option] = []
+    for x, y, w, ht, area in stats[1:n]:
+        if not (ht >= LOOP_HEIGHT * h and w >= 2 * h and area <= LOOP_FILL * w * ht
+                and 0 < y < text_top and text_bottom < y + ht < ink.shape[0]):
+            continue  # not a loop round the line's text (nor a seal's ring, larger than this)
+        where = (x + w / 2 - x0) / width * length  # along the row's text
+        nearest = min(found, key=lambda o: abs((o.start + o.end) / 2 - where))
+        if nearest.start <= where + len(nearest.word) and nearest not in out:
+            out.append(nearest)
+    return sorted(out, key=lambda o: o.start)
+
+
+def _marks_on_page(page: np.ndarray, segments: list[Segment], count: int) -> list[bool] | None:
+    """Whether each printed box of an option row holds a mark, left to right; None unless
+    exactly ``count`` boxes are found where the row stands."""
+    cut = _band(page, segments, 0.3)
+    if cut is None:
+        return None
+    ink, h, _, _ = cut
     boxes = _boxes(ink, h)
     if len(boxes) != count:
         return None

@@ -97,26 +97,33 @@ def test_the_option_row_is_what_extraction_found_beside_the_label():
 
 # --- the page: boxes drawn and marked by hand, the text read without them -------------------
 
-def draw_row(marked: dict[str, str], words: tuple[str, ...] = WORDS[:4]):
-    """A row ``作品类型：□w1 □w2 …`` with the boxes of ``marked`` ticked, crossed or filled;
-    returns the page image and a segment per word where it is drawn (no box read)."""
+def draw_row(marked: dict[str, str], words: tuple[str, ...] = WORDS[:4], boxes: str = "before"):
+    """A row ``作品类型：□w1 □w2 …`` (or ``w1□ w2□``, or no boxes) with the boxes of ``marked``
+    ticked, crossed or filled, or the option circled; returns the page image and a segment
+    per word where it is drawn (no box read)."""
     doc = pymupdf.open()
     p = doc.new_page(width=595, height=160)
     p.insert_text((40, 80), "作品类型：", fontname=FONT, fontsize=14)
     x, spans = 120.0, []
     for word in words:
-        p.draw_rect(pymupdf.Rect(x, 67, x + 13, 80), width=0.8)
+        start = x
+        at = x if boxes == "before" else x + 4 + 14 * len(word)
+        text_x = x + 17 if boxes == "before" else x
         how = marked.get(word)
+        if boxes != "none":
+            p.draw_rect(pymupdf.Rect(at, 67, at + 13, 80), width=0.8)
         if how == "tick":
-            p.draw_polyline([(x + 2, 73), (x + 5, 78), (x + 15, 63)], width=1.6)
+            p.draw_polyline([(at + 2, 73), (at + 5, 78), (at + 15, 63)], width=1.6)
         elif how == "cross":
-            p.draw_line((x + 2, 69), (x + 11, 78), width=1.4)
-            p.draw_line((x + 11, 69), (x + 2, 78), width=1.4)
+            p.draw_line((at + 2, 69), (at + 11, 78), width=1.4)
+            p.draw_line((at + 11, 69), (at + 2, 78), width=1.4)
         elif how == "fill":
-            p.draw_rect(pymupdf.Rect(x + 2, 69, x + 11, 78), fill=(0, 0, 0))
-        p.insert_text((x + 17, 79), word, fontname=FONT, fontsize=14)
-        spans.append((word, x + 17, x + 17 + 14 * len(word)))
+            p.draw_rect(pymupdf.Rect(at + 2, 69, at + 11, 78), fill=(0, 0, 0))
+        p.insert_text((text_x, 79), word, fontname=FONT, fontsize=14)
+        spans.append((word, text_x, text_x + 14 * len(word)))
         x += 17 + 14 * len(word) + 18
+        if how == "circle":
+            p.draw_oval(pymupdf.Rect(start - 5, 60, x - 14, 87), width=1.2)
     pix = p.get_pixmap(dpi=DPI)
     image = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.width, pix.n)[:, :, :3]
     k = DPI / 72
@@ -133,6 +140,20 @@ def test_the_page_says_which_box_is_marked_when_the_text_has_no_box(marked):
     found = read_ticks(segments, WORDS, image)
     assert set(found.words) == set(marked) and found.confidence > 0
     assert [w for w in found.words] == [w for w in WORDS if w in marked]  # in print order
+
+
+@pytest.mark.parametrize("boxes", ["before", "after", "none"])
+def test_an_option_circled_by_pen_is_the_one_chosen(boxes):
+    image, segments = draw_row({"专题片": "circle"}, boxes=boxes)
+    if boxes != "none":  # the boxes read, all empty
+        segments = [Segment("□" + s.text if boxes == "before" else s.text + "□", s.bbox, 0.9)
+                    for s in segments]
+    assert read_ticks(segments, WORDS, image).words == ("专题片",)
+
+
+def test_after_their_words_the_page_says_which_box_is_marked():
+    image, segments = draw_row({"纪录片": "cross"}, boxes="after")
+    assert read_ticks(segments, WORDS, image).words == ("纪录片",)
 
 
 def test_boxes_not_found_one_per_option_leave_the_row_not_told():
