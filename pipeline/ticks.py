@@ -132,7 +132,7 @@ def read_ticks(segments: list[Segment], words: tuple[str, ...],
         # Empty boxes read, so a box not read is one a mark made unreadable.
         gone = [o for o in found if o.mark is None]
         return Ticks(tuple(o.word for o in gone), 0.85 if gone else 0.9, text)
-    marks = _marks_on_page(page, segments, len(found)) if page is not None else None
+    marks = _marks_on_page(page, segments, words, len(found)) if page is not None else None
     if marks is None:
         return Ticks((), 0.0, text)  # no box read, none found on the page: not told
     return Ticks(tuple(o.word for o, m in zip(found, marks, strict=True) if m), 0.8, text)
@@ -180,17 +180,41 @@ def _circled(page: np.ndarray, segments: list[Segment], found: list[Option], len
     return sorted(out, key=lambda o: o.start)
 
 
-def _marks_on_page(page: np.ndarray, segments: list[Segment], count: int) -> list[bool] | None:
+def _marks_on_page(page: np.ndarray, segments: list[Segment], words: tuple[str, ...],
+                   count: int) -> list[bool] | None:
     """Whether each printed box of an option row holds a mark, left to right; None unless
-    exactly ``count`` boxes are found where the row stands."""
+    exactly ``count`` boxes are found where the row stands (a square in the middle of an
+    option's word is one of its characters, blurred solid, not a box)."""
     cut = _band(page, segments, 0.3)
     if cut is None:
         return None
-    ink, h, _, _ = cut
-    boxes = _boxes(ink, h)
+    ink, h, left, _ = cut
+    inside = _word_spans(segments, words, left)
+    boxes = [b for b in _boxes(ink, h)
+             if not any(a < b[0] + b[2] / 2 < z for a, z in inside)]
     if len(boxes) != count:
         return None
     return [_holds_mark(ink, box) for box in boxes]
+
+
+def _word_spans(segments: list[Segment], words: tuple[str, ...], left: int
+                ) -> list[tuple[float, float]]:
+    """Where the options' words stand along the row, less half a character at each end (the
+    characters taken as evenly spread over their segment), from ``left``."""
+    spans = []
+    for s in segments:
+        if not s.text:
+            continue
+        step = (s.bbox[2] - s.bbox[0]) / len(s.text)
+        taken = [False] * len(s.text)
+        for word in sorted(words, key=len, reverse=True):
+            at = _find(s.text, word, taken)
+            if at is None:
+                continue
+            taken[at:at + len(word)] = [True] * len(word)
+            spans.append((s.bbox[0] + (at + 0.5) * step - left,
+                          s.bbox[0] + (at + len(word) - 0.5) * step - left))
+    return spans
 
 
 def _boxes(ink: np.ndarray, h: float) -> list[tuple[int, int, int, int]]:

@@ -156,6 +156,15 @@ def test_after_their_words_the_page_says_which_box_is_marked():
     assert read_ticks(segments, WORDS, image).words == ("纪录片",)
 
 
+def test_a_character_blurred_solid_in_the_middle_of_a_word_is_no_box():
+    image, segments = draw_row({"专题片": "fill"})
+    k = DPI / 72
+    word = next(s for s in segments if s.text == "纪录片")
+    middle = (word.bbox[0] + word.bbox[2]) / 2
+    image[int(67 * k):int(80 * k), int(middle - 6.5 * k):int(middle + 6.5 * k)] = 0  # 录 a blot
+    assert read_ticks(segments, WORDS, image).words == ("专题片",)
+
+
 def test_boxes_not_found_one_per_option_leave_the_row_not_told():
     image, segments = draw_row({"纪录片": "tick"})
     image[:, : int(250 * DPI / 72)] = 255  # the first box torn off the scan
