@@ -73,8 +73,8 @@ def flagged_table(records: list[Record], contest: Contest,
     also_at, reviewed = also_at or {}, reviewed or {}
     rows = []
     for r in records:
-        if r.status is Status.OK:
-            continue
+        if r.status in (Status.OK, Status.NOT_A_FORM):
+            continue  # no contest form: the report lists those apart
         unit, source = unit_and_source(r, contest)
         rows.append({
             "doc_id": r.doc_id, "path": r.source.path,
@@ -99,8 +99,8 @@ def units_table(records: list[Record], contest: Contest,
     no_seal: dict[str, int] = defaultdict(int)
     for r in records:
         unit = record_unit(r, contest)
-        if not unit or r.origin is not Origin.PAPER:
-            continue
+        if not unit or r.origin is not Origin.PAPER or r.status is Status.NOT_A_FORM:
+            continue  # a cover letter names its unit, but counts toward nothing
         kind = contest.quota_kind(r.form_type)
         if kind is not None:  # a work counts once, however many of its forms came
             counted[kind][unit].add(r.value("title") or r.doc_id)  # untitled: one each
@@ -130,4 +130,5 @@ def audit_tables(records: list[Record], manifest: list[ManifestEntry], contest: 
                  ) -> AuditResult:
     """audit.csv's and units.csv's tables, their words in ``lang``."""
     return AuditResult(flagged_table(records, contest, places(manifest, lang), lang, reviewed),
-                       units_table(records, contest, lang), len(records))
+                       units_table(records, contest, lang),
+                       sum(r.status is not Status.NOT_A_FORM for r in records))

@@ -39,6 +39,7 @@ from pipeline.model import (
     FormType,
     ManifestEntry,
     Origin,
+    OtherKind,
     Record,
     Status,
     Unreadable,
@@ -353,7 +354,10 @@ class Batch:
             entry.status = EntryStatus.FAILED
             entry.reason = Reason(Code.PAGE_FAILED, {"stage": error.stage, "inner": error.reason})
         elif record.form_type is FormType.UNKNOWN:
-            entry.status, entry.reason = EntryStatus.SKIPPED, Reason(Code.NOT_A_FORM)
+            entry.status, entry.reason = EntryStatus.SKIPPED, not_a_form(record)
+        elif record.has_flag(FlagKind.FORM_GUESSED):
+            entry.notes = (*entry.notes, Reason(Code.FORM_GUESSED,
+                                                {"form": record.form_type.value}))
         return record
 
     # --- to the store -----------------------------------------------------------------------
@@ -397,10 +401,20 @@ class Batch:
         s.duplicates = sum(e.status is EntryStatus.DUPLICATE for e in entries)
         s.failures = [e for e in entries if e.status is EntryStatus.FAILED]
         for record in self.store.records():
-            if record.doc_id in docs:
-                s.documents[record.form_type.value] += 1
+            if record.doc_id in docs and record.status is not Status.NOT_A_FORM:
+                s.documents[record.form_type.value] += 1  # the others: counted as skipped
                 s.needs_review += record.status is Status.NEEDS_REVIEW
         return s
+
+
+def not_a_form(record: Record) -> Reason:
+    """Why a page that is no contest form is set apart: a unit's cover letter (and its
+    unit), or another document."""
+    if record.other is OtherKind.COVER_LETTER:
+        unit = record.value("unit")
+        return (Reason(Code.COVER_LETTER, {"unit": unit}) if unit
+                else Reason(Code.COVER_LETTER_NO_UNIT))
+    return Reason(Code.NOT_A_FORM)
 
 
 def _decoder_failed(exc: Exception) -> Reason:

@@ -1,32 +1,57 @@
-"""Classify stage: which form a page is, by fuzzy title and label evidence.
+"""Classify stage: which form a page is, by fuzzy title and label evidence — or that it is
+no contest form at all.
 
 An envelope PDF holds many forms in any order, so every page is classified on its own. The
 page is read in places (a table cell, a row outside the table), so a letter-spaced title or
 label that OCR returns character by character is read whole, and a single character never
 counts as a label found.
 
-A page whose top lines carry one form's title is that form, unless it is a cover letter that
-lists several forms; the labels confirm. A page with form evidence but a weak score gets the
-best guess, flagged ``low_confidence:form_type`` for review; only a page without form evidence
-is ``unknown``.
+Only evidence that belongs to one form decides: its title at the top of the page, or the
+labels only that form prints (``distinctive`` in its schema: 片长, 文案简介, 授权人 …), a
+title cut off or misread, and the consent clauses the forms with clauses print. Labels every
+form, invoice and office form prints (地址, 电话, 日期, 联系人, 单位) never decide. A page whose
+top line carries one form's title is that form, unless it is a unit's cover letter (报送函,
+or a page naming several forms); without a title, a form needs two pieces of its own
+evidence, more than any other form shows (a tie is no type), and is a best guess
+(``guessed``, flagged ``low_confidence:form_type``) unless three of its own labels stand
+there. Anything else is no contest form: a cover letter or another document.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import LCSseq
 
-from pipeline.forms import FormSchema, schemas, shared_labels
-from pipeline.model import FormType, PageLayout, group_rows
+from pipeline.contest import Contest
+from pipeline.forms import Block, FormSchema, schemas, shared_labels
+from pipeline.model import (
+    Evidence,
+    Field,
+    FormType,
+    OtherKind,
+    PageLayout,
+    Transform,
+    group_rows,
+)
 from pipeline.normalize import clean_text
 
-THRESHOLD = 0.55  # at or above this best score the page is that form
-GUESS_LABELS = 3  # below it, a page showing this many of a form's labels is a best guess
+THRESHOLD = 0.55  # the score a page typed by its title has at least
+OWN_EVIDENCE = 2  # pieces of a form's own evidence a page without its title must show
+SURE_LABELS = 3  # a form's own labels that make a page without its title no guess
+TITLE_PART = 0.6  # share of a title's characters, in order, on a top line: cut off or misread
+TITLE_PART_CHARS = 4  # and at least this many (授权 in 授权人 is no title)
+CLAUSES_SEEN = 2  # consent clauses on a page: evidence for the forms that print them
 LABEL_HIT = 85  # partial ratio (0-100) at which a label is on the page
 TITLE_HIT = 0.9  # a top line this close to a form's title carries it
 TOP_SHARE = 0.3  # the top of the page, where a form prints its title
 LABEL_ZONE = 24  # characters at the start of a place where its label stands
+
+
+# A unit's cover letter: 报送函, 推荐函, 关于报送…的函 at the top of the page.
+LETTER_TITLE = re.compile(r"(报送|推荐|申报|呈报)[^，。；]{0,30}函|关于[^，。；]{0,40}的函")
 
 
 @dataclass
@@ -34,6 +59,7 @@ class Classification:
     form_type: FormType
     score: float
     guessed: bool = False  # a best guess from weak evidence
+    other: OtherKind | None = None  # no contest form: what the page is
 
 
 @dataclass
@@ -75,6 +101,15 @@ def _title_score(title: str, places: list[_Place]) -> float:
     return best
 
 
+def _title_part(title: str, places: list[_Place]) -> bool:
+    """Whether a short line at the top of the page holds most of a title's characters in
+    order: the title cut off or misread (创作文案登 of 创作文案登记表)."""
+    need = max(TITLE_PART_CHARS, TITLE_PART * len(title))
+    return any(LCSseq.similarity(title, text) >= need
+               for place in places if place.top
+               for text in {place.text, *place.parts} if len(text) <= 2 * len(title) + 14)
+
+
 def _label_hits(labels: tuple[str, ...], texts: list[str]) -> int:
     """How many of ``labels`` stand at the start of the page's places."""
     return sum(any(_found(label, t, LABEL_HIT) for t in texts) for label in labels)
@@ -93,39 +128,75 @@ def _titles_named(places: list[_Place]) -> set[FormType]:
             if any(_found(t, p.text, 100 * TITLE_HIT) for t in s.titles for p in places)}
 
 
-def _score(schema: FormSchema, title: float, texts: list[str]) -> tuple[float, int]:
-    """(score, how many of the form's labels the page shows)."""
-    found = _label_hits(schema.distinctive, texts)
-    shared = _shared_hits(texts)
-    distinctive = found / len(schema.distinctive)
-    generic = shared / max(1, len(shared_labels()))
-    # A title alone may be a cover letter naming the form (附件：作品登记表); labels alone
-    # may be any table. Without the form's own labels or title a page cannot pass.
-    score = 0.55 * title + 0.3 * min(1.0, 2 * distinctive) + 0.15 * generic
-    evidence = distinctive > 0 or generic >= 0.6
-    return (score if evidence else min(score, THRESHOLD - 0.05)), found + shared
+def _score(schema: FormSchema, title: float, texts: list[str]) -> float:
+    """How much the page looks like the form, 0..1 (the record's ``form_score``)."""
+    distinctive = _label_hits(schema.distinctive, texts) / len(schema.distinctive)
+    generic = _shared_hits(texts) / max(1, len(shared_labels()))
+    return 0.55 * title + 0.3 * min(1.0, 2 * distinctive) + 0.15 * generic
 
 
-def classify(layout: PageLayout) -> Classification:
+def _own_labels(schema: FormSchema, texts: list[str]) -> int:
+    """How many of the labels only this form prints stand on the page; a label inside
+    another one found (授权人 in 授权人签名) is not counted again."""
+    found = [label for label in schema.distinctive
+             if any(_found(label, t, LABEL_HIT) for t in texts)]
+    return sum(not any(label != other and label in other for other in found)
+               for label in found)
+
+
+def _cover_letter(places: list[_Place]) -> bool:
+    """A unit's letter sending its forms: a letter's title at the top, or several forms'
+    titles named on the page."""
+    return (any(place.top and LETTER_TITLE.search(place.text) for place in places)
+            or len(_titles_named(places)) >= 2)
+
+
+def classify(layout: PageLayout, clauses: int = 0) -> Classification:
+    """Which form the page is (see the module's docstring); ``clauses``: how many of the
+    contest's consent clauses the page prints, evidence for the forms that carry them."""
     places = _places(layout)
     texts = [p.text[:LABEL_ZONE] for p in places]
-    cover_letter = len(_titles_named(places)) >= 2
-    scores: dict[str, float] = {}
-    labels: dict[str, int] = {}
-    titled: list[str] = []
+    cover_letter = _cover_letter(places)
+    scores: dict[FormType, float] = {}
+    own: dict[FormType, int] = {}
+    labels: dict[FormType, int] = {}
+    titled: list[FormType] = []
     for schema in schemas().values():
         title = max(_title_score(t, places) for t in schema.titles)
-        score, found = _score(schema, title, texts)
-        key = schema.form_type.value
-        scores[key], labels[key] = round(score, 3), found
+        kind = schema.form_type
+        scores[kind] = round(_score(schema, title, texts), 3)
+        labels[kind] = _own_labels(schema, texts)
+        own[kind] = (labels[kind] + any(_title_part(t, places) for t in schema.titles)
+                     + (clauses >= CLAUSES_SEEN and Block.CLAUSES in schema.blocks))
         if title >= TITLE_HIT:
-            titled.append(key)
-    if len(titled) == 1 and not cover_letter:
+            titled.append(kind)
+    if cover_letter:
+        return Classification(FormType.UNKNOWN, max(scores.values()),
+                              other=OtherKind.COVER_LETTER)
+    if len(titled) == 1:
         # The one form whose title heads the page: that form, the labels only add to it.
-        scores[titled[0]] = max(scores[titled[0]], THRESHOLD)
-    best = max(scores, key=scores.get)
-    if scores[best] >= THRESHOLD:
-        return Classification(FormType(best), scores[best])
-    if labels[best] >= GUESS_LABELS and not cover_letter:
-        return Classification(FormType(best), scores[best], guessed=True)
-    return Classification(FormType.UNKNOWN, scores[best])
+        return Classification(titled[0], max(scores[titled[0]], THRESHOLD))
+    best = max(own, key=lambda k: (own[k], scores[k]))
+    tied = [k for k in own if own[k] == own[best]]
+    if own[best] >= OWN_EVIDENCE and len(tied) == 1:
+        return Classification(best, scores[best], guessed=labels[best] < SURE_LABELS)
+    return Classification(FormType.UNKNOWN, max(scores.values()), other=OtherKind.OTHER)
+
+
+def letter_unit(layout: PageLayout, contest: Contest, page: int | None = None,
+                transform: Transform | None = None) -> Field | None:
+    """The unit a cover letter comes from: its 落款, the listed unit a row names, the lowest
+    first (the addressee and the body stand above)."""
+    rows = [row for cell in sorted({s.cell for s in layout.segments if s.cell is not None},
+                                   key=str) for row in layout.rows(cell)]
+    rows += group_rows([s for s in layout.segments if s.cell is None])
+    for row in sorted(rows, key=lambda r: -max(s.bbox[3] for s in r)):
+        snap = contest.snap_unit("".join(s.text for s in row))
+        if snap is not None:
+            box = [min(s.bbox[0] for s in row), min(s.bbox[1] for s in row),
+                   max(s.bbox[2] for s in row), max(s.bbox[3] for s in row)]
+            if transform is not None:
+                box = transform.bbox_to_original(box)
+            return Field(snap.value, snap.score, page, box, evidence=Evidence.VOCABULARY,
+                         raw="".join(s.text for s in row))
+    return None

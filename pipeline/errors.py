@@ -74,7 +74,10 @@ class Code(StrEnum):
     NOT_MAIL_OR_DOCUMENT = "not_mail_or_document"  # skip
     # --- a page
     BLANK_PAGE = "blank_page"  # skip
-    NOT_A_FORM = "not_a_form"  # skip
+    NOT_A_FORM = "not_a_form"  # skip: no contest form (其他文件)
+    COVER_LETTER = "cover_letter"  # skip: a unit's cover letter (报送函); unit
+    COVER_LETTER_NO_UNIT = "cover_letter_no_unit"  # skip: a cover letter, its unit not read
+    FORM_GUESSED = "form_guessed"  # note: the form type is a best guess
     DUPLICATE = "duplicate"  # place: the same page as another line
     PAGE_FAILED = "page_failed"  # stage, inner: the page is kept as a failed record
     STAGE_RAISED = "stage_raised"  # why: a stage's own exception
@@ -124,7 +127,8 @@ class Code(StrEnum):
 
 # Skips: a line that is no document to begin with (the others are failures).
 SKIP_CODES = frozenset({Code.NOT_A_SCAN, Code.NO_ATTACHMENT, Code.NO_ATTACHMENT_LINKS,
-                        Code.NOT_MAIL_OR_DOCUMENT, Code.BLANK_PAGE, Code.NOT_A_FORM})
+                        Code.NOT_MAIL_OR_DOCUMENT, Code.BLANK_PAGE, Code.NOT_A_FORM,
+                        Code.COVER_LETTER, Code.COVER_LETTER_NO_UNIT})
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,18 @@ _WORDS: dict[str, tuple[str, str]] = {
     "status.ok": ("无误", "ok"),
     "status.needs_review": ("待复核", "needs review"),
     "status.failed": ("失败", "failed"),
+    "status.not_a_form": ("非比赛表格", "not a contest form"),
+    "other.cover_letter": ("报送函", "cover letter"),
+    "other.other": ("其他文件", "other document"),
+    "report.others": ("其他文件（不是比赛表格，不进入复核、核对和名额统计）",
+                      "Other documents (not contest forms: left out of review, reconciliation "
+                      "and quotas)"),
+    "report.others_hint": ("如其中确有比赛表格，请在 records.xlsx 的“表格类型”栏填写表格名称后导入"
+                           "（formscan import-corrections）。",
+                           "If one of them is a contest form, write its form in the form type "
+                           "column of records.xlsx and import it (formscan import-corrections)."),
+    "report.what": ("是什么", "what it is"),
+    "report.count_others": ("其他文件", "other documents"),
     "form.unknown": ("未识别", "unknown"),
     "form.work_registration": ("作品登记表", "work registration"),
     "form.work_authorization": ("作品授权书", "work authorization"),
@@ -785,9 +797,20 @@ _SAID: dict[Code, tuple[str, str]] = {
                                 "not an email or a document (.eml .mbox .docx .pdf .xlsx): left "
                                 "out"),
     Code.BLANK_PAGE: ("空白页：没有印刷或书写内容", "blank page: nothing printed or written on it"),
-    Code.NOT_A_FORM: ("未识别为比赛表格（未找到表格标题或栏目）：按未识别类型保留，待复核",
-                      "not recognised as a contest form (no form title or labels found); kept "
-                      "as form_type unknown for review"),
+    Code.NOT_A_FORM: ("不是比赛表格（未找到任何一种表格的标题或其特有栏目）：列入报告的“其他文件”，"
+                      "不进入复核和核对；如确是比赛表格，请在 records.xlsx 的“表格类型”栏改正后导入",
+                      "not a contest form (no form's title or own labels found): listed under "
+                      "other documents in the report, left out of review and reconciliation; "
+                      "if it is one, set its form type in records.xlsx and import the sheet"),
+    Code.COVER_LETTER: ("报送函（{unit}），不是比赛表格：列入报告的“其他文件”",
+                        "a unit's cover letter ({unit}), not a contest form: listed under other "
+                        "documents in the report"),
+    Code.COVER_LETTER_NO_UNIT: ("报送函（未能辨认报送单位），不是比赛表格：列入报告的“其他文件”",
+                                "a unit's cover letter (its unit not read), not a contest form: "
+                                "listed under other documents in the report"),
+    Code.FORM_GUESSED: ("表格类型为推测（未找到表格标题，仅凭本表特有的部分栏目判断）：请核对表格类型",
+                        "the form type is a guess (no title found, only some of the form's own "
+                        "labels): check it"),
     Code.DUPLICATE: ("与 {place} 为同一页面，只保留一份", "same page as {place}; kept once"),
     Code.PAGE_FAILED: ("{stage} 步骤失败：{inner}；本页作为失败记录保留，请报告此问题",
                        "{stage} failed: {inner}; the page is kept as a failed record, please "
@@ -906,7 +929,9 @@ _SHORT: dict[Code, tuple[str, str]] = {
     Code.NO_ATTACHMENT_LINKS: ("邮件没有附件，但有链接", "message has no attachment but links"),
     Code.NOT_MAIL_OR_DOCUMENT: ("不是邮件或文档", "not an email or a document"),
     Code.BLANK_PAGE: ("空白页", "blank page"),
-    Code.NOT_A_FORM: ("未识别为比赛表格", "not recognised as a contest form"),
+    Code.NOT_A_FORM: ("其他文件", "other document"),
+    Code.COVER_LETTER: ("报送函", "cover letter"),
+    Code.COVER_LETTER_NO_UNIT: ("报送函", "cover letter"),
 }
 
 

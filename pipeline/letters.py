@@ -105,7 +105,8 @@ def letters(batch: BatchView, contest: Contest, lang: str = DEFAULT_LANG) -> lis
     unit_of = _units(batch.records, pair_of, contest)
     works: dict[str | None, dict[tuple[str, ...], Work]] = {}
     for record in batch.records:
-        flags = chased(record) if record.status is not Status.FAILED else []
+        flags = (chased(record) if record.status not in (Status.FAILED, Status.NOT_A_FORM)
+                 else [])
         if not flags:
             continue
         sides = pair_of.get(record.doc_id, [record])

@@ -43,6 +43,14 @@ class Status(StrEnum):
     OK = "ok"
     NEEDS_REVIEW = "needs_review"
     FAILED = "failed"
+    NOT_A_FORM = "not_a_form"  # a page that is no contest form: kept apart, nobody chased
+
+
+class OtherKind(StrEnum):
+    """What a page that is no contest form was found to be."""
+
+    COVER_LETTER = "cover_letter"  # 报送函: a unit's letter sending its forms (its unit noted)
+    OTHER = "other"  # 其他文件: an invoice, another office's form, a poster, a page of prose
 
 
 class EntryStatus(StrEnum):
@@ -563,6 +571,7 @@ class Record:
     transform: Transform | None = None
     read_by: Fingerprint | None = None
     dismissed: dict[str, str] = field(default_factory=dict)  # flag -> a person's reason
+    other: OtherKind | None = None  # form type unknown: what the page was found to be
 
     def add_flag(self, flag: Flag) -> None:
         self.replace_flags(flag.owner, [*(f for f in self.flags if f.owner is flag.owner), flag])
@@ -589,7 +598,11 @@ class Record:
         return f.value if f else None
 
     def update_status(self) -> None:
-        if self.status is not Status.FAILED:
+        if self.status is Status.FAILED:
+            return
+        if self.form_type is FormType.UNKNOWN:
+            self.status = Status.NOT_A_FORM
+        else:
             self.status = Status.NEEDS_REVIEW if self.flags else Status.OK
 
     def to_dict(self) -> dict[str, Any]:
@@ -611,6 +624,7 @@ class Record:
             **({"transform": self.transform.to_dict()} if self.transform else {}),
             "read_by": self.read_by.to_dict() if self.read_by else None,
             **({"dismissed": dict(self.dismissed)} if self.dismissed else {}),
+            **({"other": self.other.value} if self.other else {}),
         }
 
     @classmethod
@@ -633,6 +647,7 @@ class Record:
             transform=Transform.from_dict(d["transform"]) if d.get("transform") else None,
             read_by=Fingerprint.from_dict(d.get("read_by")),
             dismissed=dict(d.get("dismissed") or {}),
+            other=OtherKind(d["other"]) if d.get("other") else None,
         )
 
 

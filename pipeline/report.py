@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.audit import places, unit_and_source, units_table
+from pipeline.audit import places, record_unit, unit_and_source, units_table
 from pipeline.contest import Contest
 from pipeline.forms import Block, schemas
 from pipeline.i18n import (
@@ -39,6 +39,7 @@ from pipeline.model import (
     FormType,
     ManifestEntry,
     Origin,
+    OtherKind,
     Record,
     Route,
     Status,
@@ -201,14 +202,30 @@ def documents(batch: BatchView, contest: Contest, only: set[str] | None = None,
             for r in batch.records if only is None or r.doc_id in only]
 
 
+def others(batch: BatchView, contest: Contest, lang: str = DEFAULT_LANG) -> list[dict]:
+    """The pages that are no contest form, apart from the forms: where, what each was found
+    to be (a unit's cover letter and its unit, another document), its thumbnail."""
+    found = []
+    for r in batch.records:
+        if r.status is not Status.NOT_A_FORM:
+            continue
+        thumb = batch.pictures.get(r.doc_id, {}).get(THUMB)
+        found.append({"doc_id": r.doc_id, "where": where(lang, r.source.place),
+                      "origin": r.origin.value,
+                      "what": text(lang, f"other.{(r.other or OtherKind.OTHER).value}"),
+                      "unit": record_unit(r, contest), "thumb": thumb})
+    return found
+
+
 def _summary(batch: BatchView, contest: Contest, lang: str) -> dict:
-    records = batch.records
+    records = [r for r in batch.records if r.status is not Status.NOT_A_FORM]
     by_kind = Counter((r.form_type.value, r.origin.value) for r in records)
     units = units_table(records, contest, lang).astype(str).to_dict(orient="records")
     failures = [{"where": where(lang, m.place), "error": say(m.reason, lang)}
                 for m in batch.manifest if m.status is EntryStatus.FAILED]
     return {
         "documents": len(records),
+        "others": len(batch.records) - len(records),
         "needs_review": sum(r.status is Status.NEEDS_REVIEW for r in records),
         "by_type": [{"form_type": t, "origin": o, "count": n}
                     for (t, o), n in sorted(by_kind.items())],
@@ -243,8 +260,10 @@ def _json(value: object) -> str:
 def write_report(batch: BatchView, contest: Contest, lang: str = DEFAULT_LANG) -> Path:
     """Write ``OUT/report.html`` (its words in ``lang``) over the pictures in
     ``OUT/report/``."""
+    forms = {r.doc_id for r in batch.records if r.status is not Status.NOT_A_FORM}
     data = {"summary": _summary(batch, contest, lang),
-            "documents": [d.to_dict() for d in documents(batch, contest, lang=lang)],
+            "documents": [d.to_dict() for d in documents(batch, contest, forms, lang)],
+            "others": others(batch, contest, lang),
             "page_size": PAGE_SIZE}
     filled = page(TEMPLATE, lang, text(lang, "report.title", name=batch.out_dir.name),
                   DATA=data)

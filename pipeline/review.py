@@ -46,12 +46,22 @@ DEFAULT_PORT = 8765  # `formscan review` without --port; taken, another free one
 PICTURE_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 
 
+# What a form's blocks lack: on a page whose form type is a guess, these say more about the
+# guess than about the page, so they do not raise it above the forms known for sure.
+BLOCKS_MISSING = frozenset({FlagKind.MISSING_SIGNATURE, FlagKind.MISSING_SEAL,
+                            FlagKind.MISSING_DATE, FlagKind.CLAUSE_MISSING,
+                            FlagKind.MISSING_FIELD, FlagKind.UNREAD})
+
+
 def risk(record: Record) -> float:
     """How much a document needs a person first: the marks that void an authorization,
-    then every other flag, then how unsure its least sure value is."""
-    heavy = sum(f.kind in HEAVY for f in record.flags)
+    then every other flag, then how unsure its least sure value is. A guessed form type
+    counts as one flag, what its guessed form's blocks lack as none."""
+    guessed = record.has_flag(FlagKind.FORM_GUESSED)
+    flags = [f for f in record.flags if not (guessed and f.kind in BLOCKS_MISSING)]
+    heavy = sum(f.kind in HEAVY for f in flags)
     sure = min((f.confidence for f in record.fields.values() if f.value), default=1.0)
-    return 10 * heavy + len(record.flags) + (1 - sure)
+    return 10 * heavy + len(flags) + (1 - sure)
 
 
 UNSEEN = object()  # a correction sent without the value its page showed

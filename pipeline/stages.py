@@ -21,7 +21,7 @@ import numpy as np
 
 from pipeline import layout, preprocess
 from pipeline.checks import apply_checks, clause_verdicts
-from pipeline.classify import classify
+from pipeline.classify import classify, letter_unit
 from pipeline.contest import Contest
 from pipeline.errors import Code, FormscanError, Reason
 from pipeline.extract import Reading, read_fields
@@ -33,6 +33,7 @@ from pipeline.model import (
     FlagKind,
     FormType,
     Line,
+    OtherKind,
     PageLayout,
     Record,
     Route,
@@ -116,12 +117,19 @@ def _layout(state: PageState) -> None:
 
 def _classify(state: PageState) -> None:
     item = state.item
-    verdict = classify(state.layout)
+    clauses = clause_verdicts(match_clauses(state.layout, state.contest.clauses), state.contest)
+    verdict = classify(state.layout, sum(v.present for v in clauses))
     state.record = Record(item.doc_id, item.origin, verdict.form_type, item.source,
                           route=item.route, form_score=verdict.score, message=item.message,
-                          transform=state.transform if state.transform.ops else None)
+                          transform=state.transform if state.transform.ops else None,
+                          other=verdict.other)
+    state.record.update_status()
     if verdict.form_type is FormType.UNKNOWN:
-        state.record.add_flag(Flag(FlagKind.UNCLASSIFIED))
+        if verdict.other is OtherKind.COVER_LETTER:
+            unit = letter_unit(state.layout, state.contest, item.page,
+                               state.transform)
+            if unit:
+                state.record.fields["unit"] = unit
         state.finished = True
         return
     if verdict.guessed:

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline import layout
 from pipeline.checks import check_flags
-from pipeline.classify import classify
+from pipeline.classify import classify, letter_unit
 from pipeline.contest import default_contest
 from pipeline.extract import read_fields
 from pipeline.forms import schemas
@@ -22,6 +22,7 @@ from pipeline.model import (
     Location,
     Mark,
     Origin,
+    OtherKind,
     PageLayout,
     Record,
     Word,
@@ -216,11 +217,63 @@ def test_a_cover_letter_listing_the_forms_is_no_form():
     assert classify(cover).form_type is FormType.UNKNOWN
 
 
-def test_a_form_with_weak_evidence_is_the_best_guess_flagged_for_review():
+def test_a_form_whose_title_is_lost_is_typed_by_its_own_labels_as_a_guess():
     rows = [["联系人", "王芳", "电话", "13512345678"], ["地址", "太原"],
-            ["报送单位", "省直机关工委"], ["主创人员", "李明"]]  # its title and more lost
-    verdict = classify(page(rows, title=None))
+            ["报送单位", "省直机关工委"], ["主创人员", "李明"], ["片长", "8分钟"]]
+    verdict = classify(page(rows, title=None))  # its title and more lost
     assert verdict.form_type is FormType.WORK_REGISTRATION and verdict.guessed
+    rows.append(["作品类型", "纪录片"])  # three of its own labels: no guess
+    verdict = classify(page(rows, title=None))
+    assert verdict.form_type is FormType.WORK_REGISTRATION and not verdict.guessed
+
+
+def test_a_title_cut_off_counts_with_one_label_of_the_form():
+    rows = [["文案名称", "太行山下"], ["联系人", "王芳"], ["电话", "13512345678"]]
+    verdict = classify(page(rows, title="创作文案登"))
+    assert verdict.form_type is FormType.PROPOSAL_REGISTRATION and verdict.guessed
+
+
+@pytest.mark.parametrize("rows", [
+    # another office's form: every label a contest form prints too, none of its own
+    [["姓名", "王芳", "性别", "女"], ["工作单位", "太原市文化馆"], ["联系电话", "13512345678"],
+     ["通讯地址", "太原市迎泽大街1号"], ["联系人", "李明"], ["日期", "2023年5月6日"]],
+    # an invoice
+    [["名称", "太原市文化馆"], ["纳税人识别号", "91140100MA0K"], ["地址、电话", "太原 0351-1234567"],
+     ["开户行及账号", "工商银行 0502"], ["价税合计（大写）", "壹仟元整"], ["开票日期", "2017-3-2"]],
+    # one label of the form among generic ones: not enough
+    [["联系人", "王芳"], ["电话", "13512345678"], ["地址", "太原"], ["报送单位", "省直机关工委"],
+     ["主创人员", "李明"]],
+])
+def test_labels_every_form_prints_never_make_a_contest_form(rows):
+    verdict = classify(page(rows, title=None))
+    assert verdict.form_type is FormType.UNKNOWN and verdict.other is OtherKind.OTHER
+
+
+def test_a_tie_between_two_forms_is_no_form():
+    rows = [["片长", "8分钟"], ["主创人员", "李明"], ["授权人", "王芳"], ["著作权人", "王芳"]]
+    assert classify(page(rows, title=None)).form_type is FormType.UNKNOWN
+
+
+def test_the_consent_clauses_count_for_the_forms_that_print_them():
+    rows = [["授权人", "王芳"], ["联系人", "李明"], ["电话", "13512345678"]]
+    assert classify(page(rows, title=None)).form_type is FormType.UNKNOWN
+    verdict = classify(page(rows, title=None), clauses=4)  # the clauses below the table
+    assert verdict.form_type is FormType.WORK_AUTHORIZATION and verdict.guessed
+
+
+@pytest.mark.parametrize("title", ["关于报送微电影作品的函", "报送函", "推荐函"])
+def test_a_cover_letter_is_found_and_its_unit_read_from_its_signing_line(title):
+    cover = PageLayout(1654, 2339, [], layout.split_lines([
+        text_line(title, 400, 150),
+        text_line("山西省微电影活动组委会办公室：", 100, 300),
+        text_line("现将我单位作品十部报送你们，请审核。联系人：王芳，电话13512345678", 100, 400),
+        text_line("中共晋中市委宣传部", 1000, 1900),
+        text_line("2023年9月10日", 1000, 1980),
+    ], []))
+    verdict = classify(cover)
+    assert verdict.form_type is FormType.UNKNOWN and verdict.other is OtherKind.COVER_LETTER
+    unit = letter_unit(cover, CONTEST, page=1)
+    assert unit.value == "中共晋中市委宣传部" and unit.bbox[1] == 1900
 
 
 def test_running_text_gets_its_commas_back():
