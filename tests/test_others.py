@@ -36,7 +36,8 @@ from pipeline.store import Store
 CONTEST = load_contest()
 JINZHONG = "中共晋中市委宣传部"
 FILLED = {"work_type": "纪录片", "duration": "8分钟", "creators": "张三",
-          "synopsis": "一个故事。", "contact": "王芳", "phone": "13512345678", "address": "晋中市榆次区", "date": "2023-09-01"}
+          "synopsis": "一个故事。", "contact": "王芳", "phone": "13512345678",
+          "address": "晋中市榆次区", "date": "2023-09-01"}
 
 
 def paper(n: int, form_type: FormType, unit: str | None, flags: tuple[Flag, ...] = (),
