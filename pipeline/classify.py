@@ -8,7 +8,8 @@ counts as a label found.
 
 Only evidence that belongs to one form decides: its title at the top of the page, or the
 labels only that form prints (``distinctive`` in its schema: 片长, 文案简介, 授权人 …), a
-title cut off or misread, and the consent clauses the forms with clauses print. Labels every
+title cut off or misread, and the consent clauses the forms with clauses print; a short title
+(授权书, which other documents print too) counts only with one more piece of that evidence. Labels every
 form, invoice and office form prints (地址, 电话, 日期, 联系人, 单位) never decide. A page whose
 top line carries one form's title is that form, unless it is a unit's cover letter (报送函,
 or a page naming several forms); without a title, a form needs two pieces of its own
@@ -43,6 +44,7 @@ OWN_EVIDENCE = 2  # pieces of a form's own evidence a page without its title mus
 SURE_LABELS = 3  # a form's own labels that make a page without its title no guess
 TITLE_PART = 0.6  # share of a title's characters, in order, on a top line: cut off or misread
 TITLE_PART_CHARS = 4  # and at least this many (授权 in 授权人 is no title)
+SPECIFIC_TITLE = 5  # characters a title has that names the form on its own (作品授权书)
 CLAUSES_SEEN = 2  # consent clauses on a page: evidence for the forms that print them
 LABEL_HIT = 85  # partial ratio (0-100) at which a label is on the page
 TITLE_HIT = 0.9  # a top line this close to a form's title carries it
@@ -163,12 +165,15 @@ def classify(layout: PageLayout, clauses: int = 0) -> Classification:
     titled: list[FormType] = []
     for schema in schemas().values():
         title = max(_title_score(t, places) for t in schema.titles)
+        specific = max((_title_score(t, places) for t in schema.titles
+                        if len(t) >= SPECIFIC_TITLE), default=0.0)
         kind = schema.form_type
         scores[kind] = round(_score(schema, title, texts), 3)
         labels[kind] = _own_labels(schema, texts)
-        own[kind] = (labels[kind] + any(_title_part(t, places) for t in schema.titles)
-                     + (clauses >= CLAUSES_SEEN and Block.CLAUSES in schema.blocks))
-        if title >= TITLE_HIT:
+        printed = labels[kind] + (clauses >= CLAUSES_SEEN and Block.CLAUSES in schema.blocks)
+        own[kind] = printed + any(_title_part(t, places) for t in schema.titles)
+        # A short title (授权书: a company's 法人授权书 too) counts with one more of its own.
+        if specific >= TITLE_HIT or (title >= TITLE_HIT and printed):
             titled.append(kind)
     if cover_letter:
         return Classification(FormType.UNKNOWN, max(scores.values()),

@@ -250,6 +250,14 @@ def test_labels_every_form_prints_never_make_a_contest_form(rows):
     assert verdict.form_type is FormType.UNKNOWN and verdict.other is OtherKind.OTHER
 
 
+def test_a_short_title_other_documents_print_too_needs_one_more_piece_of_evidence():
+    rows = [["授权单位", "太原市某某有限公司"], ["联系电话", "0351-1234567"], ["地址", "太原"]]
+    assert classify(page(rows, title="法定代表人授权书")).form_type is FormType.UNKNOWN
+    assert classify(page(rows, title="授权书"), clauses=4).form_type is (
+        FormType.WORK_AUTHORIZATION)
+    assert classify(page(rows, title="作品授权书")).form_type is FormType.WORK_AUTHORIZATION
+
+
 def test_a_tie_between_two_forms_is_no_form():
     rows = [["片长", "8分钟"], ["主创人员", "李明"], ["授权人", "王芳"], ["著作权人", "王芳"]]
     assert classify(page(rows, title=None)).form_type is FormType.UNKNOWN
