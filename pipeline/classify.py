@@ -10,8 +10,8 @@ Only evidence that belongs to one form decides: its title at the top of the page
 labels only that form prints (``distinctive`` in its schema: 片长, 文案简介, 授权人 …), a
 title cut off or misread, and the consent clauses the forms with clauses print; a short title
 (授权书, which other documents print too) counts only with one more piece of that evidence.
-Labels every form, invoice and office form prints (地址, 电话, 日期, 联系人, 单位) never decide. A page whose
-top line carries one form's title is that form, unless it is a unit's cover letter (报送函,
+Labels every form, invoice and office form prints (地址, 电话, 日期, 联系人, 单位) never
+decide. A page whose top line carries one form's title is that form, unless it is a unit's cover letter (报送函,
 or a page naming several forms); without a title, a form needs two pieces of its own
 evidence, more than any other form shows (a tie is no type), and is a best guess
 (``guessed``, flagged ``low_confidence:form_type``) unless three of its own labels stand
