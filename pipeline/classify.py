@@ -11,9 +11,9 @@ labels only that form prints (``distinctive`` in its schema: 片长, 文案简�
 title cut off or misread, and the consent clauses the forms with clauses print; a short title
 (授权书, which other documents print too) counts only with one more piece of that evidence.
 Labels every form, invoice and office form prints (地址, 电话, 日期, 联系人, 单位) never
-decide. A page whose top line carries one form's title is that form, unless it is a unit's cover letter (报送函,
-or a page naming several forms); without a title, a form needs two pieces of its own
-evidence, more than any other form shows (a tie is no type), and is a best guess
+decide. A page whose top line carries one form's title is that form, unless it is a unit's
+cover letter (报送函, or a page naming several forms); without a title, a form needs two
+pieces of its own evidence, more than any other form shows (a tie is no type), and is a best guess
 (``guessed``, flagged ``low_confidence:form_type``) unless three of its own labels stand
 there. Anything else is no contest form: a cover letter or another document.
 """
