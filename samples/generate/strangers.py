@@ -17,8 +17,9 @@ Every page comes from ``random.Random(f"{seed}-{kind}-{n}")``: the same seed giv
 bytes, and one kind's pages do not change when another kind changes. ``strangers-truth.jsonl``
 holds one line per page: ``{"file", "page", "kind", "cover_letter", "unit"}`` (``unit`` the
 official name of the unit sending a cover letter, else null). No stranger prints a contest
-form's title; only the cover letters of the generator's original style mention them in their
-body (附件：1.作品登记表 ...), as units' letters do.
+form's title as its heading; only cover letters in the contest generator's wording
+(``content.COVER_BODY``) name the forms in their body (附件：1.作品登记表 ...), as units'
+letters do. Files are JPEG, PNG or image PDFs at 150-200 dpi, each under ``MAX_BYTES``.
 """
 
 from __future__ import annotations
@@ -36,9 +37,16 @@ import cv2
 import numpy as np
 import pymupdf
 
-from samples.generate.content import CITIES, City, _title, person, phone
+from samples.generate.content import (
+    CITIES,
+    COVER_BODY,
+    COVER_TITLE,
+    City,
+    _title,
+    person,
+    phone,
+)
 from samples.generate.dates import DateWay, DateWriting, write_date
-from samples.generate.draw import draw_cover_letter
 from samples.generate.facts import CONTEST, DEADLINES, UNIT_SPELLINGS, UNITS, WORK_REG, WORK_TYPES
 from samples.generate.files import pdf_bytes
 from samples.generate.painter import Painter, _runs, pick_style, wrap
@@ -54,7 +62,7 @@ from samples.generate.paper import (
     Color,
 )
 from samples.generate.scan import encode, photograph, rasterize, scan
-from samples.generate.seal import ink_seal, seal_image, seal_spot, stamp
+from samples.generate.seal import ink_seal, seal_image, stamp
 
 KINDS: dict[str, str] = {
     "invoice": "增值税普通发票 / 电子发票（普通发票），红色印刷，发票专用章",
@@ -952,11 +960,37 @@ def draw_cover_letter_listed(rng: random.Random) -> Drawn:
     return Drawn(doc, [SealMark(unit.name, seal_at)], unit=unit.name)
 
 
+def draw_cover_letter_classic(rng: random.Random) -> Drawn:
+    """The contest generator's cover letter (its title and text, ``content.COVER_BODY``),
+    which lists the forms it brings: 附件：1.作品登记表 ..."""
+    unit = rng.choice(UNITS)
+    doc, page = _page()
+    p = InkPainter(page, rng)
+    size = rng.uniform(11.5, 13)
+    x0, x1 = rng.uniform(62, 80), PAGE_W - rng.uniform(62, 80)
+    y = rng.uniform(70, 110)
+    for line in wrap(COVER_TITLE, x1 - x0, lambda t: p.typed_width(t, size + 4)):
+        p.centred(y, line, size + 4, x0=x0, x1=x1, bold=True)
+        y += (size + 4) * 1.6
+    y += size
+    slots = {"works": rng.randint(10, 14), "proposals": rng.randint(2, 4),
+             "contact": person(rng), "phone": phone(rng, unit)}
+    for paragraph in COVER_BODY:
+        y = p.prose(x0, x1, y, paragraph.format(**slots), size, lead=1.8, indent=False)
+    y += size * 3
+    signed = DEADLINES[WORK_REG] - timedelta(days=rng.randint(1, 19))
+    right = x1 - size * 2
+    for line in (unit.name, plain_date(signed)):
+        p.typed(right - p.typed_width(line, size), y, line, size)
+        y += size * 2
+    p.finish()
+    at = pymupdf.Point(right - 60 + rng.uniform(-15, 15), y - size * 4 + rng.uniform(-10, 6))
+    return Drawn(doc, [SealMark(unit.name, at)], unit=unit.name)
+
+
 def draw_cover_letter_any(rng: random.Random) -> Drawn:
-    if rng.random() < 0.35:  # the contest generator's own style
-        unit = rng.choice(UNITS)
-        doc, anchors = draw_cover_letter(rng, unit)
-        return Drawn(doc, [SealMark(unit.name, seal_spot(anchors, rng))], unit=unit.name)
+    if rng.random() < 0.35:
+        return draw_cover_letter_classic(rng)
     return draw_cover_letter_listed(rng)
 
 
