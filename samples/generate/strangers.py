@@ -338,7 +338,6 @@ class Drawn:
     seals: list[SealMark] = field(default_factory=list)
     unit: str | None = None  # the unit sending a cover letter
     photo_ok: bool = True  # portrait enough to be photographed with a phone
-    background: tuple[int, int, int] | None = None  # a copier's grey platen, BGR
 
 
 def _page(width: float = PAGE_W, height: float = PAGE_H) -> tuple[pymupdf.Document,
@@ -1005,7 +1004,9 @@ _LINES = ("你咋又这么晚才回来？饭都凉了。", "没事，村里的�
           "妈，我想好了，毕业就回村里。", "你们城里人不懂，这地就是我们的命根子。",
           "钱的事你别操心，大伙儿一起想办法。", "我答应过老李，这个井我得守下去。",
           "你看，灯亮了！", "明天一早就出发，别误了车。", "谢谢你，真的谢谢你。",
-          "这孩子，跟他爹一个脾气。", "规矩就是规矩，谁来了也一样。")
+          "这孩子，跟他爹一个脾气。", "规矩就是规矩，谁来了也一样。",
+          "书记，您放心，这批连翘下个月就能收。", "我在城里住不惯，还是回来踏实。",
+          "娃们的作业本我都收齐了，一本也不少。", "下雨了，快把场上的玉米盖上！")
 _ACTIONS = ("（推门进来，把安全帽放在桌上）", "（沉默片刻，望向窗外）", "（端起碗，又放下）",
             "（远处传来广播声）", "（笑着摆摆手）", "（掏出手机，拨了一个号码）")
 
@@ -1031,12 +1032,12 @@ def draw_script_page(rng: random.Random) -> Drawn:
         cast = rng.sample(names, 2)
         p.typed(x0, y, "人物：" + "、".join(cast), size, cjk=cjk)
         y += size * 1.9
-        for _ in range(rng.randint(3, 6)):
+        for said in rng.sample(_LINES, rng.randint(3, 6)):
             if rng.random() < 0.3:
                 y = p.prose(x0 + 2 * size, x1, y, rng.choice(_ACTIONS), size, indent=False,
                             cjk=cjk)
                 continue
-            y = p.prose(x0, x1, y, f"{rng.choice(cast)}：{rng.choice(_LINES)}", size,
+            y = p.prose(x0, x1, y, f"{rng.choice(cast)}：{said}", size,
                         indent=False, cjk=cjk)
             if y > PAGE_H - 110:
                 break
@@ -1217,7 +1218,7 @@ def draw_id_card(rng: random.Random) -> Drawn:
         p.hand(x, y + 50, note, 13)
         p.signature(x + w * 0.5, y + 90, values["姓名"])
     p.finish()
-    return Drawn(doc, background=(205, 205, 205) if grey else None)
+    return Drawn(doc)
 
 
 # --------------------------------------------------------------------------------------------
