@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
-.PHONY: demo test check golden bench eval eval-email devset samples clean browser office
+.PHONY: demo test check golden bench eval eval-email eval-strangers devset samples clean browser office
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,12 @@ bench: $(STAMP)
 # Accuracy of the emailed side and of reconciliation on freshly generated samples.
 eval-email: $(STAMP)
 	$(BIN)/python scripts/evaluate_email.py --seed $${SEED:-2024} --forms $${FORMS:-36}
+
+# Pages that are not contest forms (invoices, notices, other offices' forms, cover letters ...):
+# how many are typed as a contest form; WITH_SAMPLES=1 scans the committed samples beside them.
+eval-strangers: $(STAMP)
+	$(BIN)/python scripts/evaluate_strangers.py --seed $${SEED:-7} --per-kind $${PER_KIND:-2} \
+	  $(if $(WITH_SAMPLES),--with-samples)
 
 # Accuracy on a development set made by another generator, kept outside this repository:
 # make devset DEVSET=/path/to/devset (its paper/ and mail/ folders and its score.py).

@@ -15,7 +15,8 @@ pieces of a form retyped without a table), ``draw`` (the three forms, the cover 
 ``seal``, ``scan`` (rasterizing, sheet feeder, phone photo),
 ``pages`` (a page with its truth row), ``files`` (PDF/TIFF writers, bad files), ``batch``
 (forms shared among files, ``generate``), ``attachments`` (.docx/.xlsx/.pdf copies) and
-``mail`` (the emailed side, ``generate_email``).
+``mail`` (the emailed side, ``generate_email``); ``strangers`` writes pages that are not
+contest forms (invoices, notices, other offices' forms, cover letters ..., ``generate_strangers``).
 
 The generator draws the three paper forms of docs/domain.md (sections 1-3) with PyMuPDF, fills them
 with typed or handwriting-like values, stamps a red unit seal on the page raster and "scans"

@@ -63,6 +63,11 @@ def seal_image(text: str, rng: random.Random, nrng: np.random.Generator) -> np.n
     draw_seal(page, pymupdf.Point(side / 2, side / 2), radius, text, rng)
     img = rasterize(page)
     doc.close()
+    return ink_seal(img, rng, nrng)
+
+
+def ink_seal(img: np.ndarray, rng: random.Random, nrng: np.random.Generator) -> np.ndarray:
+    """A seal drawn in red on white (BGR raster), inked unevenly and turned as a hand stamps."""
     h, w = img.shape[:2]
     # Ink is uneven: large soft patches of weaker ink, speckled gaps, slightly spread.
     patches = cv2.resize(nrng.uniform(0.45, 1.0, (5, 5)).astype(np.float32), (w, h),
