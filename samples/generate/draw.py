@@ -521,4 +521,5 @@ def draw_cover_letter(rng: random.Random, unit: Unit) -> tuple[pymupdf.Document,
     for line in lines:
         p.typed(right - p.typed_width(line, size), y, line, size)
         y += size * 2
+    p.finish()
     return doc, {"unit": pymupdf.Rect(right - 130, y - size * 5, right, y)}
