@@ -274,8 +274,7 @@ class Batch:
             return
         self._known += len(todo)
         if part.notes:
-            tqdm.write(f"{text(self.options.lang, 'line.note')}: {as_text(path)}: "
-                       f"{say_all(list(part.notes), self.options.lang)}")
+            self._say_notes(path, part.notes)
         listed: set[Key] = set()
         try:
             for got in part.read(todo):
@@ -291,11 +290,19 @@ class Batch:
             self._list(path, sha, part.attachment, got, part.notes)
             self._bar.update(1)
         else:
+            if got.notes:  # what decoding the page told (a JPEG cut short)
+                self._say_notes(path, got.notes, got.attachment)
             entry = ManifestEntry(got.path, got.page, EntryStatus.OK,
                                   attachment=got.attachment, doc_id=got.doc_id,
-                                  route=got.route, file_sha256=sha, notes=part.notes,
-                                  read_by=self.fingerprint)
+                                  route=got.route, file_sha256=sha,
+                                  notes=(*part.notes, *got.notes), read_by=self.fingerprint)
             self._queue(_Job(entry, got))
+
+    def _say_notes(self, path: str, notes: tuple[Reason, ...],
+                   attachment: str | None = None) -> None:
+        place = f"{as_text(path)}: {attachment}" if attachment else as_text(path)
+        tqdm.write(f"{text(self.options.lang, 'line.note')}: {place}: "
+                   f"{say_all(list(notes), self.options.lang)}")
 
     # --- jobs: read in the workers, stored here in order ------------------------------------
     def _queue(self, job: _Job) -> None:

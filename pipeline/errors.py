@@ -41,7 +41,7 @@ class Code(StrEnum):
     TIFF_PAGE_UNDECODABLE = "tiff_page_undecodable"
     IMAGE_UNDECODABLE = "image_undecodable"  # kind
     IMAGE_HEADER_BAD = "image_header_bad"  # kind, why
-    JPEG_CUT_SHORT = "jpeg_cut_short"  # why
+    JPEG_CUT_SHORT = "jpeg_cut_short"  # note: a JPEG whose data ends early, read as it is
     # --- mail
     NOT_A_MESSAGE = "not_a_message"
     MBOX_EMPTY = "mbox_empty"

@@ -716,9 +716,8 @@ _SAID: dict[Code, tuple[str, str]] = {
     Code.IMAGE_HEADER_BAD: ("{kind} 图片无法解码：文件损坏，请重新扫描",
                             "{kind} image cannot be decoded ({why}); the file is damaged: rescan "
                             "it"),
-    Code.JPEG_CUT_SHORT: ("JPEG 文件不完整：扫描件未保存完，请重新扫描此页",
-                          "JPEG is cut short ({why}): the scan did not finish saving; scan the "
-                          "page again"),
+    Code.JPEG_CUT_SHORT: ("JPEG 文件不完整：下部可能缺失，请重新扫描此页",
+                          "the JPEG ends early: its lower part may be missing; rescan this page"),
     Code.NOT_A_MESSAGE: ("不是邮件（没有邮件头）：请从邮件客户端导出为 .eml 后重新读取",
                          "not an email message (no headers): export the message as .eml from "
                          "the mail client and read it again"),

@@ -23,7 +23,7 @@ import numpy as np
 from pipeline import pdf
 from pipeline.errors import Code, InputError, Reason
 from pipeline.filetypes import HEAD_BYTES, SCAN_KINDS, SUFFIX_KIND, Kind, mislabelled, sniff
-from pipeline.imaging import decode
+from pipeline.imaging import Decoded, decode
 from pipeline.limits import Limits
 from pipeline.model import Line, Origin, Route, Unreadable, WorkItem
 
@@ -115,20 +115,20 @@ def _tiff(path: str, kind: Kind, limits: Limits) -> Iterator[OpenScan]:
 @contextmanager
 def _image(path: str, kind: Kind, limits: Limits) -> Iterator[OpenScan]:
     """One page, decoded only when it is still to read (the header is checked first: a
-    decompression bomb is never decoded)."""
+    decompression bomb is never decoded). A JPEG cut short is read, and noted."""
     limits.check_image(path, kind)
 
     def pages(only: set[int | None]) -> Iterator[WorkItem | Unreadable]:
         if 1 not in only:
             return
         try:  # from bytes: OpenCV opens only names it can encode
-            image = decode(Path(path).read_bytes())
+            decoded = decode(Path(path).read_bytes())
         except OSError:
-            image = None
-        if image is None:  # the file as a whole is unreadable: its line has no page
+            decoded = Decoded(None)
+        if decoded.image is None:  # the file as a whole is unreadable: its line has no page
             yield Unreadable(None, Reason(Code.IMAGE_UNDECODABLE, {"kind": kind.value.upper()}))
         else:
-            yield image_page(path, 1, image)
+            yield image_page(path, 1, decoded.image, decoded_notes(decoded))
 
     yield OpenScan(1, pages)
 
@@ -141,9 +141,16 @@ READERS: dict[Kind, ScanReader] = {
 }
 
 
-def image_page(path: str, number: int, image: np.ndarray) -> WorkItem:
+def image_page(path: str, number: int, image: np.ndarray,
+               notes: tuple[Reason, ...] = ()) -> WorkItem:
     return WorkItem(path, number, Origin.PAPER, Route.OCR, pixel_hash(image)[:DOC_ID_LEN],
-                    image=image)
+                    image=image, notes=notes)
+
+
+def decoded_notes(decoded: Decoded) -> tuple[Reason, ...]:
+    """What to know about a page from decoding it: a JPEG cut short is read as far as it goes
+    (its upper part), and its line says its lower part may be missing, like a repaired PDF."""
+    return (Reason(Code.JPEG_CUT_SHORT),) if decoded.ends_early else ()
 
 
 def scan_pages(path: str, limits: Limits | None = None) -> Iterator[WorkItem | Unreadable]:

@@ -59,8 +59,6 @@ class Limits:
             raise InputError(Code.IMAGE_HEADER_BAD, kind=kind.value.upper(), why=str(exc)) from exc
         self.check_pixels(width, height)
         self.check_pages(frames)
-        if kind is Kind.JPEG and _cut_short(path):
-            raise InputError(Code.JPEG_CUT_SHORT, why="no end-of-image marker")
         return frames
 
     def check_depth(self, depth: int) -> None:
@@ -85,24 +83,6 @@ class Limits:
     def check_pdf_page(self, width_pt: float, height_pt: float) -> None:
         scale = DPI / 72
         self.check_pixels(width_pt * scale, height_pt * scale)
-
-
-JPEG_TAIL = 1 << 16  # bytes: where a JPEG's end-of-image marker is looked for
-
-
-def _cut_short(path: str | io.BytesIO) -> bool:
-    """Whether a JPEG ends mid-image (the scanner or the copy stopped): its lower part would
-    decode grey and its signature and seal be reported missing. Its last bytes tell, without
-    decoding it: the end-of-image marker (FF D9) must follow the last start of scan (FF DA);
-    neither byte pair occurs inside the compressed data."""
-    if isinstance(path, io.BytesIO):
-        tail = path.getvalue()[-JPEG_TAIL:]
-    else:
-        with open(path, "rb") as fh:
-            fh.seek(max(os.path.getsize(path) - JPEG_TAIL, 0))
-            tail = fh.read()
-    end = tail.rfind(b"\xff\xd9")
-    return end < 0 or end < tail.rfind(b"\xff\xda")
 
 
 def _mb(size: int) -> int:

@@ -669,6 +669,7 @@ class WorkItem:
     cells: list[BBox] | None = None  # a synthetic page's table cells (no ruling lines to find)
     size: tuple[int, int] | None = None  # (width, height) of a synthetic page
     message: Message | None = None
+    notes: tuple[Reason, ...] = ()  # what reading its page told (a JPEG cut short)
 
     @property
     def source(self) -> Location:

@@ -128,12 +128,13 @@ def _image_part(att: Attachment, stack: ExitStack, limits: Limits) -> Part:
         return _listed(Reason(Code.ATTACHED, {"inner": exc.reason}))
 
     def read(todo: set[Key]) -> Iterator[WorkItem | Unreadable]:
-        image = imaging.decode(att.data)
-        if image is None:
+        decoded = imaging.decode(att.data)
+        if decoded.image is None:
             yield Unreadable(None, Reason(Code.ATTACHED, {"inner": Reason(
                 Code.IMAGE_UNDECODABLE, {"kind": sniff(att.data[:HEAD_BYTES]).value.upper()})}))
             return
-        yield _item(att, None, Route.OCR, image=image)
+        yield _item(att, None, Route.OCR, image=decoded.image,
+                    notes=ingest.decoded_notes(decoded))
 
     return Part(None, [None], read=read)
 

@@ -49,10 +49,15 @@ def _tiff_header(width: int, height: int) -> bytes:
     return b"II*\x00" + struct.pack("<I", 8 + 64) + b"\0" * 64 + ifd + b"\0\0\0\0"
 
 
-def _jpeg(image: np.ndarray, quality: int = 85) -> bytes:
-    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+def _jpeg(image: np.ndarray, quality: int = 85, progressive: bool = False) -> bytes:
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality,
+                                            cv2.IMWRITE_JPEG_PROGRESSIVE, int(progressive)])
     assert ok
     return data.tobytes()
+
+
+def _cut(data: bytes, tail: bytes = b"", share: float = 0.6) -> bytes:
+    return data[:int(len(data) * share)] + tail
 
 
 def _jpeg_claiming(width: int, height: int) -> bytes:
@@ -91,7 +96,13 @@ CASES: dict[str, tuple] = {
     "ten_thousand_pages.pdf": (lambda: _pdf(10_000), "failed", Code.OVER_PAGES),
     "huge_page.pdf": (lambda: _pdf(1, (20_000, 20_000)), "failed", Code.OVER_PIXELS),
     "looping.pdf": (lambda: LOOPING_PDF, "failed", Code.PAGE_UNRENDERABLE),
-    "cut_short.jpg": (lambda: _jpeg(_page())[:40_000], "failed", Code.JPEG_CUT_SHORT),
+    # A scan cut short, without its end marker or with one appended (cut elsewhere: the same
+    # pixels would be a duplicate): read, noted.
+    "cut_short.jpg": (lambda: _cut(_jpeg(_page())), "ok", None),
+    "cut_short_marked.jpg": (lambda: _cut(_jpeg(_page()), b"\xff\xd9", 0.65), "ok", None),
+    "cut_short_progressive.jpg": (lambda: _cut(_jpeg(_page(), progressive=True)), "ok", None),
+    "cut_short_progressive_marked.jpg": (
+        lambda: _cut(_jpeg(_page(), progressive=True), b"\xff\xd9", 0.65), "ok", None),
     "grey16.png": (lambda: cv2.imencode(".png", (cv2.cvtColor(_page(), cv2.COLOR_BGR2GRAY)
                                                  .astype(np.uint16) * 257))[1].tobytes(),
                    "ok", None),
@@ -186,6 +197,26 @@ def test_a_repaired_pdf_says_pages_may_be_missing(scanned_corpus):
     _, _, _, manifest = scanned_corpus
     for name in ("half.pdf", "truncated.pdf", "looping.pdf"):
         assert "repaired to be read" in (_line(manifest, name).get("note") or ""), name
+
+
+CUT_SHORT = ("cut_short.jpg", "cut_short_marked.jpg", "cut_short_progressive.jpg",
+             "cut_short_progressive_marked.jpg")
+
+
+@pytest.mark.ocr
+def test_a_jpeg_cut_short_is_read_as_far_as_it_goes_and_noted(scanned_corpus):
+    _, out, _, manifest = scanned_corpus
+    records = {r["doc_id"]: r for r in read_jsonl(out / "records.jsonl")}
+    for name in CUT_SHORT:
+        line = _line(manifest, name)
+        assert line["status"] == "ok", line
+        assert [n["code"] for n in line["notes"]] == [Code.JPEG_CUT_SHORT.value], name
+        assert "lower part may be missing" in line["note"], name
+        record = records[line["doc_id"]]  # its upper part is read
+        assert record["form_type"] == "work_registration", name
+        assert record["fields"]["title"]["value"] == "一封没寄出的信", name
+    for name in ("a_good.pdf", "cmyk.jpg", "grey16.png"):  # complete files: no false alarm
+        assert "notes" not in _line(manifest, name), name
 
 
 @pytest.mark.ocr
@@ -331,6 +362,7 @@ def test_broken_and_hostile_attachments_fail_alone(tmp_path):
         (_docx_unpacking_to(3 * 1024 ** 2), "vnd.openxmlformats-officedocument."
          "wordprocessingml.document", "炸弹.docx"),
         (_pdf(12), "pdf", "十二页.pdf"),
+        (_cut(_jpeg(_page()), b"\xff\xd9"), "octet-stream", "报名表.jpg"),  # cut short
         (GOOD_PDF.read_bytes(), "pdf", "授权书.pdf")))
     (folder / "nested.eml").write_bytes(_nested(30))
     (folder / "shallow.eml").write_bytes(_nested(3))
@@ -347,6 +379,9 @@ def test_broken_and_hostile_attachments_fail_alone(tmp_path):
     long_pdf = lines[("broken.eml", "十二页.pdf")]
     assert long_pdf["status"] == "failed" and "--max-pages" in long_pdf["error"]
     assert lines[("broken.eml", "授权书.pdf")]["status"] == "ok"
+    assert "notes" not in lines[("broken.eml", "授权书.pdf")]
+    cut = lines[("broken.eml", "报名表.jpg")]  # read as far as it goes, noted
+    assert cut["status"] == "ok" and cut["notes"] == [{"code": "jpeg_cut_short", "params": {}}]
     deep = lines[("nested.eml", None)]
     assert deep["status"] == "failed" and "nested 60 levels deep" in deep["error"]
     assert "--max-depth" in deep["error"]
