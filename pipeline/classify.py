@@ -53,7 +53,8 @@ LABEL_ZONE = 24  # characters at the start of a place where its label stands
 
 
 # A unit's cover letter: 报送函, 推荐函, 关于报送…的函 at the top of the page.
-LETTER_TITLE = re.compile(r"(报送|推荐|申报|呈报)[^，。；]{0,30}函|关于[^，。；]{0,40}的函")
+# A title wrapped onto two lines leaves its end (…参评作品的函) on a line of its own.
+LETTER_TITLE = re.compile(r"(报送|推荐|申报|呈报)[^，。；]{0,30}函|关于[^，。；]{0,40}的函|的函$")
 
 
 @dataclass

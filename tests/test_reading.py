@@ -270,7 +270,8 @@ def test_the_consent_clauses_count_for_the_forms_that_print_them():
     assert verdict.form_type is FormType.WORK_AUTHORIZATION and verdict.guessed
 
 
-@pytest.mark.parametrize("title", ["关于报送微电影作品的函", "报送函", "推荐函"])
+@pytest.mark.parametrize("title", ["关于报送微电影作品的函", "报送函", "推荐函",
+                                   "影（微视频）参评作品的函"])  # a title's second line
 def test_a_cover_letter_is_found_and_its_unit_read_from_its_signing_line(title):
     cover = PageLayout(1654, 2339, [], layout.split_lines([
         text_line(title, 400, 150),
