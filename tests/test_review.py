@@ -244,7 +244,7 @@ def test_a_reviewer_clears_a_whole_queue_with_the_keyboard(scanned, browser, tmp
         browser.get(f"http://127.0.0.1:{server.server_address[1]}/")
         _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#queue li"))
         total = len(browser.find_elements(By.CSS_SELECTOR, "#queue li"))
-        assert total >= 3
+        assert total >= 2
         for _ in range(total):
             browser.switch_to.active_element.send_keys(Keys.CONTROL, Keys.ENTER)
             time.sleep(0.3)
@@ -509,10 +509,14 @@ def test_the_station_draws_crops_readable_in_a_table_inside_the_window(demo, bro
             "arguments[0].clientWidth && arguments[0].getClientRects().length === 1", name)
     assert all(c.text.endswith("%") and c.text[:-1].isdigit()
                for c in browser.find_elements(By.CSS_SELECTOR, "#fields td.conf"))
-    unknown = [li.text for li in browser.find_elements(By.CSS_SELECTOR, "#queue li")
-               if li.text.startswith("未识别的文件")]
-    assert "未识别的文件 envelope_01.pdf" in unknown[0]
-    assert not any(doc_id in li for li in unknown for doc_id in _records(out))
+    # The demo's page that is no contest form (envelope_01.pdf page 1) is no work for the
+    # station: it stands in the report's 其他文件, not in the queue.
+    queued = {li.get_attribute("data-doc") for li in
+              browser.find_elements(By.CSS_SELECTOR, "#queue li")}
+    others = {d for d, r in _records(out).items() if r["status"] == "not_a_form"}
+    assert others and not queued & others
+    assert not any(li.text.startswith("未识别的文件")
+                   for li in browser.find_elements(By.CSS_SELECTOR, "#queue li"))
 
     shot = screenshot_path("review.png", tmp_path)
     browser.save_screenshot(str(shot))
