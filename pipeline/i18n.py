@@ -65,6 +65,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "source.shape": ("识别：按格式（标签未识别）", "OCR, by its shape (label not read)"),
     "source.position": ("识别：按位置", "OCR, the one value left where its label stands"),
     "source.checkbox": ("识别：勾选项", "OCR, the option ticked"),
+    "source.confirmed_by_email": ("识别：原件字迹与电子版相符", "OCR, the page's writing "
+                                  "supports the emailed value"),
     "source.docx": ("电子文本：Word", "typed, from the Word file"),
     "source.xlsx": ("电子文本：Excel", "typed, from the Excel file"),
     "source.text-layer": ("电子文本：PDF", "typed, from the PDF's text"),

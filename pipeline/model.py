@@ -207,14 +207,20 @@ class Diff:
     email: str
     similarity: float
     kind: DiffKind = DiffKind.DIFFERENCE
+    # How well the paper crop supports the reading and the emailed value (log-likelihoods,
+    # pipeline.confirm); None: not verified.
+    support: list[float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "kind": self.kind.value}
+        d = {**asdict(self), "kind": self.kind.value}
+        if self.support is None:
+            del d["support"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Diff:
         return cls(d["field"], d["paper"], d["email"], float(d["similarity"]),
-                   DiffKind(d.get("kind", DiffKind.DIFFERENCE.value)))
+                   DiffKind(d.get("kind", DiffKind.DIFFERENCE.value)), d.get("support"))
 
 
 @dataclass
@@ -336,6 +342,7 @@ class Evidence(StrEnum):
     SHAPE = "shape"  # a value of an unmistakable shape (a phone, a date) near or without label
     POSITION = "position"  # the one value left where the form's one unread label stands
     CHECKBOX = "checkbox"  # the option ticked in a printed row of options (pipeline.ticks)
+    CONFIRMED_BY_EMAIL = "confirmed_by_email"  # the crop supports the emailed value as well
 
 
 @dataclass

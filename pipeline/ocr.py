@@ -22,11 +22,13 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Protocol
 
+import cv2
 import numpy as np
 
 from pipeline import __version__
 from pipeline.errors import Code, ModelError
 from pipeline.model import Fingerprint, Line, Word
+from pipeline.support import Steps
 
 # The models the rapidocr wheel embeds (see models/README.md), with their SHA-256.
 DEFAULT_MODELS = {
@@ -57,6 +59,10 @@ class OcrEngine(Protocol):
     def read_upright(self, image: np.ndarray) -> tuple[int, list[Line]]:
         """Quarter turns (counter-clockwise, as ``np.rot90``) that make the page upright, and
         its text lines in the upright page's pixels."""
+
+    def steps(self, crop: np.ndarray) -> Steps | None:
+        """The recogniser's per-step outputs for one line crop (``pipeline.support``), or
+        None for an engine that does not give them (its readings are then not verified)."""
 
 
 @cache
@@ -202,6 +208,20 @@ class RapidOcrEngine:
             lines = [_turned_half(line, w, h) for line in lines]
         return (2 if flipped else 0), lines
 
+    def steps(self, crop: np.ndarray) -> Steps | None:
+        """The recogniser's per-step character probabilities for one line crop, as RapidOCR
+        feeds it (48 px high, at least 320 wide, normalised)."""
+        if crop.size == 0 or crop.shape[0] < 2 or crop.shape[1] < 2:
+            return None
+        if crop.ndim == 2:
+            crop = cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR)
+        rec = self._ocr._load_rec_model()
+        _, height, width = rec.rec_image_shape[:3]
+        ratio = max(width / height, crop.shape[1] / crop.shape[0])
+        batch = rec.resize_norm_img(crop, ratio)[np.newaxis].astype(np.float32)
+        probs = np.asarray(rec.session(batch))[0]
+        return Steps(probs, rec.postprocess_op.dict)
+
     def _votes_upside_down(self, crops: list[np.ndarray]) -> bool:
         crops = [c for c in crops if c.size and c.shape[1] > c.shape[0]]
         if not crops:
@@ -273,6 +293,10 @@ class FasterPaddleEngine:
             lines.append(Line(text, [float(x0), float(y0), float(x1), float(y1)], score, words))
         return lines
 
+    def steps(self, crop: np.ndarray) -> Steps | None:
+        """Not given by this engine: its readings are compared with the emailed copy as read."""
+        return None
+
     def read_upright(self, image: np.ndarray) -> tuple[int, list[Line]]:
         lines = self.recognize(image)
         if lines and _on_its_side(np.array([ln.bbox for ln in lines])):
@@ -319,6 +343,10 @@ class PaddleOcrEngine:
                                          page["rec_scores"]):
                 lines.append(Line(text, _quad_to_bbox(quad), round(float(score), 4)))
         return lines
+
+    def steps(self, crop: np.ndarray) -> Steps | None:
+        """Not given by this engine: its readings are compared with the emailed copy as read."""
+        return None
 
     def read_upright(self, image: np.ndarray) -> tuple[int, list[Line]]:
         return 0, self.recognize(image)  # PaddleOCR turns the page itself inside predict

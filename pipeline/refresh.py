@@ -11,18 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from pipeline import reconcile, sheets
 from pipeline.audit import AuditResult, audit_tables
 from pipeline.checks import apply_checks
+from pipeline.confirm import confirm_pairs
 from pipeline.contest import Contest
 from pipeline.forms import schemas
 from pipeline.i18n import DEFAULT_LANG
 from pipeline.model import Status
+from pipeline.ocr import DEFAULT_ENGINE, OcrEngine, make_engine
 from pipeline.reconcile import Pair
 from pipeline.report import BatchView, write_report
-from pipeline.store import Store
+from pipeline.store import PICTURES, Store
 
 
 @dataclass
@@ -59,6 +62,12 @@ def refresh(store: Store, contest: Contest, lang: str = DEFAULT_LANG,
     elif lines is not None:
         stored = [p for line in lines if (p := Pair.from_dict(line, by_id)) is not None]
         done.pairs = reconcile.update(stored, records, touched, contest) if touched else stored
+    if done.pairs is not None:
+        confirmed = confirm_pairs(done.pairs, store.out_dir / PICTURES / "crops", contest,
+                                  verifier)
+        for doc_id in confirmed:  # a value the emailed copy confirmed: its checks again
+            apply_checks(by_id[doc_id], known.get(by_id[doc_id].form_type), contest)
+        changed |= confirmed
     with store.transaction():
         if done.pairs is not None:
             changed |= reconcile.flag(records, done.pairs)
@@ -68,6 +77,13 @@ def refresh(store: Store, contest: Contest, lang: str = DEFAULT_LANG,
             store.put_record(by_id[doc_id])
     done.audit, done.written = export(store, contest, lang, done.pairs)
     return done
+
+
+@cache
+def verifier() -> OcrEngine:
+    """The recogniser that scores crops (``pipeline.confirm``): made once a process, and
+    only when a crop is to be scored."""
+    return make_engine(DEFAULT_ENGINE, threads=1)
 
 
 def export(store: Store, contest: Contest, lang: str, pairs: list[Pair] | None

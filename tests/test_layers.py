@@ -16,13 +16,13 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "pipeline"
 LAYERS = {
     "ground": {"model", "errors", "forms", "contest", "normalize", "imaging", "labels", "i18n",
-               "checks", "filetypes", "pdf", "limits", "overrule"},
+               "checks", "filetypes", "pdf", "limits", "overrule", "support"},
     "stage": {"ingest", "mail", "preprocess", "ocr", "layout", "classify", "extract", "ticks",
               "snap", "verify", "pictures"},
     "orchestration": {"sources", "stages", "workers", "cluster", "batch"},
     "store": {"store"},
     "reader": {"reconcile", "audit", "report", "corrections", "review", "refresh", "sheets",
-               "letters"},
+               "letters", "confirm"},
     "cli": {"cli", "__main__", "api"},
 }
 # What each layer may import, besides itself within one module package (mail/, verify/).

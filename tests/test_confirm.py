@@ -1,0 +1,158 @@
+"""Telling a misreading from a change: the paper crop is asked how well it supports the
+emailed value (``pipeline.support``: the CTC forward score of the recogniser's per-step
+outputs), and a name read one stroke off takes the emailed value while a different name stays
+a difference."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from pipeline.confirm import MARGIN, confirm_pairs
+from pipeline.contest import default_contest
+from pipeline.model import (
+    Diff,
+    DiffKind,
+    Evidence,
+    Field,
+    FormType,
+    Location,
+    Origin,
+    Record,
+)
+from pipeline.reconcile import Pair, compare
+from pipeline.support import NEG_INF, Steps, ctc_log_likelihood
+from samples.generate.content import person
+from samples.generate.names import another_name, handwritten_name
+
+CONTEST = default_contest()
+
+
+# --- the CTC forward score, against every alignment counted by hand --------------------------
+
+def _brute_force(probs: np.ndarray, labels: list[int]) -> float:
+    """P(labels) summed over every path of steps that collapses to them."""
+    total = 0.0
+    for path in itertools.product(range(probs.shape[1]), repeat=probs.shape[0]):
+        collapsed = [k for i, k in enumerate(path) if k != 0 and (i == 0 or path[i - 1] != k)]
+        if collapsed == labels:
+            total += math.prod(probs[t, k] for t, k in enumerate(path))
+    return total
+
+
+@pytest.mark.parametrize("labels", [[1], [1, 2], [2, 2], [1, 2, 1], [], [3, 3, 3]])
+def test_the_forward_score_sums_every_alignment(labels):
+    rng = np.random.default_rng(4)
+    probs = rng.dirichlet(np.ones(4), size=5)
+    found = ctc_log_likelihood(np.log(probs), labels)
+    expected = _brute_force(probs, labels)
+    if expected == 0:
+        assert found <= NEG_INF / 2
+    else:
+        assert math.isclose(found, math.log(expected), rel_tol=1e-9)
+
+
+def test_greedy_reading_and_an_unknown_character():
+    probs = np.array([[0.1, 0.8, 0.1], [0.1, 0.8, 0.1], [0.9, 0.05, 0.05], [0.1, 0.1, 0.8]])
+    steps = Steps(probs, {"王": 1, "芳": 2})
+    assert steps.greedy() == "王芳"
+    assert steps.log_likelihood("王芳") > steps.log_likelihood("芳王")
+    assert steps.log_likelihood("王方") == NEG_INF  # 方 is no character the recogniser has
+
+
+# --- the real recogniser on handwritten names -------------------------------------------------
+
+def _misread_name(engine, rng: random.Random) -> tuple[str, np.ndarray, str]:
+    """The first of the generator's handwritten names the recogniser reads one character off
+    (its own confusion), with its crop and its reading."""
+    for _ in range(2000):
+        name = person(rng)
+        crop = handwritten_name(name, rng)
+        seen = engine.steps(crop).greedy()
+        if len(seen) == len(name) and sum(a != b for a, b in zip(seen, name)) == 1:
+            return name, crop, seen
+    raise AssertionError("no name read one character off in 2000")
+
+
+def _pair(tmp_path: Path, crop: np.ndarray, paper: str, email: str, key: str = "contact"
+          ) -> Pair:
+    crops = tmp_path / "crops"
+    crops.mkdir(exist_ok=True)
+    cv2.imwrite(str(crops / f"p1-{key}.jpg"), crop)
+    records = [Record(f"{o.value[0]}1", o, FormType.WORK_AUTHORIZATION,
+                      Location(f"{o.value}.file", [1] if o is Origin.PAPER else []),
+                      fields={"title": Field("太行山下", 0.99, 1, None),
+                              key: Field(v, 0.9, 1, [0, 0, 10, 10])})
+               for o, v in ((Origin.PAPER, paper), (Origin.EMAIL, email))]
+    pair = Pair(FormType.WORK_AUTHORIZATION, *records, score=0.9)
+    pair.diffs = compare(pair, CONTEST)
+    return pair
+
+
+@pytest.fixture(scope="module")
+def engine():
+    from pipeline.ocr import make_engine
+
+    return make_engine("rapidocr")
+
+
+@pytest.mark.ocr
+def test_a_name_read_one_stroke_off_takes_the_emailed_value(engine, tmp_path):
+    name, crop, seen = _misread_name(engine, random.Random(11))
+    pair = _pair(tmp_path, crop, seen, name)
+    assert [d.field for d in pair.diffs] == ["contact"]  # reported as changed today
+    changed = confirm_pairs([pair], tmp_path / "crops", CONTEST, lambda: engine)
+    assert changed == {"p1"} and pair.diffs == []
+    field = pair.paper.fields["contact"]
+    assert (field.value, field.raw, field.evidence) == (name, seen, Evidence.CONFIRMED_BY_EMAIL)
+
+
+@pytest.mark.ocr
+@pytest.mark.parametrize("change", [1, None])  # one given character, or the whole given name
+def test_a_truly_different_name_stays_a_difference_with_both_scores(engine, tmp_path, change):
+    rng = random.Random(12)
+    for _ in range(50):
+        name = person(rng)
+        crop = handwritten_name(name, rng)
+        if engine.steps(crop).greedy() == name:
+            break
+    other = another_name(name, rng, change)
+    pair = _pair(tmp_path, crop, name, other)
+    assert confirm_pairs([pair], tmp_path / "crops", CONTEST, lambda: engine) == set()
+    (diff,) = pair.diffs
+    assert diff.kind is DiffKind.DIFFERENCE and pair.paper.fields["contact"].value == name
+    reading, emailed = diff.support
+    assert reading - emailed > MARGIN
+
+
+@pytest.mark.ocr
+def test_a_crop_that_shows_neither_value_is_for_a_person(engine, tmp_path):
+    rng = np.random.default_rng(3)
+    smudge = rng.integers(90, 170, size=(60, 160, 3), dtype=np.uint8)  # ink, no writing
+    pair = _pair(tmp_path, smudge, "王芳", "王方")
+    confirm_pairs([pair], tmp_path / "crops", CONTEST, lambda: engine)
+    (diff,) = pair.diffs
+    assert diff.kind is DiffKind.MISREADING and pair.paper.fields["contact"].value == "王芳"
+
+
+def test_without_a_crop_or_an_engine_that_can_tell_a_difference_stays_as_read(tmp_path):
+    pair = _pair(tmp_path, np.full((40, 120, 3), 255, np.uint8), "王芳", "王方")
+    (tmp_path / "crops" / "p1-contact.jpg").unlink()
+    asked = []
+    assert confirm_pairs([pair], tmp_path / "crops", CONTEST, lambda: asked.append(1)) == set()
+    assert not asked  # no crop: the engine is not even made
+    pair = _pair(tmp_path, np.full((40, 120, 3), 255, np.uint8), "王芳", "王方")
+
+    class NoSteps:  # an engine that gives no per-step outputs (faster-paddle, paddleocr)
+        def steps(self, crop):
+            return None
+
+    assert confirm_pairs([pair], tmp_path / "crops", CONTEST, NoSteps) == set()
+    assert [d.support for d in pair.diffs] == [None]
+    assert Diff.from_dict(pair.diffs[0].to_dict()) == pair.diffs[0]
