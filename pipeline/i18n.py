@@ -126,6 +126,9 @@ _WORDS: dict[str, tuple[str, str]] = {
     "status.not_a_form": ("非比赛表格", "not a contest form"),
     "other.cover_letter": ("报送函", "cover letter"),
     "other.other": ("其他文件", "other document"),
+    "report.support": ("原件字迹与识别值相符程度 {reading}，与电子版值 {emailed}（对数似然，越接近 0 越相符）",
+                       "how well the page's writing supports the reading: {reading}, the "
+                       "emailed value: {emailed} (log-likelihood; nearer 0 fits better)"),
     "report.others": ("其他文件（不是比赛表格，不进入复核、核对和名额统计）",
                       "Other documents (not contest forms: left out of review, reconciliation "
                       "and quotas)"),
