@@ -71,6 +71,7 @@ class PageState:
     reading: Reading | None = None
     record: Record | None = None
     seal: SealFinding | None = None  # where the seal of ``image`` is, once looked for
+    signature_box: list[float] | None = None  # the signature found, in ``image``'s pixels
     skipped: Reason | None = None  # why the page ended early as no document (blank)
     finished: bool = False
 
@@ -186,12 +187,15 @@ def _snap(state: PageState) -> None:
 def _ink(state: PageState) -> None:
     """For a field without a value: is anything written where it should stand? Ink there
     that no printed text explains is a value not read (unread), none is a value not given."""
+    # What is explained: the printed text read, and a signature whose strokes run on into
+    # the place below it (a date line signed across is no date written).
+    explained = [s.bbox for s in state.layout.segments] + (
+        [state.signature_box] if state.signature_box else [])
     for key, place in state.reading.places.items():
         f = state.record.fields[key]
         if f.value is not None:
             continue
-        printed = [s.bbox for s in state.layout.segments]
-        f.ink = unexplained_ink(state.ocr_image, place.box, printed) >= UNREAD_MIN_INK
+        f.ink = unexplained_ink(state.ocr_image, place.box, explained) >= UNREAD_MIN_INK
         f.bbox = state.transform.bbox_to_original(place.box)  # the crop a person looks at
 
 
@@ -199,6 +203,8 @@ def _signature(state: PageState) -> None:
     if Block.SIGNATURE not in state.schema.blocks:
         return
     mark = detect_signature(state.ocr_image, state.layout, state.schema.signature_labels)
+    if mark.present and mark.bbox is not None:
+        state.signature_box = list(mark.bbox)
     if mark.bbox is not None:
         mark.bbox = state.transform.bbox_to_original(mark.bbox)
     state.record.signature = mark
@@ -256,8 +262,8 @@ STAGES: tuple[Stage, ...] = (
     Stage("reread", _reread, IMAGE_ROUTES),  # a value cell with ink but no text, alone
     Stage("ticks", _ticks),  # a closed list printed as options: the one ticked
     Stage("snap", _snap),  # closed vocabularies: units, work types
-    Stage("ink", _ink, IMAGE_ROUTES),  # an empty field's place: written on, or blank
     Stage("signature", _signature, PAGE_ROUTES),
+    Stage("ink", _ink, IMAGE_ROUTES),  # an empty field's place: written on (not signed), or blank
     Stage("seal", _seal, PAGE_ROUTES),
     Stage("consent", _consent),
     Stage("checks", _checks),  # the audit rules: flags

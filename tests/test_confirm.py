@@ -156,3 +156,26 @@ def test_without_a_crop_or_an_engine_that_can_tell_a_difference_stays_as_read(tm
     assert confirm_pairs([pair], tmp_path / "crops", CONTEST, NoSteps) == set()
     assert [d.support for d in pair.diffs] == [None]
     assert Diff.from_dict(pair.diffs[0].to_dict()) == pair.diffs[0]
+
+
+# --- a date line signed across is no date -----------------------------------------------------
+
+def test_a_signature_running_into_the_date_line_is_no_date_written():
+    from pipeline.extract import Place, Reading
+    from pipeline.model import PageLayout, WorkItem
+    from pipeline.stages import PageState, _ink
+
+    page = np.full((400, 800, 3), 255, np.uint8)
+    cv2.line(page, (120, 150), (300, 215), (20, 20, 20), 4)  # the signature's tail, going down
+    date = Field(None, 0.0, 1, None)
+    state = PageState(WorkItem("a.jpg", 1, Origin.PAPER, None, "d"), None, CONTEST,
+                      ocr_image=page)
+    state.layout = PageLayout(800, 400, [], [])
+    state.reading = Reading({"date": date}, {"date": Place([100, 190, 700, 300], False)})
+    state.record = Record("d", Origin.PAPER, FormType.WORK_AUTHORIZATION, Location("a", [1]),
+                          fields={"date": date})
+    _ink(state)
+    assert date.ink is True  # unsigned, the stroke is writing no one read: look at it
+    state.signature_box = [110, 140, 310, 220]  # the signature found above, its tail included
+    _ink(state)
+    assert date.ink is False  # signed across: nothing written there, ask for the date
