@@ -149,6 +149,10 @@ class Contest:
                     core, changed = core[len(prefix):], True
         return core
 
+    def spellings(self) -> tuple[str, ...]:
+        """Every way any listed unit may be written."""
+        return tuple(s for s, _ in self._unit_spellings)
+
     def unit_spellings(self, unit: Unit) -> tuple[str, ...]:
         """Every way ``unit`` may be written (see :attr:`_unit_spellings`)."""
         return tuple(s for s, u in self._unit_spellings if u == unit)

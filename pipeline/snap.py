@@ -2,15 +2,29 @@
 
 A field whose schema names a ``vocabulary`` (the contest's units, work types, proposal
 types) takes the listed word its reading comes clearly closest to; what OCR read is kept as
-``raw`` beside it, the match's score as its confidence. A reading close to no word, or as
-close to two, is left as read: the checks flag a unit that is in no list.
+``raw`` beside it, the match's score as its confidence. A reading the words' spelling cannot
+settle (close to none, or as close to two: 中共晋市委宣传部 between 晋中 and 晋城) is asked of
+its crop: the closest words are scored by the recogniser's own outputs (``pipeline.support``),
+and the one the crop supports nearly as well as its reading, and clearly better than any other
+word, is taken. Otherwise it is left as read: the checks flag a unit that is in no list.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from rapidfuzz import fuzz
+
 from pipeline.contest import Contest, Snap
 from pipeline.forms import FieldSpec, FormSchema
 from pipeline.model import Evidence, Field
+from pipeline.normalize import clean_text
+from pipeline.support import Steps
+
+CANDIDATES = 6  # the words closest in spelling that are scored on the crop
+MARGIN = 5.0  # nats a word may fall below the crop's reading (as pipeline.confirm)
+GAP = 3.0  # nats the word must beat every other word (another unit) by
+CROP_CONFIDENCE = 0.85  # a word the crop chose: sure enough, not as sure as a spelling match
 
 
 def snap(reading: str, spec: FieldSpec, contest: Contest) -> Snap | None:
@@ -19,16 +33,51 @@ def snap(reading: str, spec: FieldSpec, contest: Contest) -> Snap | None:
     return contest.snap_word(reading, spec.vocabulary)
 
 
-def snap_fields(fields: dict[str, Field], schema: FormSchema, contest: Contest) -> None:
-    """Snap, in place, every field of ``schema`` that has a vocabulary."""
+def snap_fields(fields: dict[str, Field], schema: FormSchema, contest: Contest,
+                steps_of: Callable[[str], Steps | None] | None = None) -> None:
+    """Snap, in place, every field of ``schema`` that has a vocabulary; ``steps_of(key)``:
+    the recogniser's outputs for the field's crop, when the spelling cannot settle it."""
     for spec in schema.fields:
         f = fields.get(spec.key)
         if spec.vocabulary is None or f is None or f.value is None \
                 or f.evidence is Evidence.CHECKBOX:  # a ticked option is the list's word
             continue
         found = snap(f.value, spec, contest)
+        if found is None and steps_of is not None:
+            found = by_crop(f.value, spec, contest, steps_of(spec.key))
         if found is None:
             continue
         if found.value != f.value:
             f.raw, f.value, f.confidence = f.value, found.value, found.score
         f.evidence = Evidence.VOCABULARY
+
+
+def by_crop(reading: str, spec: FieldSpec, contest: Contest, steps: Steps | None
+            ) -> Snap | None:
+    """The listed word the crop supports: within :data:`MARGIN` of the crop's own reading and
+    :data:`GAP` ahead of any other unit's (or word's) best spelling; None otherwise."""
+    if steps is None or not clean_text(reading):
+        return None
+    words = contest.spellings() if spec.of_units else contest.vocabularies.get(
+        spec.vocabulary, ())
+    text = clean_text(reading)
+    nearest = sorted(words, key=lambda w: -fuzz.ratio(text, w))[:CANDIDATES]
+    seen = steps.greedy()
+    base = steps.log_likelihood(seen)
+    best: dict[str, tuple[float, str]] = {}  # unit (or word) -> its best spelling's score
+    for word in nearest:
+        shown = seen.replace(reading, word) if reading and reading in seen else word
+        score = steps.log_likelihood(shown)
+        unit = contest.snap_unit(word) if spec.of_units else None
+        owner = unit.canonical or word if unit else word
+        if owner not in best or score > best[owner][0]:
+            best[owner] = (score, word)
+    ranked = sorted(best.values(), reverse=True)
+    if not ranked:
+        return None
+    score, word = ranked[0]
+    runner_up = ranked[1][0] if len(ranked) > 1 else float("-inf")
+    if score < base - MARGIN or score - runner_up < GAP:
+        return None
+    found = contest.snap_unit(word) if spec.of_units else Snap(word, 1.0)
+    return Snap(word, CROP_CONFIDENCE, found.canonical if found else None)

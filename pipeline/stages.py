@@ -40,16 +40,19 @@ from pipeline.model import (
     Status,
     Transform,
     WorkItem,
+    group_rows,
 )
 from pipeline.ocr import OcrEngine
 from pipeline.pictures import pictures
 from pipeline.snap import snap_fields
+from pipeline.support import Steps
 from pipeline.ticks import read_ticks, ticked_field
 from pipeline.verify.consent import match_clauses
 from pipeline.verify.seal import SealFinding, find_seal, read_ring
 from pipeline.verify.signature import detect_signature
 
 REREAD_INSET = 4  # px inside a cell's borders
+CROP_PAD = 4  # px around a value's text when its crop is scored (snap)
 REREAD_MIN_INK = 0.005  # share of a cell's pixels that is ink: something is written there
 UNREAD_MIN_INK = 0.004  # share of a place's pixels that is ink no printed text explains
 
@@ -181,7 +184,18 @@ def _ticks(state: PageState) -> None:
 
 
 def _snap(state: PageState) -> None:
-    snap_fields(state.record.fields, state.schema, state.contest)
+    def steps_of(key: str) -> Steps | None:
+        """The recogniser's outputs for a value written on one line (its crop on the page
+        as OCR saw it); None for a value of several lines or a page without an image."""
+        segments = state.reading.segments.get(key) or []
+        if state.ocr_image is None or not segments or len(group_rows(segments)) != 1:
+            return None
+        x0, y0 = (int(min(s.bbox[i] for s in segments)) - CROP_PAD for i in (0, 1))
+        x1, y1 = (int(max(s.bbox[i] for s in segments)) + CROP_PAD for i in (2, 3))
+        crop = state.ocr_image[max(y0, 0):y1, max(x0, 0):x1]
+        return state.engine.steps(crop) if crop.size else None
+
+    snap_fields(state.record.fields, state.schema, state.contest, steps_of)
 
 
 def _ink(state: PageState) -> None:

@@ -179,3 +179,31 @@ def test_a_signature_running_into_the_date_line_is_no_date_written():
     state.signature_box = [110, 140, 310, 220]  # the signature found above, its tail included
     _ink(state)
     assert date.ink is False  # signed across: nothing written there, ask for the date
+
+
+# --- snapping a unit the spelling cannot settle: asked of the crop -----------------------------
+
+def _typed(text: str) -> np.ndarray:
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=30 + 15 * len(text), height=36)
+    page.insert_text((12, 24), text, fontname="china-s", fontsize=14)
+    pix = page.get_pixmap(dpi=200)
+    image = np.frombuffer(pix.samples, np.uint8).reshape(pix.height, pix.width, pix.n)
+    return np.ascontiguousarray(image[:, :, :3][:, :, ::-1])
+
+
+@pytest.mark.ocr
+@pytest.mark.parametrize("unit", ["中共晋城市委宣传部", "中共晋中市委宣传部"])
+def test_a_unit_reading_between_two_units_is_settled_by_its_crop(engine, unit):
+    from pipeline.forms import schemas
+    from pipeline.snap import by_crop
+
+    spec = next(s for s in schemas()[FormType.WORK_REGISTRATION].fields if s.key == "unit")
+    reading = "中共晋市委宣传部"  # the one character that tells them apart lost
+    assert CONTEST.snap_unit(reading) is None  # as close to 晋中 as to 晋城
+    found = by_crop(reading, spec, CONTEST, engine.steps(_typed(unit)))
+    assert found is not None and found.canonical == unit
+    other = by_crop(reading, spec, CONTEST, engine.steps(_typed("中共朔州市委宣传部")))
+    assert other is None or other.canonical != unit  # a crop of another unit: not this one
