@@ -11,7 +11,7 @@ word, is taken. Otherwise it is left as read: the checks flag a unit that is in 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from rapidfuzz import fuzz
 
@@ -56,28 +56,41 @@ def by_crop(reading: str, spec: FieldSpec, contest: Contest, steps: Steps | None
             ) -> Snap | None:
     """The listed word the crop supports: within :data:`MARGIN` of the crop's own reading and
     :data:`GAP` ahead of any other unit's (or word's) best spelling; None otherwise."""
-    if steps is None or not clean_text(reading):
-        return None
-    words = contest.spellings() if spec.of_units else contest.vocabularies.get(
-        spec.vocabulary, ())
+    if spec.of_units:
+        return unit_by_crop(reading, contest, steps)
+    found = best_supported(reading, contest.vocabularies.get(spec.vocabulary, ()), steps)
+    return Snap(found, CROP_CONFIDENCE) if found else None
+
+
+def unit_by_crop(reading: str, contest: Contest, steps: Steps | None) -> Snap | None:
+    """The listed unit a crop (a value's, a seal's ring) supports, as :func:`by_crop`."""
+    def unit(word: str) -> str:
+        found = contest.snap_unit(word)
+        return found.canonical or word if found else word
+
+    word = best_supported(reading, contest.spellings(), steps, unit)
+    return Snap(word, CROP_CONFIDENCE, unit(word)) if word else None
+
+
+def best_supported(reading: str, words: Sequence[str], steps: Steps | None,
+                   owner: Callable[[str], str] = str) -> str | None:
+    """Of the :data:`CANDIDATES` words nearest ``reading`` in spelling, the one the crop
+    supports within :data:`MARGIN` of its own reading and :data:`GAP` ahead of every other
+    ``owner``'s (a unit's spellings are one owner)."""
     text = clean_text(reading)
+    if steps is None or not text or not words:
+        return None
     nearest = sorted(words, key=lambda w: -fuzz.ratio(text, w))[:CANDIDATES]
     seen = steps.greedy()
     base = steps.log_likelihood(seen)
-    best: dict[str, tuple[float, str]] = {}  # unit (or word) -> its best spelling's score
+    best: dict[str, tuple[float, str]] = {}
     for word in nearest:
-        shown = seen.replace(reading, word) if reading and reading in seen else word
+        shown = seen.replace(reading, word) if reading in seen else word
         score = steps.log_likelihood(shown)
-        unit = contest.snap_unit(word) if spec.of_units else None
-        owner = unit.canonical or word if unit else word
-        if owner not in best or score > best[owner][0]:
-            best[owner] = (score, word)
+        who = owner(word)
+        if who not in best or score > best[who][0]:
+            best[who] = (score, word)
     ranked = sorted(best.values(), reverse=True)
-    if not ranked:
-        return None
     score, word = ranked[0]
     runner_up = ranked[1][0] if len(ranked) > 1 else float("-inf")
-    if score < base - MARGIN or score - runner_up < GAP:
-        return None
-    found = contest.snap_unit(word) if spec.of_units else Snap(word, 1.0)
-    return Snap(word, CROP_CONFIDENCE, found.canonical if found else None)
+    return word if score >= base - MARGIN and score - runner_up >= GAP else None

@@ -44,7 +44,7 @@ from pipeline.model import (
 )
 from pipeline.ocr import OcrEngine
 from pipeline.pictures import pictures
-from pipeline.snap import snap_fields
+from pipeline.snap import snap_fields, unit_by_crop
 from pipeline.support import Steps
 from pipeline.ticks import read_ticks, ticked_field
 from pipeline.verify.consent import match_clauses
@@ -228,7 +228,10 @@ def _seal(state: PageState) -> None:
     if Block.SEAL not in state.schema.blocks:
         return
 
+    strips: list[np.ndarray] = []
+
     def read_text(strip: np.ndarray) -> str:
+        strips.append(strip)
         return "".join(line.text for line in state.engine.recognize(strip))
 
     # The ring is read only where a seal is found: it names the unit a form leaves in doubt,
@@ -238,6 +241,12 @@ def _seal(state: PageState) -> None:
     finding = read_ring(state.image, state.seal or find_seal(state.image), read_text)
     mark = finding.mark
     mark.text = finding.ring_text
+    if mark.text and strips and state.contest.seal_unit(mark.text) is None:
+        # A ring read too poorly to name a unit by its spelling: the unit the ring's own
+        # strip supports, asked of the recogniser (pipeline.snap, as a value's crop).
+        found = unit_by_crop(mark.text, state.contest, state.engine.steps(strips[0]))
+        if found is not None:
+            mark.text = found.value
     if mark.bbox is not None:
         mark.bbox = state.transform.bbox_to_original(mark.bbox)
     state.record.seal = mark
