@@ -1,12 +1,14 @@
 """How well a seal's ring text names its unit: the numbers behind the seal check's thresholds.
 
-    python scripts/measure_seal_text.py [--seals 4] [--grey 0.3]
+    python scripts/measure_seal_text.py [--seals 4] [--grey 0.3] [--by-crop]
 
 For every unit of contest.yaml, seals are drawn and stamped on generated forms (colour and
 grey scans), found and their ring read with the real OCR, then scored against the unit's own
 spellings and every other unit's (``Contest.ring_scores``). Prints the distributions the
 thresholds in contest.yaml come from: how close a ring comes to its own unit, how close to the
 closest other, and how often the check gives the right verdict, no verdict, or a wrong one.
+``--by-crop``: a ring its spelling leaves unclear is asked of its strip, as the seal stage does
+(``pipeline.snap.unit_by_crop``).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -25,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from pipeline.contest import default_contest  # noqa: E402
 from pipeline.ocr import make_engine  # noqa: E402
 from pipeline.preprocess import prepare  # noqa: E402
+from pipeline.snap import unit_by_crop  # noqa: E402
 from pipeline.verify.seal import detect_seal  # noqa: E402
 from samples.generate import (  # noqa: E402
     PX_PER_PT,
@@ -42,10 +46,15 @@ def main() -> int:
     parser.add_argument("--seals", type=int, default=4, help="seals per unit")
     parser.add_argument("--grey", type=float, default=0.3, help="share of grey scans")
     parser.add_argument("--verbose", action="store_true", help="the rings that are unclear")
+    parser.add_argument("--by-crop", action="store_true",
+                        help="an unclear ring is asked of its strip (the seal stage's way)")
     args = parser.parse_args()
     contest, engine = default_contest(), make_engine()
 
+    strips: list[np.ndarray] = []
+
     def read(strip: np.ndarray) -> str:
+        strips.append(strip)
         return "".join(line.text for line in engine.recognize(strip))
 
     own, other, verdicts = [], [], {"right": 0, "none": 0, "wrong": 0}
@@ -61,7 +70,13 @@ def main() -> int:
                   (int(spot.x * PX_PER_PT), int(spot.y * PX_PER_PT)))
             if rng.random() < args.grey:
                 page = cv2.cvtColor(cv2.cvtColor(page, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+            strips.clear()
             found = detect_seal(prepare(page).image, read)
+            if (args.by_crop and found.ring_text and strips
+                    and contest.seal_unit(found.ring_text) is None):
+                asked = unit_by_crop(found.ring_text, contest, engine.steps(strips[0]))
+                if asked is not None:
+                    found = replace(found, ring_text=asked.value)
             scores = contest.ring_scores(found.ring_text)
             if scores:
                 own.append(scores[unit.name])
