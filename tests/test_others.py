@@ -11,6 +11,8 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from pipeline import i18n
 from pipeline.api import audit, letters, reconcile
 from pipeline.batch import not_a_form
@@ -128,3 +130,28 @@ def test_the_report_lists_them_in_their_own_section_and_the_queue_leaves_them_ou
     queue = [v.doc_id for v in Station(out, CONTEST, "王老师").queue()]
     # The guessed form shows more flags, but what its guess lacks ranks it below a sure form.
     assert queue == ["p1", "p4"]
+
+
+@pytest.mark.ocr
+def test_a_form_typed_by_its_own_labels_alone_says_it_is_a_guess(tmp_path):
+    """A page whose title was cut off, with two labels only the work registration prints,
+    is that form, as a guess: flagged on the record and noted on its manifest line."""
+    import pymupdf
+
+    from pipeline.api import scan
+    from pipeline.batch import BatchOptions
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    rows = ["作品名称：太行山下", "片长：8分钟", "主创人员：李明、王芳", "联系人：王芳",
+            "联系电话：13512345678", "报送单位：中共晋中市委宣传部"]
+    for i, row in enumerate(rows):
+        page.insert_text((60, 120 + 40 * i), row, fontname="china-s", fontsize=13)
+    doc.save(tmp_path / "no_title.pdf")
+    out = tmp_path / "out"
+    scan([str(tmp_path / "no_title.pdf")], out, BatchOptions(progress=False, workers=1))
+    (record,) = [json.loads(x) for x in (out / "records.jsonl").read_text("utf-8").splitlines()]
+    assert record["form_type"] == "work_registration"
+    assert "low_confidence:form_type" in record["flags"] and record["status"] == "needs_review"
+    (entry,) = [json.loads(x) for x in (out / "manifest.jsonl").read_text("utf-8").splitlines()]
+    assert entry["status"] == "ok" and "guess" in entry["note"]
