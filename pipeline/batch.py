@@ -49,7 +49,16 @@ from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, OcrEngine, fingerprint
 from pipeline.sources import InputSource, Key, MailSource, PaperSource, Part
 from pipeline.stages import Outcome
 from pipeline.store import Store, as_text
-from pipeline.workers import PAGE_TIMEOUT, EngineSpec, Executor, InProcess, ProcessExecutor, cores
+from pipeline.workers import (
+    PAGE_TIMEOUT,
+    WORKER_MB,
+    EngineSpec,
+    Executor,
+    InProcess,
+    ProcessExecutor,
+    WorkerCount,
+    default_workers,
+)
 
 log = logging.getLogger("formscan")
 
@@ -61,7 +70,7 @@ class BatchOptions:
     engine: str = DEFAULT_ENGINE
     threads: int = 0  # ONNX Runtime threads per worker; 0: all cores for one, 1 each for more
     det_side: int = DET_SIDE  # px, the long side text detection runs at
-    workers: int = 0  # processes reading pages; 0: one per core
+    workers: int = 0  # processes reading pages; 0: one per core the memory available holds
     progress: bool = True
     contest: Contest | None = None  # None: the shipped contest.yaml
     limits: Limits = field(default_factory=Limits)  # what one input file may hold
@@ -69,6 +78,11 @@ class BatchOptions:
     executor: str = "local"  # "local": this machine's processes; "ray": a Ray cluster's actors
     ray_address: str | None = None  # None: a Ray instance of this machine, started here
     lang: str = DEFAULT_LANG  # what the lines said while reading speak (zh, en)
+
+    def worker_count(self) -> WorkerCount:
+        """The processes a local batch reads with: ``workers``, else one per core that the
+        memory available holds (``workers.default_workers``)."""
+        return default_workers(self.workers)
 
     def start_executor(self, contest: Contest, engine: OcrEngine | None) -> Executor:
         """Where this batch's pages are read: here with a given engine or one worker, in
@@ -78,7 +92,7 @@ class BatchOptions:
 
             return RayExecutor(EngineSpec(self.engine, self.threads or 1, self.det_side),
                                contest, self.workers, self.ray_address, self.page_timeout)
-        workers = self.workers or cores()
+        workers = self.worker_count().workers
         if engine is not None or workers == 1:
             spec = EngineSpec(self.engine, self.threads, self.det_side)
             return InProcess(engine or spec.make(), contest)
@@ -188,6 +202,8 @@ class Batch:
         self._executor, self._window = executor, 2 * executor.workers
         try:
             lang = self.options.lang
+            if not self._given and self._engine is None and self.options.executor == "local":
+                self._say_workers(self.options.worker_count())
             with PageBar(total=len(files), desc=text(lang, f"bar.{source.label}"), unit="page",
                          bar_format=PageBar.format_in(lang), smoothing=0.05,
                          disable=not self.options.progress) as self._bar:
@@ -297,6 +313,15 @@ class Batch:
                                   route=got.route, file_sha256=sha,
                                   notes=(*part.notes, *got.notes), read_by=self.fingerprint)
             self._queue(_Job(entry, got))
+
+    def _say_workers(self, count: WorkerCount) -> None:
+        """How many processes read, and why (the memory available may allow fewer than the
+        cores); nothing when ``--workers`` chose."""
+        if count.asked:
+            return
+        key = "line.workers_memory" if count.memory_bound else "line.workers"
+        tqdm.write(text(self.options.lang, key, workers=count.workers, cores=count.cores,
+                        gb=f"{count.available_mb / 1024:.1f}", per=f"{WORKER_MB / 1024:.1f}"))
 
     def _say_notes(self, path: str, notes: tuple[Reason, ...],
                    attachment: str | None = None) -> None:

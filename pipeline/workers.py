@@ -31,8 +31,11 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
+from pathlib import Path
 from queue import Empty, SimpleQueue
 from typing import Protocol, cast
+
+import psutil
 
 from pipeline import __version__
 from pipeline.contest import Contest
@@ -53,6 +56,52 @@ def cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
+
+
+WORKER_MB = 1900  # a worker's peak proportional set size (PSS), measured: README, Speed
+DRIVER_MB = 700  # the runner beside its workers (the store, the refresh, pictures kept)
+CGROUP = Path("/sys/fs/cgroup")
+
+
+def memory_available() -> int:
+    """Bytes this process may still use: the machine's available memory, or what a
+    container's memory limit leaves, whichever is less."""
+    free = psutil.virtual_memory().available
+    try:
+        limit = (CGROUP / "memory.max").read_text().strip()
+        if limit != "max":
+            used = int((CGROUP / "memory.current").read_text())
+            free = min(free, int(limit) - used)
+    except (OSError, ValueError):  # no cgroup v2 here: the machine's figure
+        pass
+    return max(free, 0)
+
+
+@dataclass(frozen=True)
+class WorkerCount:
+    """How many worker processes a batch starts, and why."""
+
+    workers: int
+    cores: int
+    available_mb: int
+    asked: bool  # --workers given: the person's number, not this rule's
+
+    @property
+    def memory_bound(self) -> bool:
+        return not self.asked and self.workers < self.cores
+
+
+def default_workers(asked: int = 0, n_cores: int | None = None,
+                    available: int | None = None) -> WorkerCount:
+    """One worker per core, but no more than the memory available holds at
+    :data:`WORKER_MB` each beside the runner's :data:`DRIVER_MB` (at least one); ``asked``
+    (``--workers N``) overrides."""
+    n_cores = cores() if n_cores is None else n_cores
+    mb = (memory_available() if available is None else available) // 2 ** 20
+    if asked:
+        return WorkerCount(asked, n_cores, mb, True)
+    fits = max(1, (mb - DRIVER_MB) // WORKER_MB)
+    return WorkerCount(max(1, min(n_cores, fits)), n_cores, mb, False)
 
 
 @dataclass(frozen=True)

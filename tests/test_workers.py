@@ -279,3 +279,41 @@ def test_a_count_below_one_is_a_usage_error(option, tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         main(["scan", str(tmp_path), "--out", str(tmp_path / "out"), option, "0", "--lang", "en"])
     assert stop.value.code == 2 and "not a number of 1 or more" in capsys.readouterr().err
+
+
+# --- the default worker count: the cores, as far as the memory available holds them ----------
+
+def test_the_default_worker_count_fits_the_memory_available():
+    from pipeline.workers import DRIVER_MB, WORKER_MB, default_workers
+
+    gb = 2 ** 30
+    plenty = default_workers(0, n_cores=2, available=24 * gb)
+    assert (plenty.workers, plenty.memory_bound, plenty.asked) == (2, False, False)
+    office = default_workers(0, n_cores=16, available=12 * gb)  # a 16 GB PC, 12 GB free
+    assert office.workers == (12 * 1024 - DRIVER_MB) // WORKER_MB < 16 and office.memory_bound
+    assert default_workers(0, n_cores=8, available=1 * gb).workers == 1  # never none
+    asked = default_workers(6, n_cores=16, available=1 * gb)  # --workers: the person's word
+    assert (asked.workers, asked.asked, asked.memory_bound) == (6, True, False)
+
+
+def test_the_memory_available_is_what_this_process_may_use():
+    import psutil
+
+    from pipeline.workers import memory_available
+
+    assert 0 < memory_available() <= psutil.virtual_memory().available
+
+
+@pytest.mark.ocr
+def test_a_scan_says_how_many_processes_read_and_why(tmp_path, capsys):
+    from pipeline.cli import main
+    from pipeline.workers import default_workers
+
+    pdf = Path(__file__).resolve().parents[1] / "samples" / "paper" / "submission_01.pdf"
+    main(["scan", str(pdf), "--out", str(tmp_path / "out"), "--no-progress"])
+    chosen = default_workers()
+    said = capsys.readouterr().out
+    assert f"读取进程：{chosen.workers} 个" in said and f"本机 {chosen.cores} 核" in said
+    main(["scan", str(pdf), "--out", str(tmp_path / "again"), "--no-progress",
+          "--workers", "1"])
+    assert "读取进程" not in capsys.readouterr().out  # --workers: the person chose
