@@ -190,6 +190,9 @@ class FailingEngine:
         self._count()
         return self.real.read_upright(image)
 
+    def steps(self, crop):
+        return self.real.steps(crop)
+
 
 def test_a_run_killed_half_way_then_rerun_gives_the_same_records(scanned, tmp_path):
     samples, out, _ = scanned

@@ -117,6 +117,9 @@ class CrashingEngine:
     def recognize(self, image):
         return self.real.recognize(image)
 
+    def steps(self, crop):
+        return self.real.steps(crop)
+
 
 def _read_envelope(scanned, tmp_path, spec, workers, options):
     """Read the largest envelope with ``spec``'s engines in ``workers`` processes: its
