@@ -120,7 +120,10 @@ def _click(browser, css: str) -> None:
 def _retype(element, text: str, *then: str) -> None:
     """Type over a field's value; ``element`` may be a callable finding it again, for a page
     that may redraw just then (after a document is marked done)."""
-    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.common.exceptions import (
+        ElementNotInteractableException,
+        StaleElementReferenceException,
+    )
     from selenium.webdriver.common.keys import Keys
 
     for _ in range(10):
@@ -129,7 +132,8 @@ def _retype(element, text: str, *then: str) -> None:
             field.send_keys(Keys.CONTROL, "a")
             field.send_keys(Keys.DELETE, text, *then)
             return
-        except StaleElementReferenceException:
+        except (StaleElementReferenceException, ElementNotInteractableException):
+            # Replaced, or not yet shown, by a redraw that was under way: found again.
             if not callable(element):
                 raise
             time.sleep(0.3)
