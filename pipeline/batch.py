@@ -84,15 +84,17 @@ class BatchOptions:
         memory available holds (``workers.default_workers``)."""
         return default_workers(self.workers)
 
-    def start_executor(self, contest: Contest, engine: OcrEngine | None) -> Executor:
+    def start_executor(self, contest: Contest, engine: OcrEngine | None,
+                       count: WorkerCount | None = None) -> Executor:
         """Where this batch's pages are read: here with a given engine or one worker, in
-        worker processes, or on a Ray cluster."""
+        worker processes (``count`` of them: :meth:`worker_count` when not given), or on a
+        Ray cluster."""
         if self.executor == "ray" and engine is None:
             from pipeline.cluster import RayExecutor  # Ray is an optional extra
 
             return RayExecutor(EngineSpec(self.engine, self.threads or 1, self.det_side),
                                contest, self.workers, self.ray_address, self.page_timeout)
-        workers = self.worker_count().workers
+        workers = (count or self.worker_count()).workers
         if engine is not None or workers == 1:
             spec = EngineSpec(self.engine, self.threads, self.det_side)
             return InProcess(engine or spec.make(), contest)
@@ -198,12 +200,15 @@ class Batch:
         out = self.store.out_dir.resolve()
         # The batch's own folder is never its input (OUT inside a scanned folder).
         files = [f for f in source.discover(paths) if not Path(f).resolve().is_relative_to(out)]
-        executor = self._given or self.options.start_executor(self.contest, self._engine)
+        chosen = self._given is None and self._engine is None and \
+            self.options.executor == "local"
+        count = self.options.worker_count() if chosen else None
+        executor = self._given or self.options.start_executor(self.contest, self._engine, count)
         self._executor, self._window = executor, 2 * executor.workers
         try:
             lang = self.options.lang
-            if not self._given and self._engine is None and self.options.executor == "local":
-                self._say_workers(self.options.worker_count())
+            if count is not None:  # said as it was chosen: the memory is looked at once
+                self._say_workers(count)
             with PageBar(total=len(files), desc=text(lang, f"bar.{source.label}"), unit="page",
                          bar_format=PageBar.format_in(lang), smoothing=0.05,
                          disable=not self.options.progress) as self._bar:

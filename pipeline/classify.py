@@ -35,7 +35,6 @@ from pipeline.model import (
     OtherKind,
     PageLayout,
     Transform,
-    group_rows,
 )
 from pipeline.normalize import clean_text
 
@@ -74,11 +73,8 @@ class _Place:
 
 def _places(layout: PageLayout) -> list[_Place]:
     """The page's texts by place: each row of a cell, each row outside the table."""
-    rows = [row for cell in sorted({s.cell for s in layout.segments if s.cell is not None})
-            for row in layout.rows(cell)]
-    rows += group_rows([s for s in layout.segments if s.cell is None])
     places = []
-    for row in rows:
+    for row in layout.all_rows():
         text = clean_text("".join(s.text for s in row))
         middle = (min(s.bbox[1] for s in row) + max(s.bbox[3] for s in row)) / 2
         if text:
@@ -193,10 +189,7 @@ def letter_unit(layout: PageLayout, contest: Contest, page: int | None = None,
                 transform: Transform | None = None) -> Field | None:
     """The unit a cover letter comes from: its 落款, the listed unit a row names, the lowest
     first (the addressee and the body stand above)."""
-    rows = [row for cell in sorted({s.cell for s in layout.segments if s.cell is not None},
-                                   key=str) for row in layout.rows(cell)]
-    rows += group_rows([s for s in layout.segments if s.cell is None])
-    for row in sorted(rows, key=lambda r: -max(s.bbox[3] for s in r)):
+    for row in sorted(layout.all_rows(), key=lambda r: -max(s.bbox[3] for s in r)):
         snap = contest.snap_unit("".join(s.text for s in row))
         if snap is not None:
             box = [min(s.bbox[0] for s in row), min(s.bbox[1] for s in row),

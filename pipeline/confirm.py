@@ -23,10 +23,10 @@ from pathlib import Path
 import cv2
 
 from pipeline.contest import Contest
-from pipeline.forms import FieldKind, schemas
+from pipeline.forms import FieldKind
 from pipeline.model import DiffKind, Evidence, Field
 from pipeline.ocr import OcrEngine
-from pipeline.reconcile import Pair, compare
+from pipeline.reconcile import Pair, compare, field_kinds
 from pipeline.support import per_char
 
 MARGIN = 5.0  # nats the emailed value may fall below the reading (scripts/measure_margin.py)
@@ -44,7 +44,7 @@ def confirm_pairs(pairs: list[Pair], crops: Path, contest: Contest,
     differences are compared again. The paper documents changed. ``engine`` is asked for only
     when a crop is to be scored."""
     changed: set[str] = set()
-    kinds = {s.key: s.kind for schema in schemas().values() for s in schema.fields}
+    kinds = field_kinds()
     for pair in pairs:
         if pair.paper is None or pair.email is None:
             continue
@@ -60,9 +60,7 @@ def confirm_pairs(pairs: list[Pair], crops: Path, contest: Contest,
             if steps is None:
                 continue  # no crop, or an engine that cannot tell: as read
             seen = steps.greedy()
-            # The candidates as the crop shows them: its own reading, and the same with the
-            # emailed value where the paper value stands.
-            emailed = seen.replace(diff.paper, diff.email) if diff.paper in seen else diff.email
+            emailed = steps.shown(diff.paper, diff.email)
             reading, other = steps.log_likelihood(seen), steps.log_likelihood(emailed)
             support = [round(max(reading, -999.0), 2), round(max(other, -999.0), 2)]
             if other >= reading - MARGIN and per_char(other, emailed) >= UNREADABLE:

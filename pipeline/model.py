@@ -467,6 +467,13 @@ class PageLayout:
         chosen = [s for s in (segments or self.segments) if s.cell == cell]
         return group_rows(chosen)
 
+    def all_rows(self) -> list[list[Segment]]:
+        """Every row of the page's text: each cell's rows, cell by cell, then the rows
+        outside the table."""
+        cells = sorted({s.cell for s in self.segments if s.cell is not None})
+        return ([row for cell in cells for row in self.rows(cell)]
+                + group_rows([s for s in self.segments if s.cell is None]))
+
     def typical_height(self) -> float:
         """Median height of the page's text segments: the size of its printed lines."""
         heights = sorted(s.bbox[3] - s.bbox[1] for s in self.segments)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cache
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -82,7 +83,9 @@ class Pair:
                    [Diff.from_dict(x) for x in d.get("diffs") or ()])
 
 
-def _kinds() -> dict[str, FieldKind]:
+@cache
+def field_kinds() -> dict[str, FieldKind]:
+    """Each field key's kind, over every form's schema."""
     return {f.key: f.kind for schema in schemas().values() for f in schema.fields}
 
 
@@ -90,7 +93,7 @@ def field_similarity(key: str, a: str | None, b: str | None, contest: Contest) -
     """0..1 agreement of two readings of one field, each normalised by the field's kind."""
     if key == "unit":
         a, b = contest.canonical_unit(a), contest.canonical_unit(b)
-    kind = _kinds().get(key, FieldKind.TEXT)
+    kind = field_kinds().get(key, FieldKind.TEXT)
     a, b = comparable(normalize_value(kind, a)), comparable(normalize_value(kind, b))
     if kind is FieldKind.NAMES:  # a 、 the paper's OCR lost does not make other people
         a, b = a.replace("、", ""), b.replace("、", "")

@@ -85,8 +85,7 @@ def best_supported(reading: str, words: Sequence[str], steps: Steps | None,
     base = steps.log_likelihood(seen)
     best: dict[str, tuple[float, str]] = {}
     for word in nearest:
-        shown = seen.replace(reading, word) if reading in seen else word
-        score = steps.log_likelihood(shown)
+        score = steps.log_likelihood(steps.shown(reading, word))
         who = owner(word)
         if who not in best or score > best[who][0]:
             best[who] = (score, word)

@@ -75,6 +75,7 @@ class PageState:
     record: Record | None = None
     seal: SealFinding | None = None  # where the seal of ``image`` is, once looked for
     signature_box: list[float] | None = None  # the signature found, in ``image``'s pixels
+    clause_scores: tuple[PageLayout, list[float]] | None = None  # for the layout they match
     skipped: Reason | None = None  # why the page ended early as no document (blank)
     finished: bool = False
 
@@ -121,7 +122,7 @@ def _layout(state: PageState) -> None:
 
 def _classify(state: PageState) -> None:
     item = state.item
-    clauses = clause_verdicts(match_clauses(state.layout, state.contest.clauses), state.contest)
+    clauses = clause_verdicts(_clause_scores(state), state.contest)
     verdict = classify(state.layout, sum(v.present for v in clauses))
     state.record = Record(item.doc_id, item.origin, verdict.form_type, item.source,
                           route=item.route, form_score=verdict.score, message=item.message,
@@ -254,8 +255,15 @@ def _seal(state: PageState) -> None:
 
 def _consent(state: PageState) -> None:
     if Block.CLAUSES in state.schema.blocks:
-        scores = match_clauses(state.layout, state.contest.clauses)
-        state.record.consent = clause_verdicts(scores, state.contest)
+        state.record.consent = clause_verdicts(_clause_scores(state), state.contest)
+
+
+def _clause_scores(state: PageState) -> list[float]:
+    """The consent clauses matched in the page's text, once per layout (classify asks, and
+    consent again unless a reread laid the page out anew)."""
+    if state.clause_scores is None or state.clause_scores[0] is not state.layout:
+        state.clause_scores = (state.layout, match_clauses(state.layout, state.contest.clauses))
+    return state.clause_scores[1]
 
 
 def _checks(state: PageState) -> None:

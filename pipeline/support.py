@@ -12,6 +12,7 @@ length), so a name read one stroke off (史轩点) can be told from a name the p
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -28,6 +29,10 @@ class Steps:
 
     def greedy(self) -> str:
         """What greedy CTC decoding reads (the engine's own reading of the crop)."""
+        return self._greedy
+
+    @cached_property
+    def _greedy(self) -> str:
         best = self.probs.argmax(axis=1)
         chars = {i: c for c, i in self.index.items()}
         out, last = [], 0
@@ -36,6 +41,13 @@ class Steps:
                 out.append(chars.get(int(k), ""))
             last = k
         return "".join(out)
+
+    def shown(self, reading: str, candidate: str) -> str:
+        """A candidate for a value as the crop would show it: the crop's own reading with the
+        candidate where the value read stands (the crop may hold a little more), else the
+        candidate alone."""
+        seen = self.greedy()
+        return seen.replace(reading, candidate) if reading and reading in seen else candidate
 
     def log_likelihood(self, text: str) -> float:
         """log P(text | crop) under CTC: every way the text's characters and blanks can be
