@@ -53,6 +53,10 @@ class Code(StrEnum):
     ARCHIVE_TOO_DEEP = "archive_too_deep"  # depth
     ARCHIVE_TOO_MANY = "archive_too_many"  # count, limit
     ARCHIVE_EMPTY = "archive_empty"
+    ARCHIVE_PASSWORD = "archive_password"  # kind: a member (or the listing) is encrypted
+    ARCHIVE_METHOD = "archive_method"  # kind, method: packed with a method not read here
+    ARCHIVE_UNSAFE_MEMBER = "archive_unsafe_member"  # name: ../ or an absolute path
+    OVER_UNPACKED_NESTED = "over_unpacked_nested"  # mb, limit: archives in archives, together
     DAMAGED = "damaged"  # why
     ATTACHED = "attached"  # inner: an attachment's content failed
     ATTACHMENT_EMPTY = "attachment_empty"

@@ -756,6 +756,24 @@ _SAID: dict[Code, tuple[str, str]] = {
                             "the forms inside"),
     Code.ARCHIVE_EMPTY: ("其中没有文件：请向报送单位索取表格",
                          "holds no files: ask the unit for the forms"),
+    Code.ARCHIVE_PASSWORD: ("{kind} 压缩包有密码：请向报送单位索取无密码版本",
+                            "{kind} archive is password-protected: ask the unit for a copy "
+                            "without a password"),
+    Code.ARCHIVE_METHOD: ("{kind} 压缩包中此文件的压缩方式（{method}）无法读取：请报送单位用普通 zip 重新打包，"
+                          "或直接发送表格",
+                          "{kind} archive: this file is packed with a method formscan cannot "
+                          "read ({method}); ask the unit to pack it again as a plain zip, or to "
+                          "send the forms themselves"),
+    Code.ARCHIVE_UNSAFE_MEMBER: ("文件名 {name} 指向压缩包之外（../ 或绝对路径），未读取：请报送单位重新打包",
+                                 "the name {name} points outside the archive (../ or an "
+                                 "absolute path) and was not read: ask the unit to pack it "
+                                 "again"),
+    Code.OVER_UNPACKED_NESTED: ("与同一附件中之前的压缩包合计解压后 {mb} MB，超过 {limit} MB 的上限"
+                                "（压缩炸弹？），未解压：请向报送单位重新索取，或用 --max-mb 提高上限",
+                                "with the archives before it in the same attachment it unpacks "
+                                "to {mb} MB, over the limit of {limit} MB (a zip bomb?), and "
+                                "was not unpacked; ask the unit for it again, or raise the "
+                                "limit with --max-mb"),
     Code.DAMAGED: ("文件已损坏：请向报送单位重新索取",
                    "the file is damaged ({why}): ask the unit for it again"),
     Code.ATTACHED: ("附件：{inner}", "attached {inner}"),

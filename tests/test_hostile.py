@@ -401,3 +401,206 @@ def test_the_command_refuses_a_batch_in_use_and_says_why(tmp_path):
         holder.close()
     assert done.returncode == 4
     assert "正被另一个 formscan 使用" in done.stderr and "Traceback" not in done.stderr
+
+
+# --- archives: each member fails alone (#27) -------------------------------------------------
+def _form_docx(eml: str = "mail_003.eml", index: int = 0) -> tuple[str, bytes]:
+    """A form as a unit sends it (.docx, read without OCR) and its name."""
+    from pipeline.mail import read_attachments
+
+    mail = SAMPLES.parent / "email" / eml
+    docs = [a for a in read_attachments(str(mail)) if a.kind.value == "docx"]
+    return docs[index].filename, docs[index].data
+
+
+def _zip_of(members: list[tuple[str, bytes]], method: int = 8) -> bytes:
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as archive:
+        for name, data in members:
+            archive.writestr(name, data)
+    return buf.getvalue()
+
+
+def _zip_headers(data: bytes, flag: int = 0, method: int | None = None) -> bytes:
+    """A zip with each entry's local and central header changed: ``flag`` bits set (1: the
+    entry is encrypted, as ZipCrypto writes it), the compression ``method`` (9: Deflate64).
+    zipfile writes neither; its headers are rewritten here, the data left as it is."""
+    out = bytearray(data)
+    for signature, flags_at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = out.find(signature)
+        while at >= 0:
+            out[at + flags_at] |= flag
+            if method is not None:
+                struct.pack_into("<H", out, at + flags_at + 2, method)
+            at = out.find(signature, at + 4)
+    return bytes(out)
+
+
+def _flipped(data: bytes, at: int, count: int = 16) -> bytes:
+    out = bytearray(data)
+    out[at:at + count] = bytes(b ^ 0xFF for b in out[at:at + count])
+    return bytes(out)
+
+
+def _seven_z(members: list[tuple[str, bytes]], password: str | None = None,
+             encrypted_listing: bool = False, renamed: tuple[str, str] | None = None) -> bytes:
+    """A .7z written by py7zr; ``renamed``: a member's name changed in the (plain) header
+    afterwards, the header's checksums made right (py7zr refuses to write ``../``)."""
+    import py7zr
+
+    buf = io.BytesIO()
+    with py7zr.SevenZipFile(buf, "w", password=password,
+                            header_encryption=encrypted_listing) as archive:
+        if renamed:
+            archive.set_encoded_header_mode(False)
+        for name, data in members:
+            archive.writestr(data, name)
+    out = bytearray(buf.getvalue())
+    if renamed:
+        old, new = (name.encode("utf-16-le") for name in renamed)
+        offset, size = struct.unpack_from("<QQ", out, 12)
+        start = 32 + offset
+        header = bytes(out[start:start + size])
+        assert old in header and len(old) == len(new)
+        out[start:start + size] = header.replace(old, new)
+        struct.pack_into("<I", out, 28, zlib.crc32(out[start:start + size]))
+        struct.pack_into("<I", out, 8, zlib.crc32(bytes(out[12:32])))
+    return bytes(out)
+
+
+def _zh(line: dict) -> str:
+    from pipeline.i18n import say
+
+    return say(Reason.from_dict(line["reason"]), "zh")
+
+
+@pytest.fixture(scope="module")
+def archive_mail(tmp_path_factory):
+    """One message with every kind of archive that cannot be read whole, each holding a form
+    beside what fails, and a form attached on its own."""
+    name, form = _form_docx()  # a work's registration form
+    other_name, other = _form_docx("mail_001.eml")  # a proposal's, attached on its own
+    third_name, third = _form_docx("mail_002.eml", 1)  # another proposal's, in 越界.7z
+    _, letter = _form_docx("mail_002.eml", 0)  # a cover letter, damaged in 损坏.zip
+    text = "报名表填写说明。".encode() * 400
+    root = tmp_path_factory.mktemp("archives")
+    inbox = root / "inbox"
+    inbox.mkdir()
+    damaged_zip = _zip_of([("报送函.docx", letter), (name, form)])
+    damaged_zip = _flipped(damaged_zip, 30 + len("报送函.docx".encode()) + 200)  # in its data
+    seven = _seven_z([("说明.txt", text), ("报名表.docx", form)])
+    (inbox / "archives.eml").write_bytes(_mail(
+        (_zip_headers(_zip_of([(name, form)]), flag=1), "zip", "密码.zip"),
+        (_zip_headers(_zip_of([(name, form)]), method=9), "zip", "Deflate64.zip"),
+        (damaged_zip, "zip", "损坏.zip"),
+        (_seven_z([(name, form)], password="unit"), "x-7z-compressed", "密码.7z"),
+        (_seven_z([(name, form)], password="unit", encrypted_listing=True),
+         "x-7z-compressed", "加密目录.7z"),
+        (_flipped(seven, len(seven) // 2), "x-7z-compressed", "损坏.7z"),
+        (_seven_z([("xx/越界.docx", form), (third_name, third)], renamed=("xx/", "../")),
+         "x-7z-compressed", "越界.7z"),
+        (other, "vnd.openxmlformats-officedocument.wordprocessingml.document", other_name)))
+    out = root / "out"
+    summary = read_email([str(inbox)], out, BatchOptions(progress=False, workers=1))
+    lines = {m["attachment"]: m for m in read_jsonl(out / "manifest.jsonl")}
+    records = {r["doc_id"]: r for r in read_jsonl(out / "records.jsonl")}
+    return root, name, (other_name, third_name), lines, records, summary
+
+
+def test_a_password_protected_archive_is_refused_and_the_rest_read(archive_mail):
+    _, name, (other, _), lines, records, _ = archive_mail
+    for archive, kind in (("密码.zip", "zip"), ("密码.7z", "7z")):
+        line = lines[f"{archive} › {name}"]
+        assert line["status"] == "failed", line
+        assert line["reason"] == {"code": "archive_password", "params": {"kind": kind}}
+        assert _zh(line) == f"{kind} 压缩包有密码：请向报送单位索取无密码版本"
+    listing = lines["加密目录.7z"]  # even its names are encrypted: the archive is one line
+    assert listing["status"] == "failed" and listing["reason"]["code"] == "archive_password"
+    beside = lines[other]
+    assert beside["status"] == "ok"
+    assert records[beside["doc_id"]]["form_type"] == "proposal_registration"
+
+
+def test_an_unsupported_method_is_named(archive_mail):
+    _, name, _, lines, _, _ = archive_mail
+    line = lines[f"Deflate64.zip › {name}"]
+    assert line["status"] == "failed"
+    assert line["reason"]["code"] == "archive_method"
+    assert line["reason"]["params"] == {"kind": "zip", "method": "Deflate64"}
+    assert "Deflate64" in _zh(line) and "普通 zip" in _zh(line)
+
+
+def test_a_damaged_member_fails_alone_and_the_form_beside_it_is_read(archive_mail):
+    _, name, _, lines, records, summary = archive_mail
+    damaged = lines["损坏.zip › 报送函.docx"]
+    assert damaged["status"] == "failed" and damaged["reason"]["code"] == "archive"
+    assert _zh(damaged) == "zip 压缩包：文件已损坏：请向报送单位重新索取"
+    assert "zip archive: the file is damaged (" in damaged["error"]  # the decoder's words
+    good = lines[f"损坏.zip › {name}"]
+    assert good["status"] == "ok"
+    assert records[good["doc_id"]]["fields"]["title"]["value"] == "老街故事"
+    seven = lines["损坏.7z › 报名表.docx"]  # after the damage in its solid block
+    assert seven["status"] == "failed" and seven["reason"]["params"]["kind"] == "7z"
+    assert _zh(seven) == "7z 压缩包：文件已损坏：请向报送单位重新索取"  # its kind, whole Chinese
+    assert lines["损坏.7z › 说明.txt"]["status"] == "failed"  # not a document (read: its start)
+    assert "not a Word" in lines["损坏.7z › 说明.txt"]["error"]
+    # Every attachment and member has its line; nothing is missing.
+    assert len(lines) == 11
+    assert {f.attachment for f in summary.failures} == {
+        f"密码.zip › {name}", f"Deflate64.zip › {name}", "损坏.zip › 报送函.docx",
+        f"密码.7z › {name}", "加密目录.7z", "损坏.7z › 说明.txt", "损坏.7z › 报名表.docx",
+        "越界.7z › ../越界.docx"}
+
+
+def test_a_member_named_outside_the_archive_is_refused_alone(archive_mail):
+    root, _, (_, third), lines, records, _ = archive_mail
+    line = lines["越界.7z › ../越界.docx"]
+    assert line["status"] == "failed" and line["reason"]["code"] == "archive"
+    assert line["reason"]["params"]["inner"]["reason"]["code"] == "archive_unsafe_member"
+    assert _zh(line).startswith("7z 压缩包：文件名 ../越界.docx 指向压缩包之外")
+    good = lines[f"越界.7z › {third}"]
+    assert good["status"] == "ok"
+    assert records[good["doc_id"]]["form_type"] == "proposal_registration"
+    written = {p.relative_to(root).parts[0] for p in root.rglob("*")}
+    assert written == {"inbox", "out"}  # nothing beside OUT
+    assert not list(root.rglob("越界.docx"))
+
+
+def _zip_of_zeros(mb: int) -> bytes:
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("zeros.bin", "w") as member:
+            for _ in range(mb):
+                member.write(bytes(1024 ** 2))
+    return buf.getvalue()
+
+
+def test_archives_inside_an_archive_are_limited_together(tmp_path):
+    from pipeline.mail import read_mail
+
+    name, form = _form_docx()
+    inner = _zip_of_zeros(8)  # 8 MB of zeros, a few KB packed
+    bomb = _zip_of([(name, form), *[(f"{i}.zip", inner) for i in (1, 2, 3)]])
+    mail = tmp_path / "bomb.eml"
+    mail.write_bytes(_mail((bomb, "zip", "材料.zip")))
+    limits = Limits(max_bytes=20 * 1024 ** 2)  # each alone is under it; the three are not
+    found = {a.display: a for a in read_mail(str(mail), limits).attachments}
+    for i in (1, 2):  # no document: told from its first bytes, never unpacked whole
+        assert len(found[f"材料.zip › {i}.zip › zeros.bin"].data) <= 2048
+    out = tmp_path / "out"
+    read_email([str(mail)], out, BatchOptions(progress=False, workers=1, limits=limits))
+    lines = {m["attachment"]: m for m in read_jsonl(out / "manifest.jsonl")}
+    third = lines["材料.zip › 3.zip"]
+    assert third["status"] == "failed"
+    inner_reason = third["reason"]["params"]["inner"]["reason"]
+    assert inner_reason["code"] == "over_unpacked_nested"
+    assert inner_reason["params"] == {"mb": 24, "limit": 20}
+    assert "--max-mb" in _zh(third) and "合计解压后 24 MB" in _zh(third)
+    for i in (1, 2):
+        assert lines[f"材料.zip › {i}.zip › zeros.bin"]["status"] == "failed"  # not a form
+    assert lines[f"材料.zip › {name}"]["status"] == "ok"
+    assert "材料.zip › 3.zip › zeros.bin" not in lines  # never unpacked

@@ -21,6 +21,9 @@ from pathlib import Path
 from pipeline.errors import Code, InputError, Reason
 from pipeline.filetypes import Kind, sniff
 from pipeline.limits import Limits
+from pipeline.mail.archives import NAMES_ITS_KIND, Budget
+from pipeline.mail.archives import kind_of as archive_kind
+from pipeline.mail.archives import members as archive_members
 from pipeline.mail.kinds import AttachmentKind, attachment_kind, is_outlook
 from pipeline.mail.names import Names
 from pipeline.model import Message
@@ -192,21 +195,22 @@ def _outlook_attachments(path: str, data: bytes, names: Names,
 
 
 ARCHIVE_DEPTH = 3  # an archive inside an archive inside an archive, no deeper
-ARCHIVE_ENTRIES = 500  # members of one archive
 
 
 def _unpacked(found: list[Attachment], names: Names, limits: Limits,
-              depth: int = 1) -> list[Attachment]:
+              depth: int = 1, budget: Budget | None = None) -> list[Attachment]:
     """The attachments with each archive or forwarded Outlook message replaced by what it
     holds (``forms.zip › 报名表.docx``), to a fixed depth; one the limits refuse, or that holds
-    nothing, stays, with the reason."""
+    nothing, stays, with the reason. The archives inside one attachment share one
+    :class:`Budget`: what they unpack to together is checked before each is unpacked."""
     out: list[Attachment] = []
     for att in found:
         if att.kind not in (AttachmentKind.ARCHIVE, AttachmentKind.OUTLOOK):
             out.append(att)
             continue
+        shared = budget or Budget(limits.max_bytes)
         try:
-            inner = _contents(att, names, limits, depth)
+            inner = _contents(att, names, limits, depth, shared)
         except InputError as exc:
             out.append(replace(att, kind=AttachmentKind.UNREADABLE, reason=exc.reason))
             continue
@@ -214,19 +218,23 @@ def _unpacked(found: list[Attachment], names: Names, limits: Limits,
             empty = (_in_archive(att, Reason(Code.ARCHIVE_EMPTY))
                      if att.kind is AttachmentKind.ARCHIVE else Reason(Code.MSG_EMPTY))
             out.append(replace(att, kind=AttachmentKind.UNREADABLE, reason=empty))
-        out.extend(_unpacked(inner, names, limits, depth + 1))
+        out.extend(_unpacked(inner, names, limits, depth + 1, shared))
     return out
 
 
 def _in_archive(att: Attachment, inner: Reason) -> Reason:
-    """What is wrong inside an archive, said with the archive's kind (zip, 7z)."""
-    kind = "7z" if sniff(att.data[:16]) is Kind.SEVEN_Z else "zip"
-    return Reason(Code.ARCHIVE, {"kind": kind, "inner": inner})
+    """What is wrong inside an archive, said with the archive's kind (zip, 7z); a reason
+    that names the kind itself (a password) is said as it is."""
+    if inner.code in NAMES_ITS_KIND:
+        return inner
+    return Reason(Code.ARCHIVE, {"kind": archive_kind(att.data), "inner": inner})
 
 
-def _contents(att: Attachment, names: Names, limits: Limits, depth: int) -> list[Attachment]:
-    """What an archive or a forwarded Outlook message holds, each named inside it. Raises
-    InputError (too deep, over the limits, damaged)."""
+def _contents(att: Attachment, names: Names, limits: Limits, depth: int,
+              budget: Budget) -> list[Attachment]:
+    """What an archive or a forwarded Outlook message holds, each named inside it; a member
+    that cannot be read (encrypted, damaged, an unsafe name) is there with its reason.
+    Raises InputError (too deep, over the limits, its listing damaged)."""
     if att.kind is AttachmentKind.OUTLOOK:
         if depth > ARCHIVE_DEPTH:
             raise InputError(Code.MSG_TOO_DEEP, depth=ARCHIVE_DEPTH)
@@ -237,57 +245,19 @@ def _contents(att: Attachment, names: Names, limits: Limits, depth: int) -> list
     try:
         if depth > ARCHIVE_DEPTH:
             raise InputError(Code.ARCHIVE_TOO_DEEP, depth=ARCHIVE_DEPTH)
-        members = _members(att.data, limits)
+        members = archive_members(att.data, limits, budget)
     except InputError as exc:
         raise InputError(_in_archive(att, exc.reason)) from exc
     inside = []
-    for member, data in members:
-        kind, reason = attachment_kind(data, member)
-        inside.append(Attachment(att.path, att.message_number, f"{att.filename} › {member}",
-                                 names.take(member), data, att.message, kind, reason))
+    for member in members:
+        if member.reason is None:
+            kind, reason = attachment_kind(member.data, member.name)
+        else:
+            kind, reason = AttachmentKind.UNREADABLE, _in_archive(att, member.reason)
+        inside.append(Attachment(att.path, att.message_number, f"{att.filename} › {member.name}",
+                                 names.take(member.name), member.data, att.message, kind,
+                                 reason))
     return inside
-
-
-def _check_entries(count: int) -> None:
-    if count > ARCHIVE_ENTRIES:
-        raise InputError(Code.ARCHIVE_TOO_MANY, count=count, limit=ARCHIVE_ENTRIES)
-
-
-def _members(data: bytes, limits: Limits) -> list[tuple[str, bytes]]:
-    """(name, content) of a zip's or a .7z's files, names decoded as the writer meant them.
-    Raises InputError for an archive over the limits (checked before anything is unpacked)
-    or damaged."""
-    if sniff(data[:16]) is Kind.SEVEN_Z:
-        return _seven_z_members(data, limits)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            infos = [i for i in archive.infolist() if not i.is_dir()]
-            _check_entries(len(infos))
-            limits.check_unpacked_size(sum(i.file_size for i in infos))
-            return [(member_name(i), archive.read(i)) for i in infos]
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise InputError(Code.DAMAGED, why=str(exc)) from exc
-
-
-def _seven_z_members(data: bytes, limits: Limits) -> list[tuple[str, bytes]]:
-    """(name, content) of a .7z's files (py7zr), its listing checked against the limits
-    before anything is unpacked."""
-    import tempfile
-
-    import py7zr
-
-    try:
-        with py7zr.SevenZipFile(io.BytesIO(data)) as archive:
-            files = [f for f in archive.list() if not f.is_directory]
-            _check_entries(len(files))
-            limits.check_unpacked_size(sum(f.uncompressed or 0 for f in files))
-            with tempfile.TemporaryDirectory(prefix="formscan-7z-") as work:
-                archive.extractall(path=work)
-                root = Path(work).resolve()
-                return [(f.filename, (root / f.filename).read_bytes()) for f in files
-                        if (root / f.filename).resolve().is_relative_to(root)]
-    except (py7zr.exceptions.ArchiveError, OSError, ValueError) as exc:
-        raise InputError(Code.DAMAGED, why=str(exc)) from exc
 
 
 def member_name(info: zipfile.ZipInfo) -> str:
