@@ -16,7 +16,9 @@ the only writer, and the files people read are written once, at the end of the c
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 from collections import Counter, deque
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -199,7 +201,7 @@ class Batch:
     def run(self, source: InputSource, paths: list[str]) -> Summary:
         out = self.store.out_dir.resolve()
         # The batch's own folder is never its input (OUT inside a scanned folder).
-        files = [f for f in source.discover(paths) if not Path(f).resolve().is_relative_to(out)]
+        files = [f for f in source.discover(paths) if not _real(f).is_relative_to(out)]
         chosen = self._given is None and self._engine is None and \
             self.options.executor == "local"
         count = self.options.worker_count() if chosen else None
@@ -228,8 +230,7 @@ class Batch:
         try:
             sha = file_hash(path)
         except OSError as exc:
-            self._list(path, None, None,
-                       Unreadable(None, Reason(Code.CANNOT_OPEN, {"why": exc.strerror or ""})))
+            self._list(path, None, None, Unreadable(None, _unopenable(exc)))
             return
         log.info("reading %s", as_text(path))
         done = self._resume(path, sha)
@@ -452,6 +453,22 @@ def not_a_form(record: Record) -> Reason:
         return (Reason(Code.COVER_LETTER, {"unit": unit}) if unit
                 else Reason(Code.COVER_LETTER_NO_UNIT))
     return Reason(Code.NOT_A_FORM)
+
+
+def _real(path: str) -> Path:
+    """Where a file really is, links followed; a link in a loop (a.jpg → b.jpg → a.jpg) is
+    where it is named (it is listed when it is read: :func:`_unopenable`)."""
+    try:
+        return Path(path).resolve()
+    except (OSError, RuntimeError):  # RuntimeError: "Symlink loop" (Python before 3.13)
+        return Path(os.path.abspath(path))
+
+
+def _unopenable(exc: OSError) -> Reason:
+    """Why a file cannot be opened: links in a loop, or the system's own words."""
+    if exc.errno == errno.ELOOP:
+        return Reason(Code.SYMLINK_LOOP)
+    return Reason(Code.CANNOT_OPEN, {"why": exc.strerror or str(exc)})
 
 
 def _decoder_failed(exc: Exception) -> Reason:

@@ -20,6 +20,8 @@ class Code(StrEnum):
 
     # --- an input file as a whole
     CANNOT_OPEN = "cannot_open"  # why
+    SYMLINK_LOOP = "symlink_loop"  # links that lead back to themselves (a.jpg → b.jpg → a.jpg)
+    REMOVED = "removed"  # why: the file went away (or became unreadable) while it was read
     EMPTY_SCAN = "empty_scan"
     EMPTY_FILE = "empty_file"
     NOT_A_SCAN = "not_a_scan"  # skip: a file among the scans that is no scan

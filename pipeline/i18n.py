@@ -675,6 +675,13 @@ def in_words(flags: list[Flag], lang: str = DEFAULT_LANG,
 _SAID: dict[Code, tuple[str, str]] = {
     Code.CANNOT_OPEN: ("无法打开文件；请检查路径和权限",
                        "cannot open file: {why}; check the path and permissions"),
+    Code.SYMLINK_LOOP: ("链接循环（链接最终又指向自身，如 a.jpg → b.jpg → a.jpg），无法打开：请改为指向实际扫描件，"
+                        "或删除链接",
+                        "links in a loop (a link that leads back to itself, as a.jpg → b.jpg "
+                        "→ a.jpg) cannot be opened: point it at the scan itself, or remove it"),
+    Code.REMOVED: ("文件在读取过程中被删除或移走，无法打开：请放回原处后再次运行同一命令",
+                   "the file was removed or moved while it was being read ({why}); put it "
+                   "back and run the same command again"),
     Code.EMPTY_SCAN: ("空文件（0 字节）：扫描件未保存，请重新扫描",
                       "empty file (0 bytes): the scan did not save; scan the pages again"),
     Code.EMPTY_FILE: ("空文件（0 字节）：请重新保存邮件或文件",

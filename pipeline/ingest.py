@@ -11,7 +11,9 @@ the same page fed twice has one id.
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -106,6 +108,8 @@ def _tiff(path: str, kind: Kind, limits: Limits) -> Iterator[OpenScan]:
                 ok, frames = False, []
             if ok and frames:
                 yield image_page(path, number, frames[0])
+            elif not os.path.lexists(path):  # gone since it was opened: not its pages' fault
+                yield Unreadable(number, Reason(Code.REMOVED, {"why": os.strerror(errno.ENOENT)}))
             else:
                 yield Unreadable(number, Reason(Code.TIFF_PAGE_UNDECODABLE))
 
@@ -123,8 +127,9 @@ def _image(path: str, kind: Kind, limits: Limits) -> Iterator[OpenScan]:
             return
         try:  # from bytes: OpenCV opens only names it can encode
             decoded = decode(Path(path).read_bytes())
-        except OSError:
-            decoded = Decoded(None)
+        except OSError as exc:  # removed, moved or locked since its header was read
+            yield Unreadable(None, Reason(Code.REMOVED, {"why": exc.strerror or str(exc)}))
+            return
         if decoded.image is None:  # the file as a whole is unreadable: its line has no page
             yield Unreadable(None, Reason(Code.IMAGE_UNDECODABLE, {"kind": kind.value.upper()}))
         else:

@@ -604,3 +604,54 @@ def test_archives_inside_an_archive_are_limited_together(tmp_path):
         assert lines[f"材料.zip › {i}.zip › zeros.bin"]["status"] == "failed"  # not a form
     assert lines[f"材料.zip › {name}"]["status"] == "ok"
     assert "材料.zip › 3.zip › zeros.bin" not in lines  # never unpacked
+
+
+# --- the file system: links in a loop, a file removed while it is read (#27) ------------------
+def test_links_in_a_loop_are_listed_as_such_and_the_rest_read(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "blank.pdf").write_bytes(_pdf(1))
+    (folder / "a.jpg").symlink_to(folder / "b.jpg")
+    (folder / "b.jpg").symlink_to(folder / "a.jpg")
+    out = tmp_path / "out"
+    summary = scan([str(folder)], out, BatchOptions(progress=False, workers=1))
+    lines = {Path(m["path"]).name: m for m in read_jsonl(out / "manifest.jsonl")}
+    for name in ("a.jpg", "b.jpg"):
+        assert lines[name]["status"] == "failed"
+        assert lines[name]["reason"] == {"code": "symlink_loop", "params": {}}
+        assert _zh(lines[name]).startswith("链接循环")
+    assert lines["blank.pdf"]["status"] == "skipped"  # read: one empty page
+    assert lines["blank.pdf"]["reason"]["code"] == "blank_page"
+    assert len(summary.failures) == 2
+
+
+def test_a_file_removed_while_it_is_read_says_so(tmp_path):
+    from contextlib import contextmanager
+
+    from pipeline.batch import Batch
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    page = np.full((400, 300, 3), 255, np.uint8)
+    (folder / "a.png").write_bytes(cv2.imencode(".png", page)[1].tobytes())
+    (folder / "b.tif").write_bytes(cv2.imencode(".tif", page)[1].tobytes())
+    (folder / "c.pdf").write_bytes(_pdf(1))
+
+    class Removing(PaperSource):
+        @contextmanager
+        def open(self, path):
+            with super().open(path) as parts:  # its header read, its pages not yet
+                if not path.endswith(".pdf"):
+                    os.unlink(path)
+                yield parts
+
+    with Store(tmp_path / "out") as store:
+        Batch(store, BatchOptions(progress=False, workers=1)).run(Removing(), [str(folder)])
+        store.export()
+    lines = {Path(m["path"]).name: m for m in read_jsonl(tmp_path / "out" / "manifest.jsonl")}
+    for name in ("a.png", "b.tif"):
+        assert lines[name]["status"] == "failed", lines[name]
+        assert lines[name]["reason"]["code"] == "removed"
+        assert "No such file" in lines[name]["error"] and "damaged" not in lines[name]["error"]
+        assert _zh(lines[name]).startswith("文件在读取过程中被删除或移走")
+    assert lines["c.pdf"]["status"] == "skipped"  # read beside them
