@@ -3,7 +3,8 @@
 Exit status (also in the README): 0 every input processed; 3 some inputs failed (the rest
 was processed and written); 2 usage error; 4 configuration error (schema, OCR model, the
 batch in use by another formscan); 5 an output cannot be written; 130 interrupted (what was
-finished is kept; run again to go on).
+finished is kept; run again to go on); 143 ended by SIGTERM (the same, as a service manager or
+``kill`` ends it: the batch's files are written on the way out).
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import threading
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -354,8 +357,37 @@ def _check_inputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         refuse(Code.NOTHING_TO_READ, paths=", ".join(given))
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service manager stopping formscan, ``kill``): the command ends as on Ctrl-C,
+    what was finished kept and the batch's files written on the way out (``api.read``'s
+    refresh); an exception no ``except Exception`` of a decoder takes for its own."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the way out is not cut short
+    raise Terminated
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM ends the command as Ctrl-C does, while it runs (in the main thread only: a
+    handler can be set nowhere else)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, saved)
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    with _sigterm_as_interrupt():
+        return _main(sys.argv[1:] if argv is None else argv)
+
+
+def _main(argv: list[str]) -> int:
     asked = lang_asked(argv)  # before the parser: its own words are in this language
     with argparse_in(asked):
         parser = _parser(asked)
@@ -389,9 +421,9 @@ def main(argv: list[str] | None = None) -> int:
     except FormscanError as exc:
         print(text(lang, "cli.error", error=say(exc.reason, lang)), file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         print(text(lang, "cli.interrupted"), file=sys.stderr)
-        return ExitCode.INTERRUPTED
+        return ExitCode.TERMINATED if isinstance(exc, Terminated) else ExitCode.INTERRUPTED
 
 
 def _read(args: argparse.Namespace, contest: Contest) -> int:

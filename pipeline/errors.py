@@ -204,6 +204,7 @@ class ExitCode:
     CONFIG = 4  # a schema, model file or the output folder is unusable
     OUTPUT = 5  # an output file cannot be written (open in another program, disk full)
     INTERRUPTED = 130
+    TERMINATED = 143  # SIGTERM: 128 + 15, as a shell and a service manager expect
 
 
 class _Reasoned(Exception):

@@ -265,11 +265,11 @@ _WORDS: dict[str, tuple[str, str]] = {
                              "Digitise scanned and emailed contest forms into structured "
                              "records; reconcile, audit and report them."),
     "cli.help.epilog": ("退出状态：0 全部输入已处理；3 部分输入失败（其余已处理并写入）；2 命令行用法错误；"
-                        "4 配置错误或批次正被另一个 formscan 使用；5 无法写入输出；130 已中断。"
+                        "4 配置错误或批次正被另一个 formscan 使用；5 无法写入输出；130 已中断；143 被终止（SIGTERM）。"
                         "加 --lang en 显示英文。",
                         "Exit status: 0 all inputs processed, 3 some inputs failed (the rest is "
                         "written), 2 usage error, 4 configuration error or batch in use, 5 an "
-                        "output cannot be written, 130 interrupted."),
+                        "output cannot be written, 130 interrupted, 143 ended by SIGTERM."),
     "cli.help.command": ("命令", "command"),
     "cli.help.version": ("显示 formscan 的版本并退出", "show formscan's version and exit"),
     "cli.help.verbose": ("逐个说明正在读取的文件，以及某一步失败的原因",

@@ -275,6 +275,7 @@ def _serve(conn: Connection, spec: EngineSpec, contest: Contest) -> None:
     """A worker process: makes its engine, says it is ready, then reads what it is sent and
     sends back the outcome (or the exception, a configuration error for the parent to raise)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # and SIGTERM (sent to the whole group)
     try:
         # The signal comes when the thread that started this process ends: an executor's
         # workers are started by threads that live as long as the executor.

@@ -655,3 +655,53 @@ def test_a_file_removed_while_it_is_read_says_so(tmp_path):
         assert "No such file" in lines[name]["error"] and "damaged" not in lines[name]["error"]
         assert _zh(lines[name]).startswith("文件在读取过程中被删除或移走")
     assert lines["c.pdf"]["status"] == "skipped"  # read beside them
+
+
+# --- signals (#27) ----------------------------------------------------------------------------
+_STOPPED_AFTER_ONE_FILE = """
+import os, signal, sys
+from pipeline import batch, cli
+
+put = batch.Batch._put
+
+def then_stopped(self, record, entry, pictures):  # a real signal, once a line is stored
+    put(self, record, entry, pictures)
+    if entry.path.endswith("mail_001.eml"):
+        os.kill(os.getpid(), signal.SIG{signal})
+
+batch.Batch._put = then_stopped
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize(("signal_name", "status"), [("TERM", 143), ("INT", 130)])
+def test_sigterm_ends_a_run_like_ctrl_c_with_the_files_written(tmp_path, signal_name, status):
+    import shutil
+    import subprocess
+    import sys
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("mail_001.eml", "mail_002.eml"):  # Word forms: read without OCR
+        shutil.copy(SAMPLES.parent / "email" / name, inbox / name)
+    out = tmp_path / "out"
+    command = [sys.executable, "-c", _STOPPED_AFTER_ONE_FILE.replace("{signal}", signal_name),
+               "email", str(inbox), "--out", str(out), "--workers", "1", "--no-progress"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(SAMPLES.parents[1]), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == status, done.stderr
+    assert "formscan：已中断；已完成的页面已保存" in done.stderr
+    assert "Traceback" not in done.stderr
+    # Written on the way out: the first message's lines and its record, not the second's.
+    manifest = read_jsonl(out / "manifest.jsonl")
+    assert {Path(m["path"]).name for m in manifest} == {"mail_001.eml"}
+    assert [r["form_type"] for r in read_jsonl(out / "records.jsonl")] == [
+        "proposal_registration"]
+    # The same command again goes on: the second message read, nothing twice.
+    again = subprocess.run([sys.executable, "-m", "pipeline", *command[3:]],
+                           capture_output=True, text=True, timeout=300, env=env)
+    assert again.returncode == 0, again.stderr
+    manifest = read_jsonl(out / "manifest.jsonl")
+    assert sorted(Path(m["path"]).name for m in manifest) == [
+        "mail_001.eml", "mail_002.eml", "mail_002.eml"]
