@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 from pipeline import __version__, api, filetypes
 from pipeline.audit import AuditResult
@@ -124,13 +125,44 @@ def _common(parser: argparse.ArgumentParser, lang: str, reads: bool = False) -> 
         parser.add_argument("--no-progress", action="store_true", help=say("no_progress"))
 
 
-def _parser(lang: str = DEFAULT_LANG) -> argparse.ArgumentParser:
-    """The command line, its help in ``lang`` (argparse's own words: :func:`argparse_in`)."""
+class _Parser(argparse.ArgumentParser):
+    """argparse, and what to do about a file whose name starts with a dash (``-rf.jpg``):
+    argparse takes it for an option and says something else is wrong."""
+
+    dashed: tuple[str, ...] = ()  # files named on the command line that start with "-"
+    command: str = "scan"  # the command they were given to
+    lang: str = DEFAULT_LANG
+
+    def error(self, message: str) -> NoReturn:
+        if self.dashed:
+            name = self.dashed[0]
+            message = text(self.lang, "cli.dash_path", name=name, command=self.command,
+                           path=os.path.join(".", name), argparse=message)
+        super().error(message)
+
+
+def dashed_paths(argv: list[str]) -> tuple[str, ...]:
+    """The words of a command line, before any ``--``, that start with a dash and name a file
+    or folder that exists (``-rf.jpg``), unless they are also an option of formscan's."""
+    words = argv[:argv.index("--")] if "--" in argv else argv
+    options = {"-h", "-v"}
+    return tuple(w for w in words if w.startswith("-") and w != "-" and not w.startswith("--")
+                 and w not in options and os.path.lexists(w))
+
+
+def _parser(lang: str = DEFAULT_LANG, argv: list[str] | None = None
+            ) -> argparse.ArgumentParser:
+    """The command line, its help in ``lang`` (argparse's own words: :func:`argparse_in`);
+    ``argv``: files in it named with a leading dash are said how to give when argparse
+    refuses them."""
     def say(key: str) -> str:
         return text(lang, f"cli.help.{key}")
 
-    parser = argparse.ArgumentParser(prog="formscan", description=say("description"),
-                                     epilog=say("epilog"), formatter_class=_Formatter)
+    argv = argv or []
+    _Parser.dashed, _Parser.lang = dashed_paths(argv), lang
+    _Parser.command = next((w for w in argv if w in ("scan", "email", "run", "forget")), "scan")
+    parser = _Parser(prog="formscan", description=say("description"),
+                     epilog=say("epilog"), formatter_class=_Formatter)
     parser.add_argument("-v", "--verbose", action="store_true", help=say("verbose"))
     parser.add_argument("--version", action="version", version=f"formscan {__version__}",
                         help=say("version"))
@@ -390,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str]) -> int:
     asked = lang_asked(argv)  # before the parser: its own words are in this language
     with argparse_in(asked):
-        parser = _parser(asked)
+        parser = _parser(asked, argv)
         args = parser.parse_args(argv)
         if args.command in ("scan", "email", "run"):
             _check_inputs(parser, args)

@@ -705,3 +705,27 @@ def test_sigterm_ends_a_run_like_ctrl_c_with_the_files_written(tmp_path, signal_
     manifest = read_jsonl(out / "manifest.jsonl")
     assert sorted(Path(m["path"]).name for m in manifest) == [
         "mail_001.eml", "mail_002.eml", "mail_002.eml"]
+
+
+# --- the command line (#27) -------------------------------------------------------------------
+def test_a_file_named_with_a_dash_is_said_how_to_give(tmp_path, monkeypatch, capsys):
+    from pipeline import cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "-rf.pdf").write_bytes(_pdf(1))
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["scan", "-rf.pdf", "--out", "out"])
+    assert refused.value.code == 2
+    said = capsys.readouterr().err
+    assert "文件名 -rf.pdf 以 - 开头，被当作了选项：请写成 ./-rf.pdf，或写在 -- 之后" in said
+    assert "formscan scan --out 输出文件夹 -- -rf.pdf" in said
+    assert "缺少必需的参数" not in said  # argparse's own words mislead here
+    with pytest.raises(SystemExit):
+        cli.main(["--lang", "en", "email", "-rf.pdf", "--out", "out"])
+    assert "write it as ./-rf.pdf, or after -- (formscan email" in capsys.readouterr().err
+    # Given either way, it is read.
+    for given in (["--", "-rf.pdf"], ["./-rf.pdf"]):
+        assert cli.main(["scan", "--out", "out", "--workers", "1", "--no-progress", *given]) == 0
+    lines = read_jsonl(tmp_path / "out" / "manifest.jsonl")
+    assert {Path(m["path"]).name for m in lines} == {"-rf.pdf"}
+    assert all(m["status"] == "skipped" for m in lines)  # its one page, blank
