@@ -137,7 +137,7 @@ class _Parser(argparse.ArgumentParser):
         if self.dashed:
             name = self.dashed[0]
             message = text(self.lang, "cli.dash_path", name=name, command=self.command,
-                           path=os.path.join(".", name), argparse=message)
+                           path=os.path.join(".", name))  # argparse's own words mislead
         super().error(message)
 
 

@@ -259,7 +259,7 @@ _WORDS: dict[str, tuple[str, str]] = {
     "cli.error": ("formscan：错误：{error}", "formscan: error: {error}"),
     "cli.dash_path": ("文件名 {name} 以 - 开头，被当作了选项：请写成 {path}，或写在 -- 之后"
                       "（formscan {command} --out 输出文件夹 -- {name}）",
-                      "{argparse}; the file name {name} starts with a dash and was taken for an "
+                      "the file name {name} starts with a dash and was taken for an "
                       "option: write it as {path}, or after -- (formscan {command} --out OUT -- "
                       "{name})"),
     "cli.interrupted": ("formscan：已中断；已完成的页面已保存，再次运行同一命令即可继续",

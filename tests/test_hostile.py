@@ -499,6 +499,7 @@ def archive_mail(tmp_path_factory):
         (_seven_z([(name, form)], password="unit", encrypted_listing=True),
          "x-7z-compressed", "加密目录.7z"),
         (_flipped(seven, len(seven) // 2), "x-7z-compressed", "损坏.7z"),
+        (seven[:len(seven) // 2], "x-7z-compressed", "截断.7z"),  # its listing cut off
         (_seven_z([("xx/越界.docx", form), (third_name, third)], renamed=("xx/", "../")),
          "x-7z-compressed", "越界.7z"),
         (other, "vnd.openxmlformats-officedocument.wordprocessingml.document", other_name)))
@@ -546,11 +547,16 @@ def test_a_damaged_member_fails_alone_and_the_form_beside_it_is_read(archive_mai
     assert _zh(seven) == "7z 压缩包：文件已损坏：请向报送单位重新索取"  # its kind, whole Chinese
     assert lines["损坏.7z › 说明.txt"]["status"] == "failed"  # not a document (read: its start)
     assert "not a Word" in lines["损坏.7z › 说明.txt"]["error"]
+    cut = lines["截断.7z"]  # the archive as a whole: said as a 7z, in whole Chinese
+    assert cut["status"] == "failed" and cut["reason"]["params"]["kind"] == "7z"
+    assert _zh(cut) == "7z 压缩包：文件已损坏：请向报送单位重新索取"
+    assert "next header size" in cut["error"]  # py7zr's words stay in the English
     # Every attachment and member has its line; nothing is missing.
-    assert len(lines) == 11
+    assert len(lines) == 12
     assert {f.attachment for f in summary.failures} == {
         f"密码.zip › {name}", f"Deflate64.zip › {name}", "损坏.zip › 报送函.docx",
         f"密码.7z › {name}", "加密目录.7z", "损坏.7z › 说明.txt", "损坏.7z › 报名表.docx",
+        "截断.7z",
         "越界.7z › ../越界.docx"}
 
 
