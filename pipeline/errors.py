@@ -42,6 +42,7 @@ class Code(StrEnum):
     IMAGE_UNDECODABLE = "image_undecodable"  # kind
     IMAGE_HEADER_BAD = "image_header_bad"  # kind, why
     JPEG_CUT_SHORT = "jpeg_cut_short"  # note: a JPEG whose data ends early, read as it is
+    FIRST_FRAME_ONLY = "first_frame_only"  # note: count; an animated GIF/WebP, first frame read
     # --- mail
     NOT_A_MESSAGE = "not_a_message"
     MBOX_EMPTY = "mbox_empty"

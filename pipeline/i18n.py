@@ -732,6 +732,9 @@ _SAID: dict[Code, tuple[str, str]] = {
                             "it"),
     Code.JPEG_CUT_SHORT: ("JPEG 文件不完整：下部可能缺失，请重新扫描此页",
                           "the JPEG ends early: its lower part may be missing; rescan this page"),
+    Code.FIRST_FRAME_ONLY: ("动图共 {count} 帧，只读取了第一帧：如其他帧也是表格，请逐页另存为图片或 PDF",
+                            "an animation of {count} frames: only its first frame was read; if "
+                            "the others are forms too, save each as an image or a PDF"),
     Code.NOT_A_MESSAGE: ("不是邮件（没有邮件头）：请从邮件客户端导出为 .eml 后重新读取",
                          "not an email message (no headers): export the message as .eml from "
                          "the mail client and read it again"),

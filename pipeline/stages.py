@@ -48,7 +48,7 @@ from pipeline.snap import snap_fields, unit_by_crop
 from pipeline.support import Steps
 from pipeline.ticks import read_ticks, ticked_field
 from pipeline.verify.consent import match_clauses
-from pipeline.verify.seal import SealFinding, find_seal, read_ring
+from pipeline.verify.seal import SEAL, SealFinding, SealParams, find_seal, read_ring, seal_params
 from pipeline.verify.signature import detect_signature
 
 REREAD_INSET = 4  # px inside a cell's borders
@@ -74,6 +74,7 @@ class PageState:
     reading: Reading | None = None
     record: Record | None = None
     seal: SealFinding | None = None  # where the seal of ``image`` is, once looked for
+    seal_params: SealParams = SEAL  # a bilevel page's (a fax) where the page read is one
     signature_box: list[float] | None = None  # the signature found, in ``image``'s pixels
     clause_scores: tuple[PageLayout, list[float]] | None = None  # for the layout they match
     skipped: Reason | None = None  # why the page ended early as no document (blank)
@@ -92,11 +93,12 @@ def _blank(state: PageState) -> None:
 
 
 def _preprocess(state: PageState) -> None:
+    state.seal_params = seal_params(state.image)  # told on the page as read, not deskewed
     prep = preprocess.prepare(state.image, seal=False)
     # A seal's ink is taken away where the seal is, not over the whole page: that would take
     # red print with it (a bank slip's, a letterhead), and on a grey page a light font's
     # strokes with a seal's grey.
-    state.seal = find_seal(prep.image)
+    state.seal = find_seal(prep.image, state.seal_params)
     seal = state.seal.mark
     prep = replace(prep, ocr_image=preprocess.suppress_red(
         prep.image, seal=seal.bbox if seal.present else False))
@@ -239,7 +241,8 @@ def _seal(state: PageState) -> None:
     # and it contradicts a clearly read one (mismatch:seal, 2 of 36 forms of a generated
     # set) -- so it decides something on every sealed page. The seal was found when its ink
     # was taken away (preprocess); it is looked for again only on a page turned since.
-    finding = read_ring(state.image, state.seal or find_seal(state.image), read_text)
+    finding = read_ring(state.image, state.seal or find_seal(state.image, state.seal_params),
+                        read_text, state.seal_params)
     mark = finding.mark
     mark.text = finding.ring_text
     if mark.text and strips and state.contest.seal_unit(mark.text) is None:
