@@ -405,7 +405,8 @@ def test_the_command_refuses_a_batch_in_use_and_says_why(tmp_path):
 
 # --------------------------------------------------------------------------------------------
 # Image kinds and image limits (#27): a multi-page TIFF checked frame by frame, a fax (1-bit
-# CCITT G4 at 204 × 196 dpi), GIF and WebP as scans and as attachments.
+# CCITT G4 at 204 × 196 dpi), a thumbnail too small to read, GIF and WebP as scans and as
+# attachments.
 
 def _tiff_second_frame_claiming(first: np.ndarray, width: int, height: int) -> bytes:
     """A 2-page TIFF: the form, then a frame whose header claims ``width`` × ``height``."""
@@ -439,6 +440,11 @@ def _fax(page: np.ndarray, dither: bool = False) -> bytes:
     return _pil(bilevel, "TIFF", compression="group4", dpi=(204, 196))
 
 
+def _thumbnail(page: np.ndarray) -> bytes:
+    small = cv2.resize(page, (283, 400), interpolation=cv2.INTER_AREA)  # 34 dpi
+    return cv2.imencode(".png", small)[1].tobytes()
+
+
 def _animated(page: np.ndarray, fmt: str) -> bytes:
     """A two-frame animation whose first frame is the form."""
     first = Image.fromarray(page[:, :, ::-1])
@@ -449,6 +455,7 @@ IMAGES = {  # name -> (content maker, status, the reason's code or None, notes' 
     "two_pages_second_huge.tif": (lambda: _tiff_second_frame_claiming(_page(), 13_000, 13_000),
                                   "ok", None, []),
     "fax.tif": (lambda: _fax(_page()), "ok", None, []),
+    "thumbnail.png": (lambda: _thumbnail(_page()), "failed", Code.LOW_RESOLUTION, []),
     "form.gif": (lambda: _pil(Image.fromarray(_page()[:, :, ::-1]), "GIF"), "ok", None, []),
     "form.webp": (lambda: _animated(_page(), "WEBP"), "ok", None,
                   [Code.FIRST_FRAME_ONLY.value]),
@@ -493,7 +500,7 @@ def test_a_tiff_page_over_the_limit_fails_alone(scanned_images):
         "code": "over_pixels", "params": {"width": 13000, "height": 13000, "limit": 150}}
     assert "--max-megapixels" in huge["error"]
     assert sorted((Path(f.path).name, f.page) for f in summary.failures) == [
-        ("two_pages_second_huge.tif", 2)]
+        ("thumbnail.png", 1), ("two_pages_second_huge.tif", 2)]
 
 
 @pytest.mark.ocr
@@ -503,6 +510,21 @@ def test_a_fax_page_has_its_seal_found(scanned_images):
     record = records[_line(manifest, "fax.tif")["doc_id"]]
     assert record["seal"]["present"] and record["signature"]["present"]
     assert not {"missing_seal", "missing_signature"} & set(record["flags"])
+
+
+@pytest.mark.ocr
+def test_a_thumbnail_too_small_to_read_fails_with_no_verdicts(scanned_images):
+    _, manifest, records = scanned_images
+    line = _line(manifest, "thumbnail.png")
+    assert line["reason"]["params"] == {"width": 283, "height": 400, "dpi": 34}
+    assert "resolution too low" in line["error"] and "200 dpi" in line["error"]
+    from pipeline.i18n import say
+
+    said = say(Reason.from_dict(line["reason"]))
+    assert said.startswith("分辨率太低（283 × 400 像素，约 34 dpi）")
+    record = records[line["doc_id"]]  # kept as a failed record: no 缺签名/缺盖章 on it
+    assert record["status"] == "failed" and not record["flags"]
+    assert record.get("signature") is None and record.get("seal") is None
 
 
 @pytest.mark.ocr
