@@ -28,7 +28,7 @@ from tqdm import tqdm
 
 from pipeline.checks import apply_checks
 from pipeline.contest import Contest, default_contest
-from pipeline.errors import Code, InputError, Reason
+from pipeline.errors import PAGE_REFUSALS, Code, InputError, Reason
 from pipeline.filetypes import file_hash
 from pipeline.forms import schemas
 from pipeline.i18n import DEFAULT_LANG, say, say_all, text, where
@@ -390,7 +390,8 @@ class Batch:
         if record.status is Status.FAILED:
             error = record.errors[0]
             entry.status = EntryStatus.FAILED
-            entry.reason = Reason(Code.PAGE_FAILED, {"stage": error.stage, "inner": error.reason})
+            entry.reason = (error.reason if error.reason.code in PAGE_REFUSALS else
+                            Reason(Code.PAGE_FAILED, {"stage": error.stage, "inner": error.reason}))
         elif record.form_type is FormType.UNKNOWN:
             entry.status, entry.reason = EntryStatus.SKIPPED, not_a_form(record)
         elif record.has_flag(FlagKind.FORM_GUESSED):

@@ -44,6 +44,8 @@ class Code(StrEnum):
     IMAGE_UNDECODABLE = "image_undecodable"  # kind
     IMAGE_HEADER_BAD = "image_header_bad"  # kind, why
     JPEG_CUT_SHORT = "jpeg_cut_short"  # note: a JPEG whose data ends early, read as it is
+    FIRST_FRAME_ONLY = "first_frame_only"  # note: count; an animated GIF/WebP, first frame read
+    LOW_RESOLUTION = "low_resolution"  # width, height, dpi: a form too small to read
     # --- mail
     NOT_A_MESSAGE = "not_a_message"
     MBOX_EMPTY = "mbox_empty"
@@ -135,6 +137,11 @@ class Code(StrEnum):
 SKIP_CODES = frozenset({Code.NOT_A_SCAN, Code.NO_ATTACHMENT, Code.NO_ATTACHMENT_LINKS,
                         Code.NOT_MAIL_OR_DOCUMENT, Code.BLANK_PAGE, Code.NOT_A_FORM,
                         Code.COVER_LETTER, Code.COVER_LETTER_NO_UNIT})
+
+
+# A page's own failures (the input's fault, not formscan's): its line says them as they are,
+# not as a stage that broke.
+PAGE_REFUSALS = frozenset({Code.LOW_RESOLUTION})
 
 
 @dataclass(frozen=True)

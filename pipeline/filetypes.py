@@ -29,14 +29,19 @@ class Kind(StrEnum):
     RAR = "rar"
     SEVEN_Z = "7z"
     HEIC = "heic"  # iPhone photos (HEIF), decoded through pillow-heif
+    GIF = "gif"  # an animated one is read by its first frame
+    WEBP = "webp"  # phones and chat apps save photos as WebP
 
 
-IMAGE_KINDS = frozenset({Kind.JPEG, Kind.PNG, Kind.TIFF, Kind.BMP, Kind.HEIC})
+IMAGE_KINDS = frozenset({Kind.JPEG, Kind.PNG, Kind.TIFF, Kind.BMP, Kind.HEIC, Kind.GIF,
+                         Kind.WEBP})
+# Image kinds whose frames are an animation, not pages: only the first frame is read.
+ANIMATED_KINDS = frozenset({Kind.GIF, Kind.WEBP})
 SCAN_KINDS = IMAGE_KINDS | {Kind.PDF}
 # The kind a suffix promises, to tell a mislabelled file.
 SUFFIX_KIND = {".jpg": Kind.JPEG, ".jpeg": Kind.JPEG, ".png": Kind.PNG, ".tif": Kind.TIFF,
                ".tiff": Kind.TIFF, ".pdf": Kind.PDF, ".bmp": Kind.BMP, ".heic": Kind.HEIC,
-               ".heif": Kind.HEIC}
+               ".heif": Kind.HEIC, ".gif": Kind.GIF, ".webp": Kind.WEBP}
 HEAD_BYTES = 2048  # enough of a file to sniff it
 
 _MAGIC: tuple[tuple[bytes, Kind], ...] = (
@@ -51,6 +56,8 @@ _MAGIC: tuple[tuple[bytes, Kind], ...] = (
     (b"{\\rtf", Kind.RTF),
     (b"Rar!", Kind.RAR),
     (b"7z\xbc\xaf\x27\x1c", Kind.SEVEN_Z),
+    (b"GIF87a", Kind.GIF),
+    (b"GIF89a", Kind.GIF),
 )
 
 
@@ -61,6 +68,8 @@ def sniff(head: bytes) -> Kind | None:
             return kind
     if b"%PDF-" in head[:1024]:  # junk before the header, which readers tolerate
         return Kind.PDF
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return Kind.WEBP
     if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"heif", b"mif1", b"msf1"):
         return Kind.HEIC
     return None

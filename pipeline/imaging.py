@@ -59,6 +59,14 @@ def is_grey(image: np.ndarray) -> bool:
     return float(np.count_nonzero(chroma > GREY_CHROMA)) < GREY_MAX_SHARE * chroma.size
 
 
+def is_bilevel(image: np.ndarray) -> bool:
+    """True when every pixel is black or white: a fax or a 1-bit scan, whose greys (a red
+    seal's among them) went through a threshold or were dithered into dots."""
+    sample = np.asarray(image)[::GREY_SAMPLE_STEP, ::GREY_SAMPLE_STEP]
+    return sample.dtype == np.uint8 and bool(sample.size) and not np.any(
+        (sample > 0) & (sample < 255))
+
+
 def red_excess(image: np.ndarray) -> np.ndarray:
     """R - max(G, B) per pixel of a BGR image (uint8, 0 where a pixel is not reddish)."""
     b, g, r = cv2.split(image)

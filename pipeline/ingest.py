@@ -1,9 +1,10 @@
 """Ingest stage: paper scans as work items, one per page.
 
 What a file is comes from its first bytes (``filetypes.sniff``), and a reader per kind opens
-it (:data:`READERS`: PDF, TIFF, the single-image kinds): each checks the file's size, pages and
-pixels against the limits from its header before anything is decoded, and gives the pages
-asked for. PDF pages are rendered at 200 dpi (``pipeline.pdf``); a page whose *visible* text
+it (:data:`READERS`: PDF, TIFF, the single-image kinds, GIF and WebP by their first frame):
+each checks the file's size, pages and pixels against the limits from its header before
+anything is decoded (a multi-page TIFF's pixels frame by frame), and gives the pages asked
+for. PDF pages are rendered at 200 dpi (``pipeline.pdf``); a page whose *visible* text
 layer reads as real form text takes the text-layer route instead of OCR (an invisible scanner
 OCR layer does not count: it is often poor). Each page's ``doc_id`` is a hash of its pixels:
 the same page fed twice has one id.
@@ -24,9 +25,17 @@ import numpy as np
 
 from pipeline import pdf
 from pipeline.errors import Code, InputError, Reason
-from pipeline.filetypes import HEAD_BYTES, SCAN_KINDS, SUFFIX_KIND, Kind, mislabelled, sniff
+from pipeline.filetypes import (
+    ANIMATED_KINDS,
+    HEAD_BYTES,
+    SCAN_KINDS,
+    SUFFIX_KIND,
+    Kind,
+    mislabelled,
+    sniff,
+)
 from pipeline.imaging import Decoded, decode
-from pipeline.limits import Limits
+from pipeline.limits import ImageHeader, Limits
 from pipeline.model import Line, Origin, Route, Unreadable, WorkItem
 
 DOC_ID_LEN = 16
@@ -99,28 +108,49 @@ def _pdf_item(path: str) -> Callable[[int, np.ndarray, list[Line]], WorkItem]:
 
 @contextmanager
 def _tiff(path: str, kind: Kind, limits: Limits) -> Iterator[OpenScan]:
-    """Frames decoded one by one, only those still to read."""
+    """Frames decoded one by one, only those still to read, each checked against the limits
+    from its own header first (one page over the limit fails alone). A frame whose pixels
+    are not square (a fax: 204 dpi across, 196 or 98 down) is made square."""
+    header = limits.check_header(path, kind)
+
     def pages(only: set[int | None]) -> Iterator[WorkItem | Unreadable]:
         for number in sorted(k for k in only if k is not None):
+            try:
+                frame = header if header.frames == 1 else limits.check_frame(path, number - 1)
+            except InputError as exc:
+                yield Unreadable(number, exc.reason)
+                continue
             try:
                 ok, frames = cv2.imreadmulti(path, number - 1, 1, flags=cv2.IMREAD_COLOR)
             except cv2.error:
                 ok, frames = False, []
             if ok and frames:
-                yield image_page(path, number, frames[0])
+                yield image_page(path, number, square_pixels(frames[0], frame.stretch))
             elif not os.path.lexists(path):  # gone since it was opened: not its pages' fault
                 yield Unreadable(number, Reason(Code.REMOVED, {"why": os.strerror(errno.ENOENT)}))
             else:
                 yield Unreadable(number, Reason(Code.TIFF_PAGE_UNDECODABLE))
 
-    yield OpenScan(limits.check_image(path, kind), pages)
+    yield OpenScan(header.frames, pages)
+
+
+def square_pixels(image: np.ndarray, stretch: float) -> np.ndarray:
+    """A page whose rows are ``stretch`` times as far apart as its columns, made square
+    (rows repeated, or columns where they are the farther apart: a fax stays black and
+    white)."""
+    if stretch == 1.0:
+        return image
+    h, w = image.shape[:2]
+    size = (w, round(h * stretch)) if stretch > 1 else (round(w / stretch), h)
+    return cv2.resize(image, size, interpolation=cv2.INTER_NEAREST)
 
 
 @contextmanager
 def _image(path: str, kind: Kind, limits: Limits) -> Iterator[OpenScan]:
     """One page, decoded only when it is still to read (the header is checked first: a
-    decompression bomb is never decoded). A JPEG cut short is read, and noted."""
-    limits.check_image(path, kind)
+    decompression bomb is never decoded). A JPEG cut short is read, and noted; an animation
+    is read by its first frame, and noted."""
+    header = limits.check_header(path, kind)
 
     def pages(only: set[int | None]) -> Iterator[WorkItem | Unreadable]:
         if 1 not in only:
@@ -135,14 +165,14 @@ def _image(path: str, kind: Kind, limits: Limits) -> Iterator[OpenScan]:
         else:
             yield image_page(path, 1, decoded.image, decoded_notes(decoded))
 
-    yield OpenScan(1, pages)
+    yield OpenScan(1, pages, header_notes(kind, header))
 
 
 ScanReader = Callable[[str, Kind, Limits], AbstractContextManager[OpenScan]]
 # What reads each kind of scan: a new kind of scan is sniffed in filetypes and read here.
 READERS: dict[Kind, ScanReader] = {
     Kind.PDF: _pdf, Kind.TIFF: _tiff,
-    **{k: _image for k in (Kind.JPEG, Kind.PNG, Kind.BMP, Kind.HEIC)},
+    **{k: _image for k in (Kind.JPEG, Kind.PNG, Kind.BMP, Kind.HEIC, Kind.GIF, Kind.WEBP)},
 }
 
 
@@ -156,6 +186,14 @@ def decoded_notes(decoded: Decoded) -> tuple[Reason, ...]:
     """What to know about a page from decoding it: a JPEG cut short is read as far as it goes
     (its upper part), and its line says its lower part may be missing, like a repaired PDF."""
     return (Reason(Code.JPEG_CUT_SHORT),) if decoded.ends_early else ()
+
+
+def header_notes(kind: Kind, header: ImageHeader) -> tuple[Reason, ...]:
+    """What to know about an image from its header: an animation (a GIF, a WebP) of several
+    frames is read by its first."""
+    if kind in ANIMATED_KINDS and header.frames > 1:
+        return (Reason(Code.FIRST_FRAME_ONLY, {"count": header.frames}),)
+    return ()
 
 
 def scan_pages(path: str, limits: Limits | None = None) -> Iterator[WorkItem | Unreadable]:

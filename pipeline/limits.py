@@ -15,8 +15,23 @@ from dataclasses import dataclass
 from PIL import Image
 
 from pipeline.errors import Code, InputError
-from pipeline.filetypes import Kind
+from pipeline.filetypes import ANIMATED_KINDS, Kind
 from pipeline.pdf import DPI
+
+
+@dataclass(frozen=True)
+class ImageHeader:
+    """What an image file's header says, nothing decoded."""
+
+    width: int
+    height: int
+    frames: int  # a TIFF's pages; an animation's frames (only its first is read)
+    stretch: float = 1.0  # rows times this for square pixels (a fax's 204 × 98 dpi: 2.08)
+
+    @property
+    def area_stretch(self) -> float:
+        """How many more pixels the page has once its pixels are square."""
+        return max(self.stretch, 1.0 / self.stretch)
 
 
 @dataclass(frozen=True)
@@ -44,22 +59,27 @@ class Limits:
                              limit=round(self.max_pixels / 1e6))
 
     def check_image(self, path: str | io.BytesIO, kind: Kind) -> int:
-        """The frame count of an image file whose header passes the limits (Pillow reads
-        the header only). Raises InputError."""
-        Image.MAX_IMAGE_PIXELS = None  # the limit is ours, with our message
-        if kind is Kind.HEIC:
-            import pillow_heif
+        """The frame count of an image file whose header passes the limits."""
+        return self.check_header(path, kind).frames
 
-            pillow_heif.register_heif_opener()
-        try:
-            with Image.open(path) as image:
-                width, height = image.size
-                frames = getattr(image, "n_frames", 1)
-        except (OSError, ValueError, SyntaxError) as exc:
-            raise InputError(Code.IMAGE_HEADER_BAD, kind=kind.value.upper(), why=str(exc)) from exc
-        self.check_pixels(width, height)
-        self.check_pages(frames)
-        return frames
+    def check_header(self, path: str | io.BytesIO, kind: Kind) -> ImageHeader:
+        """The header of an image file that passes the limits (Pillow reads the header
+        only). A multi-page TIFF's frames are checked one by one, each before it is decoded
+        (:meth:`check_frame`), so that one page over the limit fails alone; an animation's
+        frames are no pages. Raises InputError."""
+        header = image_header(path, kind)
+        if not (kind is Kind.TIFF and header.frames > 1):
+            self.check_pixels(header.width, header.height * header.area_stretch)
+        if kind not in ANIMATED_KINDS:
+            self.check_pages(header.frames)
+        return header
+
+    def check_frame(self, path: str, index: int) -> ImageHeader:
+        """The header of frame ``index`` (0-based) of a multi-page TIFF, checked against the
+        pixel limit before the frame is decoded. Raises InputError."""
+        header = image_header(path, Kind.TIFF, index)
+        self.check_pixels(header.width, header.height * header.area_stretch)
+        return header
 
     def check_depth(self, depth: int) -> None:
         if depth > self.max_depth:
@@ -83,6 +103,39 @@ class Limits:
     def check_pdf_page(self, width_pt: float, height_pt: float) -> None:
         scale = DPI / 72
         self.check_pixels(width_pt * scale, height_pt * scale)
+
+
+def image_header(path: str | io.BytesIO, kind: Kind, index: int = 0) -> ImageHeader:
+    """An image file's header (frame ``index`` of a multi-page TIFF), read by Pillow without
+    decoding. Raises InputError."""
+    Image.MAX_IMAGE_PIXELS = None  # the limit is ours, with our message
+    if kind is Kind.HEIC:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    try:
+        with Image.open(path) as image:
+            frames = getattr(image, "n_frames", 1)
+            if index:
+                image.seek(index)
+            width, height = image.size
+            stretch = _row_stretch(image) if kind is Kind.TIFF else 1.0
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise InputError(Code.IMAGE_HEADER_BAD, kind=kind.value.upper(), why=str(exc)) from exc
+    return ImageHeader(width, height, frames, stretch)
+
+
+def _row_stretch(image: Image.Image) -> float:
+    """How much taller a TIFF frame must be for square pixels: a fax is scanned at 204 dpi
+    across and 196 (fine) or 98 (standard) down. 1.0 when square or not said."""
+    tags = getattr(image, "tag_v2", {})
+    try:
+        across, down = float(tags.get(282, 0)), float(tags.get(283, 0))
+    except (TypeError, ValueError, ZeroDivisionError):
+        return 1.0
+    if across <= 0 or down <= 0 or abs(across / down - 1.0) < 0.01:
+        return 1.0
+    return across / down
 
 
 def _mb(size: int) -> int:

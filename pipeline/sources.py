@@ -62,7 +62,7 @@ class InputSource(Protocol):
 
 
 class PaperSource:
-    """Scans: PDFs, JPG/PNG/TIFF/BMP/HEIC (multi-page too), folders of them."""
+    """Scans: PDFs, JPG/PNG/TIFF/BMP/HEIC/GIF/WebP (multi-page too), folders of them."""
 
     origin = Origin.PAPER
     label = "scanning"
@@ -121,9 +121,11 @@ def _listed(reason: Reason, route: Route = Route.NONE) -> Part:
 
 
 def _image_part(att: Attachment, stack: ExitStack, limits: Limits) -> Part:
-    """A photo or scan of a form sent by mail: one page, read by OCR like paper."""
+    """A photo or scan of a form sent by mail: one page, read by OCR like paper (an
+    animated GIF or WebP by its first frame, noted)."""
+    kind = sniff(att.data[:HEAD_BYTES])
     try:
-        limits.check_image(io.BytesIO(att.data), sniff(att.data[:HEAD_BYTES]))
+        header = limits.check_header(io.BytesIO(att.data), kind)
     except InputError as exc:
         return _listed(Reason(Code.ATTACHED, {"inner": exc.reason}))
 
@@ -131,12 +133,12 @@ def _image_part(att: Attachment, stack: ExitStack, limits: Limits) -> Part:
         decoded = imaging.decode(att.data)
         if decoded.image is None:
             yield Unreadable(None, Reason(Code.ATTACHED, {"inner": Reason(
-                Code.IMAGE_UNDECODABLE, {"kind": sniff(att.data[:HEAD_BYTES]).value.upper()})}))
+                Code.IMAGE_UNDECODABLE, {"kind": kind.value.upper()})}))
             return
         yield _item(att, None, Route.OCR, image=decoded.image,
                     notes=ingest.decoded_notes(decoded))
 
-    return Part(None, [None], read=read)
+    return Part(None, [None], read=read, notes=ingest.header_notes(kind, header))
 
 
 def _pdf_part(att: Attachment, stack: ExitStack, limits: Limits) -> Part:

@@ -48,13 +48,17 @@ from pipeline.snap import snap_fields, unit_by_crop
 from pipeline.support import Steps
 from pipeline.ticks import read_ticks, ticked_field
 from pipeline.verify.consent import match_clauses
-from pipeline.verify.seal import SealFinding, find_seal, read_ring
+from pipeline.verify.seal import SEAL, SealFinding, SealParams, find_seal, read_ring, seal_params
 from pipeline.verify.signature import detect_signature
 
 REREAD_INSET = 4  # px inside a cell's borders
 CROP_PAD = 4  # px around a value's text when its crop is scored (snap)
 REREAD_MIN_INK = 0.005  # share of a cell's pixels that is ink: something is written there
 UNREAD_MIN_INK = 0.004  # share of a place's pixels that is ink no printed text explains
+# A form whose page is scanned coarser than this (its long side taken as A4's) is too small
+# to read: a thumbnail of 300 × 400 pixels is 34 dpi; the sample forms read well at 60 dpi.
+MIN_DPI = 60
+A4_LONG_INCHES = 297 / 25.4
 
 
 @dataclass
@@ -74,6 +78,7 @@ class PageState:
     reading: Reading | None = None
     record: Record | None = None
     seal: SealFinding | None = None  # where the seal of ``image`` is, once looked for
+    seal_params: SealParams = SEAL  # a bilevel page's (a fax) where the page read is one
     signature_box: list[float] | None = None  # the signature found, in ``image``'s pixels
     clause_scores: tuple[PageLayout, list[float]] | None = None  # for the layout they match
     skipped: Reason | None = None  # why the page ended early as no document (blank)
@@ -92,11 +97,12 @@ def _blank(state: PageState) -> None:
 
 
 def _preprocess(state: PageState) -> None:
+    state.seal_params = seal_params(state.image)  # told on the page as read, not deskewed
     prep = preprocess.prepare(state.image, seal=False)
     # A seal's ink is taken away where the seal is, not over the whole page: that would take
     # red print with it (a bank slip's, a letterhead), and on a grey page a light font's
     # strokes with a seal's grey.
-    state.seal = find_seal(prep.image)
+    state.seal = find_seal(prep.image, state.seal_params)
     seal = state.seal.mark
     prep = replace(prep, ocr_image=preprocess.suppress_red(
         prep.image, seal=seal.bbox if seal.present else False))
@@ -140,6 +146,18 @@ def _classify(state: PageState) -> None:
     if verdict.guessed:
         state.record.add_flag(Flag(FlagKind.FORM_GUESSED))
     state.schema = schemas()[verdict.form_type]
+
+
+def _resolution(state: PageState) -> None:
+    """A form on a page too small to read (a thumbnail, a photo sent at its smallest) fails
+    with a message to rescan it: what OCR made of it is guesswork, and a signature or a seal
+    cannot be told on it (no false 缺签名/缺盖章)."""
+    h, w = state.image.shape[:2]  # the paper, a photo's background cut away
+    dpi = max(h, w) / A4_LONG_INCHES
+    if dpi < MIN_DPI:
+        height, width = state.item.image.shape[:2]
+        raise StageFailed(ErrorItem("resolution", state.item.page, Reason(
+            Code.LOW_RESOLUTION, {"width": width, "height": height, "dpi": round(dpi)})))
 
 
 def _extract(state: PageState) -> None:
@@ -239,7 +257,8 @@ def _seal(state: PageState) -> None:
     # and it contradicts a clearly read one (mismatch:seal, 2 of 36 forms of a generated
     # set) -- so it decides something on every sealed page. The seal was found when its ink
     # was taken away (preprocess); it is looked for again only on a page turned since.
-    finding = read_ring(state.image, state.seal or find_seal(state.image), read_text)
+    finding = read_ring(state.image, state.seal or find_seal(state.image, state.seal_params),
+                        read_text, state.seal_params)
     mark = finding.mark
     mark.text = finding.ring_text
     if mark.text and strips and state.contest.seal_unit(mark.text) is None:
@@ -289,6 +308,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("ocr", _ocr, IMAGE_ROUTES),  # PP-OCR: one detection, turned upright, recognised
     Stage("layout", _layout),  # table cells, text cut at cell borders
     Stage("classify", _classify),  # which form; not a form: ends here
+    Stage("resolution", _resolution, IMAGE_ROUTES),  # a form too small to read fails
     Stage("extract", _extract),  # field values by label
     Stage("reread", _reread, IMAGE_ROUTES),  # a value cell with ink but no text, alone
     Stage("ticks", _ticks),  # a closed list printed as options: the one ticked
@@ -320,8 +340,8 @@ def run_stages(item: WorkItem, engine: OcrEngine, contest: Contest) -> PageState
             continue
         try:
             stage.run(state)
-        except FormscanError:
-            raise  # no page can succeed: stop the batch
+        except (FormscanError, StageFailed):
+            raise  # no page can succeed: stop the batch; or the page said why it fails
         except Exception as exc:  # noqa: BLE001 - named and recorded for this page only
             raise StageFailed(ErrorItem(stage.name, item.page, Reason(
                 Code.STAGE_RAISED, {"why": f"{type(exc).__name__}: {exc}"}))) from exc

@@ -110,8 +110,8 @@ CASES: dict[str, tuple] = {
                                        .convert("P"), "PNG", transparency=0), "ok", None),
     "cmyk.jpg": (lambda: _pil(Image.fromarray(_page()[:, :, ::-1]).convert("CMYK"), "JPEG"),
                  "ok", None),
-    "animation.gif": (lambda: _pil(Image.new("RGB", (40, 40)), "GIF"), "skipped", Code.NOT_A_SCAN),
-    "photo.webp": (lambda: _pil(Image.new("RGB", (40, 40)), "WEBP"), "skipped", Code.NOT_A_SCAN),
+    "animation.gif": (lambda: _pil(Image.new("RGB", (40, 40)), "GIF"), "skipped", Code.BLANK_PAGE),
+    "photo.webp": (lambda: _pil(Image.new("RGB", (40, 40)), "WEBP"), "skipped", Code.BLANK_PAGE),
     "photo.heic": (lambda: b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + os.urandom(200), "failed",
                    Code.IMAGE_HEADER_BAD),
     "drawing.svg": (lambda: b'<svg xmlns="http://www.w3.org/2000/svg"/>', "skipped",
@@ -735,3 +735,193 @@ def test_a_file_named_with_a_dash_is_said_how_to_give(tmp_path, monkeypatch, cap
     lines = read_jsonl(tmp_path / "out" / "manifest.jsonl")
     assert {Path(m["path"]).name for m in lines} == {"-rf.pdf"}
     assert all(m["status"] == "skipped" for m in lines)  # its one page, blank
+# --------------------------------------------------------------------------------------------
+# Image kinds and image limits (#27): a multi-page TIFF checked frame by frame, a fax (1-bit
+# CCITT G4 at 204 × 196 dpi), a thumbnail too small to read, GIF and WebP as scans and as
+# attachments.
+
+def _tiff_second_frame_claiming(first: np.ndarray, width: int, height: int) -> bytes:
+    """A 2-page TIFF: the form, then a frame whose header claims ``width`` × ``height``."""
+    buf = io.BytesIO()
+    Image.fromarray(first[:, :, ::-1]).save(buf, "TIFF", save_all=True, compression="tiff_lzw",
+                                            append_images=[Image.new("L", (64, 64), 255)])
+    data = bytearray(buf.getvalue())
+    order = "<" if data[:2] == b"II" else ">"
+    ifd = struct.unpack_from(order + "I", data, 4)[0]
+    count = struct.unpack_from(order + "H", data, ifd)[0]
+    ifd = struct.unpack_from(order + "I", data, ifd + 2 + 12 * count)[0]  # the second frame's
+    for i in range(struct.unpack_from(order + "H", data, ifd)[0]):
+        entry = ifd + 2 + 12 * i
+        tag, kind = struct.unpack_from(order + "HH", data, entry)
+        if tag in (256, 257):  # ImageWidth, ImageLength
+            struct.pack_into(order + ("H" if kind == 3 else "I"), data, entry + 8,
+                             width if tag == 256 else height)
+    return bytes(data)
+
+
+def _fax(page: np.ndarray, dither: bool = False) -> bytes:
+    """The page as a fax machine sends it: 204 dpi across, 196 down (fine mode), black and
+    white (a threshold that leaves the red seal's ring thin and broken, or dithered), CCITT
+    Group 4."""
+    grey = cv2.cvtColor(page, cv2.COLOR_BGR2GRAY)
+    h, w = grey.shape
+    grey = cv2.resize(grey, (round(w * 204 / 200), round(h * 196 / 200)),
+                      interpolation=cv2.INTER_AREA)
+    bilevel = (Image.fromarray(grey).convert("1") if dither else
+               Image.fromarray(np.where(grey > 170, 255, 0).astype(np.uint8)).convert("1"))
+    return _pil(bilevel, "TIFF", compression="group4", dpi=(204, 196))
+
+
+def _thumbnail(page: np.ndarray) -> bytes:
+    small = cv2.resize(page, (283, 400), interpolation=cv2.INTER_AREA)  # 34 dpi
+    return cv2.imencode(".png", small)[1].tobytes()
+
+
+def _animated(page: np.ndarray, fmt: str) -> bytes:
+    """A two-frame animation whose first frame is the form."""
+    first = Image.fromarray(page[:, :, ::-1])
+    return _pil(first, fmt, save_all=True, append_images=[Image.new("RGB", first.size, "white")])
+
+
+IMAGES = {  # name -> (content maker, status, the reason's code or None, notes' codes)
+    "two_pages_second_huge.tif": (lambda: _tiff_second_frame_claiming(_page(), 13_000, 13_000),
+                                  "ok", None, []),
+    "fax.tif": (lambda: _fax(_page()), "ok", None, []),
+    "thumbnail.png": (lambda: _thumbnail(_page()), "failed", Code.LOW_RESOLUTION, []),
+    "form.gif": (lambda: _pil(Image.fromarray(_page()[:, :, ::-1]), "GIF"), "ok", None, []),
+    "form.webp": (lambda: _animated(_page(), "WEBP"), "ok", None,
+                  [Code.FIRST_FRAME_ONLY.value]),
+}
+
+
+@pytest.fixture(scope="module")
+def scanned_images(tmp_path_factory):
+    root = tmp_path_factory.mktemp("images")
+    for name, (make, *_) in IMAGES.items():
+        (root / name).write_bytes(make())
+    out = tmp_path_factory.mktemp("out")
+    summary = scan([str(root)], out, BatchOptions(progress=False, workers=1))
+    records = {r["doc_id"]: r for r in read_jsonl(out / "records.jsonl")}
+    return summary, read_jsonl(out / "manifest.jsonl"), records
+
+
+@pytest.mark.ocr
+@pytest.mark.parametrize("name", sorted(IMAGES))
+def test_each_image_kind_gets_its_status_and_the_form_is_read(scanned_images, name):
+    _, manifest, records = scanned_images
+    _, status, code, notes = IMAGES[name]
+    line = _line(manifest, name)
+    assert line["status"] == status, line
+    assert [n["code"] for n in line.get("notes", [])] == notes, line
+    if code:
+        assert line["reason"]["code"] == code.value, line
+        return
+    record = records[line["doc_id"]]
+    assert record["form_type"] == "work_registration", name
+    assert record["fields"]["title"]["value"] == "一封没寄出的信", name
+    assert record["fields"]["contact"]["value"] == "谢萍志", name
+
+
+@pytest.mark.ocr
+def test_a_tiff_page_over_the_limit_fails_alone(scanned_images):
+    summary, manifest, _ = scanned_images
+    pages = {m["page"]: m for m in manifest if m["path"].endswith("two_pages_second_huge.tif")}
+    assert pages[1]["status"] == "ok"  # the first page, read
+    huge = pages[2]  # checked from its own header: never decoded (nor called blank)
+    assert huge["status"] == "failed" and huge["reason"] == {
+        "code": "over_pixels", "params": {"width": 13000, "height": 13000, "limit": 150}}
+    assert "--max-megapixels" in huge["error"]
+    assert sorted((Path(f.path).name, f.page) for f in summary.failures) == [
+        ("thumbnail.png", 1), ("two_pages_second_huge.tif", 2)]
+
+
+@pytest.mark.ocr
+def test_a_fax_page_has_its_seal_found(scanned_images):
+    _, manifest, records = scanned_images
+    assert Image.open(io.BytesIO(IMAGES["fax.tif"][0]())).info["compression"] == "group4"
+    record = records[_line(manifest, "fax.tif")["doc_id"]]
+    assert record["seal"]["present"] and record["signature"]["present"]
+    assert not {"missing_seal", "missing_signature"} & set(record["flags"])
+
+
+@pytest.mark.ocr
+def test_a_thumbnail_too_small_to_read_fails_with_no_verdicts(scanned_images):
+    _, manifest, records = scanned_images
+    line = _line(manifest, "thumbnail.png")
+    assert line["reason"]["params"] == {"width": 283, "height": 400, "dpi": 34}
+    assert "resolution too low" in line["error"] and "200 dpi" in line["error"]
+    from pipeline.i18n import say
+
+    said = say(Reason.from_dict(line["reason"]))
+    assert said.startswith("分辨率太低（283 × 400 像素，约 34 dpi）")
+    record = records[line["doc_id"]]  # kept as a failed record: no 缺签名/缺盖章 on it
+    assert record["status"] == "failed" and not record["flags"]
+    assert record.get("signature") is None and record.get("seal") is None
+
+
+@pytest.mark.ocr
+def test_gif_and_webp_attachments_are_read(tmp_path):
+    mail = tmp_path / "mail.eml"
+    mail.write_bytes(_mail((_animated(_page(), "GIF"), "octet-stream", "报名表.gif"),
+                           (_pil(Image.fromarray(_page()[:, :, ::-1]), "WEBP"), "octet-stream",
+                            "报名表.webp"),
+                           (GOOD_PDF.read_bytes(), "pdf", "授权书.pdf")))
+    out = tmp_path / "out"
+    read_email([str(mail)], out, BatchOptions(progress=False, workers=1))
+    lines = {m["attachment"]: m for m in read_jsonl(out / "manifest.jsonl")}
+    records = {r["doc_id"]: r for r in read_jsonl(out / "records.jsonl")}
+    for name in ("报名表.gif", "报名表.webp"):
+        assert lines[name]["status"] == "ok", lines[name]
+        assert records[lines[name]["doc_id"]]["fields"]["title"]["value"] == "一封没寄出的信"
+    assert lines["报名表.gif"]["notes"] == [{"code": "first_frame_only", "params": {"count": 2}}]
+    assert "first frame" in lines["报名表.gif"]["note"]
+    assert "notes" not in lines["报名表.webp"]
+    assert lines["授权书.pdf"]["status"] == "ok"
+
+
+def test_image_kinds_are_told_by_their_content():
+    from pipeline.filetypes import Kind, sniff
+    from pipeline.mail.kinds import AttachmentKind, attachment_kind
+
+    gif = _pil(Image.new("RGB", (8, 8)), "GIF")
+    webp = _pil(Image.new("RGB", (8, 8)), "WEBP")
+    assert sniff(gif) is Kind.GIF and sniff(webp) is Kind.WEBP
+    assert attachment_kind(gif, "a.gif")[0] is AttachmentKind.IMAGE
+    assert attachment_kind(webp, "photo.jpg")[0] is AttachmentKind.IMAGE
+
+
+def test_tiff_frames_are_checked_one_by_one_and_fax_pixels_made_square(tmp_path):
+    from pipeline.ingest import scan_pages
+    from pipeline.model import Unreadable
+
+    two = tmp_path / "two.tif"
+    two.write_bytes(_tiff_second_frame_claiming(_page(), 13_000, 13_000))
+    first, second = scan_pages(str(two))
+    assert first.image.shape[:2] == _page().shape[:2]
+    assert isinstance(second, Unreadable) and second.page == 2
+    assert second.reason.code is Code.OVER_PIXELS
+    standard = tmp_path / "standard.tif"  # a fax in standard mode: 204 × 98 dpi
+    standard.write_bytes(_pil(Image.new("1", (1728, 1100), 1), "TIFF", compression="group4",
+                              dpi=(204, 98)))
+    (page,) = scan_pages(str(standard))
+    assert page.image.shape[:2] == (round(1100 * 204 / 98), 1728)
+    assert set(np.unique(page.image)) <= {0, 255}  # still black and white
+
+
+@pytest.mark.parametrize("dither", [False, True])
+def test_the_seal_of_a_fax_page_is_found(dither, tmp_path):
+    from pipeline.imaging import is_bilevel
+    from pipeline.verify.seal import SEAL, find_seal, seal_params
+
+    fax = tmp_path / "fax.tif"
+    fax.write_bytes(_fax(_page(), dither))
+    _, frames = cv2.imreadmulti(str(fax), 0, 1, flags=cv2.IMREAD_COLOR)
+    page = frames[0]
+    assert is_bilevel(page) and not is_bilevel(_page())
+    found = find_seal(page, seal_params(page))
+    assert found.mark.present and found.grey
+    x0, y0, x1, y1 = found.mark.bbox  # the seal of scan_0292, at 204 × 196 dpi
+    assert abs((x0 + x1) / 2 - 1303 * 204 / 200) < 15 and abs((y0 + y1) / 2 - 1523 * 0.98) < 15
+    if not dither:  # what the grey page's numbers made of it: the broken ring missed
+        assert not find_seal(page, SEAL).mark.present
+

@@ -15,6 +15,12 @@ multiply-blended over the page, so black text under it stays black.
   on the blurred page; each is refined by hill-climbing on the ink along the circle and kept
   under the same checks, stricter: table lines, text and corners cover a circle only in
   short arcs. Confidence is capped at ``SealParams.grey_max_confidence``.
+- **Bilevel pages** (a fax, a 1-bit scan: ``BILEVEL_SEAL``): the seal's grey went through
+  a threshold, which breaks its thin ring where the stamp pressed lightly, or was dithered
+  into dots. The page is smoothed first, and a ring inked round two thirds of the circle is
+  taken where the paper just outside it is clearly clearer; the other checks are the grey
+  page's. Whether a page is bilevel is told from the page as read (``seal_params``): a
+  deskewed one has greys at its edges.
 - **Ring text**: the band of the ring that holds the name is unwrapped (``cv2.remap``) into a
   horizontal strip whose columns run clockwise round the seal, starting in the gap under the
   name, so the characters of the upper arc read left to right and upright, whatever the
@@ -33,7 +39,7 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from pipeline.imaging import RED_INK_MARGIN, as_bgr, is_grey, redness
+from pipeline.imaging import RED_INK_MARGIN, as_bgr, is_bilevel, is_grey, redness
 from pipeline.model import Mark
 
 
@@ -93,6 +99,11 @@ class SealParams:
     full_coverage_grey: float = 0.95
     contrast_span: float = 0.4
     grey_max_confidence: float = 0.8
+    # Bilevel pages (a fax, a 1-bit scan): the seal's mid-grey went through a threshold, which
+    # leaves a thin ring broken where the stamp pressed lightly, and its areas dithered. The
+    # page is smoothed first (dither dots into a grey); a broken ring is accepted on a clear
+    # outside instead of a full circumference.
+    bilevel_blur_mm: float = 0.0  # smoothing of a bilevel page (0: not one)
     absent_colour: float = 0.9  # how sure "no seal" is on a colour page ...
     absent_grey: float = 0.7  # ... and on a grey one, which hides a faint seal more easily
 
@@ -105,6 +116,15 @@ class SealParams:
 
 
 SEAL = SealParams()
+# A bilevel page: dots smoothed over a third of a millimetre; a ring inked round two thirds
+# of the circle will do where the paper just outside it is clearer by half of the circle
+# (table lines, text and corners cross circles in short arcs, with ink beside them).
+BILEVEL_SEAL = replace(SEAL, bilevel_blur_mm=0.35, min_coverage_grey=0.65, min_contrast_grey=0.5)
+
+
+def seal_params(page: np.ndarray | None) -> SealParams:
+    """The numbers for a page as it was read: a bilevel page's (a fax), or the usual."""
+    return BILEVEL_SEAL if page is not None and is_bilevel(page) else SEAL
 
 
 @dataclass
@@ -175,6 +195,8 @@ def find_seal(image: np.ndarray, p: SealParams = SEAL) -> SealFinding:
     h, w = img.shape[:2]
     px_per_mm = max(h, w) / p.a4_long_mm
     scale = min(1.0, p.analysis_px_per_mm / px_per_mm)
+    if p.bilevel_blur_mm:
+        img = cv2.GaussianBlur(img, (0, 0), p.bilevel_blur_mm * px_per_mm)
     small = cv2.resize(img, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     mm = px_per_mm * scale  # analysis pixels per millimetre
 
