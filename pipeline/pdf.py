@@ -112,7 +112,11 @@ def image_cover(page: pymupdf.Page) -> float:
     if bound.is_empty:
         return 0.0
     grid = np.zeros((_GRID, _GRID), bool)
-    for info in page.get_image_info():
+    try:
+        images = page.get_image_info()
+    except Exception:  # noqa: BLE001 - a damaged image list: the page is rendered as before
+        return 0.0
+    for info in images:
         box = pymupdf.Rect(info["bbox"]) & bound
         if box.is_empty:
             continue
