@@ -21,7 +21,7 @@ import logging
 import os
 from collections import Counter, deque
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -348,7 +348,8 @@ class Batch:
     def _start(self, job: _Job) -> None:
         item = job.item
         existing = self.store.record(item.doc_id)
-        if existing is not None and existing.source != item.source:
+        # (a two-form sheet's left half keeps the sheet's doc_id: the same place, read again)
+        if existing is not None and replace(existing.source, half=None) != item.source:
             job.record = existing  # the same content arrived again from another place
             return
         job.future = self._executor.submit(item)
@@ -356,7 +357,7 @@ class Batch:
 
     def _finish(self, job: _Job) -> None:
         """A job to the store, its reading waited for."""
-        record, pictures = None, {}
+        record, pictures, more = None, {}, []
         if job.item is not None:
             if job.future is None and job.record is None:
                 self._start(job)  # its twin is stored now
@@ -364,11 +365,12 @@ class Batch:
                 outcome = job.future.result()
                 self._reading[job.item.doc_id] -= 1
                 record, pictures = self._settle(job.entry, outcome), outcome.pictures
+                more = self._halves(job.entry, outcome)
             else:
                 record = self._duplicate(job.entry, job.record)
             self._bar.update(1)
             job.item = None  # the page image goes as soon as it is read
-        self._put(record, job.entry, pictures)
+        self._put(record, job.entry, pictures, more)
         if job.entry.path in self._files:
             self._files[job.entry.path].waiting -= 1
             self._file_done(job.entry.path)
@@ -379,9 +381,22 @@ class Batch:
         entry.reason = Reason(Code.DUPLICATE, {"place": existing.source.place})
         return existing
 
+    def _halves(self, entry: ManifestEntry, outcome: Outcome
+                ) -> list[tuple[Record, dict[str, bytes]]]:
+        """A sheet holding two forms: the other half's document, stored beside the first on
+        the page's one line (``halves`` names both)."""
+        more = [(o.record, o.pictures) for o in outcome.more if o.record is not None]
+        for record, _ in more:
+            record.read_by = self.fingerprint
+        if more:
+            entry.halves = {r.source.half or "": r.doc_id
+                            for r in [outcome.record, *(m[0] for m in more)] if r is not None}
+        return more
+
     def _settle(self, entry: ManifestEntry, outcome: Outcome) -> Record | None:
         """The manifest line's status from what reading the page gave."""
         record = outcome.record
+        entry.notes = (*entry.notes, *outcome.notes)
         if record is None:
             entry.status, entry.doc_id, entry.reason = (EntryStatus.SKIPPED, None,
                                                         outcome.skipped)
@@ -408,19 +423,22 @@ class Batch:
                                        route=what.route, reason=what.reason, file_sha256=sha,
                                        read_by=self.fingerprint, notes=notes)))
 
-    def _put(self, record: Record | None, entry: ManifestEntry,
-             pictures: dict[str, bytes]) -> None:
+    def _put(self, record: Record | None, entry: ManifestEntry, pictures: dict[str, bytes],
+             more: list[tuple[Record, dict[str, bytes]]] | None = None) -> None:
+        """A line and its document (a two-form sheet's: both) in one transaction."""
         def check(corrected: Record) -> None:  # corrected before: checked as corrected
             if corrected.status is not Status.FAILED:
                 apply_checks(corrected, schemas().get(corrected.form_type), self.contest)
 
+        documents = ([(record, pictures)] if record is not None else []) + (more or [])
         with self.store.transaction():
-            if record is not None:
-                self.store.put_record(record, check)
-                self._touched.add(record.doc_id)
+            for doc, _ in documents:
+                self.store.put_record(doc, check)
+                self._touched.add(doc.doc_id)
             self.store.put_entry(entry)
-        if record is not None and pictures:
-            self.store.put_pictures(record.doc_id, pictures)
+        for doc, shown in documents:
+            if shown:
+                self.store.put_pictures(doc.doc_id, shown)
         self._written[entry.status] += 1
         if entry.status in (EntryStatus.FAILED, EntryStatus.SKIPPED):
             lang = self.options.lang
@@ -430,7 +448,7 @@ class Batch:
     def _tally(self, source: InputSource, files: list[str]) -> Summary:
         wanted = {as_text(f) for f in files}
         entries = [e for e in self.store.manifest() if e.path in wanted]
-        docs = {e.doc_id for e in entries if e.doc_id and e.status is not EntryStatus.DUPLICATE}
+        docs = {d for e in entries if e.status is not EntryStatus.DUPLICATE for d in e.doc_ids}
         s = Summary(origin=source.origin, files=len(files), done_now=Counter(self._written),
                     kept=self._kept, reread=Counter(self._reread), touched=set(self._touched))
         s.pages = sum(1 for e in entries if e.page is not None or e.attachment is not None)

@@ -32,6 +32,7 @@ from pipeline.model import (
     Evidence,
     Field,
     FormType,
+    Line,
     OtherKind,
     PageLayout,
     Transform,
@@ -199,3 +200,26 @@ def letter_unit(layout: PageLayout, contest: Contest, page: int | None = None,
             return Field(snap.value, snap.score, page, box, evidence=Evidence.VOCABULARY,
                          raw="".join(s.text for s in row))
     return None
+
+
+TWO_UP_ASPECT = 1.2  # width / height from which a sheet may hold two forms side by side
+
+
+def two_forms(lines: list[Line], width: float, height: float) -> bool:
+    """Whether a landscape sheet holds two forms side by side (an A3 sheet of two A4 forms,
+    or one form printed twice): a form's title at the top of each half, neither line running
+    across the middle."""
+    if width < TWO_UP_ASPECT * height:
+        return False
+    titles = [t for schema in schemas().values() for t in schema.titles]
+    sides = set()
+    for line in lines:
+        x0, y0, x1, y1 = line.bbox
+        text = clean_text(line.text)
+        if (y0 + y1) / 2 > TOP_SHARE * height or x0 < width / 2 < x1 or not text:
+            continue
+        if any(len(t) - 1 <= len(text) <= 2 * len(t) + 14 and _found(t, text, 100 * TITLE_HIT)
+               for t in titles):
+            sides.add(x1 <= width / 2)
+    return sides == {True, False}
+

@@ -86,6 +86,11 @@ class Code(StrEnum):
     COVER_LETTER = "cover_letter"  # skip: a unit's cover letter (报送函); unit
     COVER_LETTER_NO_UNIT = "cover_letter_no_unit"  # skip: a cover letter, its unit not read
     FORM_GUESSED = "form_guessed"  # note: the form type is a best guess
+    # --- a scanned PDF page's own text layer; two forms on one sheet
+    TEXT_LAYER_DIFFERS = "text_layer_differs"  # note: fields (keys), form (its form type)
+    TEXT_LAYER_POOR = "text_layer_poor"  # note
+    TWO_UP = "two_up"  # note: a sheet holding two forms side by side, read as two documents
+    TWO_UP_SAME = "two_up_same"  # note: the same form printed twice on a sheet: one document
     DUPLICATE = "duplicate"  # place: the same page as another line
     PAGE_FAILED = "page_failed"  # stage, inner: the page is kept as a failed record
     STAGE_RAISED = "stage_raised"  # why: a stage's own exception
@@ -151,9 +156,13 @@ class Place:
     path: str
     page: int | None = None
     attachment: str | None = None
+    half: str | None = None  # one form of a sheet holding two: "left", "right"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "page": self.page, "attachment": self.attachment}
+        d = {"path": self.path, "page": self.page, "attachment": self.attachment}
+        if self.half:
+            d["half"] = self.half
+        return d
 
 
 @dataclass(frozen=True)

@@ -157,6 +157,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "line.skipped": ("跳过", "skipped"),
     "line.note": ("注意", "note"),
     "line.page": (" 第 {page} 页", " page {page}"),
+    "line.half.left": ("左半", ", left half"),
+    "line.half.right": ("右半", ", right half"),
     "cli.audit_head": ("{flagged} / {documents} 份文件待复核", "{flagged} of {documents} "
                                                            "documents need review"),
     "cli.more_in_audit": ("  …… 另有 {n} 份，见 audit.csv", "  ... {n} more in audit.csv"),
@@ -627,7 +629,8 @@ def where(lang: str, place: Place) -> str:
     """Where a manifest line or a document is, for people: ``a.pdf 第 3 页``,
     ``mail.eml [授权书.pdf] 第 1 页``. The one place this is worded."""
     return (place.path + (f" [{place.attachment}]" if place.attachment else "")
-            + (text(lang, "line.page", page=place.page) if place.page else ""))
+            + (text(lang, "line.page", page=place.page) if place.page else "")
+            + (text(lang, f"line.half.{place.half}") if place.half else ""))
 
 
 def form_name(lang: str, form_type: FormType | str) -> str:
@@ -862,6 +865,19 @@ _SAID: dict[Code, tuple[str, str]] = {
     Code.FORM_GUESSED: ("表格类型为推测（未找到表格标题，仅凭本表特有的部分栏目判断）：请核对表格类型",
                         "the form type is a guess (no title found, only some of the form's own "
                         "labels): check it"),
+    Code.TEXT_LAYER_DIFFERS: ("扫描件自带的文字层与页面图像不符（{fields}）：已按页面图像识别，请对照原件核对这几项",
+                              "the scan's own text layer reads otherwise than the page image "
+                              "({fields}): read from the image; check these fields against "
+                              "the paper"),
+    Code.TEXT_LAYER_POOR: ("扫描件自带的文字层与页面图像大多不符（扫描仪识别质量差）：已忽略，按页面图像识别",
+                           "the scan's own text layer reads most values otherwise than the page "
+                           "image (the scanner's OCR is poor): ignored, read from the image"),
+    Code.TWO_UP: ("本页并排两份表格：左半、右半已分别读为两份文件，请分别核对",
+                  "two forms side by side on this sheet: the left and right halves are read "
+                  "as two documents; check each"),
+    Code.TWO_UP_SAME: ("本页左右两半是同一份表格（重复打印），只记一份",
+                       "the same form printed twice on this sheet (left and right halves): "
+                       "kept once"),
     Code.DUPLICATE: ("与 {place} 为同一页面，只保留一份", "same page as {place}; kept once"),
     Code.PAGE_FAILED: ("{stage} 步骤失败：{inner}；本页作为失败记录保留，请报告此问题",
                        "{stage} failed: {inner}; the page is kept as a failed record, please "
@@ -993,7 +1009,16 @@ def say(reason: Reason | None, lang: str = DEFAULT_LANG) -> str:
         return ""
     zh, en = _SAID[reason.code]
     words = en if lang == "en" else zh
-    return words.format(**{k: _said(v, lang) for k, v in reason.params.items()})
+    form = reason.params.get("form")
+    return words.format(**{k: _fields_said(v, lang, form) if k == "fields" else _said(v, lang)
+                           for k, v in reason.params.items()})
+
+
+def _fields_said(keys: object, lang: str, form: str | None) -> str:
+    """Field keys (a reason's ``fields``) by the names ``form`` prints: 联系人、联系电话."""
+    names = field_names(lang, form)
+    keys = [keys] if isinstance(keys, str) else list(keys)  # type: ignore[call-overload]
+    return ("、" if lang != "en" else ", ").join(names.get(k, k) for k in keys)
 
 
 def say_all(reasons: list[Reason], lang: str = DEFAULT_LANG) -> str:

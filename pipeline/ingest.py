@@ -6,8 +6,10 @@ each checks the file's size, pages and pixels against the limits from its header
 anything is decoded (a multi-page TIFF's pixels frame by frame), and gives the pages asked
 for. PDF pages are rendered at 200 dpi (``pipeline.pdf``); a page whose *visible* text
 layer reads as real form text takes the text-layer route instead of OCR (an invisible scanner
-OCR layer does not count: it is often poor). Each page's ``doc_id`` is a hash of its pixels:
-the same page fed twice has one id.
+OCR layer does not count: it is often poor), unless the page is a scan (an image covering it):
+then it is OCR'd, its text layer kept only to compare. Each page's ``doc_id`` is a hash of its
+pixels (and, read from a text layer, of that text): the same page fed twice has one id, and
+two renderings that read differently never share one.
 """
 
 from __future__ import annotations
@@ -41,9 +43,13 @@ from pipeline.model import Line, Origin, Route, Unreadable, WorkItem
 DOC_ID_LEN = 16
 
 
-def pixel_hash(image: np.ndarray) -> str:
+def pixel_hash(image: np.ndarray, lines: list[Line] | None = None) -> str:
+    """A hash of a page's pixels and, for a page read from its text layer, of that text (two
+    PDFs that look alike but hold other text are two documents)."""
     h = hashlib.sha256(str(image.shape).encode())
     h.update(np.ascontiguousarray(image).tobytes())
+    if lines:
+        h.update("\n".join(line.text for line in lines).encode("utf-8"))
     return h.hexdigest()
 
 
@@ -97,11 +103,13 @@ def _pdf(path: str, kind: Kind, limits: Limits) -> Iterator[OpenScan]:
                        notes)
 
 
-def _pdf_item(path: str) -> Callable[[int, np.ndarray, list[Line]], WorkItem]:
-    def item(number: int, image: np.ndarray, lines: list[Line]) -> WorkItem:
+def _pdf_item(path: str) -> pdf.PageItem:
+    def item(number: int, image: np.ndarray, lines: list[Line], witness: list[Line]
+             ) -> WorkItem:
         route = Route.TEXT_LAYER if lines else Route.OCR
-        return WorkItem(path, number, Origin.PAPER, route, pixel_hash(image)[:DOC_ID_LEN],
-                        image=image, lines=lines)
+        return WorkItem(path, number, Origin.PAPER, route,
+                        pixel_hash(image, lines)[:DOC_ID_LEN], image=image, lines=lines,
+                        witness=witness)
 
     return item
 

@@ -531,17 +531,22 @@ class Location:
     path: str
     pages: list[int]
     attachment: str | None = None
+    half: str | None = None  # a sheet holding two forms side by side: "left" or "right"
 
     @property
     def place(self) -> Place:
-        return Place(self.path, self.pages[0] if self.pages else None, self.attachment)
+        return Place(self.path, self.pages[0] if self.pages else None, self.attachment,
+                     self.half)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        if self.half is None:
+            del d["half"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Location:
-        return cls(d["path"], list(d.get("pages") or []), d.get("attachment"))
+        return cls(d["path"], list(d.get("pages") or []), d.get("attachment"), d.get("half"))
 
 
 @dataclass(frozen=True)
@@ -684,10 +689,15 @@ class WorkItem:
     size: tuple[int, int] | None = None  # (width, height) of a synthetic page
     message: Message | None = None
     notes: tuple[Reason, ...] = ()  # what reading its page told (a JPEG cut short)
+    # A scanned PDF page's own text layer (the scanner's OCR): never read, only compared with
+    # what OCR reads from the image (``pdf.disagreeing``).
+    witness: list[Line] = field(default_factory=list)
+    half: str | None = None  # one form of a sheet holding two side by side: "left", "right"
 
     @property
     def source(self) -> Location:
-        return Location(self.path, [self.page] if self.page else [], self.attachment)
+        return Location(self.path, [self.page] if self.page else [], self.attachment,
+                        self.half)
 
 
 @dataclass(frozen=True)
@@ -751,10 +761,19 @@ class ManifestEntry:
     file_sha256: str | None = None
     notes: tuple[Reason, ...] = ()
     read_by: Fingerprint | None = None  # a line read by another fingerprint is read again
+    # A sheet holding two forms side by side: each half's document ("left", "right"); doc_id
+    # is the left one's.
+    halves: dict[str, str] = field(default_factory=dict)
 
     @property
     def place(self) -> Place:
         return Place(self.path, self.page, self.attachment)
+
+    @property
+    def doc_ids(self) -> list[str]:
+        """Every document this line gave: its doc_id, and a two-form sheet's other half."""
+        ids = [self.doc_id] if self.doc_id else []
+        return ids + [d for d in self.halves.values() if d not in ids]
 
     @property
     def error(self) -> str | None:
@@ -769,6 +788,8 @@ class ManifestEntry:
             d["note"] = "; ".join(str(n) for n in self.notes)
             d["notes"] = [n.to_dict() for n in self.notes]
         d["read_by"] = self.read_by.to_dict() if self.read_by else None
+        if self.halves:
+            d["halves"] = dict(self.halves)
         return d
 
     @classmethod
@@ -779,4 +800,5 @@ class ManifestEntry:
             (Reason(Code.EARLIER_VERSION, {"text": d["note"]}),) if d.get("note") else ())
         return cls(d["path"], d.get("page"), EntryStatus(d["status"]), d.get("attachment"),
                    d.get("doc_id"), Route(d.get("route", Route.OCR.value)), reason,
-                   d.get("file_sha256"), notes, Fingerprint.from_dict(d.get("read_by")))
+                   d.get("file_sha256"), notes, Fingerprint.from_dict(d.get("read_by")),
+                   dict(d.get("halves") or {}))

@@ -72,6 +72,20 @@ class Prepared:
     transform: Transform  # original scan -> image: what was done, op by op
 
 
+def gutter(image: np.ndarray, middle: float = 0.15) -> int:
+    """The x between two forms side by side on one sheet: the column with the least ink in
+    the middle of the sheet (``middle``: share of the width each side of its centre looked
+    at), the nearest to the centre among equals."""
+    w = image.shape[1]
+    ink = _ink_mask(to_grey(image)).astype(np.float32).sum(axis=0)
+    window = max(3, w // 100)
+    smooth = np.convolve(ink, np.ones(window, np.float32) / window, mode="same")
+    lo, hi = int(w * (0.5 - middle)), int(w * (0.5 + middle))
+    xs = np.arange(lo, hi)
+    score = smooth[lo:hi] + np.abs(xs - w / 2) * 1e-3  # ties: nearest to the centre
+    return int(xs[int(np.argmin(score))])
+
+
 def is_blank(image: np.ndarray) -> bool:
     """Whether a page holds nothing printed or written (a blank sheet in an envelope)."""
     small = cv2.resize(to_grey(image), None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)

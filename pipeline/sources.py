@@ -148,9 +148,10 @@ def _pdf_part(att: Attachment, stack: ExitStack, limits: Limits) -> Part:
     except InputError as exc:
         return _listed(Reason(Code.ATTACHED, {"inner": exc.reason}))
 
-    def item(number: int, image: np.ndarray, lines: list[Line]) -> WorkItem:
+    def item(number: int, image: np.ndarray, lines: list[Line], witness: list[Line]
+             ) -> WorkItem:
         route = Route.TEXT_LAYER if lines else Route.OCR
-        return _item(att, number, route, image=image, lines=lines)
+        return _item(att, number, route, image=image, lines=lines, witness=witness)
 
     return Part(None, list(range(1, doc.page_count + 1)),
                 read=lambda todo: pdf.pages(doc, todo, limits, item))

@@ -14,14 +14,16 @@ The stage functions only call the stage modules; they do no image work of their 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from pipeline import layout, preprocess
+from pipeline import layout, pdf, preprocess
 from pipeline.checks import apply_checks, clause_verdicts
 from pipeline.classify import classify, letter_unit
+from pipeline.classify import two_forms as classify_two_forms
 from pipeline.contest import Contest
 from pipeline.errors import Code, FormscanError, Reason
 from pipeline.extract import Reading, read_fields
@@ -42,6 +44,7 @@ from pipeline.model import (
     WorkItem,
     group_rows,
 )
+from pipeline.normalize import comparable
 from pipeline.ocr import OcrEngine
 from pipeline.pictures import pictures
 from pipeline.snap import snap_fields, unit_by_crop
@@ -59,6 +62,7 @@ UNREAD_MIN_INK = 0.004  # share of a place's pixels that is ink no printed text 
 # to read: a thumbnail of 300 × 400 pixels is 34 dpi; the sample forms read well at 60 dpi.
 MIN_DPI = 60
 A4_LONG_INCHES = 297 / 25.4
+WITNESS_POOR = 0.5  # share of the values compared a scanner's text layer reads otherwise: poor
 
 
 @dataclass
@@ -82,6 +86,8 @@ class PageState:
     signature_box: list[float] | None = None  # the signature found, in ``image``'s pixels
     clause_scores: tuple[PageLayout, list[float]] | None = None  # for the layout they match
     skipped: Reason | None = None  # why the page ended early as no document (blank)
+    notes: list[Reason] = field(default_factory=list)  # for the page's manifest line
+    halves: list[tuple[int, int]] = field(default_factory=list)  # two forms side by side: x's
     finished: bool = False
 
 
@@ -116,6 +122,17 @@ def _ocr(state: PageState) -> None:
         prep = preprocess.rotate_quarter(state.prepared, turns)
         state.image, state.ocr_image, state.transform = prep.image, prep.ocr_image, prep.transform
         state.seal = None  # found on the page before it was turned
+
+
+def _two_up(state: PageState) -> None:
+    """A sheet holding two forms side by side (a form's title at the top of each half): the
+    work ends here, and each half is read as a page of its own (``read_item``)."""
+    if state.item.half is not None:
+        return
+    h, w = state.image.shape[:2]
+    if classify_two_forms(state.lines, w, h):
+        x = preprocess.gutter(state.image)
+        state.halves, state.finished = [(0, x), (x, w)], True
 
 
 def _layout(state: PageState) -> None:
@@ -217,6 +234,22 @@ def _snap(state: PageState) -> None:
     snap_fields(state.record.fields, state.schema, state.contest, steps_of)
 
 
+def _witness(state: PageState) -> None:
+    """A scanned PDF page's own text layer (the scanner's OCR, under the image or invisible)
+    is compared with what was read from the image: where it reads a few values otherwise, a
+    note names them; one that reads most of them otherwise is noted as poor. The values stay
+    the image's."""
+    if not state.item.witness:
+        return
+    kinds = {spec.key: spec.kind for spec in state.schema.fields}
+    compared, keys = pdf.disagreeing(state.record.fields, state.item.witness, kinds)
+    if len(keys) > compared * WITNESS_POOR:  # a poor layer all over: nothing to check by it
+        state.notes.append(Reason(Code.TEXT_LAYER_POOR))
+    elif keys:  # a layer that reads the page but a few values otherwise: those to check
+        state.notes.append(Reason(Code.TEXT_LAYER_DIFFERS, {
+            "fields": keys, "form": state.record.form_type.value}))
+
+
 def _ink(state: PageState) -> None:
     """For a field without a value: is anything written where it should stand? Ink there
     that no printed text explains is a value not read (unread), none is a value not given."""
@@ -306,6 +339,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("blank", _blank, IMAGE_ROUTES),
     Stage("preprocess", _preprocess, IMAGE_ROUTES),  # photo crop, deskew, red suppressed
     Stage("ocr", _ocr, IMAGE_ROUTES),  # PP-OCR: one detection, turned upright, recognised
+    Stage("two_up", _two_up, IMAGE_ROUTES),  # two forms side by side: each half its own page
     Stage("layout", _layout),  # table cells, text cut at cell borders
     Stage("classify", _classify),  # which form; not a form: ends here
     Stage("resolution", _resolution, IMAGE_ROUTES),  # a form too small to read fails
@@ -313,6 +347,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("reread", _reread, IMAGE_ROUTES),  # a value cell with ink but no text, alone
     Stage("ticks", _ticks),  # a closed list printed as options: the one ticked
     Stage("snap", _snap),  # closed vocabularies: units, work types
+    Stage("witness", _witness, IMAGE_ROUTES),  # a scanned PDF's own text layer: compared
     Stage("signature", _signature, PAGE_ROUTES),
     Stage("ink", _ink, IMAGE_ROUTES),  # an empty field's place: written on (not signed), or blank
     Stage("seal", _seal, PAGE_ROUTES),
@@ -356,6 +391,8 @@ class Outcome:
     record: Record | None
     skipped: Reason | None = None
     pictures: dict[str, bytes] = field(default_factory=dict)
+    notes: tuple[Reason, ...] = ()  # what to know about the page read (its manifest line's)
+    more: list[Outcome] = field(default_factory=list)  # a two-form sheet: the right half's
 
 
 def failed_outcome(item: WorkItem, error: ErrorItem) -> Outcome:
@@ -373,7 +410,67 @@ def read_item(item: WorkItem, engine: OcrEngine, contest: Contest) -> Outcome:
         state = run_stages(item, engine, contest)
     except StageFailed as failed:
         return failed_outcome(item, failed.error)
+    if state.halves:
+        return _read_halves(state, engine, contest)
     shown = {}
     if state.record is not None and state.image is not None and item.route.has_geometry:
         shown = pictures(state.record, state.image)
-    return Outcome(state.record, state.skipped, shown)
+    return Outcome(state.record, state.skipped, shown, tuple(state.notes))
+
+
+def _read_halves(state: PageState, engine: OcrEngine, contest: Contest) -> Outcome:
+    """Each half of a sheet holding two forms read as a page of its own (cut from the sheet
+    as turned upright and straightened), its boxes and transform then put back on the sheet
+    as scanned. The left half keeps the sheet's ``doc_id`` (a sheet fed twice is one, as any
+    page), the right one's is derived from it. A form printed twice (both halves read the
+    same) is one document."""
+    item = state.item
+    outcomes = []
+    for half, (x0, x1) in zip(("left", "right"), state.halves):
+        crop = np.ascontiguousarray(state.image[:, x0:x1])
+        doc_id = item.doc_id if half == "left" else hashlib.sha256(
+            f"{item.doc_id}/{half}".encode()).hexdigest()[:len(item.doc_id)]
+        sub = replace(item, image=crop, doc_id=doc_id, half=half, lines=[], witness=[],
+                      notes=())
+        outcome = read_item(sub, engine, contest)
+        if outcome.record is not None:
+            _onto_sheet(outcome.record, state.transform, x0, crop.shape[1], crop.shape[0])
+        outcomes.append(outcome)
+    left, right = outcomes
+    if _same_form(left.record, right.record):
+        left.record.source = replace(left.record.source, half=None)
+        return replace(left, notes=(Reason(Code.TWO_UP_SAME), *left.notes))
+    return replace(left, notes=(Reason(Code.TWO_UP), *left.notes, *right.notes), more=[right])
+
+
+def _onto_sheet(record: Record, sheet: Transform, x0: int, width: int, height: int) -> None:
+    """A half's record with its boxes on the sheet as scanned, and the transform from the
+    sheet as scanned to the half as read (the sheet's own, the cut, the half's own)."""
+    def back(bbox: list[float] | None) -> list[float] | None:
+        if bbox is None:
+            return None
+        return sheet.bbox_to_original([bbox[0] + x0, bbox[1], bbox[2] + x0, bbox[3]])
+
+    for f in record.fields.values():
+        f.bbox = back(f.bbox)
+    for mark in (record.signature, record.seal):
+        if mark is not None:
+            mark.bbox = back(mark.bbox)
+    chain = Transform(list(sheet.ops))
+    chain.push("half", np.array([[1.0, 0.0, -x0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]),
+               size=[width, height])
+    chain.ops += record.transform.ops if record.transform else []
+    record.transform = chain
+
+
+SAME_FORM = 0.8  # share of the values two halves hold that agree: one form printed twice
+
+
+def _same_form(a: Record | None, b: Record | None) -> bool:
+    """Whether two halves of a sheet read as the same form, filled in the same."""
+    if a is None or b is None or a.form_type is FormType.UNKNOWN or a.form_type != b.form_type:
+        return False
+    keys = [k for k in a.fields.keys() | b.fields.keys() if a.value(k) or b.value(k)]
+    same = sum(comparable(a.value(k)) == comparable(b.value(k)) for k in keys)
+    return bool(keys) and same >= SAME_FORM * len(keys)
+

@@ -192,7 +192,7 @@ class Store:
             rows = self.db.execute("SELECT doc_id, seq, body FROM records").fetchall()
             self._records = {d: Record.from_dict(json.loads(body)) for d, _, body in rows}
             self._seq = {d: seq for d, seq, _ in rows}
-        pointed = {e.doc_id for e in self.manifest() if e.doc_id}
+        pointed = {d for e in self.manifest() for d in e.doc_ids}
         return sorted((r for d, r in self._records.items() if d in pointed),
                       key=lambda r: self._seq[r.doc_id])
 
@@ -356,10 +356,10 @@ class Store:
         same = {name, os.path.abspath(name)}
         manifest = self.manifest()
         entries = [e for e in manifest if {e.path, os.path.abspath(e.path)} & same]
-        records = {e.doc_id: self.record(e.doc_id) for e in entries if e.doc_id}
+        records = {d: self.record(d) for e in entries for d in e.doc_ids}
         own = {d for d, r in records.items() if r is not None and r.source.path in same}
         # Lines of other files that were duplicates of this file's pages go too.
-        others = [e for e in manifest if e.doc_id in own and e not in entries]
+        others = [e for e in manifest if set(e.doc_ids) & own and e not in entries]
         gone = entries + others
         duplicated = {e.doc_id for e in manifest
                       if e.status is EntryStatus.DUPLICATE and e not in gone}
