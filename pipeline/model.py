@@ -531,17 +531,21 @@ class Location:
     path: str
     pages: list[int]
     attachment: str | None = None
+    part: str | None = None  # an attachment's place in its message ("2", "2.1")
 
     @property
     def place(self) -> Place:
         return Place(self.path, self.pages[0] if self.pages else None, self.attachment)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        if self.part is None:
+            del d["part"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Location:
-        return cls(d["path"], list(d.get("pages") or []), d.get("attachment"))
+        return cls(d["path"], list(d.get("pages") or []), d.get("attachment"), d.get("part"))
 
 
 @dataclass(frozen=True)
@@ -684,10 +688,12 @@ class WorkItem:
     size: tuple[int, int] | None = None  # (width, height) of a synthetic page
     message: Message | None = None
     notes: tuple[Reason, ...] = ()  # what reading its page told (a JPEG cut short)
+    part: str | None = None  # an attachment's place in its message ("2", "2.1")
 
     @property
     def source(self) -> Location:
-        return Location(self.path, [self.page] if self.page else [], self.attachment)
+        return Location(self.path, [self.page] if self.page else [], self.attachment,
+                        self.part)
 
 
 @dataclass(frozen=True)
@@ -751,10 +757,17 @@ class ManifestEntry:
     file_sha256: str | None = None
     notes: tuple[Reason, ...] = ()
     read_by: Fingerprint | None = None  # a line read by another fingerprint is read again
+    part: str | None = None  # an attachment's place in its message ("2", "2.1"): with the
+    # path and page, the line's key (attachments sharing a name are two lines)
 
     @property
     def place(self) -> Place:
         return Place(self.path, self.page, self.attachment)
+
+    @property
+    def key(self) -> tuple[int | None, str | None, str | None]:
+        """What tells this line from the other lines of its file."""
+        return self.page, self.attachment, self.part
 
     @property
     def error(self) -> str | None:
@@ -769,6 +782,8 @@ class ManifestEntry:
             d["note"] = "; ".join(str(n) for n in self.notes)
             d["notes"] = [n.to_dict() for n in self.notes]
         d["read_by"] = self.read_by.to_dict() if self.read_by else None
+        if self.part is not None:
+            d["part"] = self.part
         return d
 
     @classmethod
@@ -779,4 +794,5 @@ class ManifestEntry:
             (Reason(Code.EARLIER_VERSION, {"text": d["note"]}),) if d.get("note") else ())
         return cls(d["path"], d.get("page"), EntryStatus(d["status"]), d.get("attachment"),
                    d.get("doc_id"), Route(d.get("route", Route.OCR.value)), reason,
-                   d.get("file_sha256"), notes, Fingerprint.from_dict(d.get("read_by")))
+                   d.get("file_sha256"), notes, Fingerprint.from_dict(d.get("read_by")),
+                   d.get("part"))
