@@ -32,6 +32,7 @@ from pipeline.forms import schemas
 from pipeline.i18n import DEFAULT_LANG, say, say_all, text, where
 from pipeline.limits import Limits
 from pipeline.model import (
+    WHOLE_MESSAGE,
     EntryStatus,
     Fingerprint,
     Flag,
@@ -436,7 +437,8 @@ class Batch:
         docs = {e.doc_id for e in entries if e.doc_id and e.status is not EntryStatus.DUPLICATE}
         s = Summary(origin=source.origin, files=len(files), done_now=Counter(self._written),
                     kept=self._kept, reread=Counter(self._reread), touched=set(self._touched))
-        s.pages = sum(1 for e in entries if e.page is not None or e.attachment is not None)
+        s.pages = sum(1 for e in entries if e.page is not None or (
+            e.attachment is not None and e.part != WHOLE_MESSAGE))  # a message: as a file
         s.skipped = sum(e.status is EntryStatus.SKIPPED for e in entries)
         s.skip_reasons = Counter(e.reason.code if e.reason else None for e in entries
                                  if e.status is EntryStatus.SKIPPED)

@@ -741,6 +741,9 @@ class Fingerprint:
                 if getattr(self, name) != getattr(other, name)]
 
 
+WHOLE_MESSAGE = "0"  # the part of an mbox message's own line (no attachment, or damaged)
+
+
 @dataclass
 class ManifestEntry:
     """One line of manifest.jsonl: an input file, page or attachment and what became of it.

@@ -31,7 +31,7 @@ from pipeline.filetypes import Kind, sniff
 from pipeline.limits import Limits
 from pipeline.mail.kinds import AttachmentKind, attachment_kind, is_outlook
 from pipeline.mail.names import Names
-from pipeline.model import Message
+from pipeline.model import WHOLE_MESSAGE, Message
 
 MAIL_SUFFIXES = {".eml", ".mbox", ".mbx"}
 _HEADER_LINE = re.compile(rb"^[\x21-\x39\x3b-\x7e]+:")
@@ -212,7 +212,7 @@ def _read_mbox(path: str, data: bytes, limits: Limits) -> list[Attachment]:
 def _message_line(path: str, number: str, message: Message | None, reason: Reason
                   ) -> Attachment:
     return Attachment(path, number, "", "", b"", message, AttachmentKind.UNREADABLE, reason,
-                      part="0", whole=True)
+                      part=WHOLE_MESSAGE, whole=True)
 
 
 def _bare(links: list[str]) -> Reason:
