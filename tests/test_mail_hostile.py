@@ -187,6 +187,14 @@ def _msg_entries(prefix: str, subject: str, files: list, top: bool) -> list:
     return out
 
 
+def _zip(members: list[tuple[str, bytes]]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as archive:
+        for name, data in members:
+            archive.writestr(name, data)
+    return buf.getvalue()
+
+
 def _outlook(subject: str, files: list) -> bytes:
     from extract_msg import OleWriter
 
@@ -214,6 +222,15 @@ def test_messages_inside_messages_are_opened_to_the_depth_limit(tmp_path):
                             maintype="application", subtype="octet-stream",
                             filename="原件.eml")
     (inbox / "attached.eml").write_bytes(bytes(attached))
+    # Forwarded three times, a zip in a zip inside: messages do not use up the archives' depth.
+    chain = _message("原件", "压缩包。")
+    chain.add_attachment(_zip([("内.zip", _zip([("深表.docx", _form("压缩三层"))]))]),
+                         maintype="application", subtype="zip", filename="材料.zip")
+    for level in range(3):
+        outer = _message(f"Fwd {level}", "转发。")
+        outer.add_attachment(chain)
+        chain = outer
+    (inbox / "chain.eml").write_bytes(bytes(chain))
     lines, records = _read(inbox)
     got = {(Path(m["path"]).name, m["attachment"]): m for m in lines}
     assert _title(records, got[("转发.msg", "说明.docx")]) == "外层"
@@ -224,6 +241,9 @@ def test_messages_inside_messages_are_opened_to_the_depth_limit(tmp_path):
     empty = got[("转发.msg", "空邮件.msg")]
     assert empty["status"] == "skipped" and empty["reason"]["code"] == "no_attachment"
     assert _title(records, got[("attached.eml", "原件.eml › 原件.docx")]) == "附件邮件"
+    deep_zip = got[("chain.eml", " › ".join(
+        ("Fwd 1.eml", "Fwd 0.eml", "原件.eml", "材料.zip", "内.zip", "深表.docx")))]
+    assert deep_zip["part"] == "1.1.1.1.1.1" and _title(records, deep_zip) == "压缩三层"
     # Beyond --max-depth, the item fails alone, named, with the limit; the rest is read.
     from pipeline.limits import Limits
 

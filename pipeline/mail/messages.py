@@ -52,6 +52,7 @@ class Attachment:
     kind: AttachmentKind  # from the content
     reason: Reason | None = None  # why an unreadable attachment cannot be read
     part: str = ""  # its place: "2" the message's second attachment, "2.1" the first inside it
+    level: int = 1  # how many messages it sits in (a forwarded message's attachment: 2)
     whole: bool = False  # the line of a whole message of an mbox (no attachment, or damaged)
     inner: Any = None  # a message attached whole, parsed (message/rfc822)
     links: list[str] = field(default_factory=list)  # the links of a message attached whole
@@ -223,7 +224,8 @@ def _bare(links: list[str]) -> Reason:
 
 def _message_attachments(path: str, number: str | None, msg: EmailMessage,
                          names: Names, limits: Limits, links: list[str],
-                         depth: int = 1) -> list[Attachment]:
+                         depth: int = 1, level: int = 1) -> list[Attachment]:
+    """A message's attachments (``depth``: archives around it; ``level``: messages)."""
     limits.check_depth(_depth(msg))  # before walking it: the walk recurses
     message = Message(*(_header(msg, h) for h in ("from", "subject", "date")))
     charsets = _declared(msg)
@@ -236,7 +238,7 @@ def _message_attachments(path: str, number: str | None, msg: EmailMessage,
                 filename = _filename(part, charsets) or _eml_name(inner)
                 found.append(Attachment(path, number, filename, names.take(filename),
                                         _as_bytes(inner), message, AttachmentKind.MESSAGE,
-                                        inner=inner))
+                                        level=level, inner=inner))
                 continue
         filename = _filename(part, charsets)
         if filename is None and part.get_content_disposition() != "attachment":
@@ -247,7 +249,7 @@ def _message_attachments(path: str, number: str | None, msg: EmailMessage,
         filename = filename or ""
         kind, reason = attachment_kind(data, filename)
         found.append(Attachment(path, number, filename, names.take(filename), data,
-                                message, kind, reason))
+                                message, kind, reason, level=level))
     return _unpacked(_numbered(found), names, limits, depth)
 
 
@@ -347,7 +349,7 @@ def _outlook_items(path: str, msg: Any, names: Names, limits: Limits, number: st
                 hasattr(content, "attachments"):  # an Outlook item: a message inside
             filename = _msg_name(att, content)
             item = Attachment(path, number, filename, names.take(filename), b"", message,
-                              AttachmentKind.UNREADABLE)
+                              AttachmentKind.UNREADABLE, level=depth)
             try:
                 limits.check_depth(depth + 1)
                 inner = _outlook_items(path, content, names, limits, number, depth + 1)
@@ -367,7 +369,7 @@ def _outlook_items(path: str, msg: Any, names: Names, limits: Limits, number: st
         if not content:
             reason = Reason(Code.OUTLOOK_ITEM)
         found.append((Attachment(path, number, filename, names.take(filename), content,
-                                 message, kind, reason), None))
+                                 message, kind, reason, level=depth), None))
     out: list[Attachment] = []
     for index, (att, inner) in enumerate(found, start=1):
         att.part = str(index)
@@ -400,7 +402,8 @@ def _tnef_attachments(att: Attachment, names: Names) -> list[Attachment]:
         data = item.data if isinstance(item.data, bytes) else b""
         kind, reason = attachment_kind(data, name)
         inside.append(Attachment(att.path, att.message_number, f"{att.filename} › {name}",
-                                 names.take(name), data, att.message, kind, reason))
+                                 names.take(name), data, att.message, kind, reason,
+                                 level=att.level))
     return inside
 
 
@@ -436,7 +439,8 @@ def _unpacked(found: list[Attachment], names: Names, limits: Limits,
             out.append(replace(att, kind=AttachmentKind.UNREADABLE, reason=_empty(att)))
         for index, member in enumerate(inner, start=1):
             member.part = f"{att.part}.{member.part or index}"
-        out.extend(_unpacked(inner, names, limits, depth + 1))
+        deeper = depth + 1 if att.kind is AttachmentKind.ARCHIVE else depth  # archive levels
+        out.extend(_unpacked(inner, names, limits, deeper))
     return out
 
 
@@ -465,14 +469,14 @@ def _contents(att: Attachment, names: Names, limits: Limits, depth: int) -> list
     """What an archive, a message attached whole or a winmail.dat holds, each named inside
     it. Raises InputError (too deep, over the limits, damaged)."""
     if att.kind in (AttachmentKind.OUTLOOK, AttachmentKind.MESSAGE):
-        limits.check_depth(depth)  # messages inside messages: --max-depth, as MIME parts
+        limits.check_depth(att.level + 1)  # messages in messages: --max-depth, as MIME parts
         if att.kind is AttachmentKind.OUTLOOK:
             inner = _outlook_attachments(att.path, att.data, names, limits,
-                                         att.message_number, depth)
+                                         att.message_number, att.level + 1)
         else:
             parsed = att.inner if att.inner is not None else _parse(att.data)
             inner = _message_attachments(att.path, att.message_number, parsed, names, limits,
-                                         att.links, depth + 1)
+                                         att.links, depth, att.level + 1)
         for member in inner:
             member.filename = f"{att.filename} › {member.filename}"
         return inner
@@ -488,7 +492,8 @@ def _contents(att: Attachment, names: Names, limits: Limits, depth: int) -> list
     for member, data in members:
         kind, reason = attachment_kind(data, member)
         inside.append(Attachment(att.path, att.message_number, f"{att.filename} › {member}",
-                                 names.take(member), data, att.message, kind, reason))
+                                 names.take(member), data, att.message, kind, reason,
+                                 level=att.level))
     return inside
 
 
