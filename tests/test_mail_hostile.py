@@ -369,3 +369,20 @@ def test_unreadable_attachments_say_what_the_office_can_do(tmp_path):
     assert photo["status"] == "failed" and photo["reason"]["code"] == "attached"
     words = say(Reason.from_dict(photo["reason"]))
     assert "重新发送" in words and "重新扫描" not in words
+
+
+def test_what_is_said_of_an_emailed_attachment_asks_for_it_again():
+    import re
+
+    from pipeline.i18n import _EMAILED, _SAID
+
+    for code, (zh, en) in _EMAILED.items():
+        assert "重新发送" in zh and "重新扫描" not in zh, code
+        assert "send " in en and " again" in en and "rescan" not in en, code
+        assert not re.search(r"[A-Za-z]+ [A-Za-z]+ [A-Za-z]+", zh), code
+        # The same placeholders as the words said of a scan.
+        assert set(re.findall(r"{(\w+)}", en)) == set(re.findall(r"{(\w+)}", _SAID[code][1]))
+    page = Reason(Code.ATTACHED, {"inner": Reason(Code.PAGE_UNRENDERABLE, {"why": "x"})})
+    assert say(page) == "附件：页面无法显示：请报送单位重新发送文件"
+    paper = say(Reason(Code.PAGE_UNRENDERABLE, {"why": "x"}))  # a scan's page: rescan it
+    assert paper == "页面无法显示：请重新扫描此页或重新索取文件"
