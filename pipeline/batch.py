@@ -34,6 +34,7 @@ from pipeline.forms import schemas
 from pipeline.i18n import DEFAULT_LANG, say, say_all, text, where
 from pipeline.limits import Limits
 from pipeline.model import (
+    WHOLE_MESSAGE,
     EntryStatus,
     Fingerprint,
     Flag,
@@ -258,13 +259,15 @@ class Batch:
         self._files[path].opened_all = True
         self._file_done(path)
 
-    def _resume(self, path: str, sha: str) -> set[tuple[Key, str | None]] | None:
+    def _resume(self, path: str, sha: str) -> set[tuple[Key, str | None, str | None]] | None:
         """The manifest lines a file already has; None when it was read whole by this very
         fingerprint (it need not be opened). A file whose content or fingerprint changed is
         read again from scratch (no lines)."""
         done = self.store.file_entries(path)
         changed = ["content"] if any(e.file_sha256 != sha for e in done) else sorted(
             {what for e in done for what in self.fingerprint.differs(e.read_by)})
+        if not changed and any(e.attachment is not None and e.part is None for e in done):
+            changed = ["keys"]  # listed by an earlier formscan: attachments by name alone
         if done and changed:
             log.info("%s: %s changed: reading it again", path, ", ".join(changed))
             self._reread[" ".join(changed)] += 1
@@ -275,7 +278,7 @@ class Batch:
                 and not self.fingerprint.differs(state.read_by):
             self._kept += len(done)
             return None
-        return {(e.page, e.attachment) for e in done}
+        return {e.key for e in done}
 
     def _file_done(self, path: str) -> None:
         """A file whose every line is stored is read whole: the next run need not open it."""
@@ -284,15 +287,15 @@ class Batch:
             self.store.put_file(path, progress.sha, self.fingerprint)
             del self._files[path]
 
-    def _part(self, path: str, sha: str, part: Part, done: set[tuple[Key, str | None]]
-              ) -> None:
-        todo = {k for k in part.keys if (k, part.attachment) not in done}
+    def _part(self, path: str, sha: str, part: Part,
+              done: set[tuple[Key, str | None, str | None]]) -> None:
+        todo = {k for k in part.keys if (k, part.attachment, part.position) not in done}
         if not todo:
             return
         if part.keep is not None:
             self.store.keep_attachment(*part.keep)
         if part.listing is not None:
-            self._list(path, sha, part.attachment, part.listing)
+            self._list(path, sha, part.attachment, part.listing, position=part.position)
             return
         self._known += len(todo)
         if part.notes:
@@ -305,11 +308,12 @@ class Batch:
         except Exception as exc:  # noqa: BLE001 - a decoder's own failure: the rest fails
             log.info("decoding %s failed", path, exc_info=True)
             for key in sorted(todo - listed, key=lambda k: k or 0):
-                self._list(path, sha, part.attachment, Unreadable(key, _decoder_failed(exc)))
+                self._list(path, sha, part.attachment, Unreadable(key, _decoder_failed(exc)),
+                           position=part.position)
 
     def _got(self, path: str, sha: str, part: Part, got: WorkItem | Unreadable) -> None:
         if isinstance(got, Unreadable):
-            self._list(path, sha, part.attachment, got, part.notes)
+            self._list(path, sha, part.attachment, got, part.notes, part.position)
             self._bar.update(1)
         else:
             if got.notes:  # what decoding the page told (a JPEG cut short)
@@ -317,7 +321,8 @@ class Batch:
             entry = ManifestEntry(got.path, got.page, EntryStatus.OK,
                                   attachment=got.attachment, doc_id=got.doc_id,
                                   route=got.route, file_sha256=sha,
-                                  notes=(*part.notes, *got.notes), read_by=self.fingerprint)
+                                  notes=(*part.notes, *got.notes), read_by=self.fingerprint,
+                                  part=got.part)
             self._queue(_Job(entry, got))
 
     def _say_workers(self, count: WorkerCount) -> None:
@@ -416,12 +421,13 @@ class Batch:
 
     # --- to the store -----------------------------------------------------------------------
     def _list(self, path: str, sha: str | None, attachment: str | None,
-              what: Unreadable, notes: tuple[Reason, ...] = ()) -> None:
+              what: Unreadable, notes: tuple[Reason, ...] = (),
+              position: str | None = None) -> None:
         """A manifest line for what gave no work item, in its turn."""
         status = EntryStatus.SKIPPED if what.skipped else EntryStatus.FAILED
         self._queue(_Job(ManifestEntry(path, what.page, status, attachment=attachment,
                                        route=what.route, reason=what.reason, file_sha256=sha,
-                                       read_by=self.fingerprint, notes=notes)))
+                                       read_by=self.fingerprint, notes=notes, part=position)))
 
     def _put(self, record: Record | None, entry: ManifestEntry, pictures: dict[str, bytes],
              more: list[tuple[Record, dict[str, bytes]]] | None = None) -> None:
@@ -451,7 +457,8 @@ class Batch:
         docs = {d for e in entries if e.status is not EntryStatus.DUPLICATE for d in e.doc_ids}
         s = Summary(origin=source.origin, files=len(files), done_now=Counter(self._written),
                     kept=self._kept, reread=Counter(self._reread), touched=set(self._touched))
-        s.pages = sum(1 for e in entries if e.page is not None or e.attachment is not None)
+        s.pages = sum(1 for e in entries if e.page is not None or (
+            e.attachment is not None and e.part != WHOLE_MESSAGE))  # a message: as a file
         s.skipped = sum(e.status is EntryStatus.SKIPPED for e in entries)
         s.skip_reasons = Counter(e.reason.code if e.reason else None for e in entries
                                  if e.status is EntryStatus.SKIPPED)

@@ -80,6 +80,12 @@ class Code(StrEnum):
     NO_ATTACHMENT = "no_attachment"  # skip
     NO_ATTACHMENT_LINKS = "no_attachment_links"  # skip: links
     NOT_MAIL_OR_DOCUMENT = "not_mail_or_document"  # skip
+    # mail: messages inside messages, winmail.dat, names, an mbox's pieces (#27)
+    MBOX_PIECE = "mbox_piece"  # a piece of an mbox that is no message (no headers)
+    TNEF_UNREADABLE = "tnef_unreadable"  # why
+    TNEF_EMPTY = "tnef_empty"  # skip: a winmail.dat of only the message's text
+    NAMED_NOT_PDF = "named_not_pdf"  # an attachment named .pdf that holds no PDF
+    NOT_A_DOCUMENT_NO_SUFFIX = "not_a_document_no_suffix"  # one without a suffix either
     # --- a page
     BLANK_PAGE = "blank_page"  # skip
     NOT_A_FORM = "not_a_form"  # skip: no contest form (其他文件)
@@ -141,7 +147,8 @@ class Code(StrEnum):
 # Skips: a line that is no document to begin with (the others are failures).
 SKIP_CODES = frozenset({Code.NOT_A_SCAN, Code.NO_ATTACHMENT, Code.NO_ATTACHMENT_LINKS,
                         Code.NOT_MAIL_OR_DOCUMENT, Code.BLANK_PAGE, Code.NOT_A_FORM,
-                        Code.COVER_LETTER, Code.COVER_LETTER_NO_UNIT})
+                        Code.COVER_LETTER, Code.COVER_LETTER_NO_UNIT,
+                        Code.TNEF_EMPTY})
 
 
 # A page's own failures (the input's fault, not formscan's): its line says them as they are,

@@ -159,6 +159,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "line.page": (" 第 {page} 页", " page {page}"),
     "line.half.left": ("左半", ", left half"),
     "line.half.right": ("右半", ", right half"),
+    "line.message": ("第 {n} 封邮件", "message {n}"),
+    "line.message_attachment": ("{message}：{name}", "{message}: {name}"),
     "cli.audit_head": ("{flagged} / {documents} 份文件待复核", "{flagged} of {documents} "
                                                            "documents need review"),
     "cli.more_in_audit": ("  …… 另有 {n} 份，见 audit.csv", "  ... {n} more in audit.csv"),
@@ -180,6 +182,8 @@ _WORDS: dict[str, tuple[str, str]] = {
     "cli.changed.engine": ("识别引擎", "OCR engine"),
     "cli.changed.models": ("识别模型", "OCR models"),
     "cli.changed.det_side": ("检测尺寸", "detection size"),
+    "cli.changed.keys": ("附件的编号方式（同名附件分开列出）", "how attachments are numbered (those "
+                                                   "sharing a name listed apart)"),
     "cli.unit.page": ("页", "page"),
     "cli.unit.attachment": ("个附件", "attachment"),
     "cli.in_batch.page": ("本批次中这些输入的页数", "pages of these inputs in the batch"),
@@ -628,9 +632,26 @@ def field_names(lang: str, form_type: str | None = None) -> dict[str, str]:
 def where(lang: str, place: Place) -> str:
     """Where a manifest line or a document is, for people: ``a.pdf 第 3 页``,
     ``mail.eml [授权书.pdf] 第 1 页``. The one place this is worded."""
-    return (place.path + (f" [{place.attachment}]" if place.attachment else "")
+    return (place.path + (f" [{_attachment(lang, place.attachment)}]" if place.attachment
+                          else "")
             + (text(lang, "line.page", page=place.page) if place.page else "")
             + (text(lang, f"line.half.{place.half}") if place.half else ""))
+
+
+
+_IN_MBOX = re.compile(r"^message (\d+)(?:: (.*))?$", re.S)
+
+
+def _attachment(lang: str, name: str) -> str:
+    """An attachment as the manifest names it (``message 2: 报名表.docx`` in an mbox: a key,
+    not words), for people: 第 2 封邮件：报名表.docx."""
+    found = _IN_MBOX.match(name)
+    if not found:
+        return name
+    number, inner = found.groups()
+    said = text(lang, "line.message", n=number)
+    return said if inner is None else text(lang, "line.message_attachment", message=said,
+                                           name=inner)
 
 
 def form_name(lang: str, form_type: FormType | str) -> str:
@@ -850,6 +871,19 @@ _SAID: dict[Code, tuple[str, str]] = {
     Code.NOT_MAIL_OR_DOCUMENT: ("不是邮件或文档（.eml .mbox .docx .pdf .xlsx）：未读取",
                                 "not an email or a document (.eml .mbox .docx .pdf .xlsx): left "
                                 "out"),
+    Code.MBOX_PIECE: ("mbox 中的这一段不是完整的邮件（没有邮件头）：请从邮件客户端重新导出这封邮件",
+                      "this piece of the mbox is not a whole message (no headers): export the "
+                      "message from the mail client again"),
+    Code.TNEF_UNREADABLE: ("winmail.dat（Outlook 格式的附件包）无法读取：请报送单位用普通格式重新发送附件",
+                           "winmail.dat (Outlook's wrapping of the attachments) cannot be read "
+                           "({why}): ask the unit to send the attachments again as plain files"),
+    Code.TNEF_EMPTY: ("winmail.dat 中只有邮件正文，没有文件：无可读取",
+                      "winmail.dat holds only the message's text, no file: nothing to read"),
+    Code.NAMED_NOT_PDF: ("文件名为 .pdf，但内容不是 PDF：请报送单位重新发送",
+                         "named .pdf but not a PDF: ask the unit to send it again"),
+    Code.NOT_A_DOCUMENT_NO_SUFFIX: ("不是 Word、Excel 或 PDF 文档（文件名没有扩展名）：请向报送单位索取 .docx 或 PDF",
+                                    "not a Word, Excel or PDF document (the name has no "
+                                    "suffix): ask the unit for .docx or PDF"),
     Code.BLANK_PAGE: ("空白页：没有印刷或书写内容", "blank page: nothing printed or written on it"),
     Code.NOT_A_FORM: ("不是比赛表格（未找到任何一种表格的标题或其特有栏目）：列入报告的“其他文件”，"
                       "不进入复核和核对；如确是比赛表格，请在 records.xlsx 的“表格类型”栏改正后导入",
@@ -989,12 +1023,45 @@ _SAID: dict[Code, tuple[str, str]] = {
                                                         "invalid: {detail}"),
     Code.EARLIER_VERSION: ("（旧版本 formscan 的记录，下次读取时更新）{text}", "{text}"),
 }
+# The same reasons said of an emailed attachment (inside ``attached``): the office cannot
+# rescan what a unit mailed, only ask it to send the file again.
+_EMAILED: dict[Code, tuple[str, str]] = {
+    Code.PDF_UNOPENABLE: ("PDF 无法打开：文件损坏或不完整，请报送单位重新发送",
+                          "PDF cannot be opened ({why}); the file is damaged or truncated: ask "
+                          "the unit to send it again"),
+    Code.PDF_NO_PAGES: ("PDF 没有页面：请报送单位重新发送", "PDF has no pages: ask the unit to "
+                                                     "send it again"),
+    Code.PAGE_UNRENDERABLE: ("页面无法显示：请报送单位重新发送文件",
+                             "page cannot be rendered ({why}): ask the unit to send the file "
+                             "again"),
+    Code.TIFF_PAGE_UNDECODABLE: ("TIFF 页面无法解码（文件损坏）：请报送单位重新发送",
+                                 "TIFF page cannot be decoded (damaged file): ask the unit to "
+                                 "send it again"),
+    Code.IMAGE_UNDECODABLE: ("{kind} 图片无法解码（文件损坏）：请报送单位重新发送",
+                             "{kind} image cannot be decoded (damaged file): ask the unit to "
+                             "send it again"),
+    Code.IMAGE_HEADER_BAD: ("{kind} 图片无法解码：文件损坏，请报送单位重新发送",
+                            "{kind} image cannot be decoded ({why}); the file is damaged: ask "
+                            "the unit to send it again"),
+    Code.JPEG_CUT_SHORT: ("JPEG 文件不完整：下部可能缺失，请报送单位重新发送",
+                          "the JPEG ends early: its lower part may be missing; ask the unit to "
+                          "send it again"),
+    Code.OVER_PIXELS: ("页面为 {width} × {height} 像素，超过每页 {limit} 百万像素的上限（解压炸弹或文件头有误）："
+                       "请报送单位重新发送，或用 --max-megapixels 提高上限",
+                       "page of {width} × {height} pixels is over the limit of {limit} million "
+                       "pixels per page (a decompression bomb or a wrong header); ask the unit "
+                       "to send it again, or raise the limit with --max-megapixels"),
+    Code.DECODER_FAILED: ("无法解码：文件损坏或与扩展名不符，请报送单位重新发送",
+                          "cannot be decoded ({why}); the file is damaged or not what its name "
+                          "says: ask the unit to send it again"),
+}
 # What a skipped line is, in a few words (the summary counts skipped lines by it).
 _SHORT: dict[Code, tuple[str, str]] = {
     Code.NOT_A_SCAN: ("不是扫描件", "not a scan"),
     Code.NO_ATTACHMENT: ("邮件没有附件", "message has no attachment"),
     Code.NO_ATTACHMENT_LINKS: ("邮件没有附件，但有链接", "message has no attachment but links"),
     Code.NOT_MAIL_OR_DOCUMENT: ("不是邮件或文档", "not an email or a document"),
+    Code.TNEF_EMPTY: ("winmail.dat 中没有文件", "winmail.dat without files"),
     Code.BLANK_PAGE: ("空白页", "blank page"),
     Code.NOT_A_FORM: ("其他文件", "other document"),
     Code.COVER_LETTER: ("报送函", "cover letter"),
@@ -1005,13 +1072,20 @@ _SHORT: dict[Code, tuple[str, str]] = {
 def say(reason: Reason | None, lang: str = DEFAULT_LANG) -> str:
     """A reason in ``lang``: its code's words, parameters filled (a nested reason, a list of
     them, a place are said in the same language)."""
+    return _say(reason, lang)
+
+
+def _say(reason: Reason | None, lang: str, emailed: bool = False) -> str:
+    """``emailed``: said of an emailed attachment (inside ``attached``): what to do is to ask
+    the unit to send it again, not to rescan."""
     if reason is None:
         return ""
-    zh, en = _SAID[reason.code]
+    zh, en = (_EMAILED if emailed and reason.code in _EMAILED else _SAID)[reason.code]
     words = en if lang == "en" else zh
+    emailed = emailed or reason.code is Code.ATTACHED
     form = reason.params.get("form")
-    return words.format(**{k: _fields_said(v, lang, form) if k == "fields" else _said(v, lang)
-                           for k, v in reason.params.items()})
+    return words.format(**{k: _fields_said(v, lang, form) if k == "fields"
+                           else _said(v, lang, emailed) for k, v in reason.params.items()})
 
 
 def _fields_said(keys: object, lang: str, form: str | None) -> str:
@@ -1034,13 +1108,13 @@ def short(reason: Reason | None, lang: str = DEFAULT_LANG) -> str:
     return en if lang == "en" else zh
 
 
-def _said(value: object, lang: str) -> str:
+def _said(value: object, lang: str, emailed: bool = False) -> str:
     if isinstance(value, Reason):
-        return say(value, lang)
+        return _say(value, lang, emailed)
     if isinstance(value, Place):
         return where(lang, value)
     if isinstance(value, list | tuple):
-        parts = [_said(v, lang) for v in value]
+        parts = [_said(v, lang, emailed) for v in value]
         joiner = text(lang, "list.sep") if any(isinstance(v, Reason) for v in value) else " "
         return joiner.join(parts)
     return str(value)

@@ -532,6 +532,7 @@ class Location:
     pages: list[int]
     attachment: str | None = None
     half: str | None = None  # a sheet holding two forms side by side: "left" or "right"
+    part: str | None = None  # an attachment's place in its message ("2", "2.1")
 
     @property
     def place(self) -> Place:
@@ -542,11 +543,14 @@ class Location:
         d = asdict(self)
         if self.half is None:
             del d["half"]
+        if self.part is None:
+            del d["part"]
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Location:
-        return cls(d["path"], list(d.get("pages") or []), d.get("attachment"), d.get("half"))
+        return cls(d["path"], list(d.get("pages") or []), d.get("attachment"), d.get("half"),
+                   d.get("part"))
 
 
 @dataclass(frozen=True)
@@ -693,11 +697,12 @@ class WorkItem:
     # what OCR reads from the image (``pdf.disagreeing``).
     witness: list[Line] = field(default_factory=list)
     half: str | None = None  # one form of a sheet holding two side by side: "left", "right"
+    part: str | None = None  # an attachment's place in its message ("2", "2.1")
 
     @property
     def source(self) -> Location:
         return Location(self.path, [self.page] if self.page else [], self.attachment,
-                        self.half)
+                        self.half, self.part)
 
 
 @dataclass(frozen=True)
@@ -745,6 +750,9 @@ class Fingerprint:
                 if getattr(self, name) != getattr(other, name)]
 
 
+WHOLE_MESSAGE = "0"  # the part of an mbox message's own line (no attachment, or damaged)
+
+
 @dataclass
 class ManifestEntry:
     """One line of manifest.jsonl: an input file, page or attachment and what became of it.
@@ -764,6 +772,8 @@ class ManifestEntry:
     # A sheet holding two forms side by side: each half's document ("left", "right"); doc_id
     # is the left one's.
     halves: dict[str, str] = field(default_factory=dict)
+    part: str | None = None  # an attachment's place in its message ("2", "2.1"): with the
+    # path and page, the line's key (attachments sharing a name are two lines)
 
     @property
     def place(self) -> Place:
@@ -774,6 +784,11 @@ class ManifestEntry:
         """Every document this line gave: its doc_id, and a two-form sheet's other half."""
         ids = [self.doc_id] if self.doc_id else []
         return ids + [d for d in self.halves.values() if d not in ids]
+
+    @property
+    def key(self) -> tuple[int | None, str | None, str | None]:
+        """What tells this line from the other lines of its file."""
+        return self.page, self.attachment, self.part
 
     @property
     def error(self) -> str | None:
@@ -790,6 +805,8 @@ class ManifestEntry:
         d["read_by"] = self.read_by.to_dict() if self.read_by else None
         if self.halves:
             d["halves"] = dict(self.halves)
+        if self.part is not None:
+            d["part"] = self.part
         return d
 
     @classmethod
@@ -801,4 +818,4 @@ class ManifestEntry:
         return cls(d["path"], d.get("page"), EntryStatus(d["status"]), d.get("attachment"),
                    d.get("doc_id"), Route(d.get("route", Route.OCR.value)), reason,
                    d.get("file_sha256"), notes, Fingerprint.from_dict(d.get("read_by")),
-                   dict(d.get("halves") or {}))
+                   dict(d.get("halves") or {}), d.get("part"))

@@ -45,6 +45,7 @@ class Part:
     listing: Unreadable | None = None  # a part that is not read: its one manifest line
     keep: tuple[str, bytes] | None = None  # (safe name, content): a copy the store keeps
     notes: tuple[Reason, ...] = ()  # said on each of its manifest lines
+    position: str | None = None  # an attachment's place in its message ("2", "2.1"); its key
 
 
 class InputSource(Protocol):
@@ -95,7 +96,7 @@ class MailSource:
     @contextmanager
     def open(self, path: str) -> Iterator[list[Part]]:
         found = mail.read_mail(path, self.limits)
-        if not found.attachments:
+        if not found.attachments:  # a message without attachment (an mbox lists each one)
             reason = (Reason(Code.NO_ATTACHMENT_LINKS, {"links": found.links[:5]})
                       if found.links else Reason(Code.NO_ATTACHMENT))
             yield [Part(None, [None], listing=Unreadable(None, reason))]
@@ -105,15 +106,42 @@ class MailSource:
 
 
 def _attachment_part(att: Attachment, stack: ExitStack, limits: Limits) -> Part:
-    name = att.display
+    name, position = att.display, att.part or None
     if att.kind is AttachmentKind.UNREADABLE:
-        if att.message is None and Path(att.path).suffix.lower() not in mail.DOCUMENT_SUFFIXES:
+        if att.message is None and not att.whole and \
+                Path(att.path).suffix.lower() not in mail.DOCUMENT_SUFFIXES:
             # A stray file among the mail (a list, a note): not an emailed copy at all.
-            return Part(name, [None], listing=Unreadable(None, Reason(Code.NOT_MAIL_OR_DOCUMENT)))
+            return Part(name, [None], listing=Unreadable(None, Reason(Code.NOT_MAIL_OR_DOCUMENT)),
+                        position=position)
         return Part(name, [None], listing=Unreadable(
-            None, att.reason or Reason(Code.ATTACHMENT_UNREADABLE)))
+            None, att.reason or Reason(Code.ATTACHMENT_UNREADABLE)), position=position)
     part = ATTACHMENT_READERS[att.kind](att, stack, limits)
-    return replace(part, attachment=name, keep=(att.safe_name, att.data))
+    return replace(part, attachment=name, keep=(att.safe_name, att.data), position=position,
+                   read=_emailed(part.read), notes=tuple(_attached(n) for n in part.notes))
+
+
+def _attached(reason: Reason) -> Reason:
+    """A reason said of an emailed attachment: what to do is to ask the unit to send it again
+    (``attached`` words it so), not to rescan."""
+    return reason if reason.code is Code.ATTACHED else Reason(Code.ATTACHED, {"inner": reason})
+
+
+def _emailed(read: Callable[[set[Key]], Iterator[WorkItem | Unreadable]] | None
+             ) -> Callable[[set[Key]], Iterator[WorkItem | Unreadable]] | None:
+    """An attachment's reader whose pages that cannot be read, and notes on those read (a
+    JPEG cut short), are said of an emailed attachment."""
+    if read is None:
+        return None
+
+    def emailed(todo: set[Key]) -> Iterator[WorkItem | Unreadable]:
+        for got in read(todo):
+            if isinstance(got, Unreadable):
+                yield replace(got, reason=_attached(got.reason))
+            else:
+                got.notes = tuple(_attached(n) for n in got.notes)
+                yield got
+
+    return emailed
 
 
 def _listed(reason: Reason, route: Route = Route.NONE) -> Part:
@@ -208,4 +236,5 @@ def _item(att: Attachment, page: Key, route: Route, **content: object) -> WorkIt
     """A work item of an attachment; its ``doc_id`` hashes the attachment's bytes and page."""
     digest = hashlib.sha256(att.data + (str(page).encode() if page else b""))
     return WorkItem(att.path, page, Origin.EMAIL, route, digest.hexdigest()[:ingest.DOC_ID_LEN],
-                    attachment=att.display, message=att.message, **content)
+                    attachment=att.display, message=att.message, part=att.part or None,
+                    **content)

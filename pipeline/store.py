@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS manifest (
     attachment TEXT NOT NULL,       -- '' for none
     seq INTEGER NOT NULL,
     body TEXT NOT NULL,
-    PRIMARY KEY (path, page, attachment)
+    part TEXT NOT NULL DEFAULT '',  -- an attachment's place in its message ('' for none)
+    PRIMARY KEY (path, page, attachment, part)
 );
 CREATE TABLE IF NOT EXISTS files (        -- input files whose every line is in the manifest
     path TEXT PRIMARY KEY,
@@ -121,6 +122,21 @@ def _hold(path: Path):  # noqa: ANN202 - an open file
     return fh
 
 
+def _add_part(db: sqlite3.Connection) -> None:
+    """A batch an earlier formscan made keys its manifest by (path, page, attachment name):
+    the key gains the attachment's place (``part``), the lines kept as they are. Their files
+    are read again on the next run (``batch._resume``: lines without a place)."""
+    columns = [row[1] for row in db.execute("PRAGMA table_info(manifest)")]
+    if "part" in columns:
+        return
+    with db:
+        db.execute("ALTER TABLE manifest RENAME TO manifest_before_parts")
+        db.executescript(_SCHEMA)
+        db.execute("INSERT INTO manifest (path, page, attachment, seq, body) SELECT path, page, "
+                   "attachment, seq, body FROM manifest_before_parts")
+        db.execute("DROP TABLE manifest_before_parts")
+
+
 @dataclass(frozen=True)
 class FileState:
     """What the batch holds of one input file: read whole, from this content, by this
@@ -161,6 +177,7 @@ class Store:
         self.db = sqlite3.connect(self.out_dir / DB_NAME, timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(_SCHEMA)
+        _add_part(self.db)
 
     def close(self) -> None:
         self.db.close()
@@ -289,10 +306,11 @@ class Store:
         body = json.dumps(_texts({**entry.to_dict(), "file_sha256": entry.file_sha256}),
                           ensure_ascii=False)
         self.db.execute(
-            "INSERT INTO manifest (path, page, attachment, seq, body) VALUES (?, ?, ?, "
+            "INSERT INTO manifest (path, page, attachment, part, seq, body) VALUES (?, ?, ?, ?, "
             "(SELECT COALESCE(MAX(seq), 0) + 1 FROM manifest), ?) "
-            "ON CONFLICT(path, page, attachment) DO UPDATE SET body=excluded.body",
-            (as_text(entry.path), entry.page or 0, entry.attachment or "", body))
+            "ON CONFLICT(path, page, attachment, part) DO UPDATE SET body=excluded.body",
+            (as_text(entry.path), entry.page or 0, entry.attachment or "", entry.part or "",
+             body))
         self._manifest = None
 
     def put_file(self, path: str, sha256: str, read_by: Fingerprint | None) -> None:
@@ -366,8 +384,9 @@ class Store:
         touched: set[str] = set()
         with self.db:
             for e in gone:
-                self.db.execute("DELETE FROM manifest WHERE path=? AND page=? AND attachment=?",
-                                (as_text(e.path), e.page or 0, e.attachment or ""))
+                self.db.execute("DELETE FROM manifest WHERE path=? AND page=? AND attachment=? "
+                                "AND part=?", (as_text(e.path), e.page or 0,
+                                               e.attachment or "", e.part or ""))
             for file in {e.path for e in gone}:
                 self.db.execute("DELETE FROM files WHERE path=?", (as_text(file),))
             for doc_id in own:

@@ -58,10 +58,10 @@ def test_every_attachment_is_listed_and_unreadable_ones_say_why(emailed):
     _, email_set, out, summary = emailed
     entries = _entries(out)
     for t in _truth(email_set):
-        if t["kind"] == "no_attachment":
-            if "#" not in t["message"]:
-                entry = entries[(t["message"], None)]
-                assert entry["status"] == "skipped" and "no attachment" in entry["error"]
+        if t["kind"] == "no_attachment":  # a loose message's line, or an mbox message's
+            message, _, index = t["message"].partition("#")
+            entry = entries[(message, f"message {index}" if index else None)]
+            assert entry["status"] == "skipped" and "no attachment" in entry["error"]
             continue
         entry = entries[_key(t)]
         if t["kind"] == "unreadable":

@@ -381,11 +381,14 @@ def test_broken_and_hostile_attachments_fail_alone(tmp_path):
     assert lines[("broken.eml", "授权书.pdf")]["status"] == "ok"
     assert "notes" not in lines[("broken.eml", "授权书.pdf")]
     cut = lines[("broken.eml", "报名表.jpg")]  # read as far as it goes, noted
-    assert cut["status"] == "ok" and cut["notes"] == [{"code": "jpeg_cut_short", "params": {}}]
+    assert cut["status"] == "ok" and cut["notes"] == [{"code": "attached", "params": {
+        "inner": {"reason": {"code": "jpeg_cut_short", "params": {}}}}}]  # said: resend it
     deep = lines[("nested.eml", None)]
     assert deep["status"] == "failed" and "nested 60 levels deep" in deep["error"]
     assert "--max-depth" in deep["error"]
-    assert lines[("shallow.eml", None)]["status"] == "skipped"  # read: no attachment in it
+    # Read: each forwarded message opened, the innermost holds no attachment.
+    inner = lines[("shallow.eml", "Fwd 1.eml › Fwd 0.eml › innermost.eml")]
+    assert inner["status"] == "skipped" and inner["reason"]["code"] == "no_attachment"
 
 
 def test_the_command_refuses_a_batch_in_use_and_says_why(tmp_path):
@@ -670,8 +673,8 @@ from pipeline import batch, cli
 
 put = batch.Batch._put
 
-def then_stopped(self, record, entry, pictures):  # a real signal, once a line is stored
-    put(self, record, entry, pictures)
+def then_stopped(self, record, entry, *rest):  # a real signal, once a line is stored
+    put(self, record, entry, *rest)
     if entry.path.endswith("mail_001.eml"):
         os.kill(os.getpid(), signal.SIG{signal})
 

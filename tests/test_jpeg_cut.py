@@ -115,7 +115,10 @@ def test_a_cut_scan_and_a_cut_attachment_carry_the_note(page, tmp_path):
     mail.write_bytes(bytes(message))
     with MailSource().open(str(mail)) as parts:
         got = {part.attachment: list(part.read({None})) for part in parts}
-    assert got["报名表.jpg"][0].notes == (Reason(Code.JPEG_CUT_SHORT),)
+    # Said of an emailed attachment: the office asks the unit to send it again.
+    (note,) = got["报名表.jpg"][0].notes
+    assert note == Reason(Code.ATTACHED, {"inner": Reason(Code.JPEG_CUT_SHORT)})
+    assert say(note, "zh") == "附件：JPEG 文件不完整：下部可能缺失，请报送单位重新发送"
     assert got["授权书.jpg"][0].notes == ()
 
 

@@ -8,6 +8,7 @@ ask the unit for.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from enum import StrEnum
 from pathlib import Path
@@ -24,6 +25,8 @@ class AttachmentKind(StrEnum):
     LEGACY_WORD = "doc"  # .doc/.wps (OLE2): converted to .docx by LibreOffice, where installed
     OUTLOOK = "msg"  # an Outlook message (.msg): its attachments are the documents
     ARCHIVE = "archive"  # a .zip of documents: its members are the attachments
+    MESSAGE = "eml"  # an email attached or forwarded as a whole: its attachments are read
+    TNEF = "tnef"  # winmail.dat (Outlook's rich-text wrapping): the files inside are read
     UNREADABLE = "unreadable"
 
 
@@ -61,7 +64,31 @@ def attachment_kind(data: bytes, name: str = "") -> tuple[AttachmentKind, Reason
         return AttachmentKind.UNREADABLE, Reason(Code.RAR)
     if kind in IMAGE_KINDS:
         return AttachmentKind.IMAGE, None
-    return AttachmentKind.UNREADABLE, Reason(Code.NOT_A_DOCUMENT, {"suffix": suffix or "-"})
+    if data.startswith(TNEF_SIGNATURE):
+        return AttachmentKind.TNEF, None
+    if looks_like_mail(data):
+        return AttachmentKind.MESSAGE, None
+    if suffix == ".pdf":  # a sender's PDF that is none: its name promised one
+        return AttachmentKind.UNREADABLE, Reason(Code.NAMED_NOT_PDF)
+    if not suffix:
+        return AttachmentKind.UNREADABLE, Reason(Code.NOT_A_DOCUMENT_NO_SUFFIX)
+    return AttachmentKind.UNREADABLE, Reason(Code.NOT_A_DOCUMENT, {"suffix": suffix})
+
+
+TNEF_SIGNATURE = b"\x78\x9f\x3e\x22"  # winmail.dat, as Outlook wraps rich-text mail
+_HEADER_LINE = re.compile(rb"^[\x21-\x39\x3b-\x7e]+:")
+
+
+def looks_like_mail(data: bytes) -> bool:
+    """A message (headers, a blank line, a body): an .eml, or an mbox's first ``From `` line;
+    a UTF-8 byte-order mark before it is allowed."""
+    head = data[:4096].removeprefix(b"\xef\xbb\xbf").lstrip()
+    if head.startswith(b"From "):
+        return True
+    header_names = {line.split(b":", 1)[0].lower()
+                    for line in head.splitlines()[:60] if _HEADER_LINE.match(line)}
+    return bool(_HEADER_LINE.match(head)) and bool(
+        header_names & {b"from", b"subject", b"received", b"message-id", b"mime-version"})
 
 
 def is_outlook(data: bytes) -> bool:
