@@ -876,7 +876,8 @@ def test_gif_and_webp_attachments_are_read(tmp_path):
     for name in ("报名表.gif", "报名表.webp"):
         assert lines[name]["status"] == "ok", lines[name]
         assert records[lines[name]["doc_id"]]["fields"]["title"]["value"] == "一封没寄出的信"
-    assert lines["报名表.gif"]["notes"] == [{"code": "first_frame_only", "params": {"count": 2}}]
+    assert lines["报名表.gif"]["notes"] == [{"code": "attached", "params": {"inner": {
+        "reason": {"code": "first_frame_only", "params": {"count": 2}}}}}]
     assert "first frame" in lines["报名表.gif"]["note"]
     assert "notes" not in lines["报名表.webp"]
     assert lines["授权书.pdf"]["status"] == "ok"
