@@ -1,12 +1,12 @@
 # formscan: `make demo` sets everything up and runs the pipeline on samples/; `make test`;
-# `make check` while editing.
+# `make check` while editing; `make docs` after a change of what people read or see.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 OUT ?= out/demo
 
-.PHONY: demo test check golden bench eval eval-email eval-strangers devset samples clean browser office
+.PHONY: demo test check docs golden bench eval eval-email eval-strangers devset samples clean browser office
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,14 @@ test: $(STAMP) browser office
 check: $(STAMP)
 	$(BIN)/ruff check pipeline samples tests scripts
 	FORMSCAN_FAST=1 $(BIN)/python -m pytest -q -m "not ocr and not browser and not office and not ray"
+
+# The office's guide, docs/使用说明.md: its section on every message, flag and status written
+# from the catalog (scripts/guide.py), and the pictures it and the README show (docs/pictures/),
+# taken in headless Chromium on samples/ read as `make demo` reads them (scripts/pictures.py).
+# tests/test_guide.py fails ("run make docs") when either is older than what it shows.
+docs: $(STAMP) browser
+	$(BIN)/python scripts/guide.py
+	$(BIN)/python scripts/pictures.py
 
 # After an intended change of what is read (a stage, a model, the output format, `make
 # samples`): reads samples/ as `make demo` does, prints how it differs from tests/golden/ and

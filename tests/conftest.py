@@ -181,6 +181,6 @@ def wait_for(predicate, timeout: float = 30) -> None:
 
 
 def screenshot_path(name: str, tmp_path: Path) -> Path:
-    """Where a test keeps a screenshot: docs/NAME (README shows it) with FORMSCAN_DOCS=1,
-    to regenerate it; otherwise tmp_path."""
-    return (ROOT / "docs" if os.environ.get("FORMSCAN_DOCS") == "1" else tmp_path) / name
+    """Where a test keeps a screenshot it checks: tmp_path. The pictures the README and the
+    guide show (docs/pictures/) are taken by `make docs` (scripts/pictures.py)."""
+    return tmp_path / name

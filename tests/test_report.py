@@ -211,7 +211,7 @@ def test_crops_are_drawn_readable_in_a_table_inside_the_window(demo_batch, brows
     """The demo batch's report, filtered on a difference: each crop at least 24 px high and
     inside its column, field names on one line, every table inside the window, confidences
     rounded, 缺签名 said once per document, a page no form was found on named by its file.
-    The screenshot is docs/report.png with FORMSCAN_DOCS=1."""
+    (docs/pictures/report.png shows the same view: `make docs`.)"""
     from selenium.webdriver.common.by import By
 
     records = {r["doc_id"]: r for r in read_jsonl(demo_batch / "records.jsonl")}

@@ -491,8 +491,8 @@ def _loaded(browser, image) -> bool:
 def test_the_station_draws_crops_readable_in_a_table_inside_the_window(demo, browser, tmp_path):
     """Every crop at least 24 px high and inside its column, field names on one line, the
     whole table (the other copy's column last) inside the window, confidences rounded, a page
-    no form was found on named by its file; the thumbnail enlarges. The screenshot is
-    docs/review.png with FORMSCAN_DOCS=1."""
+    no form was found on named by its file; the thumbnail enlarges. (docs/pictures/review.png
+    is taken by `make docs`.)"""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
