@@ -74,8 +74,8 @@ MOVED = {
 # How a placeholder is shown in the guide: {limit} as 〈上限〉.
 PLACEHOLDERS = {
     "address": "地址", "at": "时间", "cell": "单元格", "cells": "各单元格的原因", "choices": "可选项",
-    "count": "个数", "depth": "层数", "detail": "详情", "doc": "文件编号", "engine": "识别引擎",
-    "env": "环境变量", "expected": "应填的值", "field": "栏目", "file": "文件", "folder": "文件夹",
+    "count": "个数", "depth": "层数", "dpi": "分辨率", "detail": "详情", "doc": "文件编号", "engine": "识别引擎",
+    "env": "环境变量", "expected": "应填的值", "field": "栏目", "fields": "各栏目", "file": "文件", "folder": "文件夹",
     "height": "高", "inner": "具体原因", "key": "栏目", "kind": "类型", "limit": "上限",
     "links": "链接", "mb": "大小", "method": "压缩方式", "n": "数目", "name": "文件名",
     "others": "其他版本", "out": "输出文件夹", "package": "软件包", "path": "文件", "paths": "路径",
@@ -98,6 +98,9 @@ ADVICE: dict[Code, str] = {
     Code.UNSAFE_NAME: "无需处理：附件已按安全的名字读取；如附件缺失，请报送单位重新发送",
     Code.NO_ATTACHMENT: "无需处理；如单位说寄了表格，请向其索取",
     Code.NOT_MAIL_OR_DOCUMENT: "无需处理；如确是表格，请索取 .docx 或 PDF",
+    Code.TNEF_EMPTY: "无需处理；如单位说寄了表格，请向其索取",
+    Code.TEXT_LAYER_POOR: "无需处理：已按页面图像识别；与其他扫描件一样在复核页面核对",
+    Code.TWO_UP_SAME: "无需处理：重复打印的一份已略去",
     Code.BLANK_PAGE: "无需处理；如这一页本应有内容，请重新扫描",
     Code.COVER_LETTER: "无需处理：报送函只在报告的“其他文件”中列出",
     Code.COVER_LETTER_NO_UNIT: "无需处理：报送函只在报告的“其他文件”中列出",
