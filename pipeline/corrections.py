@@ -96,6 +96,8 @@ def _changes(cells: list[_Cell], records: dict[str, Record], store: Store, force
         now = shown(record, cell.key)
         if now is None and _text(cell.value) is None:
             continue  # nothing there, nothing written: a column another form has
+        if now is not None and _text(cell.value) == now:
+            continue  # as exported: left alone (a cover letter's unit, a form has no such field)
         try:
             value = parse(record, cell.key, cell.value)
         except Refused as bad:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import i18n
-from pipeline.api import audit, letters, reconcile
+from pipeline.api import audit, import_corrections, letters, reconcile
 from pipeline.batch import not_a_form
 from pipeline.contest import load_contest
 from pipeline.errors import Code
@@ -155,3 +155,24 @@ def test_a_form_typed_by_its_own_labels_alone_says_it_is_a_guess(tmp_path):
     assert "low_confidence:form_type" in record["flags"] and record["status"] == "needs_review"
     (entry,) = [json.loads(x) for x in (out / "manifest.jsonl").read_text("utf-8").splitlines()]
     assert entry["status"] == "ok" and "guess" in entry["note"]
+
+
+def test_a_sheet_imported_back_unchanged_passes_a_cover_letters_row(tmp_path):
+    """records.xlsx shows a cover letter's unit (a form field it has no schema for): the copy
+    imported back as it is changes nothing and refuses nothing; an edited form cell still
+    counts."""
+    import openpyxl
+
+    out = batch_of(tmp_path)
+    audit(out, CONTEST)
+    sheet = out / "records.xlsx"
+    done = import_corrections(sheet, out, CONTEST, who="王老师")
+    assert not done.changed
+    book = openpyxl.load_workbook(sheet)
+    rows = list(book.active.iter_rows())
+    keys = [c.value for c in rows[0]]  # the hidden key row above the printed names
+    row = next(r for r in rows if any(c.value == "p1" for c in r))
+    row[keys.index("title")].value = "回家（修订）"
+    book.save(sheet)
+    done = import_corrections(sheet, out, CONTEST, who="王老师")
+    assert [(d, k, v) for d, k, _, v in done.changed] == [("p1", "title", "回家（修订）")]
