@@ -48,6 +48,7 @@ from pipeline.model import DiffKind, EntryStatus, Origin
 from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, ENGINES
 from pipeline.reconcile import Pair, PairStatus
 from pipeline.review import serve
+from pipeline.workers import lean_malloc
 
 
 def _number(lang: str, least: int = 1) -> Callable[[str], int]:
@@ -426,6 +427,7 @@ def _main(argv: list[str]) -> int:
         args = parser.parse_args(argv)
         if args.command in ("scan", "email", "run"):
             _check_inputs(parser, args)
+            lean_malloc()  # pages pass through here too (decoded, and read by a lone worker)
     args.out = Path(os.path.abspath(args.out))  # what is printed names it from anywhere
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(message)s")

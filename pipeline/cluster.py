@@ -38,6 +38,7 @@ from pipeline.workers import (
     EngineSpec,
     Worker,
     WorkerDied,
+    lean_malloc,
 )
 
 
@@ -49,6 +50,7 @@ class PageReader:
     """A Ray actor: one loaded engine, reading the pages it is given one at a time."""
 
     def __init__(self, spec: EngineSpec, contest: Contest) -> None:
+        lean_malloc()
         self.engine, self.contest = spec.make(), contest
 
     def ready(self) -> str:

@@ -96,7 +96,7 @@ def open_scan(path: str, limits: Limits | None = None) -> Iterator[OpenScan]:
 
 @contextmanager
 def _pdf(path: str, kind: Kind, limits: Limits) -> Iterator[OpenScan]:
-    with pdf.open_pdf(path) as doc:
+    with pdf.opened(path) as doc:
         limits.check_pages(doc.page_count)
         notes = (Reason(Code.PDF_REPAIRED),) if doc.is_repaired else ()
         yield OpenScan(doc.page_count, lambda only: pdf.pages(doc, only, limits, _pdf_item(path)),

@@ -16,7 +16,8 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -120,6 +121,31 @@ def fingerprint(name: str, det_side: int = DET_SIDE) -> Fingerprint:
     return Fingerprint(__version__, name, models, det_side)
 
 
+# Input shapes whose kernels OpenVINO's CPU plugin keeps compiled. Its default, 5,000, lets a
+# worker grow with every new line width the recogniser meets (~150 MB over the first hundred
+# pages, and on); a hundred costs no measurable speed (README, Speed and memory).
+RUNTIME_CACHE = 100
+
+
+@contextmanager
+def _openvino_cpu(runtime_cache: int) -> Iterator[None]:
+    """RapidOCR's OpenVINO sessions compiled, while the block runs, with the runtime cache
+    capped too: RapidOCR passes the CPU plugin only the settings its config names."""
+    from rapidocr.inference_engine.openvino import main as openvino_main
+
+    plain = openvino_main.CPUConfig
+
+    class Capped(plain):  # type: ignore[misc, valid-type]
+        def get_config(self) -> dict[str, str]:
+            return {**super().get_config(), "CPU_RUNTIME_CACHE_CAPACITY": str(runtime_cache)}
+
+    openvino_main.CPUConfig = Capped
+    try:
+        yield
+    finally:
+        openvino_main.CPUConfig = plain
+
+
 def _quad_to_bbox(quad: np.ndarray | list) -> list[float]:
     pts = np.asarray(quad, float).reshape(-1, 2)
     return [round(float(v), 1) for v in (*pts.min(axis=0), *pts.max(axis=0))]
@@ -166,7 +192,13 @@ class RapidOcrEngine:
         elif self.threads:
             params["EngineConfig.onnxruntime.intra_op_num_threads"] = self.threads
             params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
-        return RapidOCR(params=params)
+        if self.runtime != "openvino":
+            return RapidOCR(params=params)
+        with _openvino_cpu(RUNTIME_CACHE):
+            ocr = RapidOCR(params=params)
+            for load in (ocr._load_det_model, ocr._load_rec_model, ocr._load_cls_model):
+                load()  # compiled now, while the setting holds (RapidOCR loads them lazily)
+        return ocr
 
     def recognize(self, image: np.ndarray) -> list[Line]:
         result = self._ocr(image, use_cls=False, return_word_box=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import cv2
@@ -68,6 +69,19 @@ def open_pdf(path: str | None = None, data: bytes | None = None) -> pymupdf.Docu
         doc.close()
         raise InputError(Code.PDF_NO_PAGES)
     return doc
+
+
+@contextmanager
+def opened(path: str | None = None, data: bytes | None = None) -> Iterator[pymupdf.Document]:
+    """:func:`open_pdf` for the block; when it ends, MuPDF's cache of decoded page images is
+    emptied too (it keeps up to 256 MB of them after the document closes, which made a
+    batch's main process grow file by file)."""
+    doc = open_pdf(path, data)
+    try:
+        yield doc
+    finally:
+        doc.close()
+        pymupdf.TOOLS.store_shrink(100)
 
 
 def render(page: pymupdf.Page) -> np.ndarray:

@@ -171,7 +171,7 @@ def _image_part(att: Attachment, stack: ExitStack, limits: Limits) -> Part:
 
 def _pdf_part(att: Attachment, stack: ExitStack, limits: Limits) -> Part:
     try:
-        doc = stack.enter_context(pdf.open_pdf(data=att.data))
+        doc = stack.enter_context(pdf.opened(data=att.data))
         limits.check_pages(doc.page_count)
     except InputError as exc:
         return _listed(Reason(Code.ATTACHED, {"inner": exc.reason}))
