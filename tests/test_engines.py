@@ -64,3 +64,27 @@ def test_engine_without_its_package_is_refused_with_the_command(monkeypatch):
         ocr.check_engine("faster-paddle-tiny")
     with pytest.raises(ModelError, match="unknown OCR engine"):
         ocr.check_engine("tesseract")
+
+
+@pytest.mark.ocr
+def test_openvino_sessions_keep_few_shapes_and_rapidocr_is_left_as_it_was(monkeypatch):
+    """The default engine's three models are compiled with OpenVINO's runtime cache capped
+    (a worker otherwise grows with every new line width), and RapidOCR's own settings class
+    is put back for anyone else in the process."""
+    from rapidocr.inference_engine.openvino import main as openvino_main
+
+    plain = openvino_main.CPUConfig
+    seen: list[dict] = []
+
+    class Watching(openvino_main.Core):  # what the CPU plugin is told before each compile
+        def set_property(self, device: str, config: dict) -> None:
+            seen.append(dict(config))
+            super().set_property(device, config)
+
+    monkeypatch.setattr(openvino_main, "Core", Watching)
+    engine = ocr.make_engine(ocr.DEFAULT_ENGINE, threads=1)
+    engine._ocr  # noqa: B018 - builds the sessions
+    assert openvino_main.CPUConfig is plain
+    assert len(seen) == 3  # det, rec, cls: all compiled at once, none left to load lazily
+    assert all(c["CPU_RUNTIME_CACHE_CAPACITY"] == str(ocr.RUNTIME_CACHE) for c in seen)
+    assert all(c["INFERENCE_NUM_THREADS"] == "1" for c in seen)
