@@ -66,8 +66,8 @@ def cores() -> int:
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
 MMAP_THRESHOLD, TRIM_THRESHOLD = 32 << 20, 4 << 20
 
-WORKER_MB = 1200  # a worker's peak proportional set size (PSS): 1.03 GB measured, README Speed
-DRIVER_MB = 700  # the runner beside its workers (the store, the refresh): 640 MB measured
+WORKER_MB = 1000  # a worker's peak proportional set size (PSS): 866 MB measured, README Speed
+DRIVER_MB = 500  # the runner beside its workers (the store, the refresh): 400 MB measured
 CGROUP = Path("/sys/fs/cgroup")
 
 
