@@ -1053,10 +1053,10 @@ _EMAILED: dict[Code, tuple[str, str]] = {
                        "to send it again, or raise the limit with --max-megapixels"),
     Code.FIRST_FRAME_ONLY: ("动图共 {count} 帧，只读取了第一帧：如其他帧也是表格，请报送单位逐页另存为图片或 PDF 后重新发送",
                             "an animation of {count} frames: only its first frame was read; if "
-                            "the others are forms too, ask the unit to send each as an image or "
-                            "a PDF"),
+                            "the others are forms too, ask the unit to send each again as an "
+                            "image or a PDF"),
     Code.LOW_RESOLUTION: ("分辨率太低（{width} × {height} 像素，约 {dpi} dpi），无法可靠识别，签名和盖章也无法判断："
-                          "请报送单位以 200 dpi 以上重新扫描后发送",
+                          "请报送单位以 200 dpi 以上扫描后重新发送",
                           "resolution too low ({width} × {height} pixels, about {dpi} dpi) to "
                           "read the form or tell its signature and seal: ask the unit to scan it "
                           "at 200 dpi or more and send it again"),

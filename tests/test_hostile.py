@@ -672,6 +672,9 @@ import os, signal, sys
 from pipeline import batch, cli
 
 put = batch.Batch._put
+# Ctrl-C as in a terminal: a job started in the background (`make test &`) inherits SIGINT
+# ignored, and Python then installs no handler of its own.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 def then_stopped(self, record, entry, *rest):  # a real signal, once a line is stored
     put(self, record, entry, *rest)
