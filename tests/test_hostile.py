@@ -932,3 +932,24 @@ def test_the_seal_of_a_fax_page_is_found(dither, tmp_path):
     if not dither:  # what the grey page's numbers made of it: the broken ring missed
         assert not find_seal(page, SEAL).mark.present
 
+
+
+def test_a_message_inside_an_archive_shares_the_archive_s_unpacking_limit(tmp_path):
+    """A message kept in an archive is read whole (not told from its first bytes as no
+    document), and is no way round the limit: the zips attached to it count with the
+    archive's other zips."""
+    from pipeline.mail import read_mail
+
+    inner = _zip_of_zeros(8)
+    name, form = _form_docx()
+    forwarded = _mail((form, "octet-stream", name), (inner, "zip", "3.zip"))
+    bomb = _zip_of([("1.zip", inner), ("2.zip", inner), ("转发.eml", forwarded)])
+    mail = tmp_path / "bomb.eml"
+    mail.write_bytes(_mail((bomb, "zip", "材料.zip")))
+    limits = Limits(max_bytes=20 * 1024 ** 2)  # each alone is under it; the three are not
+    found = {a.display: a for a in read_mail(str(mail), limits).attachments}
+    assert found[f"材料.zip › 转发.eml › {name}"].reason is None  # the form, read
+    third = found["材料.zip › 转发.eml › 3.zip"]
+    assert third.reason is not None
+    assert third.reason.params["inner"].code.value == "over_unpacked_nested"
+    assert third.reason.params["inner"].params == {"mb": 24, "limit": 20}

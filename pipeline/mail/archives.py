@@ -26,6 +26,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 from pipeline.errors import Code, InputError, Reason
 from pipeline.filetypes import HEAD_BYTES, Kind, sniff
 from pipeline.limits import Limits
+from pipeline.mail.kinds import TNEF_SIGNATURE, looks_like_mail
 
 ENTRIES = 500  # members of one archive
 ENTRIES_NESTED = 5_000  # members of the archives inside one attachment, all together
@@ -38,6 +39,13 @@ _ZIP_METHOD_NAMES = {1: "Shrink", 6: "Implode", 9: "Deflate64", 10: "PKWARE Impl
 _DAMAGE = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, ValueError)
 # Kinds a member is no document of, told from its first bytes: it is not unpacked whole.
 _TOLD_BY_HEAD = {None, Kind.RTF, Kind.RAR}
+
+
+def _no_document(head: bytes) -> bool:
+    """A member whose first bytes say it holds no document: neither a file kind that may be
+    one, nor a message or winmail.dat (whose attachments may be)."""
+    return (sniff(head) in _TOLD_BY_HEAD and not head.startswith(TNEF_SIGNATURE)
+            and not looks_like_mail(head))
 
 
 # Member reasons that name the archive's kind themselves (the others are said inside
@@ -130,7 +138,7 @@ def _zip_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> M
     try:
         with archive.open(info) as stream:
             head = stream.read(HEAD_BYTES)
-            if sniff(head) in _TOLD_BY_HEAD:
+            if _no_document(head):
                 return Member(name, head)  # no document: told by what it starts with
             return Member(name, head + stream.read())  # the CRC is checked at the end
     except (*_DAMAGE, RuntimeError, NotImplementedError) as exc:
@@ -155,7 +163,7 @@ class _Kept:
         if self.whole is not False:
             self.chunks.append(bytes(s))
             if self.whole is None and self.size + len(s) >= HEAD_BYTES:
-                self.whole = sniff(b"".join(self.chunks)[:HEAD_BYTES]) not in _TOLD_BY_HEAD
+                self.whole = not _no_document(b"".join(self.chunks)[:HEAD_BYTES])
         self.size += len(s)
         return len(s)
 

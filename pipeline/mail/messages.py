@@ -227,8 +227,10 @@ def _bare(links: list[str]) -> Reason:
 
 def _message_attachments(path: str, number: str | None, msg: EmailMessage,
                          names: Names, limits: Limits, links: list[str],
-                         depth: int = 1, level: int = 1) -> list[Attachment]:
-    """A message's attachments (``depth``: archives around it; ``level``: messages)."""
+                         depth: int = 1, level: int = 1,
+                         budget: Budget | None = None) -> list[Attachment]:
+    """A message's attachments (``depth``: archives around it; ``level``: messages;
+    ``budget``: what the archives around it may still unpack, shared with theirs)."""
     limits.check_depth(_depth(msg))  # before walking it: the walk recurses
     message = Message(*(_header(msg, h) for h in ("from", "subject", "date")))
     charsets = _declared(msg)
@@ -253,7 +255,7 @@ def _message_attachments(path: str, number: str | None, msg: EmailMessage,
         kind, reason = attachment_kind(data, filename)
         found.append(Attachment(path, number, filename, names.take(filename), data,
                                 message, kind, reason, level=level))
-    return _unpacked(_numbered(found), names, limits, depth)
+    return _unpacked(_numbered(found), names, limits, depth, budget)
 
 
 def _declared(msg: EmailMessage) -> list[str]:
@@ -484,7 +486,7 @@ def _contents(att: Attachment, names: Names, limits: Limits, depth: int,
         else:
             parsed = att.inner if att.inner is not None else _parse(att.data)
             inner = _message_attachments(att.path, att.message_number, parsed, names, limits,
-                                         att.links, depth, att.level + 1)
+                                         att.links, depth, att.level + 1, budget)
         for member in inner:
             member.filename = f"{att.filename} › {member.filename}"
         return inner
