@@ -53,6 +53,7 @@ from pipeline.sources import InputSource, Key, MailSource, PaperSource, Part
 from pipeline.stages import Outcome
 from pipeline.store import Store, as_text
 from pipeline.workers import (
+    LANES,
     PAGE_TIMEOUT,
     WORKER_MB,
     EngineSpec,
@@ -73,7 +74,7 @@ class BatchOptions:
     engine: str = DEFAULT_ENGINE
     threads: int = 0  # ONNX Runtime threads per worker; 0: all cores for one, 1 each for more
     det_side: int = DET_SIDE  # px, the long side text detection runs at
-    workers: int = 0  # processes reading pages; 0: one per core the memory available holds
+    workers: int = 0  # pages read at once (LANES to a process); 0: a core's, as memory holds
     progress: bool = True
     contest: Contest | None = None  # None: the shipped contest.yaml
     limits: Limits = field(default_factory=Limits)  # what one input file may hold
@@ -83,8 +84,8 @@ class BatchOptions:
     lang: str = DEFAULT_LANG  # what the lines said while reading speak (zh, en)
 
     def worker_count(self) -> WorkerCount:
-        """The processes a local batch reads with: ``workers``, else one per core that the
-        memory available holds (``workers.default_workers``)."""
+        """The pages a local batch reads at once: ``workers``, else one per core as far as
+        the memory available holds them (``workers.default_workers``)."""
         return default_workers(self.workers)
 
     def start_executor(self, contest: Contest, engine: OcrEngine | None,
@@ -326,12 +327,13 @@ class Batch:
             self._queue(_Job(entry, got))
 
     def _say_workers(self, count: WorkerCount) -> None:
-        """How many processes read, and why (the memory available may allow fewer than the
-        cores); nothing when ``--workers`` chose."""
+        """How many pages are read at once, in how many processes, and why (the memory
+        available may allow fewer than the cores); nothing when ``--workers`` chose."""
         if count.asked:
             return
         key = "line.workers_memory" if count.memory_bound else "line.workers"
         tqdm.write(text(self.options.lang, key, workers=count.workers, cores=count.cores,
+                        processes=-(-count.workers // LANES),
                         gb=f"{count.available_mb / 1024:.1f}", per=f"{WORKER_MB / 1024:.1f}"))
 
     def _say_notes(self, path: str, notes: tuple[Reason, ...],

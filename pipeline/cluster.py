@@ -116,7 +116,7 @@ class RayExecutor:
         except RayUnavailable:
             self._shutdown()
             raise
-        self._dispatcher = Dispatcher(lambda: self._start(1)[0], self.workers, page_timeout,
+        self._dispatcher = Dispatcher(lambda alone: self._start(1)[0], self.workers, page_timeout,
                                       first)
 
     def _start(self, n: int) -> list[Worker]:

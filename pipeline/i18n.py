@@ -123,14 +123,16 @@ _WORDS: dict[str, tuple[str, str]] = {
     "status.ok": ("无误", "ok"),
     "status.needs_review": ("待复核", "needs review"),
     "status.failed": ("失败", "failed"),
-    "line.workers": ("读取进程：{workers} 个（本机 {cores} 核；可用内存 {gb} GB，每个进程约需 {per} GB）",
-                     "reading with {workers} processes ({cores} cores; {gb} GB of memory "
-                     "available, about {per} GB each)"),
-    "line.workers_memory": ("读取进程：{workers} 个——本机 {cores} 核，但可用内存 {gb} GB 只够 "
-                            "{workers} 个（每个进程约需 {per} GB）；可用 --workers 指定",
-                            "reading with {workers} processes: {cores} cores, but the {gb} GB "
-                            "of memory available holds {workers} (about {per} GB each); "
-                            "--workers sets it"),
+    "line.workers": ("同时读取 {workers} 页，用 {processes} 个读取进程（本机 {cores} 核；"
+                     "可用内存 {gb} GB，每页约需 {per} GB）",
+                     "reading {workers} pages at once in {processes} processes ({cores} "
+                     "cores; {gb} GB of memory available, about {per} GB a page)"),
+    "line.workers_memory": ("同时读取 {workers} 页，用 {processes} 个读取进程——本机 {cores} 核，"
+                            "但可用内存 {gb} GB 只够同时读 {workers} 页（每页约需 {per} GB）；"
+                            "可用 --workers 指定",
+                            "reading {workers} pages at once in {processes} processes: "
+                            "{cores} cores, but the {gb} GB of memory available holds "
+                            "{workers} (about {per} GB a page); --workers sets it"),
     "status.not_a_form": ("非比赛表格", "not a contest form"),
     "other.cover_letter": ("报送函", "cover letter"),
     "other.other": ("其他文件", "other document"),
@@ -298,10 +300,11 @@ _WORDS: dict[str, tuple[str, str]] = {
                         "rapidocr：同样的模型，在 ONNX Runtime 上运行）",
                         "OCR engine (default: {default}, the PP-OCR models of the rapidocr "
                         "wheel on OpenVINO; rapidocr: the same on ONNX Runtime)"),
-    "cli.help.workers": ("读取页面的进程数，每个进程有自己的识别引擎（默认：每个 CPU 核一个，"
-                         "但不超过可用内存容得下的个数）",
-                         "processes reading pages, each with its own OCR engine (default: one "
-                         "per core, no more than the memory available holds)"),
+    "cli.help.workers": ("同时读取的页数：每个读取进程同时读 2 页，共用一份识别模型"
+                         "（默认：每个 CPU 核一页，但不超过可用内存容得下的页数）",
+                         "pages read at once, two to a reading process sharing its loaded "
+                         "models (default: one per core, no more than the memory available "
+                         "holds)"),
     "cli.help.threads": ("每个进程的 ONNX Runtime 线程数（默认：多个进程时各 1 个，只有一个进程时用全部核）",
                          "ONNX Runtime threads per worker (default: 1 each with several "
                          "workers, all cores with one)"),

@@ -12,6 +12,7 @@ them and ``NEEDS`` what each imports.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -43,6 +44,11 @@ DEFAULT_MODELS = {
 DEFAULT_ENGINE = "rapidocr-openvino"  # measured fastest at equal accuracy: README, Speed
 DET_SIDE = 960  # px: the long side detection runs at (the page is recognised at full size)
 FULL_RESOLUTION = 4096  # px: pages up to this long side are recognised as they are
+# Lines recognised per inference: RapidOCR pads a batch to its widest line, and with six (its
+# default) a page's recognition took ~15% longer than with two or three (README, Speed). Two,
+# as the development sets read the same with it (three lost a ticked work type to a box glyph
+# read otherwise).
+REC_BATCH = 2
 ORIENTATION_LINES = 16  # the widest lines the direction classifier votes with
 UPRIGHT_CONFIDENCE = 0.85  # a page read less surely than this is tried upside down too
 
@@ -123,8 +129,9 @@ def fingerprint(name: str, det_side: int = DET_SIDE) -> Fingerprint:
 
 # Input shapes whose kernels OpenVINO's CPU plugin keeps compiled. Its default, 5,000, lets a
 # worker grow with every new line width the recogniser meets (~150 MB over the first hundred
-# pages, and on); a hundred costs no measurable speed (README, Speed and memory).
-RUNTIME_CACHE = 100
+# pages, and on); ten hold ~120 MB less than a hundred in a two-lane worker over 30 pages, at
+# the same speed (none, or five, no faster and no leaner).
+RUNTIME_CACHE = 10
 
 
 @contextmanager
@@ -165,6 +172,7 @@ class RapidOcrEngine:
     det_side: int = DET_SIDE
     name: str = "rapidocr"
     runtime: str = "onnxruntime"  # or "openvino": the same models on Intel's runtime
+    streams: int = 1  # inferences run at once on the compiled models (:meth:`twin`'s)
 
     @cached_property
     def _ocr(self):  # noqa: ANN202 - rapidocr has no public type for its engine
@@ -178,6 +186,7 @@ class RapidOcrEngine:
             "Det.limit_side_len": self.det_side,
             "Det.model_path": str(models["det"]),
             "Rec.model_path": str(models["rec"]),
+            "Rec.rec_batch_num": REC_BATCH,
             "Cls.model_path": str(models["cls"]),
         }
         if self.runtime == "openvino":
@@ -186,8 +195,9 @@ class RapidOcrEngine:
             for task in ("Det", "Rec", "Cls"):
                 params[f"{task}.engine_type"] = EngineType.OPENVINO
             if self.threads:
-                params["EngineConfig.openvino.inference_num_threads"] = self.threads
-                params["EngineConfig.openvino.num_streams"] = 1
+                params["EngineConfig.openvino.inference_num_threads"] = (self.threads
+                                                                         * self.streams)
+                params["EngineConfig.openvino.num_streams"] = self.streams
                 params["EngineConfig.openvino.enable_cpu_pinning"] = False
         elif self.threads:
             params["EngineConfig.onnxruntime.intra_op_num_threads"] = self.threads
@@ -199,6 +209,26 @@ class RapidOcrEngine:
             for load in (ocr._load_det_model, ocr._load_rec_model, ocr._load_cls_model):
                 load()  # compiled now, while the setting holds (RapidOCR loads them lazily)
         return ocr
+
+    def twin(self) -> RapidOcrEngine:
+        """Another engine on the same loaded models, to read on another thread at the same
+        time as this one: OpenVINO's compiled models each give it an inference request of its
+        own (run side by side in the models' ``streams``); ONNX Runtime's sessions run
+        from several threads as they are. Nothing is loaded or compiled again."""
+        for load in (self._ocr._load_det_model, self._ocr._load_rec_model,
+                     self._ocr._load_cls_model):
+            load()  # (RapidOCR loads ONNX Runtime's lazily: once, for both)
+        ocr = copy.copy(self._ocr)
+        for name in ("text_det", "text_rec", "text_cls"):
+            part = copy.copy(getattr(ocr, name))
+            if self.runtime == "openvino":
+                part.session = copy.copy(part.session)
+                part.session.session = part.session.session.get_compiled_model(
+                ).create_infer_request()
+            setattr(ocr, name, part)
+        twin = copy.copy(self)
+        twin.__dict__["_ocr"] = ocr  # the cached property, already made
+        return twin
 
     def recognize(self, image: np.ndarray) -> list[Line]:
         result = self._ocr(image, use_cls=False, return_word_box=True)

@@ -6,18 +6,22 @@ of its worker, the future holds an :class:`~pipeline.stages.Outcome`, a failed r
 page could not be read.
 
 :class:`InProcess` reads each item at once with the runner's engine (``--workers 1``).
-:class:`ProcessExecutor` reads in N processes (``--workers``), each with its own OCR engine on
-one ONNX Runtime thread: one process per core keeps every core busy on OCR, where one process
-with N threads leaves them waiting in the parts of PP-OCR that do not run in parallel. Workers
-are spawned (not forked: ONNX Runtime's threads do not survive a fork), ignore Ctrl-C (the
-parent stops them) and die with the parent (a ``kill -9`` of the run leaves no orphan reading
-on). :class:`~pipeline.cluster.RayExecutor` reads on Ray actors.
+:class:`ProcessExecutor` reads N items at once (``--workers``) in lanes of local processes,
+:data:`LANES` to a process: each lane a thread with an engine of its own on the process's one
+copy of the loaded models (:meth:`EngineSpec.make_lanes`), one inference thread each. Two
+lanes in one process read as fast as two processes on two cores (OCR's runtime releases the
+GIL) in ~60% of their memory. Processes are spawned (not forked: the runtimes' threads do not
+survive a fork), ignore Ctrl-C (the parent stops them) and die with the parent (a ``kill -9``
+of the run leaves no orphan reading on). :class:`~pipeline.cluster.RayExecutor` reads on Ray
+actors, one item each.
 
 Both give items out through a :class:`Dispatcher`, which holds the failure rule once: each
-worker reads one item at a time; a worker that dies (killed, out of memory, the engine
-crashing) is replaced and only its item is given again, to the new worker; an item that kills
-that one too fails alone, and so does an item that holds its worker longer than the page
-timeout (the worker is killed and replaced). The other workers and their items are untouched.
+worker (a lane, an actor) reads one item at a time; a worker that dies (killed, out of memory,
+the engine crashing) is replaced and its item given again, to a worker of its own (a process
+that reads nothing else meanwhile); an item that kills that one too fails alone, and so does
+an item that holds its worker longer than the page timeout (the worker is killed and
+replaced). A lane's process takes its other lane with it: that lane's item too is given again
+to a worker of its own, so an item read beside a killer is never failed for it.
 """
 
 from __future__ import annotations
@@ -41,7 +45,14 @@ from pipeline import __version__
 from pipeline.contest import Contest
 from pipeline.errors import Code, Reason
 from pipeline.model import ErrorItem, WorkItem
-from pipeline.ocr import DEFAULT_ENGINE, DET_SIDE, OcrEngine, check_engine, make_engine
+from pipeline.ocr import (
+    DEFAULT_ENGINE,
+    DET_SIDE,
+    OcrEngine,
+    RapidOcrEngine,
+    check_engine,
+    make_engine,
+)
 from pipeline.stages import Outcome, failed_outcome, read_item
 
 PAGE_TIMEOUT = 300.0  # s: a page takes 1-3 s; one that takes minutes holds a worker forever
@@ -63,11 +74,18 @@ def cores() -> int:
 # Left to itself glibc raises its mapping threshold as big blocks are freed, until nothing is
 # given back: the whole tree's peak PSS 2,139 → 1,997 MiB on the development set. A lower
 # threshold saves more (1 MB: 1,866 MiB) but costs 7% of the speed (pages zeroed anew).
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
-MMAP_THRESHOLD, TRIM_THRESHOLD = 32 << 20, 4 << 20
+# And two arenas, not eight per core: a worker's lanes and OpenVINO's threads each took one,
+# every arena keeping its own free blocks (a two-lane worker 1,207 → 1,142 MiB, as fast).
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8
+MMAP_THRESHOLD, TRIM_THRESHOLD, ARENA_MAX = 32 << 20, 4 << 20, 2
 
-WORKER_MB = 1000  # a worker's peak proportional set size (PSS): 866 MB measured, README Speed
-DRIVER_MB = 500  # the runner beside its workers (the store, the refresh): 400 MB measured
+# Pages a worker process reads at once, each on a thread with its own inference requests on
+# the process's one copy of the models: on the development set's 44 pages one two-lane
+# process read as fast as two one-lane processes, the tree's peak PSS 1,440 against 1,874 MiB
+# (README, Speed and memory).
+LANES = 2
+WORKER_MB = 600  # a lane's share of its process's peak PSS: 1,107-1,123 MiB for two measured
+DRIVER_MB = 400  # the runner beside its workers (the store, the refresh): 334-361 MiB measured
 CGROUP = Path("/sys/fs/cgroup")
 
 
@@ -87,7 +105,7 @@ def memory_available() -> int:
 
 @dataclass(frozen=True)
 class WorkerCount:
-    """How many worker processes a batch starts, and why."""
+    """How many pages a batch reads at once (in lanes of worker processes), and why."""
 
     workers: int
     cores: int
@@ -101,7 +119,7 @@ class WorkerCount:
 
 def default_workers(asked: int = 0, n_cores: int | None = None,
                     available: int | None = None) -> WorkerCount:
-    """One worker per core, but no more than the memory available holds at
+    """A page at once per core, but no more than the memory available holds at
     :data:`WORKER_MB` each beside the runner's :data:`DRIVER_MB` (at least one); ``asked``
     (``--workers N``) overrides."""
     n_cores = cores() if n_cores is None else n_cores
@@ -122,6 +140,16 @@ class EngineSpec:
 
     def make(self) -> OcrEngine:
         return make_engine(self.name, self.threads, self.det_side)
+
+    def make_lanes(self, lanes: int) -> list[OcrEngine]:
+        """``lanes`` engines to read on as many threads of one process at once: twins on one
+        set of loaded models where the engine has them (RapidOCR's: the models compiled
+        once, with a stream per lane), else one engine each."""
+        first = self.make()
+        if lanes > 1 and isinstance(first, RapidOcrEngine):
+            first.streams = lanes
+            return [first, *(first.twin() for _ in range(lanes - 1))]
+        return [first, *(self.make() for _ in range(lanes - 1))]
 
 
 class Executor(Protocol):
@@ -192,7 +220,7 @@ class Dispatcher:
     applies the failure rule of this module's docstring. ``start`` makes a ready worker;
     ``started``: workers made already (the first slots take them)."""
 
-    def __init__(self, start: Callable[[], Worker], workers: int, page_timeout: float,
+    def __init__(self, start: Callable[[bool], Worker], workers: int, page_timeout: float,
                  started: Sequence[Worker] = ()) -> None:
         self._start, self.page_timeout = start, page_timeout
         self._queue: SimpleQueue[_Job | None] = SimpleQueue()
@@ -228,9 +256,12 @@ class Dispatcher:
     def _read(self, slot: _Slot, item: WorkItem) -> Outcome:
         """The item read by the slot's worker, or by a new one in place of a worker that died
         on it; a failed record when it kills every worker it is given to, or runs away."""
-        for _ in range(TRIES):
+        for tried in range(TRIES):
             try:
-                return self._worker(slot).read(item, self.page_timeout)
+                outcome = self._worker(slot, alone=tried > 0).read(item, self.page_timeout)
+                if tried:
+                    self._retire(slot)  # the worker of its own: the next item shares again
+                return outcome
             except TimeoutError:
                 self._retire(slot)
                 return failed_outcome(item, ErrorItem("ocr", item.page, Reason(
@@ -239,13 +270,15 @@ class Dispatcher:
                 self._retire(slot)
         return failed_outcome(item, ErrorItem("ocr", item.page, Reason(Code.WORKER_DIED)))
 
-    def _worker(self, slot: _Slot) -> Worker:
-        """The slot's worker, started now if the slot is empty."""
+    def _worker(self, slot: _Slot, alone: bool = False) -> Worker:
+        """The slot's worker, started now if the slot is empty; ``alone``: one reading
+        nothing else at the same time (for an item whose worker died under it, so that an
+        item read beside it cannot kill it twice)."""
         if slot.worker is not None:
             return slot.worker
         if self._closed:
             raise _Closed
-        worker = self._start()
+        worker = self._start(alone)
         with self._lock:
             if not self._closed:
                 slot.worker = worker
@@ -288,11 +321,13 @@ def lean_malloc() -> None:
         return
     mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
     mallopt(M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    mallopt(M_ARENA_MAX, ARENA_MAX)
 
 
-def _serve(conn: Connection, spec: EngineSpec, contest: Contest) -> None:
-    """A worker process: makes its engine, says it is ready, then reads what it is sent and
-    sends back the outcome (or the exception, a configuration error for the parent to raise)."""
+def _serve(conns: list[Connection], spec: EngineSpec, contest: Contest) -> None:
+    """A worker process: makes an engine for each of its lanes (one pipe each), says on each
+    that it is ready, then reads on one thread per lane what that lane is sent and sends back
+    the outcome (or the exception, a configuration error for the parent to raise)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # and SIGTERM (sent to the whole group)
     try:
@@ -303,11 +338,21 @@ def _serve(conn: Connection, spec: EngineSpec, contest: Contest) -> None:
         pass
     lean_malloc()
     try:
-        engine = spec.make()
+        engines = spec.make_lanes(len(conns))
     except Exception as exc:  # noqa: BLE001 - a model or runtime missing: the parent raises it
-        conn.send(exc)
+        for conn in conns:
+            conn.send(exc)
         return
-    conn.send(__version__)
+    for conn in conns:
+        conn.send(__version__)
+    for conn, engine in zip(conns[1:], engines[1:], strict=True):
+        threading.Thread(target=_lane, args=(conn, engine, contest), daemon=True,
+                         name="formscan-lane").start()
+    _lane(conns[0], engines[0], contest)  # the process ends with its first lane's pipe
+
+
+def _lane(conn: Connection, engine: OcrEngine, contest: Contest) -> None:
+    """One lane of a worker process: items from its pipe, read with its engine."""
     while True:
         try:
             item = conn.recv()
@@ -321,21 +366,28 @@ def _serve(conn: Connection, spec: EngineSpec, contest: Contest) -> None:
 
 
 class _Process:
-    """A local worker: a spawned process and the pipe items and outcomes go through."""
+    """A local worker process with ``lanes`` pipes: items and outcomes go through each, and
+    each is read on a thread of its own. Its :class:`_Lane` objects are the executor's
+    workers; ending one ends the process, and every lane with it."""
 
-    def __init__(self, spec: EngineSpec, contest: Contest) -> None:
+    def __init__(self, spec: EngineSpec, contest: Contest, lanes: int = 1) -> None:
         context = get_context("spawn")
-        self._conn, theirs = context.Pipe()
-        self._process = context.Process(target=_serve, args=(theirs, spec, contest),
+        pipes = [context.Pipe() for _ in range(lanes)]
+        self._conns = [ours for ours, _ in pipes]
+        self._process = context.Process(target=_serve,
+                                        args=([theirs for _, theirs in pipes], spec, contest),
                                         name="formscan-worker", daemon=True)
         self._process.start()
-        theirs.close()
+        for _, theirs in pipes:
+            theirs.close()
         self._ending = threading.Lock()
+        self._given = 0  # lanes handed out
+        self.ended = False
 
     def ready(self) -> _Process:
-        """This worker once its engine is loaded (a worker that cannot load one has died)."""
+        """This process once its engines are loaded (one that cannot load them has died)."""
         try:
-            loaded = self._answer(START_TIMEOUT) is not None
+            loaded = all(self._answer(conn, START_TIMEOUT) is not None for conn in self._conns)
         except BaseException:
             self.kill()
             raise
@@ -344,22 +396,20 @@ class _Process:
             raise WorkerDied(f"no engine loaded in {START_TIMEOUT:.0f} s")
         return self
 
-    def read(self, item: WorkItem, timeout: float) -> Outcome:
-        try:
-            self._conn.send(item)
-        except OSError as exc:  # the pipe broke: the process is gone
-            raise WorkerDied from exc
-        outcome = self._answer(timeout)
-        if outcome is None:
-            raise TimeoutError(f"no outcome in {timeout:.0f} s")
-        return cast(Outcome, outcome)
+    def lane(self) -> _Lane | None:
+        """A lane no one was given yet; None when all were, or the process has ended."""
+        if self.ended or self._given == len(self._conns):
+            return None
+        self._given += 1
+        return _Lane(self, self._conns[self._given - 1])
 
-    def _answer(self, timeout: float) -> object | None:
-        """What the process sends next; None when it sends nothing in ``timeout`` s."""
+    def _answer(self, conn: Connection, timeout: float) -> object | None:
+        """What the process sends next on ``conn``; None when nothing comes in ``timeout``
+        s."""
         try:
-            if not wait([self._conn, self._process.sentinel], timeout):
+            if not wait([conn, self._process.sentinel], timeout):
                 return None
-            answer = self._conn.recv()
+            answer = conn.recv()
         except (EOFError, OSError) as exc:  # it ended, or kill() closed the pipe meanwhile
             raise WorkerDied from exc
         if isinstance(answer, Exception):
@@ -367,24 +417,58 @@ class _Process:
         return answer
 
     def kill(self) -> None:
-        with self._ending:  # close() and the worker's slot may both end it
+        with self._ending:  # close() and the slots of its lanes may all end it
+            self.ended = True
             self._process.kill()
             self._process.join()
-            self._conn.close()
+            for conn in self._conns:
+                conn.close()
+
+
+class _Lane:
+    """One lane of a worker process: a :class:`Worker` for one slot of the dispatcher."""
+
+    def __init__(self, process: _Process, conn: Connection) -> None:
+        self._process, self._conn = process, conn
+
+    def read(self, item: WorkItem, timeout: float) -> Outcome:
+        try:
+            self._conn.send(item)
+        except OSError as exc:  # the pipe broke: the process is gone
+            raise WorkerDied from exc
+        outcome = self._process._answer(self._conn, timeout)
+        if outcome is None:
+            raise TimeoutError(f"no outcome in {timeout:.0f} s")
+        return cast(Outcome, outcome)
+
+    def kill(self) -> None:
+        self._process.kill()
 
 
 class ProcessExecutor:
-    """Reads items in ``workers`` local processes, each started when its first item comes;
-    a runaway page is stopped after ``page_timeout`` s."""
+    """Reads items in ``workers`` lanes of local processes, ``lanes`` to a process, each
+    process started when an item needs one of its lanes; a runaway page
+    is stopped after ``page_timeout`` s. An item whose process died under it is read again in
+    a process of its own."""
 
     def __init__(self, spec: EngineSpec, contest: Contest, workers: int,
-                 page_timeout: float = PAGE_TIMEOUT) -> None:
+                 page_timeout: float = PAGE_TIMEOUT, lanes: int = LANES) -> None:
         check_engine(spec.name)  # a missing model is a configuration error, not a page's
         self.spec, self.contest, self.workers = spec, contest, workers
+        self.lanes = max(1, min(lanes, workers))
+        self._filling: _Process | None = None  # the process whose lanes are given out now
+        self._starting = threading.Lock()
         self._dispatcher = Dispatcher(self._start, workers, page_timeout)
 
-    def _start(self) -> Worker:
-        return _Process(self.spec, self.contest).ready()
+    def _start(self, alone: bool = False) -> Worker:
+        if alone:
+            return cast(_Lane, _Process(self.spec, self.contest).ready().lane())
+        with self._starting:  # slots starting at once share a process (it loads once)
+            lane = self._filling.lane() if self._filling is not None else None
+            if lane is None:
+                self._filling = _Process(self.spec, self.contest, self.lanes).ready()
+                lane = self._filling.lane()
+            return cast(_Lane, lane)
 
     def submit(self, item: WorkItem) -> Future[Outcome]:
         return self._dispatcher.submit(item)

@@ -88,3 +88,30 @@ def test_openvino_sessions_keep_few_shapes_and_rapidocr_is_left_as_it_was(monkey
     assert len(seen) == 3  # det, rec, cls: all compiled at once, none left to load lazily
     assert all(c["CPU_RUNTIME_CACHE_CAPACITY"] == str(ocr.RUNTIME_CACHE) for c in seen)
     assert all(c["INFERENCE_NUM_THREADS"] == "1" for c in seen)
+
+
+@pytest.mark.ocr
+@pytest.mark.parametrize("name", ["rapidocr", ocr.DEFAULT_ENGINE])
+def test_a_twin_reads_beside_its_engine_on_the_same_loaded_models(name, page):
+    """A worker's two lanes: the twin shares its engine's loaded models (OpenVINO's compiled
+    once, with a stream per lane; ONNX Runtime's sessions as they are) with a request of its
+    own, and the two reading at the same time on two threads read what one reads alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipeline.workers import EngineSpec
+
+    first, twin = EngineSpec(name, threads=1).make_lanes(2)
+    alone = first.read_upright(page)
+    with ThreadPoolExecutor(2) as pool:  # each engine on a thread of its own
+        together = list(pool.map(lambda e: [e.read_upright(page) for _ in range(2)],
+                                 (first, twin)))
+    assert together == [[alone] * 2] * 2
+    for part in ("text_det", "text_rec", "text_cls"):
+        mine, theirs = (getattr(e._ocr, part).session for e in (first, twin))
+        if name == ocr.DEFAULT_ENGINE:
+            assert mine.session is not theirs.session  # a request each...
+            compiled = mine.session.get_compiled_model()
+            assert compiled.get_property("NUM_STREAMS") == 2  # ...run side by side
+            assert mine.model is theirs.model  # on the one model read
+        else:
+            assert mine.session is theirs.session  # ONNX Runtime: one session, thread-safe
