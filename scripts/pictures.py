@@ -30,28 +30,28 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from pipeline import i18n  # noqa: E402
+from scripts.browsing import loaded, to_the_top, wait_for  # noqa: E402
 
 PICTURES = ROOT / "docs" / "pictures"
 RECORD = PICTURES / "pictures.json"
 WIDTH, HEIGHT = 1280, 800
-HERE = "scripts/pictures.py"
-REPORT = (["pipeline/report.py", "pipeline/report_template.html", "pipeline/page.js", HERE],
+HERE = ["scripts/pictures.py", "scripts/browsing.py"]  # how the pictures are taken
+REPORT = (["pipeline/report.py", "pipeline/report_template.html", "pipeline/page.js", *HERE],
           ("report.", "flag.", "form.", "status.", "source.", "origin.", "other."))
 # What each picture shows: files (relative to the repository) and catalog keys (by prefix).
 SHOWS: dict[str, tuple[list[str], tuple[str, ...]]] = {
     "report.png": REPORT,
     "report-photo.png": REPORT,
     "review.png": (["pipeline/review.py", "pipeline/review_template.html", "pipeline/page.js",
-                    HERE],
+                    *HERE],
                    ("review.", "flag.", "form.", "status.", "source.", "origin.")),
-    "sheet.png": (["pipeline/sheets.py", HERE],
+    "sheet.png": (["pipeline/sheets.py", *HERE],
                   ("col.", "flag.", "form.", "status.", "origin.", "value.", "source.")),
 }
 
@@ -95,27 +95,8 @@ def chromium():
     return webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
 
 
-def wait_for(predicate, timeout: float = 30) -> None:
-    from selenium.common.exceptions import StaleElementReferenceException
-
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            if predicate():
-                return
-        except StaleElementReferenceException:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("timed out waiting for the page")
-
-
 def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-
-
-def _loaded(browser, images) -> bool:
-    return all(browser.execute_script(
-        "return arguments[0].complete && arguments[0].naturalHeight > 0", i) for i in images)
 
 
 def _difference(batch: Path) -> tuple[str, dict]:
@@ -158,16 +139,7 @@ def _report_entry(browser, batch: Path, view: str, doc_id: str, shot: Path) -> N
     wait_for(lambda: browser.find_elements(
         By.CSS_SELECTOR, f'article.doc[data-doc-id="{doc_id}"] table.fields'))
     first = browser.find_element(By.CSS_SELECTOR, f'article.doc[data-doc-id="{doc_id}"]')
-    crops = first.find_elements(By.CSS_SELECTOR, "img")
-
-    def at_the_top() -> bool:  # pictures loading above it move it: until it stays put
-        top = browser.execute_script(
-            "const top = arguments[0].getBoundingClientRect().top"
-            " - document.querySelector('.controls').offsetHeight - 8;"
-            " scrollBy(0, top); return Math.abs(top) < 1", first)
-        return top and _loaded(browser, crops)
-
-    wait_for(at_the_top)
+    to_the_top(browser, first, first.find_elements(By.CSS_SELECTOR, "img"))
     browser.save_screenshot(str(shot))
 
 
@@ -202,7 +174,8 @@ def review_picture(browser, batch: Path, shot: Path) -> None:
             wait_for(lambda: said not in browser.find_element(By.ID, "todo").text
                      and "corrected" in browser.find_element(By.CSS_SELECTOR, css)
                      .get_attribute("class"))
-            wait_for(lambda: _loaded(browser, browser.find_elements(By.CSS_SELECTOR, "#doc img")))
+            wait_for(lambda: all(loaded(browser, image) for image in
+                                 browser.find_elements(By.CSS_SELECTOR, "#doc img")))
             browser.save_screenshot(str(shot))
         finally:
             server.shutdown()

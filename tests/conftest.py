@@ -9,7 +9,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ import pytest
 from pipeline.api import scan
 from pipeline.batch import BatchOptions
 from samples.generate import generate
+from scripts.browsing import wait_for  # noqa: F401 - the browser tests' import of it
 
 E2E_SEED = 3
 E2E_FORMS = 6
@@ -162,22 +162,6 @@ def browser():
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
     yield driver
     driver.quit()
-
-
-def wait_for(predicate, timeout: float = 30) -> None:
-    """Until the page shows what ``predicate`` looks for (an element found a moment before
-    the page redrew it is looked for again)."""
-    from selenium.common.exceptions import StaleElementReferenceException
-
-    end = time.time() + timeout
-    while time.time() < end:
-        try:
-            if predicate():
-                return
-        except StaleElementReferenceException:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("timed out")
 
 
 def screenshot_path(name: str, tmp_path: Path) -> Path:

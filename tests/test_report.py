@@ -31,6 +31,7 @@ from pipeline.model import (
 )
 from pipeline.pictures import pictures
 from pipeline.store import Store
+from scripts.browsing import to_the_top
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "chromium"
@@ -232,16 +233,7 @@ def test_crops_are_drawn_readable_in_a_table_inside_the_window(demo_batch, brows
                  if r["origin"] == "paper" and "mismatch:duration" in r["flags"])
     first = browser.find_element(By.CSS_SELECTOR, f'article.doc[data-doc-id="{paper}"]')
     crops = first.find_elements(By.CSS_SELECTOR, "table.fields img.crop")
-
-    def at_the_top() -> bool:  # pictures loading above it move it: until it stays put
-        top = browser.execute_script(
-            "const top = arguments[0].getBoundingClientRect().top"
-            " - document.querySelector('.controls').offsetHeight - 8;"
-            " scrollBy(0, top); return Math.abs(top) < 1", first)
-        return top and all(browser.execute_script(
-            "return arguments[0].complete && arguments[0].naturalHeight > 0", c) for c in crops)
-
-    wait_for(at_the_top)
+    to_the_top(browser, first, crops)
     width = browser.execute_script("return document.documentElement.clientWidth")
     for table in browser.find_elements(By.CSS_SELECTOR, "table.fields"):
         assert _box(browser, table)["right"] <= width
