@@ -72,7 +72,7 @@ class BatchOptions:
     """What every command that reads inputs takes (the CLI's options, as one object)."""
 
     engine: str = DEFAULT_ENGINE
-    threads: int = 0  # ONNX Runtime threads per worker; 0: all cores for one, 1 each for more
+    threads: int = 0  # inference threads per lane; 0: all cores for one, 1 each for more
     det_side: int = DET_SIDE  # px, the long side text detection runs at
     workers: int = 0  # pages read at once (LANES to a process); 0: a core's, as memory holds
     progress: bool = True

@@ -305,9 +305,9 @@ _WORDS: dict[str, tuple[str, str]] = {
                          "pages read at once, two to a reading process sharing its loaded "
                          "models (default: one per core, no more than the memory available "
                          "holds)"),
-    "cli.help.threads": ("每个进程的 ONNX Runtime 线程数（默认：多个进程时各 1 个，只有一个进程时用全部核）",
-                         "ONNX Runtime threads per worker (default: 1 each with several "
-                         "workers, all cores with one)"),
+    "cli.help.threads": ("每页的推理线程数（默认：同时读多页时各 1 个，只读一页时用全部核）",
+                         "inference threads per page read at once (default: 1 each when "
+                         "several are read at once, all cores for one)"),
     "cli.help.det_side": ("文字检测时页面长边的像素数（默认 {default}）；识别总按原尺寸读取页面",
                           "long side text detection runs at (default {default}); recognition "
                           "always reads the page at full size"),

@@ -217,12 +217,14 @@ class _Closed(Exception):
 
 class Dispatcher:
     """Gives items to ``workers`` slots, one item at a time each, in the order they came, and
-    applies the failure rule of this module's docstring. ``start`` makes a ready worker;
-    ``started``: workers made already (the first slots take them)."""
+    applies the failure rule of this module's docstring. ``start`` makes a ready worker (of
+    its own, reading nothing else, when given True); ``started``: workers made already (the
+    first slots take them); ``shared``: workers share a process, so an item whose worker died
+    is read again by a worker of its own, which is ended after it."""
 
     def __init__(self, start: Callable[[bool], Worker], workers: int, page_timeout: float,
-                 started: Sequence[Worker] = ()) -> None:
-        self._start, self.page_timeout = start, page_timeout
+                 started: Sequence[Worker] = (), shared: bool = False) -> None:
+        self._start, self.page_timeout, self.shared = start, page_timeout, shared
         self._queue: SimpleQueue[_Job | None] = SimpleQueue()
         self._lock = threading.Lock()  # the slots' workers against close()
         self._closed = False
@@ -258,8 +260,9 @@ class Dispatcher:
         on it; a failed record when it kills every worker it is given to, or runs away."""
         for tried in range(TRIES):
             try:
-                outcome = self._worker(slot, alone=tried > 0).read(item, self.page_timeout)
-                if tried:
+                alone = self.shared and tried > 0
+                outcome = self._worker(slot, alone).read(item, self.page_timeout)
+                if alone:
                     self._retire(slot)  # the worker of its own: the next item shares again
                 return outcome
             except TimeoutError:
@@ -382,10 +385,15 @@ class _Process:
             theirs.close()
         self._ending = threading.Lock()
         self._given = 0  # lanes handed out
+        self._loaded = False
         self.ended = False
 
     def ready(self) -> _Process:
         """This process once its engines are loaded (one that cannot load them has died)."""
+        if self._loaded:
+            return self
+        if self.ended:
+            raise WorkerDied("ended before its engines loaded")
         try:
             loaded = all(self._answer(conn, START_TIMEOUT) is not None for conn in self._conns)
         except BaseException:
@@ -394,6 +402,7 @@ class _Process:
         if not loaded:
             self.kill()
             raise WorkerDied(f"no engine loaded in {START_TIMEOUT:.0f} s")
+        self._loaded = True
         return self
 
     def lane(self) -> _Lane | None:
@@ -456,15 +465,21 @@ class ProcessExecutor:
         check_engine(spec.name)  # a missing model is a configuration error, not a page's
         self.spec, self.contest, self.workers = spec, contest, workers
         self.lanes = max(1, min(lanes, workers))
-        self._filling: _Process | None = None  # the process whose lanes are given out now
+        # The first process is started now: its engines load while the runner opens the
+        # first files, and the first page finds it ready.
+        self._filling = _Process(spec, contest, self.lanes)  # its lanes given out now
         self._starting = threading.Lock()
-        self._dispatcher = Dispatcher(self._start, workers, page_timeout)
+        self._dispatcher = Dispatcher(self._start, workers, page_timeout,
+                                      shared=self.lanes > 1)
 
     def _start(self, alone: bool = False) -> Worker:
         if alone:
             return cast(_Lane, _Process(self.spec, self.contest).ready().lane())
         with self._starting:  # slots starting at once share a process (it loads once)
-            lane = self._filling.lane() if self._filling is not None else None
+            try:
+                lane = self._filling.ready().lane()
+            except WorkerDied:  # it died as it loaded: another is started
+                lane = None
             if lane is None:
                 self._filling = _Process(self.spec, self.contest, self.lanes).ready()
                 lane = self._filling.lane()
@@ -475,3 +490,4 @@ class ProcessExecutor:
 
     def close(self) -> None:
         self._dispatcher.close()
+        self._filling.kill()  # started for lanes no item needed (a batch with nothing to read)

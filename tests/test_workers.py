@@ -371,3 +371,44 @@ def test_a_page_that_kills_its_process_twice_fails_alone_beside_another_lane(sca
     killer = (tmp_path / "marker").read_text()
     assert len(set(reads[killer])) == len(reads[killer]) == 2  # then alone: failed
     assert all(len(pids) <= 2 for pids in reads.values())  # its neighbour read once more
+
+
+@dataclass(frozen=True)
+class DiesLoadingOnceSpec(EngineSpec):
+    """The real engine, except that the first process to load it dies loading it (the one
+    started with the executor, before any page)."""
+
+    marker: str = ""
+
+    def make(self):
+        if not Path(self.marker).exists():
+            Path(self.marker).write_text("died")
+            os._exit(70)
+        return super().make()
+
+
+@pytest.mark.ocr
+def test_a_worker_process_that_dies_as_it_loads_is_replaced_and_nothing_fails(scanned,
+                                                                                tmp_path):
+    spec = DiesLoadingOnceSpec(threads=1, marker=str(tmp_path / "marker"))
+    manifest, expected, summary = _read_envelope(scanned, tmp_path, spec, 2,
+                                                 BatchOptions(progress=False), lanes=2)
+    assert (tmp_path / "marker").exists() and not summary.failures
+    assert {(m["path"], m["page"]): m for m in manifest} == expected
+
+
+def _workers_now() -> set[psutil.Process]:
+    return {p for p in psutil.Process().children(recursive=True)
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+            and "resource_tracker" not in " ".join(p.cmdline())}
+
+
+@pytest.mark.ocr
+def test_an_executor_closed_before_any_page_leaves_no_process():
+    before = _workers_now()
+    executor = ProcessExecutor(EngineSpec(threads=1), default_contest(), workers=2)
+    started = _workers_now() - before
+    assert started  # its first process, loading while the runner opens the first files
+    executor.close()
+    _, alive = psutil.wait_procs(list(started), timeout=20)
+    assert not [p for p in alive if p.status() != psutil.STATUS_ZOMBIE]
