@@ -44,10 +44,10 @@ DEFAULT_MODELS = {
 DEFAULT_ENGINE = "rapidocr-openvino"  # measured fastest at equal accuracy: README, Speed
 DET_SIDE = 960  # px: the long side detection runs at (the page is recognised at full size)
 FULL_RESOLUTION = 4096  # px: pages up to this long side are recognised as they are
-# Lines recognised per inference: RapidOCR pads a batch to its widest line, and with six (its
-# default) a page's recognition took ~15% longer than with two or three (README, Speed). Two,
-# as the development sets read the same with it (three lost a ticked work type to a box glyph
-# read otherwise).
+# Lines recognised per inference. RapidOCR's default, six, pads a batch to its widest line: in
+# twos the development set's 44 pages read 7% faster in 12% less memory (README, Speed and
+# memory), the same fields on both development sets and on seed 4242; one handwritten synopsis
+# character of seed 2024's lines set was read otherwise. (Three lost a ticked work type.)
 REC_BATCH = 2
 ORIENTATION_LINES = 16  # the widest lines the direction classifier votes with
 UPRIGHT_CONFIDENCE = 0.85  # a page read less surely than this is tried upside down too

@@ -84,8 +84,8 @@ MMAP_THRESHOLD, TRIM_THRESHOLD, ARENA_MAX = 32 << 20, 4 << 20, 2
 # process read as fast as two one-lane processes, the tree's peak PSS 1,440 against 1,874 MiB
 # (README, Speed and memory).
 LANES = 2
-WORKER_MB = 600  # a lane's share of its process's peak PSS: 1,107-1,123 MiB for two measured
-DRIVER_MB = 400  # the runner beside its workers (the store, the refresh): 334-361 MiB measured
+WORKER_MB = 600  # a lane's share of its process's peak PSS: 1,033-1,123 MiB for two measured
+DRIVER_MB = 400  # the runner beside its workers (the store, the refresh): 334-373 MiB measured
 CGROUP = Path("/sys/fs/cgroup")
 
 
