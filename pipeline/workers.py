@@ -455,10 +455,10 @@ class _Lane:
 
 
 class ProcessExecutor:
-    """Reads items in ``workers`` lanes of local processes, ``lanes`` to a process, each
-    process started when an item needs one of its lanes; a runaway page
-    is stopped after ``page_timeout`` s. An item whose process died under it is read again in
-    a process of its own."""
+    """Reads items in ``workers`` lanes of local processes, ``lanes`` to a process: the
+    first process started with the executor, the others when an item needs one of their
+    lanes; a runaway page is stopped after ``page_timeout`` s. An item whose process died
+    under it is read again in a process of its own."""
 
     def __init__(self, spec: EngineSpec, contest: Contest, workers: int,
                  page_timeout: float = PAGE_TIMEOUT, lanes: int = LANES) -> None:
