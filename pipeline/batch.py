@@ -53,7 +53,6 @@ from pipeline.sources import InputSource, Key, MailSource, PaperSource, Part
 from pipeline.stages import Outcome
 from pipeline.store import Store, as_text
 from pipeline.workers import (
-    LANES,
     PAGE_TIMEOUT,
     WORKER_MB,
     EngineSpec,
@@ -333,7 +332,7 @@ class Batch:
             return
         key = "line.workers_memory" if count.memory_bound else "line.workers"
         tqdm.write(text(self.options.lang, key, workers=count.workers, cores=count.cores,
-                        processes=-(-count.workers // LANES),
+                        processes=count.processes,
                         gb=f"{count.available_mb / 1024:.1f}", per=f"{WORKER_MB / 1024:.1f}"))
 
     def _say_notes(self, path: str, notes: tuple[Reason, ...],

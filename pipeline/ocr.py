@@ -18,7 +18,7 @@ import importlib.metadata
 import importlib.util
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
@@ -202,12 +202,12 @@ class RapidOcrEngine:
         elif self.threads:
             params["EngineConfig.onnxruntime.intra_op_num_threads"] = self.threads
             params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
-        if self.runtime != "openvino":
-            return RapidOCR(params=params)
-        with _openvino_cpu(RUNTIME_CACHE):
+        # All three loaded now (RapidOCR loads them lazily): OpenVINO's compiled while the
+        # setting holds, and every model there for a twin to share.
+        with _openvino_cpu(RUNTIME_CACHE) if self.runtime == "openvino" else nullcontext():
             ocr = RapidOCR(params=params)
             for load in (ocr._load_det_model, ocr._load_rec_model, ocr._load_cls_model):
-                load()  # compiled now, while the setting holds (RapidOCR loads them lazily)
+                load()
         return ocr
 
     def twin(self) -> RapidOcrEngine:
@@ -215,9 +215,6 @@ class RapidOcrEngine:
         time as this one: OpenVINO's compiled models each give it an inference request of its
         own (run side by side in the models' ``streams``); ONNX Runtime's sessions run
         from several threads as they are. Nothing is loaded or compiled again."""
-        for load in (self._ocr._load_det_model, self._ocr._load_rec_model,
-                     self._ocr._load_cls_model):
-            load()  # (RapidOCR loads ONNX Runtime's lazily: once, for both)
         ocr = copy.copy(self._ocr)
         for name in ("text_det", "text_rec", "text_cls"):
             part = copy.copy(getattr(ocr, name))

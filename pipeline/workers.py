@@ -113,6 +113,11 @@ class WorkerCount:
     asked: bool  # --workers given: the person's number, not this rule's
 
     @property
+    def processes(self) -> int:
+        """The worker processes that read them, :data:`LANES` pages to each."""
+        return -(-self.workers // LANES)
+
+    @property
     def memory_bound(self) -> bool:
         return not self.asked and self.workers < self.cores
 

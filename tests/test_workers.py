@@ -182,10 +182,14 @@ def test_a_page_that_runs_away_fails_alone_and_the_batch_goes_on(scanned, tmp_pa
                                    HangingSpec(threads=1, marker=str(tmp_path / "marker")),
                                    2, BatchOptions(progress=False, page_timeout=20), lanes)
     assert "took over 20 s" in failed["error"] and "--page-timeout" in failed["error"]
-    workers = [p for p in psutil.Process().children(recursive=True)
-               if p.is_running() and p.status() != psutil.STATUS_ZOMBIE
-               and "resource_tracker" not in " ".join(p.cmdline())]
-    assert not workers  # the runaway worker was ended, the pool closed
+    assert not _workers_now()  # the runaway worker was ended, the pool closed
+
+
+def _workers_now() -> set[psutil.Process]:
+    """This process's children alive now, multiprocessing's resource tracker left out."""
+    return {p for p in psutil.Process().children(recursive=True)
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE
+            and "resource_tracker" not in " ".join(p.cmdline())}
 
 
 class KilledOnceSpec(CrashingSpec):
@@ -205,6 +209,14 @@ class KilledOnceEngine(CrashingEngine):
         return self.real.read_upright(image)
 
 
+def _logged(spec_class, tmp_path):
+    """A spec of ``spec_class`` (one runtime thread) with its ``marker`` and ``log`` folder in
+    ``tmp_path``, and that folder."""
+    log = tmp_path / "log"
+    log.mkdir()
+    return spec_class(threads=1, marker=str(tmp_path / "marker"), log=str(log)), log
+
+
 def logged(log: Path) -> tuple[int, dict[str, list[int]]]:
     """What a spec's ``log`` folder holds: the engines made, and the pids that read each page
     (by the page's digest), in the order they read it."""
@@ -216,9 +228,7 @@ def logged(log: Path) -> tuple[int, dict[str, list[int]]]:
 @pytest.mark.ocr
 def test_a_killed_worker_alone_is_replaced_and_only_its_page_is_read_again(scanned,
                                                                             tmp_path):
-    log = tmp_path / "log"
-    log.mkdir()
-    spec = KilledOnceSpec(threads=1, marker=str(tmp_path / "marker"), log=str(log))
+    spec, log = _logged(KilledOnceSpec, tmp_path)
     manifest, expected, summary = _read_envelope(scanned, tmp_path, spec, 2,
                                                  BatchOptions(progress=False))
     assert (tmp_path / "marker").exists()  # a worker was killed on a page...
@@ -234,9 +244,7 @@ def test_a_killed_worker_alone_is_replaced_and_only_its_page_is_read_again(scann
 @pytest.mark.ocr
 def test_a_page_that_kills_two_workers_leaves_the_other_worker_and_its_pages_alone(
         scanned, tmp_path):
-    log = tmp_path / "log"
-    log.mkdir()
-    spec = CrashingSpec(threads=1, marker=str(tmp_path / "marker"), log=str(log))
+    spec, log = _logged(CrashingSpec, tmp_path)
     failed = _one_page_fails_alone(scanned, tmp_path, spec, 2, BatchOptions(progress=False))
     assert "the OCR engine's process died reading this page" in failed["error"]
     engines, reads = logged(log)
@@ -252,9 +260,7 @@ def test_a_page_that_kills_two_workers_leaves_the_other_worker_and_its_pages_alo
 
 @pytest.mark.ocr
 def test_a_runaway_page_stops_only_its_own_worker(scanned, tmp_path):
-    log = tmp_path / "log"
-    log.mkdir()
-    spec = HangingSpec(threads=1, marker=str(tmp_path / "marker"), log=str(log))
+    spec, log = _logged(HangingSpec, tmp_path)
     failed = _one_page_fails_alone(scanned, tmp_path, spec, 2,
                                    BatchOptions(progress=False, page_timeout=20))
     assert "took over 20 s" in failed["error"]
@@ -342,9 +348,7 @@ def test_a_process_killed_under_one_lane_has_both_lanes_pages_read_again_each_al
         scanned, tmp_path):
     """Two lanes share a process: killed under one page, it takes the other lane's page
     with it; each is read again in a process of its own, and nothing fails."""
-    log = tmp_path / "log"
-    log.mkdir()
-    spec = KilledOnceSpec(threads=1, marker=str(tmp_path / "marker"), log=str(log))
+    spec, log = _logged(KilledOnceSpec, tmp_path)
     manifest, expected, summary = _read_envelope(scanned, tmp_path, spec, 2,
                                                  BatchOptions(progress=False), lanes=2)
     assert (tmp_path / "marker").exists()  # a process was killed on a page...
@@ -361,9 +365,7 @@ def test_a_process_killed_under_one_lane_has_both_lanes_pages_read_again_each_al
 @pytest.mark.ocr
 def test_a_page_that_kills_its_process_twice_fails_alone_beside_another_lane(scanned,
                                                                             tmp_path):
-    log = tmp_path / "log"
-    log.mkdir()
-    spec = CrashingSpec(threads=1, marker=str(tmp_path / "marker"), log=str(log))
+    spec, log = _logged(CrashingSpec, tmp_path)
     failed = _one_page_fails_alone(scanned, tmp_path, spec, 2, BatchOptions(progress=False),
                                    lanes=2)
     assert "the OCR engine's process died reading this page" in failed["error"]
@@ -395,12 +397,6 @@ def test_a_worker_process_that_dies_as_it_loads_is_replaced_and_nothing_fails(sc
                                                  BatchOptions(progress=False), lanes=2)
     assert (tmp_path / "marker").exists() and not summary.failures
     assert {(m["path"], m["page"]): m for m in manifest} == expected
-
-
-def _workers_now() -> set[psutil.Process]:
-    return {p for p in psutil.Process().children(recursive=True)
-            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE
-            and "resource_tracker" not in " ".join(p.cmdline())}
 
 
 @pytest.mark.ocr
