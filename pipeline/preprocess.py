@@ -52,6 +52,7 @@ _COARSE_STEP_DEG = 0.5
 _FINE_HALF_DEG = 0.6
 _FINE_STEP_DEG = 0.05
 _COARSE_MAX_POINTS = 40_000  # ink pixels sampled for the coarse profile search
+_LINE_PIECE = 0.05  # of the short side: shorter pieces of ink (characters) do not vote for lines
 _SKEW_MIN_INK = 1000  # fewer ink pixels (at analysis size) than this: nothing to measure
 _TEXT_MIN_PEAK = 1.2  # best / median profile score below this: no text lines to align
 
@@ -466,9 +467,18 @@ def _ink_mask(grey: np.ndarray) -> np.ndarray:
 
 
 def _angle_from_lines(ink: np.ndarray) -> float | None:
-    """Coarse skew from long straight segments (ruling lines), or None when there are none."""
+    """Coarse skew from long straight segments (ruling lines), or None when there are none.
+
+    Only ink in long pieces votes: characters are left out (what Hough costs grows with the
+    pixels voting, and text was most of them), so a text page's rows are not taken for lines.
+    """
     h, w = ink.shape
     min_len = int(0.25 * min(h, w))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    long = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) >= (
+        _LINE_PIECE * min(h, w))
+    long[0] = False  # background
+    ink = np.where(long, 255, 0).astype(np.uint8)[labels]
     segs = cv2.HoughLinesP(
         ink, 1, np.pi / 360, threshold=int(0.6 * min_len), minLineLength=min_len, maxLineGap=4
     )
