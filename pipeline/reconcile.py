@@ -23,7 +23,6 @@ from functools import cache
 import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import LCSseq
-from scipy.optimize import linear_sum_assignment
 
 from pipeline.contest import Contest
 from pipeline.forms import FieldKind, schemas
@@ -171,6 +170,10 @@ def _assign(form_type: FormType, paper: list[Record], email: list[Record],
     matched_p: set[int] = set()
     matched_e: set[int] = set()
     if scores.size:
+        # Imported here: SciPy's optimize takes 0.35 s to import, which every command (and a
+        # scan's first page) would wait for, and only reconciling uses it.
+        from scipy.optimize import linear_sum_assignment
+
         rows, cols = linear_sum_assignment(-scores)
         for i, j in zip(rows, cols):
             if scores[i, j] >= contest.reconcile.pair_threshold:
