@@ -225,12 +225,23 @@ def normalize_duration(text: str | None) -> str | None:
     return "".join(to_digits(c) if c.isascii() else c for c in raw) or None
 
 
+# Boxes and ticks, which a name never holds: the recogniser reads a colon or a box printed
+# before a value as one (授权人：邓志 read as 授权人☑邓志). 口 is left: it is a character.
+_BOXES = "☑☒☐□■▣◼⊠✓✔√"
+
+
+def normalize_person(text: str | None) -> str | None:
+    """One name: as :func:`clean_text`, with no box or tick at its ends."""
+    return clean_text(text).strip(_BOXES + _EDGE_PUNCT) or None
+
+
 def normalize_names(text: str | None) -> str | None:
     """Names separated by 、 (domain.md §2); commas, spaces and slashes become 、."""
     if not text:
         return None
     raw = to_simplified(unicodedata.normalize("NFKC", text))
-    names = [n.strip(_EDGE_PUNCT) for n in re.split(r"[、,，;；/\s]+", raw) if n]
+    names = [n for n in (n.strip(_BOXES + _EDGE_PUNCT) for n in re.split(r"[、,，;；/\s]+", raw))
+             if n]
     return "、".join(part for n in names for part in _two_names(n)) or None
 
 
@@ -262,7 +273,8 @@ def running_text(text: str | None) -> str | None:
     return _COMMA_LOOKALIKE.sub("，", cleaned) or None
 
 
-_NORMALISERS = {FieldKind.PHONE: normalize_phone, FieldKind.DATE: normalize_date,
+_NORMALISERS = {FieldKind.PERSON: normalize_person, FieldKind.PHONE: normalize_phone,
+                FieldKind.DATE: normalize_date,
                 FieldKind.DURATION: normalize_duration, FieldKind.NAMES: normalize_names,
                 FieldKind.MULTILINE: running_text}
 

@@ -2,6 +2,7 @@ import re
 
 import pytest
 
+from pipeline.forms import FieldKind
 from pipeline.normalize import (
     clean_text,
     comparable,
@@ -9,6 +10,7 @@ from pipeline.normalize import (
     normalize_date,
     normalize_names,
     normalize_phone,
+    normalize_value,
     synopsis_length,
 )
 
@@ -155,6 +157,16 @@ def test_chinese_text_keeps_fullwidth_punctuation_and_loses_spaces():
 
 def test_names_are_joined_by_dunhao():
     assert normalize_names("张三， 李四 王五") == "张三、李四、王五"
+
+
+@pytest.mark.parametrize("read, name", [
+    ("☑邓志", "邓志"),  # the colon after 授权人 read as a ticked box
+    ("□ 王小明：", "王小明"),
+    ("口琴", "口琴"),  # 口 is a character, not a box
+])
+def test_a_name_holds_no_box_or_tick(read, name):
+    assert normalize_value(FieldKind.PERSON, read) == name
+    assert normalize_names(f"{read}、☑李四") == f"{name}、李四"
 
 
 def test_synopsis_length_counts_characters_and_punctuation_not_spaces():
