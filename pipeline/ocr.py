@@ -51,8 +51,8 @@ FULL_RESOLUTION = 4096  # px: pages up to this long side are recognised as they 
 REC_BATCH = 2
 # Widths a recognition batch is padded to: a multiple of this many px. OpenVINO prepares its
 # kernels for each input shape; widths to the pixel made most batches a new shape (75 widths
-# in 157 batches of twelve pages), widths in steps of 64 px cost 13% less recognition time for
-# 2.5% more pixels (README, Speed and memory).
+# in 157 batches of twelve pages); in steps of 64 px a page's recognition takes 9% less time
+# for 2.5% more pixels (README, Speed and memory).
 REC_WIDTH_STEP = 64
 ORIENTATION_LINES = 16  # the widest lines the direction classifier votes with
 UPRIGHT_CONFIDENCE = 0.85  # a page read less surely than this is tried upside down too
@@ -161,8 +161,9 @@ def _openvino_cpu(runtime_cache: int) -> Iterator[None]:
 @contextmanager
 def _without_download_list() -> Iterator[None]:
     """RapidOCR imported without its list of model downloads: it reads the addresses of
-    every model it knows when imported (85 KB of YAML through OmegaConf, 0.8 s of each worker's
-    start); formscan names its model files and downloads nothing, so the list is left empty."""
+    every model it knows when imported (85 KB of YAML through OmegaConf, ~0.35 s of each
+    worker's start); formscan names its model files and downloads nothing, so the list is
+    left empty."""
     import sys
 
     if "rapidocr.inference_engine.base" in sys.modules:
@@ -194,21 +195,26 @@ class _Padded:
     ``REC_WIDTH_STEP`` px, so a few shapes serve every line; its output is cut back to the
     steps of the width asked for, so RapidOCR places characters as it would have."""
 
-    def __init__(self, session) -> None:  # noqa: ANN001 - RapidOCR's session wrapper
-        self.session = session
+    def __init__(self, inner) -> None:  # noqa: ANN001 - RapidOCR's session wrapper
+        self.inner = inner
+
+    def __getattr__(self, name: str):  # noqa: ANN204 - the wrapped session's own attributes
+        if name == "inner":  # not set yet (a copy being made): no recursion
+            raise AttributeError(name)
+        return getattr(self.inner, name)
 
     def __call__(self, batch: np.ndarray) -> np.ndarray:
         width = batch.shape[3]
         padded = -(-width // REC_WIDTH_STEP) * REC_WIDTH_STEP
         if padded != width:
             batch = np.pad(batch, ((0, 0), (0, 0), (0, 0), (0, padded - width)))
-        return self.session(batch)[:, :_rec_steps(width)]
+        return self.inner(batch)[:, :_rec_steps(width)]
 
 
 def _det_preprocess(limit_side_len: int, limit_type: str, mean: list[float] | None,
                     std: list[float] | None):  # noqa: ANN202 - a rapidocr DetPreProcess
     """RapidOCR's detection preprocessing, normalised in float32: RapidOCR's own goes through
-    float64 (a sixth of detection's time, for the same input to a millionth)."""
+    float64 (a sixth of detection's time, for the same values to the bit)."""
     from rapidocr.ch_ppocr_det.utils import DetPreProcess
 
     class Float32(DetPreProcess):
@@ -228,7 +234,7 @@ def _own_request(session):  # noqa: ANN001, ANN202 - RapidOCR's OpenVINO session
     """A copy of an OpenVINO session with an inference request of its own, on the same
     compiled model."""
     if isinstance(session, _Padded):
-        return _Padded(_own_request(session.session))
+        return _Padded(_own_request(session.inner))
     session = copy.copy(session)
     session.session = session.session.get_compiled_model().create_infer_request()
     return session

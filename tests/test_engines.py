@@ -115,3 +115,56 @@ def test_a_twin_reads_beside_its_engine_on_the_same_loaded_models(name, page):
             assert mine.model is theirs.model  # on the one model read
         else:
             assert mine.session is theirs.session  # ONNX Runtime: one session, thread-safe
+
+
+@pytest.mark.ocr
+def test_recognition_widths_in_steps_give_the_steps_of_the_width_asked(page):
+    """Batches are padded to ``REC_WIDTH_STEP`` px and the recogniser's output cut back to
+    the steps the unpadded width gives (RapidOCR places characters by them): the cut is
+    what the model itself returns for that width, for every width."""
+    engine = ocr.make_engine(ocr.DEFAULT_ENGINE, threads=1)
+    padded = engine._ocr.text_rec.session
+    assert isinstance(padded, ocr._Padded)
+    for width in range(320, 480):
+        batch = np.zeros((1, 3, 48, width), np.float32)
+        assert padded(batch).shape[1] == padded.inner(batch).shape[1] == ocr._rec_steps(width)
+    # A line's reading keeps its characters where they are on the page.
+    lines = engine.recognize(page)
+    title = next(line for line in lines if line.text == "作品授权书")
+    assert [w.text for w in title.words] == list("作品授权书")
+    assert all(a.bbox[2] <= b.bbox[0] + 4 for a, b in zip(title.words, title.words[1:]))
+
+
+def test_detection_input_is_rapidocrs_to_the_bit(page):
+    """Detection's input normalised in float32 is RapidOCR's own (which goes through
+    float64), value for value, and laid out as the model takes it."""
+    from rapidocr.ch_ppocr_det.utils import DetPreProcess
+
+    for side, limit in ((960, "max"), (736, "min")):
+        mine = ocr._det_preprocess(side, limit, None, None)(page)
+        theirs = DetPreProcess(side, limit, None, None)(page)
+        assert mine.dtype == np.float32 and mine.flags["C_CONTIGUOUS"]
+        assert np.array_equal(mine, theirs)
+
+
+@pytest.mark.ocr
+def test_rapidocr_is_loaded_without_its_download_list():
+    """In a fresh process (as a worker is), the engine loads without reading RapidOCR's list
+    of model downloads, reads the page, and leaves OmegaConf as it was."""
+    import subprocess
+    import sys
+
+    code = f"""
+import json
+from omegaconf import OmegaConf
+load = OmegaConf.load
+from pipeline.ocr import make_engine
+import cv2
+engine = make_engine("{ocr.DEFAULT_ENGINE}", threads=1)
+text = "".join(line.text for line in engine.recognize(cv2.imread({str(PAGE)!r})))
+from rapidocr.inference_engine.base import InferSession
+print(json.dumps([len(InferSession.model_info), "作品授权书" in text, OmegaConf.load is load]))
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1], check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == [0, True, True]
