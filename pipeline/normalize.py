@@ -240,8 +240,8 @@ def normalize_names(text: str | None) -> str | None:
     if not text:
         return None
     raw = to_simplified(unicodedata.normalize("NFKC", text))
-    names = [n for n in (n.strip(_BOXES + _EDGE_PUNCT) for n in re.split(r"[、,，;；/\s]+", raw))
-             if n]
+    pieces = (piece.strip(_BOXES + _EDGE_PUNCT) for piece in re.split(r"[、,，;；/\s]+", raw))
+    names = [name for name in pieces if name]
     return "、".join(part for n in names for part in _two_names(n)) or None
 
 

@@ -453,7 +453,7 @@ def _ink_mask(grey: np.ndarray) -> np.ndarray:
     ink = cv2.adaptiveThreshold(
         grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15
     )
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     h, w = ink.shape
     x, y = stats[:, cv2.CC_STAT_LEFT], stats[:, cv2.CC_STAT_TOP]
     x1 = x + stats[:, cv2.CC_STAT_WIDTH]
@@ -474,7 +474,7 @@ def _angle_from_lines(ink: np.ndarray) -> float | None:
     """
     h, w = ink.shape
     min_len = int(0.25 * min(h, w))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     long = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) >= (
         _LINE_PIECE * min(h, w))
     long[0] = False  # background
