@@ -424,19 +424,20 @@ class _Process:
             if not wait([conn, self._process.sentinel], timeout):
                 return None
             answer = conn.recv()
-        except (EOFError, OSError) as exc:  # it ended, or kill() closed the pipe meanwhile
+        except (EOFError, OSError) as exc:  # it ended
             raise WorkerDied from exc
         if isinstance(answer, Exception):
             raise answer
         return answer
 
     def kill(self) -> None:
+        """End the process. Its pipes are left open: another lane's thread may be reading
+        one, and a pipe closed under a read fails it with no error a death is told by; the
+        process gone, a read ends (EOFError: WorkerDied), and a pipe closes with its lane."""
         with self._ending:  # close() and the slots of its lanes may all end it
             self.ended = True
             self._process.kill()
             self._process.join()
-            for conn in self._conns:
-                conn.close()
 
 
 class _Lane:
