@@ -225,9 +225,11 @@ def normalize_duration(text: str | None) -> str | None:
     return "".join(to_digits(c) if c.isascii() else c for c in raw) or None
 
 
-# Boxes and ticks, which a name never holds: the recogniser reads a colon or a box printed
-# before a value as one (授权人：邓志 read as 授权人☑邓志). 口 is left: it is a character.
-_BOXES = "☑☒☐□■▣◼⊠✓✔√"
+TICKED = frozenset("☑☒✓✔√■▣◼●◉⊠✅✗×")  # a box or mark a person made (pipeline.ticks)
+EMPTY = frozenset("□☐○◯口")  # a box left empty (口: how OCR sometimes reads one)
+# Which a name never holds: the recogniser reads a colon or a box printed before a value as
+# one (授权人：邓志 read as 授权人☑邓志). 口 is left: it is a character too.
+_BOXES = "".join(sorted((TICKED | EMPTY) - {"口"}))
 
 
 def normalize_person(text: str | None) -> str | None:

@@ -17,10 +17,11 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from functools import cache, cached_property, partial
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Protocol
 
@@ -164,8 +165,6 @@ def _without_download_list() -> Iterator[None]:
     every model it knows when imported (85 KB of YAML through OmegaConf, ~0.35 s of each
     worker's start); formscan names its model files and downloads nothing, so the list is
     left empty."""
-    import sys
-
     if "rapidocr.inference_engine.base" in sys.modules:
         yield
         return
@@ -186,7 +185,9 @@ def _without_download_list() -> Iterator[None]:
 
 
 def _rec_steps(width: int) -> int:
-    """Time steps the recogniser outputs for an input ``width`` px wide (a step per 8 px)."""
+    """Time steps the shipped recogniser outputs for an input ``width`` px wide (a step per
+    8 px; checked against the model in tests/test_engines.py). A recogniser given with
+    ``FORMSCAN_REC_MODEL`` may step otherwise: its batches are not padded."""
     return (width + 3) // 8
 
 
@@ -214,7 +215,8 @@ class _Padded:
 def _det_preprocess(limit_side_len: int, limit_type: str, mean: list[float] | None,
                     std: list[float] | None):  # noqa: ANN202 - a rapidocr DetPreProcess
     """RapidOCR's detection preprocessing, normalised in float32: RapidOCR's own goes through
-    float64 (a sixth of detection's time, for the same values to the bit)."""
+    float64 (a sixth of detection's time, for the same values to the bit). It holds only its
+    settings: one serves every page of an engine and of its twins."""
     from rapidocr.ch_ppocr_det.utils import DetPreProcess
 
     class Float32(DetPreProcess):
@@ -296,10 +298,11 @@ class RapidOcrEngine:
             ocr = RapidOCR(params=params)
             for load in (ocr._load_det_model, ocr._load_rec_model, ocr._load_cls_model):
                 load()
-        ocr.text_rec.session = _Padded(ocr.text_rec.session)
-        det = ocr.text_det  # made again for every page, from these settings
-        det.get_preprocess = partial(_det_preprocess, det.limit_side_len, det.limit_type,
-                                     det.mean, det.std)
+        if not os.environ.get(MODEL_ENV["rec"]):  # the shipped recogniser: _rec_steps is its rule
+            ocr.text_rec.session = _Padded(ocr.text_rec.session)
+        det = ocr.text_det  # RapidOCR makes its preprocessing again for every page
+        preprocess = _det_preprocess(det.limit_side_len, det.limit_type, det.mean, det.std)
+        det.get_preprocess = lambda: preprocess
         return ocr
 
     def twin(self) -> RapidOcrEngine:

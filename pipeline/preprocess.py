@@ -266,14 +266,14 @@ def estimate_skew(grey: np.ndarray) -> tuple[float, str]:
         if scale < 1.0
         else grey
     )
-    ink = _ink_mask(small)
+    ink, lines = _ink_masks(small)
     ys, xs = np.nonzero(ink)
     if len(xs) < _SKEW_MIN_INK:
         return 0.0, "none"
     pts = np.stack([xs, ys]).astype(np.float32)
     pts -= pts.mean(axis=1, keepdims=True)
 
-    coarse = _angle_from_lines(ink)
+    coarse = _angle_from_lines(lines)
     if coarse is not None:
         source = "lines"
     else:
@@ -450,6 +450,14 @@ def _ink_mask(grey: np.ndarray) -> np.ndarray:
     Border-touching components are scanner edges, black wedges around a skewed sheet or
     table surround: they are aligned with the image, not with the page.
     """
+    return _ink_masks(grey, lines=False)[0]
+
+
+def _ink_masks(grey: np.ndarray, lines: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """:func:`_ink_mask`, and (``lines``) the same ink in long pieces only, from the one
+    labelling of its components: what votes for ruling lines (characters are left out: what
+    Hough costs grows with the pixels voting, and text was most of them, so a text page's
+    rows are not taken for lines)."""
     ink = cv2.adaptiveThreshold(
         grey, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 25, 15
     )
@@ -461,24 +469,19 @@ def _ink_mask(grey: np.ndarray) -> np.ndarray:
     touching = (x <= 1) | (y <= 1) | (x1 >= w - 1) | (y1 >= h - 1)
     touching[0] = True  # background
     if np.count_nonzero(touching) > 1:
-        keep = np.where(touching, 0, 255).astype(np.uint8)
-        ink = keep[labels]
-    return ink
+        ink = np.where(touching, 0, 255).astype(np.uint8)[labels]
+    if not lines:
+        return ink, None
+    long = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) >= (
+        _LINE_PIECE * min(h, w))
+    return ink, np.where(long & ~touching, 255, 0).astype(np.uint8)[labels]
 
 
 def _angle_from_lines(ink: np.ndarray) -> float | None:
-    """Coarse skew from long straight segments (ruling lines), or None when there are none.
-
-    Only ink in long pieces votes: characters are left out (what Hough costs grows with the
-    pixels voting, and text was most of them), so a text page's rows are not taken for lines.
-    """
+    """Coarse skew from long straight segments (ruling lines) in ``ink`` (long pieces of ink,
+    :func:`_ink_masks`), or None when there are none."""
     h, w = ink.shape
     min_len = int(0.25 * min(h, w))
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    long = np.maximum(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) >= (
-        _LINE_PIECE * min(h, w))
-    long[0] = False  # background
-    ink = np.where(long, 255, 0).astype(np.uint8)[labels]
     segs = cv2.HoughLinesP(
         ink, 1, np.pi / 360, threshold=int(0.6 * min_len), minLineLength=min_len, maxLineGap=4
     )

@@ -25,10 +25,8 @@ from rapidfuzz import fuzz
 
 from pipeline.imaging import to_grey
 from pipeline.model import Evidence, Field, Segment, group_rows
-from pipeline.normalize import clean_text
+from pipeline.normalize import EMPTY, TICKED, clean_text
 
-TICKED = frozenset("☑☒✓✔√■▣◼●◉⊠✅✗×")  # a box or mark a person made
-EMPTY = frozenset("□☐○◯口")  # a box left empty (口: how OCR sometimes reads one)
 WORD_MATCH = 66  # fuzzy ratio at which an option's word is found (纪录斤: one of three misread)
 BOX_INK = 0.03  # share of a box's inside (its outline left out) that is ink: marked
 TICK_SEP = "、"  # between the words of several options ticked (in ``raw``)

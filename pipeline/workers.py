@@ -433,7 +433,8 @@ class _Process:
     def kill(self) -> None:
         """End the process. Its pipes are left open: another lane's thread may be reading
         one, and a pipe closed under a read fails it with no error a death is told by; the
-        process gone, a read ends (EOFError: WorkerDied), and a pipe closes with its lane."""
+        process gone, a read ends (EOFError: WorkerDied), and the pipes close when this
+        object goes (its lanes retired)."""
         with self._ending:  # close() and the slots of its lanes may all end it
             self.ended = True
             self._process.kill()

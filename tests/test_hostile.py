@@ -933,7 +933,6 @@ def test_the_seal_of_a_fax_page_is_found(dither, tmp_path):
         assert not find_seal(page, SEAL).mark.present
 
 
-
 def test_a_message_inside_an_archive_shares_the_archive_s_unpacking_limit(tmp_path):
     """A message kept in an archive is read whole (not told from its first bytes as no
     document), and is no way round the limit: the zips attached to it count with the
