@@ -4,7 +4,8 @@ Units print a closed list as a row of options and tick one: ``□故事片 ☑�
 filled, crossed or ticked by hand, or ✓/√ beside the word. PP-OCR reads an empty box as □ and
 either reads a marked one as a tick character or drops it (a box with a stroke in it is no
 character it knows). So the text says which option is ticked: the one whose box reads as a
-tick; else, where the other options keep their empty boxes, the one whose box is gone. Where
+tick; else, where the other options keep their empty boxes, the one whose box is gone (and
+beside a tick, a box gone may be a second mark: the page's boxes decide, else it counts). Where
 no box is read at all, the page is asked: the row's printed boxes are found (squares about a
 character high with straight sides), one per option, and a box whose inside holds ink is
 marked. Boxes not found one per option leave the row not told, for a person to look at.
@@ -121,6 +122,14 @@ def read_ticks(segments: list[Segment], words: tuple[str, ...],
     if len(found) < 2:
         return None
     ticked = [o for o in found if o.mark]
+    if ticked and any(o.mark is None for o in found) and any(o.mark is False for o in found):
+        # A tick read, an empty box read and a box not read: a box a mark made unreadable
+        # (as below), so that option may be ticked too. The page's boxes settle it; where
+        # they are not found, each option not read empty counts as ticked (a person looks).
+        marks = _marks_on_page(page, segments, words, len(found)) if page is not None else None
+        if marks is None:
+            return Ticks(tuple(o.word for o in found if o.mark is not False), 0.85, text)
+        return Ticks(tuple(o.word for o, m in zip(found, marks, strict=True) if m), 0.8, text)
     if ticked:
         return Ticks(tuple(o.word for o in ticked), 0.95, text)
     circled = _circled(page, segments, found, len(text)) if page is not None else []

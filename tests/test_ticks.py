@@ -156,6 +156,26 @@ def test_after_their_words_the_page_says_which_box_is_marked():
     assert read_ticks(segments, WORDS, image).words == ("纪录片",)
 
 
+def test_a_box_not_read_beside_a_tick_and_an_empty_box_may_be_ticked_too():
+    """A tick read, an empty box read, and an option whose box was not read: a box a mark
+    made unreadable, so that option is ticked too where the text alone must tell (a person
+    settles it); the page's boxes say which are marked where it is there."""
+    words = CONTEST.vocabularies["proposal_type"]
+    found = read_ticks(row("故事片剧本纪录片文案■专题片解说词□"), words, page=None)
+    assert found.words == ("故事片剧本", "纪录片文案")  # not the one tick read: trusted
+    field = ticked_field(Field("", 0.9, 1, None), found)
+    assert field.value is None and field.raw == "故事片剧本、纪录片文案"
+
+    def read(marked: dict[str, str]) -> tuple[str, ...]:
+        image, segments = draw_row(marked, boxes="after")
+        texts = ["故事片", "纪录片■", "专题片□", "微视频□"]  # 故事片's box not read
+        segments = [Segment(t, s.bbox, 0.9) for t, s in zip(texts, segments, strict=True)]
+        return read_ticks(segments, WORDS, image).words
+
+    assert read({"故事片": "fill", "纪录片": "fill"}) == ("故事片", "纪录片")
+    assert read({"纪录片": "fill"}) == ("纪录片",)  # its box was empty: only the tick read
+
+
 def test_a_character_blurred_solid_in_the_middle_of_a_word_is_no_box():
     image, segments = draw_row({"专题片": "fill"})
     k = DPI / 72
