@@ -21,6 +21,7 @@ import numpy as np
 GREY_CHROMA = 24  # max-min channel spread that counts as colour ...
 GREY_MAX_SHARE = 1e-4  # ... and below this share of coloured pixels the page is grey
 GREY_SAMPLE_STEP = 2  # every 2nd pixel each way is enough to tell
+BILEVEL_BANDS = 16  # is_bilevel looks at a page in this many bands, stopping at a grey
 # Red (seal) ink: R above max(G, B) by this margin. Black and blue ink, also under a seal
 # (the inks multiply), stay dark in the red channel.
 RED_INK_MARGIN = 40
@@ -63,8 +64,11 @@ def is_bilevel(image: np.ndarray) -> bool:
     """True when every pixel is black or white: a fax or a 1-bit scan, whose greys (a red
     seal's among them) went through a threshold or were dithered into dots."""
     sample = np.asarray(image)[::GREY_SAMPLE_STEP, ::GREY_SAMPLE_STEP]
-    return sample.dtype == np.uint8 and bool(sample.size) and not np.any(
-        (sample > 0) & (sample < 255))
+    if sample.dtype != np.uint8 or not sample.size:
+        return False
+    # In bands: a page with greys (nearly every page) shows one in its first band.
+    return not any(np.any((band > 0) & (band < 255))
+                   for band in np.array_split(sample, BILEVEL_BANDS))
 
 
 def red_excess(image: np.ndarray) -> np.ndarray:

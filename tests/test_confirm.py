@@ -26,6 +26,7 @@ from pipeline.model import (
     Origin,
     Record,
 )
+from pipeline.normalize import normalize_person
 from pipeline.reconcile import Pair, compare
 from pipeline.support import NEG_INF, Steps, ctc_log_likelihood
 from samples.generate.content import person
@@ -70,12 +71,14 @@ def test_greedy_reading_and_an_unknown_character():
 
 def _misread_name(engine, rng: random.Random) -> tuple[str, np.ndarray, str]:
     """The first of the generator's handwritten names the recogniser reads one character off
-    (its own confusion), with its crop and its reading."""
+    (its own confusion: not a variant of the same character, 靜 for 静, which the comparison
+    already takes as the same), with its crop and its reading."""
     for _ in range(2000):
         name = person(rng)
         crop = handwritten_name(name, rng)
         seen = engine.steps(crop).greedy()
-        if len(seen) == len(name) and sum(a != b for a, b in zip(seen, name)) == 1:
+        if (len(seen) == len(name) and sum(a != b for a, b in zip(seen, name)) == 1
+                and normalize_person(seen) != normalize_person(name)):
             return name, crop, seen
     raise AssertionError("no name read one character off in 2000")
 

@@ -125,7 +125,7 @@ def test_recognition_widths_in_steps_give_the_steps_of_the_width_asked(page):
     engine = ocr.make_engine(ocr.DEFAULT_ENGINE, threads=1)
     padded = engine._ocr.text_rec.session
     assert isinstance(padded, ocr._Padded)
-    for width in range(320, 480):
+    for width in range(ocr.REC_MIN_WIDTH, 480):
         batch = np.zeros((1, 3, 48, width), np.float32)
         assert padded(batch).shape[1] == padded.inner(batch).shape[1] == ocr._rec_steps(width)
     # A line's reading keeps its characters where they are on the page.
