@@ -26,6 +26,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from pipeline import ahead
 from pipeline.checks import apply_checks
 from pipeline.contest import Contest, default_contest
 from pipeline.errors import PAGE_REFUSALS, Code, InputError, Reason
@@ -95,10 +96,12 @@ class BatchOptions:
         if self.executor == "ray" and engine is None:
             from pipeline.cluster import RayExecutor  # Ray is an optional extra
 
+            ahead.discard()  # a worker started ahead for local processes: not needed
             return RayExecutor(EngineSpec(self.engine, self.threads or 1, self.det_side),
                                contest, self.workers, self.ray_address, self.page_timeout)
         workers = (count or self.worker_count()).workers
         if engine is not None or workers == 1:
+            ahead.discard()
             spec = EngineSpec(self.engine, self.threads, self.det_side)
             return InProcess(engine or spec.make(), contest)
         return ProcessExecutor(EngineSpec(self.engine, self.threads or 1, self.det_side),

@@ -27,7 +27,6 @@ to a worker of its own, so an item read beside a killer is never failed for it.
 from __future__ import annotations
 
 import ctypes
-import os
 import signal
 import threading
 from collections.abc import Callable, Sequence
@@ -41,7 +40,8 @@ from typing import Protocol, cast
 
 import psutil
 
-from pipeline import __version__
+from pipeline import __version__, ahead
+from pipeline.ahead import LANES, cores
 from pipeline.contest import Contest
 from pipeline.errors import Code, Reason
 from pipeline.model import ErrorItem, WorkItem
@@ -61,14 +61,6 @@ TRIES = 2  # workers an item is given to at most: a second death on it fails it
 PR_SET_PDEATHSIG = 1  # prctl(2): a signal for this process when its parent dies
 
 
-def cores() -> int:
-    """The cores this process may run on (a container's share, not the host's)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
 # glibc's mallopt(3): blocks of 32 MB and more are mapped and given back whole, and a heap's
 # free top returned past 4 MB, rather than kept as holes a worker's later pages grow around.
 # Left to itself glibc raises its mapping threshold as big blocks are freed, until nothing is
@@ -79,11 +71,6 @@ def cores() -> int:
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8
 MMAP_THRESHOLD, TRIM_THRESHOLD, ARENA_MAX = 32 << 20, 4 << 20, 2
 
-# Pages a worker process reads at once, each on a thread with its own inference requests on
-# the process's one copy of the models: on the development set's 44 pages one two-lane
-# process read as fast as two one-lane processes, the tree's peak PSS 1,440 against 1,874 MiB
-# (README, Speed and memory).
-LANES = 2
 WORKER_MB = 600  # a lane's share of its process's peak PSS: 1,033-1,123 MiB for two measured
 DRIVER_MB = 400  # the runner beside its workers (the store, the refresh): 334-373 MiB measured
 CGROUP = Path("/sys/fs/cgroup")
@@ -332,21 +319,50 @@ def lean_malloc() -> None:
     mallopt(M_ARENA_MAX, ARENA_MAX)
 
 
-def _serve(conns: list[Connection], spec: EngineSpec, contest: Contest) -> None:
-    """A worker process: makes an engine for each of its lanes (one pipe each), says on each
-    that it is ready, then reads on one thread per lane what that lane is sent and sends back
-    the outcome (or the exception, a configuration error for the parent to raise)."""
+def _as_worker() -> None:
+    """This process as a worker: it ignores Ctrl-C, dies with its parent, mallocs lean."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # and SIGTERM (sent to the whole group)
     try:
         # The signal comes when the thread that started this process ends: an executor's
-        # workers are started by threads that live as long as the executor.
+        # workers are started by threads that live as long as the executor (one started
+        # ahead, by the runner's main thread).
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: the worker ends when its pipe closes
         pass
     lean_malloc()
+
+
+def serve_ahead(conns: list[Connection]) -> None:
+    """A worker process started ahead (:mod:`pipeline.ahead`): loads the engines a batch
+    reads with unless told otherwise while the runner imports its own modules, then serves as
+    :func:`_serve` once its first pipe says what to read with (with those engines where it
+    is them; nothing comes where no executor takes it: it is ended)."""
+    _as_worker()
+    likely = EngineSpec(threads=1)  # what BatchOptions asks of worker processes by default
     try:
-        engines = spec.make_lanes(len(conns))
+        engines: list[OcrEngine] | None = likely.make_lanes(len(conns))
+    except Exception:  # noqa: BLE001 - told for the engine asked, by _serve
+        engines = None
+    try:
+        spec, contest = conns[0].recv()
+    except EOFError:  # the runner is gone
+        return
+    if spec != likely:
+        engines = None  # not these: let go before the engines asked for are made
+    _serve(conns, spec, contest, ready=True, engines=engines)
+
+
+def _serve(conns: list[Connection], spec: EngineSpec, contest: Contest, ready: bool = False,
+           engines: list[OcrEngine] | None = None) -> None:
+    """A worker process: makes an engine for each of its lanes (one pipe each; ``engines``:
+    made already), says on each that it is ready, then reads on one thread per lane what that
+    lane is sent and sends back the outcome (or the exception, a configuration error for the
+    parent to raise)."""
+    if not ready:
+        _as_worker()
+    try:
+        engines = engines or spec.make_lanes(len(conns))
     except Exception as exc:  # noqa: BLE001 - a model or runtime missing: the parent raises it
         for conn in conns:
             conn.send(exc)
@@ -378,16 +394,24 @@ class _Process:
     each is read on a thread of its own. Its :class:`_Lane` objects are the executor's
     workers; ending one ends the process, and every lane with it."""
 
-    def __init__(self, spec: EngineSpec, contest: Contest, lanes: int = 1) -> None:
-        context = get_context("spawn")
-        pipes = [context.Pipe() for _ in range(lanes)]
-        self._conns = [ours for ours, _ in pipes]
-        self._process = context.Process(target=_serve,
-                                        args=([theirs for _, theirs in pipes], spec, contest),
-                                        name="formscan-worker", daemon=True)
-        self._process.start()
-        for _, theirs in pipes:
-            theirs.close()
+    def __init__(self, spec: EngineSpec, contest: Contest, lanes: int = 1,
+                 started: ahead.Started | None = None) -> None:
+        if started is not None:  # started ahead: told now what to read with
+            self._process, self._conns = started
+            try:
+                self._conns[0].send((spec, contest))
+            except OSError:  # it died as it started: ready() says so
+                pass
+        else:
+            context = get_context("spawn")
+            pipes = [context.Pipe() for _ in range(lanes)]
+            self._conns = [ours for ours, _ in pipes]
+            self._process = context.Process(target=_serve, args=(
+                [theirs for _, theirs in pipes], spec, contest), name="formscan-worker",
+                daemon=True)
+            self._process.start()
+            for _, theirs in pipes:
+                theirs.close()
         self._ending = threading.Lock()
         self._given = 0  # lanes handed out
         self._loaded = False
@@ -472,9 +496,10 @@ class ProcessExecutor:
         check_engine(spec.name)  # a missing model is a configuration error, not a page's
         self.spec, self.contest, self.workers = spec, contest, workers
         self.lanes = max(1, min(lanes, workers))
-        # The first process is started now: its engines load while the runner opens the
-        # first files, and the first page finds it ready.
-        self._filling = _Process(spec, contest, self.lanes)  # its lanes given out now
+        # The first process is started now (or was, ahead of the runner's imports): its
+        # engines load while the runner opens the first files, and the first page finds it
+        # ready.
+        self._filling = _Process(spec, contest, self.lanes, ahead.take(self.lanes))
         self._starting = threading.Lock()
         self._dispatcher = Dispatcher(self._start, workers, page_timeout,
                                       shared=self.lanes > 1)

@@ -19,7 +19,7 @@ LAYERS = {
                "checks", "filetypes", "pdf", "limits", "overrule", "support"},
     "stage": {"ingest", "mail", "preprocess", "ocr", "layout", "classify", "extract", "ticks",
               "snap", "verify", "pictures"},
-    "orchestration": {"sources", "stages", "workers", "cluster", "batch"},
+    "orchestration": {"ahead", "sources", "stages", "workers", "cluster", "batch"},
     "store": {"store"},
     "reader": {"reconcile", "audit", "report", "corrections", "review", "refresh", "sheets",
                "letters", "confirm"},
