@@ -126,10 +126,8 @@ def read_ticks(segments: list[Segment], words: tuple[str, ...],
         # A tick read, an empty box read and a box not read: a box a mark made unreadable
         # (as below), so that option may be ticked too. The page's boxes settle it; where
         # they are not found, each option not read empty counts as ticked (a person looks).
-        marks = _marks_on_page(page, segments, words, len(found)) if page is not None else None
-        if marks is None:
-            return Ticks(tuple(o.word for o in found if o.mark is not False), 0.85, text)
-        return Ticks(tuple(o.word for o, m in zip(found, marks, strict=True) if m), 0.8, text)
+        on_page = _page_ticks(page, segments, words, found, text)
+        return on_page or Ticks(tuple(o.word for o in found if o.mark is not False), 0.85, text)
     if ticked:
         return Ticks(tuple(o.word for o in ticked), 0.95, text)
     circled = _circled(page, segments, found, len(text)) if page is not None else []
@@ -139,9 +137,17 @@ def read_ticks(segments: list[Segment], words: tuple[str, ...],
         # Empty boxes read, so a box not read is one a mark made unreadable.
         gone = [o for o in found if o.mark is None]
         return Ticks(tuple(o.word for o in gone), 0.85 if gone else 0.9, text)
+    # No box read; none found on the page either: not told.
+    return _page_ticks(page, segments, words, found, text) or Ticks((), 0.0, text)
+
+
+def _page_ticks(page: np.ndarray | None, segments: list[Segment], words: tuple[str, ...],
+                found: list[Option], text: str) -> Ticks | None:
+    """What the row's printed boxes on the page say: the options whose box holds a mark;
+    None without a page, or where the boxes are not found one per option."""
     marks = _marks_on_page(page, segments, words, len(found)) if page is not None else None
     if marks is None:
-        return Ticks((), 0.0, text)  # no box read, none found on the page: not told
+        return None
     return Ticks(tuple(o.word for o, m in zip(found, marks, strict=True) if m), 0.8, text)
 
 
