@@ -134,9 +134,13 @@ def read_ticks(segments: list[Segment], words: tuple[str, ...],
     if circled:
         return Ticks(tuple(o.word for o in circled), 0.85, text)
     if any(o.mark is False for o in found):
-        # Empty boxes read, so a box not read is one a mark made unreadable.
+        # Empty boxes read, so a box not read is one a mark made unreadable. Two or more not
+        # read: the recogniser may have dropped an empty one beside the marked one (a line
+        # read in pieces, or padded otherwise, keeps or loses a box): the page's boxes
+        # settle it where they are found.
         gone = [o for o in found if o.mark is None]
-        return Ticks(tuple(o.word for o in gone), 0.85 if gone else 0.9, text)
+        on_page = _page_ticks(page, segments, words, found, text) if len(gone) > 1 else None
+        return on_page or Ticks(tuple(o.word for o in gone), 0.85 if gone else 0.9, text)
     # No box read; none found on the page either: not told.
     return _page_ticks(page, segments, words, found, text) or Ticks((), 0.0, text)
 

@@ -176,6 +176,21 @@ def test_a_box_not_read_beside_a_tick_and_an_empty_box_may_be_ticked_too():
     assert read({"纪录片": "fill"}) == ("纪录片",)  # its box was empty: only the tick read
 
 
+def test_two_boxes_not_read_beside_empty_ones_the_page_says_which_is_marked():
+    """Empty boxes read and two options whose box was not read: one is the mark, the other
+    a box the recogniser dropped; the page's boxes tell them apart, the text alone cannot."""
+    def read(marked: dict[str, str], page: bool = True) -> tuple[str, ...]:
+        image, segments = draw_row(marked)
+        texts = ["□故事片", "纪录片", "专题片", "□微视频"]  # 纪录片's and 专题片's boxes not read
+        segments = [Segment(t, s.bbox, 0.9) for t, s in zip(texts, segments, strict=True)]
+        return read_ticks(segments, WORDS, image if page else None).words
+
+    assert read({"专题片": "tick"}) == ("专题片",)
+    assert read({"纪录片": "fill"}) == ("纪录片",)
+    assert read({"纪录片": "tick", "专题片": "cross"}) == ("纪录片", "专题片")
+    assert read({"专题片": "tick"}, page=False) == ("纪录片", "专题片")  # a person settles it
+
+
 def test_a_character_blurred_solid_in_the_middle_of_a_word_is_no_box():
     image, segments = draw_row({"专题片": "fill"})
     k = DPI / 72
