@@ -28,9 +28,10 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from pipeline import __version__
+from pipeline import __version__, known
 from pipeline.errors import Code, ModelError
 from pipeline.model import Fingerprint, Line, Word
+from pipeline.normalize import EMPTY, TICKED
 from pipeline.support import Steps
 
 # The models the rapidocr wheel embeds (see models/README.md), with their SHA-256.
@@ -66,6 +67,20 @@ REC_HEIGHT = 48  # px: the recogniser's input height
 # RapidOCR reads; scripts/measure_margin.py). At 128 px a handwritten name read one character
 # off fell 5.9 nats below its reading, past the 5-nat margin it had kept.
 STEPS_MIN_WIDTH = 320
+# A line at least this wide (px at the recogniser's height) is read in pieces where the page is
+# known to print text (``pipeline.known``): its head first, then, where the head stands in a
+# known text, its tail as wide, else the rest of it, from a little before the head's end (a
+# character the cut ran through is taken whole from the other piece). A head holds
+# ``HEAD_CHARS`` characters at the page's pitch (told by its short lines, read first: glyphs
+# fill a line's box more or less from scan to scan), in 64 px steps between ``HEAD_MIN`` and
+# ``HEAD_MAX``; the pieces overlap by ``SEAM_CHARS``.
+KNOWN_LINE = 640
+HEAD_CHARS = 6  # a clause's number, known.MIN_CHARS compared, the one the cut runs through
+HEAD_MIN, HEAD_MAX = 192, 384
+SEAM_CHARS = 2.5
+PITCH = 48.0  # px a character, where the page's short lines do not tell
+SEAM_STEPS = 2  # steps (8 px) apart the two pieces may place a character they both read
+BOXES = TICKED | EMPTY
 ORIENTATION_LINES = 16  # the widest lines the direction classifier votes with
 UPRIGHT_CONFIDENCE = 0.85  # a page read less surely than this is tried upside down too
 
@@ -80,9 +95,11 @@ class OcrEngine(Protocol):
     def recognize(self, image: np.ndarray) -> list[Line]:
         """Text lines of a BGR page image, with per-character boxes where the engine has them."""
 
-    def read_upright(self, image: np.ndarray) -> tuple[int, list[Line]]:
+    def read_upright(self, image: np.ndarray, printed: tuple[str, ...] = ()
+                     ) -> tuple[int, list[Line]]:
         """Quarter turns (counter-clockwise, as ``np.rot90``) that make the page upright, and
-        its text lines in the upright page's pixels."""
+        its text lines in the upright page's pixels. ``printed``: texts the page may print
+        (``pipeline.known``), which an engine may use to read less."""
 
     def steps(self, crop: np.ndarray) -> Steps | None:
         """The recogniser's per-step outputs for one line crop (``pipeline.support``), or
@@ -398,10 +415,12 @@ class RapidOcrEngine:
         result = self._ocr(image, use_cls=False, return_word_box=True)
         return _lines(result)
 
-    def read_upright(self, image: np.ndarray) -> tuple[int, list[Line]]:
+    def read_upright(self, image: np.ndarray, printed: tuple[str, ...] = ()
+                     ) -> tuple[int, list[Line]]:
         """The page's quarter turns (counter-clockwise, as ``np.rot90``) to be upright, and its
         lines in the upright page's pixels; detection runs once (twice for a page on its
-        side). An upside-down page's lines are turned before recognition."""
+        side). An upside-down page's lines are turned before recognition. A long line of
+        ``printed`` text is read by its ends (:meth:`_recognize`)."""
         from rapidocr.ch_ppocr_cls import TextClsOutput
         from rapidocr.main import RapidOCRError
 
@@ -416,7 +435,7 @@ class RapidOcrEngine:
         widths = boxes[:, 2] - boxes[:, 0]
         if _on_its_side(boxes):
             # On its side: turn it a quarter and read it from the start.
-            turns, lines = self.read_upright(np.ascontiguousarray(np.rot90(image, 1)))
+            turns, lines = self.read_upright(np.ascontiguousarray(np.rot90(image, 1)), printed)
             return (turns + 1) % 4, lines
         widest = [crops[i] for i in np.argsort(-widths)[:ORIENTATION_LINES]]
         flipped = self._votes_upside_down(widest)
@@ -424,7 +443,7 @@ class RapidOcrEngine:
             crops = [np.ascontiguousarray(np.rot90(c, 2)) for c in crops]
             det.boxes = np.roll(det.boxes, 2, axis=1)  # each line starts where it ends now
         try:
-            rec = ocr.recognize_txt(crops)
+            rec = self._recognize(crops, printed)
         except RapidOCRError:
             return 0, []
         result = ocr.build_final_output(image, det, TextClsOutput(), rec, crops, op_record)
@@ -433,6 +452,68 @@ class RapidOcrEngine:
             h, w = image.shape[:2]
             lines = [_turned_half(line, w, h) for line in lines]
         return (2 if flipped else 0), lines
+
+    def _recognize(self, crops: list[np.ndarray], printed: tuple[str, ...]):  # noqa: ANN202 - a rapidocr TextRecOutput
+        """The lines' readings, as RapidOCR's ``recognize_txt`` gives them. A line
+        ``KNOWN_LINE`` px wide or more (at the recogniser's height) is read in pieces, after
+        the short lines have told the page's pitch: its head first; where the head stands in
+        a ``printed`` text, its tail, and the line is that stretch of the text if the tail
+        stands in it at the distance the width gives (``pipeline.known``); otherwise the
+        rest of the line, joined to the head at a character both read. A line whose pieces
+        do not join is read whole."""
+        from rapidocr.ch_ppocr_rec import TextRecInput, TextRecOutput
+
+        ocr = self._ocr
+        widths = [c.shape[1] * REC_HEIGHT / c.shape[0] if c.shape[0] else 0.0 for c in crops]
+        if not printed or max(widths, default=0.0) < KNOWN_LINE:
+            return ocr.recognize_txt(crops)
+        rec = ocr._load_rec_model()
+
+        def read(images: list[np.ndarray]) -> list[tuple[str, float, object]]:
+            if not images:
+                return []
+            out = rec(TextRecInput(img=images, return_word_box=True))
+            return list(zip(out.txts, out.scores, out.word_results))
+
+        def piece(i: int, x0: float, x1: float) -> np.ndarray:
+            h, w = crops[i].shape[:2]
+            return crops[i][:, round(x0 * h / REC_HEIGHT):min(w, round(x1 * h / REC_HEIGHT))]
+
+        short = [i for i, w in enumerate(widths) if w < KNOWN_LINE]
+        readings = dict(zip(short, read([crops[i] for i in short])))
+        pitch = _pitch(readings.values())
+        head = min(HEAD_MAX, max(HEAD_MIN, -(-HEAD_CHARS * pitch // 64) * 64))
+        start = head - -(-SEAM_CHARS * pitch // 8) * 8  # where the rest begins
+        wide = [i for i, w in enumerate(widths) if w >= KNOWN_LINE]
+        long = [i for i in wide if widths[i] >= 2 * head + 64]
+        rather = [i for i in wide if i not in set(long)]  # too short to save by pieces
+        first = read([piece(i, 0, head) for i in long] + [crops[i] for i in rather])
+        readings |= dict(zip(rather, first[len(long):]))
+        heads = {i: _chars(*r) for i, r in zip(long, first)}
+        places = {}
+        for i in long:
+            found = heads[i] and known.head("".join(c for c, _, _ in heads[i]))
+            places[i] = (found, known.starts(found.core, printed)) if found else None
+        ends = [i for i in long if places[i] and places[i][1]]
+        # A head holding a box to tick: its row is read whole (see _seamed).
+        boxed = {i for i in long if any(c[0] in BOXES for c in heads[i] or [])}
+        rests = [i for i in long if i not in set(ends) | boxed]
+        second = read([piece(i, widths[i] - head, widths[i]) for i in ends]
+                      + [piece(i, start, widths[i]) for i in rests])
+        joined: dict[int, list[Char] | None] = dict.fromkeys(boxed)
+        for i, r in zip(ends, second):
+            joined[i] = _as_printed(heads[i], places[i], _chars(*r), widths[i] - head, printed)
+        failed = [i for i in ends if joined[i] is None]
+        third = read([piece(i, start, widths[i]) for i in failed])
+        for i, r in zip(rests + failed, second[len(ends):] + third):
+            joined[i] = _seamed(heads[i], _chars(*r), start, head)
+        # A line whose pieces could not be joined is read whole, alone: few such lines are
+        # far apart in width, and a line padded to a much wider one reads otherwise.
+        for i in long:
+            readings[i] = (read([crops[i]])[0] if joined[i] is None
+                           else _composed(joined[i], widths[i], rec.postprocess_op))
+        txts, scores, words = zip(*(readings[i] for i in range(len(crops))))
+        return TextRecOutput(crops, txts, scores, words)
 
     def steps(self, crop: np.ndarray) -> Steps | None:
         """The recogniser's per-step character probabilities for one line crop, as RapidOCR
@@ -462,6 +543,106 @@ class RapidOcrEngine:
             if abs(score) > left:
                 break
         return score > 0
+
+
+Char = tuple[str, float, float]  # a character read, its step (in its line's), its confidence
+
+
+def _chars(text: str, score: float, info, offset: float = 0.0) -> list[Char] | None:  # noqa: ANN001 - a rapidocr WordInfo
+    """A piece's reading as characters at their steps in the line, the piece starting
+    ``offset`` px into it (at the recogniser's height; a step is 8 px). A space, which
+    RapidOCR places in no word, stands between its neighbours. None where the reading's
+    characters and steps do not add up."""
+    if not text:
+        return []
+    cols = [c for word in info.word_cols for c in word]
+    if len(cols) != sum(not c.isspace() for c in text) or len(info.confs) != len(text):
+        return None
+    steps, at = iter(cols), offset / 8
+    placed: list[float | None] = [None if c.isspace() else next(steps) + at for c in text]
+    for k, step in enumerate(placed):
+        if step is None:
+            before = next((s for s in reversed(placed[:k]) if s is not None), at)
+            after = next((s for s in placed[k + 1:] if s is not None), before + 2)
+            placed[k] = (before + after) / 2
+    return list(zip(text, placed, info.confs))
+
+
+def _pitch(readings) -> float:  # noqa: ANN001 - (text, score, WordInfo) of RapidOCR's
+    """The page's pitch: px from one Chinese character to the next at the recogniser's height
+    (the median over its lines read whole), ``PITCH`` where too few tell."""
+    gaps = []
+    for reading in readings:
+        chars = _chars(*reading) or []
+        gaps += [b[1] - a[1] for a, b in zip(chars, chars[1:])
+                 if known.is_hanzi(a[0]) and known.is_hanzi(b[0])]
+    return 8 * float(np.median(gaps)) if len(gaps) >= 10 else PITCH
+
+
+def _seamed(head: list[Char] | None, rest: list[Char] | None, start: float, end: float
+            ) -> list[Char] | None:
+    """A line read as its head (to ``end`` px) and the rest (from ``start`` px), joined at a
+    character both pieces read alike in their overlap (the same character, at most
+    ``SEAM_STEPS`` apart), the one nearest the middle of the overlap: the head's characters
+    up to it, the rest's after it. None where the pieces agree on none, or where either holds
+    a box to tick (a piece lost a box its line read whole had kept: the line is then read
+    whole)."""
+    if head is None or rest is None or any(c[0] in BOXES for c in head + rest):
+        return None
+    rest = [(t, s + start / 8, p) for t, s, p in rest]
+    middle = (start + end) / 2 / 8
+    pairs = [(abs(h[1] - middle), i, j) for i, h in enumerate(head) for j, r in enumerate(rest)
+             if h[0] == r[0] and not h[0].isspace() and abs(h[1] - r[1]) <= SEAM_STEPS
+             and start / 8 <= h[1] <= end / 8]
+    if not pairs:
+        return None
+    _, i, j = min(pairs)
+    return head[:i + 1] + rest[j + 1:]
+
+
+def _as_printed(head: list[Char], place, tail: list[Char] | None, start: float,  # noqa: ANN001 - (known.Head, starts)
+                printed: tuple[str, ...]) -> list[Char] | None:
+    """A line whose head stands in a printed text, its tail read from ``start`` px: the
+    head's kept characters, the text's stretch between, the tail's compared characters, or
+    None where the tail does not stand in the text at the distance the steps give."""
+    found, starts = place
+    tail = tail and [(t, s + start / 8, p) for t, s, p in tail]
+    core = tail and known.tail("".join(t for t, _, _ in tail))
+    if not core:
+        return None
+    kept, ends = head[:len(found.kept)], tail[1:]
+    left = kept[len(found.number):]
+    pitch = ((left[-1][1] - left[0][1]) / (len(left) - 1)
+             + (ends[-1][1] - ends[0][1]) / (len(ends) - 1)) / 2
+    gap = ends[0][1] - kept[-1][1]
+    if pitch <= 0 or gap <= 0:
+        return None
+    between = known.middle(starts, core, printed, gap / pitch - 1)
+    if between is None or gap < len(between) + 1:
+        return None
+    sure = min(p for _, _, p in kept + ends)
+    step = gap / (len(between) + 1)
+    return kept + [(c, kept[-1][1] + (k + 1) * step, sure)
+                   for k, c in enumerate(between)] + ends
+
+
+def _composed(chars: list[Char], width: float, decode):  # noqa: ANN001, ANN202 - rapidocr's CTCLabelDecode, (text, score, WordInfo)
+    """A line put together from pieces, as the recogniser's reading of the whole line would
+    be: its text, its score (the characters' mean confidence) and its word information (the
+    characters at distinct steps of the line's width)."""
+    if not chars:
+        return "", 0.0, decode.get_word_info("", np.zeros(0, bool))
+    cols, last = [], -1
+    for _, step, _ in chars:
+        last = max(round(step), last + 1)
+        cols.append(last)
+    selection = np.zeros(max(cols[-1] + 1, int(width / 8) + 1), bool)
+    selection[cols] = True
+    text = "".join(c for c, _, _ in chars)
+    info = decode.get_word_info(text, selection)
+    info.line_txt_len = width / 8
+    info.confs = [round(float(p), 5) for _, _, p in chars]
+    return text, round(float(np.mean(info.confs)), 5), info
 
 
 def _lines(result) -> list[Line]:  # noqa: ANN001 - a RapidOCROutput
@@ -530,7 +711,8 @@ class FasterPaddleEngine:
         """Not given by this engine: its readings are compared with the emailed copy as read."""
         return None
 
-    def read_upright(self, image: np.ndarray) -> tuple[int, list[Line]]:
+    def read_upright(self, image: np.ndarray, printed: tuple[str, ...] = ()
+                     ) -> tuple[int, list[Line]]:
         lines = self.recognize(image)
         if lines and _on_its_side(np.array([ln.bbox for ln in lines])):
             turns, lines = self.read_upright(np.ascontiguousarray(np.rot90(image, 1)))
@@ -581,7 +763,8 @@ class PaddleOcrEngine:
         """Not given by this engine: its readings are compared with the emailed copy as read."""
         return None
 
-    def read_upright(self, image: np.ndarray) -> tuple[int, list[Line]]:
+    def read_upright(self, image: np.ndarray, printed: tuple[str, ...] = ()
+                     ) -> tuple[int, list[Line]]:
         return 0, self.recognize(image)  # PaddleOCR turns the page itself inside predict
 
 

@@ -117,7 +117,8 @@ def _preprocess(state: PageState) -> None:
 
 
 def _ocr(state: PageState) -> None:
-    turns, state.lines = state.engine.read_upright(state.ocr_image)
+    printed = (*state.contest.clauses, state.contest.name)  # read by their ends: pipeline.known
+    turns, state.lines = state.engine.read_upright(state.ocr_image, printed)
     if turns:  # the lines are the upright page's: so is everything after
         prep = preprocess.rotate_quarter(state.prepared, turns)
         state.image, state.ocr_image, state.transform = prep.image, prep.ocr_image, prep.transform

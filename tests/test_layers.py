@@ -16,7 +16,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "pipeline"
 LAYERS = {
     "ground": {"model", "errors", "forms", "contest", "normalize", "imaging", "labels", "i18n",
-               "checks", "filetypes", "pdf", "limits", "overrule", "support"},
+               "checks", "filetypes", "pdf", "limits", "overrule", "support", "known"},
     "stage": {"ingest", "mail", "preprocess", "ocr", "layout", "classify", "extract", "ticks",
               "snap", "verify", "pictures"},
     "orchestration": {"ahead", "sources", "stages", "workers", "cluster", "batch"},

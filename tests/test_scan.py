@@ -155,7 +155,7 @@ def test_a_rerun_changes_nothing_and_reads_nothing_again(scanned, copy_of):
     class NoOcr:
         name = "refuses"
 
-        def recognize(self, image):
+        def recognize(self, image, printed=()):
             raise AssertionError("a rerun must not OCR a page again")
 
         read_upright = recognize
@@ -186,9 +186,9 @@ class FailingEngine:
         self._count()
         return self.real.recognize(image)
 
-    def read_upright(self, image):
+    def read_upright(self, image, printed=()):
         self._count()
-        return self.real.read_upright(image)
+        return self.real.read_upright(image, printed)
 
     def steps(self, crop):
         return self.real.steps(crop)

@@ -106,13 +106,13 @@ class CrashingEngine:
                 reads.write(f"{os.getpid()}\n")
         return digest
 
-    def read_upright(self, image):
+    def read_upright(self, image, printed=()):
         digest = self._seen(image)
         if self.pages == 2 and not self.marker.exists():
             self.marker.write_text(digest)
         if self.marker.exists() and self.marker.read_text() == digest:
             os._exit(70)  # as a segfault in the OCR runtime would end it
-        return self.real.read_upright(image)
+        return self.real.read_upright(image, printed)
 
     def recognize(self, image):
         return self.real.recognize(image)
@@ -167,12 +167,12 @@ class HangingSpec(CrashingSpec):
 
 
 class HangingEngine(CrashingEngine):
-    def read_upright(self, image):
+    def read_upright(self, image, printed=()):
         self._seen(image)
         if self.pages == 2 and not self.marker.exists():
             self.marker.write_text("hung")
             time.sleep(3600)  # a runaway page
-        return self.real.read_upright(image)
+        return self.real.read_upright(image, printed)
 
 
 @pytest.mark.ocr
@@ -201,12 +201,12 @@ class KilledOnceSpec(CrashingSpec):
 
 
 class KilledOnceEngine(CrashingEngine):
-    def read_upright(self, image):
+    def read_upright(self, image, printed=()):
         self._seen(image)
         if self.pages == 2 and not self.marker.exists():
             self.marker.write_text("killed")
             os._exit(70)
-        return self.real.read_upright(image)
+        return self.real.read_upright(image, printed)
 
 
 def _logged(spec_class, tmp_path):
