@@ -102,16 +102,16 @@ def starts(core: str, known: tuple[str, ...]) -> list[tuple[int, int]]:
             for at in _places(part, text)]
 
 
-def middle(heads: list[tuple[int, int]], tail_core: str, known: tuple[str, ...],
+def middle(starts: list[tuple[int, int]], tail_core: str, known: tuple[str, ...],
            expected: float) -> str | None:
     """The known characters between a head's core and a tail's core: the one stretch of a
-    text in which the head stands at one of ``heads`` and the tail after it, with about
-    ``expected`` characters between (from the line's width); None where there is none, or
-    more than one."""
+    text in which the head stands at one of ``starts`` (as :func:`starts` gives them) and the
+    tail after it, with about ``expected`` characters between (from the line's width); None
+    where there is none, or more than one."""
     part = fold(tail_core)
     slack = max(SLACK_CHARS, SLACK_SHARE * expected)
     found = set()
-    for k, after in heads:
+    for k, after in starts:
         text = _folded(known)[k]
         for at in _places(part, text):
             if at >= after and abs((at - after) - expected) <= slack:

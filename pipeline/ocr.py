@@ -80,7 +80,9 @@ HEAD_MIN, HEAD_MAX = 192, 384
 SEAM_CHARS = 2.5
 PITCH = 48.0  # px a character, where the page's short lines do not tell
 SEAM_STEPS = 2  # steps (8 px) apart the two pieces may place a character they both read
-BOXES = TICKED | EMPTY
+# A box to tick or a mark beside an option: a row holding one is read whole (in pieces, a row of
+# boxes lost an empty box). Not 口 or ×, which running text holds too.
+BOXES = (TICKED | EMPTY) - set("口×")
 ORIENTATION_LINES = 16  # the widest lines the direction classifier votes with
 UPRIGHT_CONFIDENCE = 0.85  # a page read less surely than this is tried upside down too
 
@@ -482,31 +484,32 @@ class RapidOcrEngine:
         short = [i for i, w in enumerate(widths) if w < KNOWN_LINE]
         readings = dict(zip(short, read([crops[i] for i in short])))
         pitch = _pitch(readings.values())
-        head = min(HEAD_MAX, max(HEAD_MIN, -(-HEAD_CHARS * pitch // 64) * 64))
-        start = head - -(-SEAM_CHARS * pitch // 8) * 8  # where the rest begins
+        head_px = min(HEAD_MAX, max(HEAD_MIN, -(-HEAD_CHARS * pitch // 64) * 64))
+        rest_px = max(0.0, head_px - -(-SEAM_CHARS * pitch // 8) * 8)  # where the rest begins
         wide = [i for i, w in enumerate(widths) if w >= KNOWN_LINE]
-        long = [i for i in wide if widths[i] >= 2 * head + 64]
-        rather = [i for i in wide if i not in set(long)]  # too short to save by pieces
-        first = read([piece(i, 0, head) for i in long] + [crops[i] for i in rather])
+        long = [i for i in wide if widths[i] >= 2 * head_px + 64]
+        rather = sorted(set(wide) - set(long))  # too short to save anything by pieces
+        first = read([piece(i, 0, head_px) for i in long] + [crops[i] for i in rather])
         readings |= dict(zip(rather, first[len(long):]))
         heads = {i: _chars(*r) for i, r in zip(long, first)}
-        places = {}
+        places: dict[int, tuple[known.Head, list[tuple[int, int]]] | None] = {}
         for i in long:
             found = heads[i] and known.head("".join(c for c, _, _ in heads[i]))
             places[i] = (found, known.starts(found.core, printed)) if found else None
-        ends = [i for i in long if places[i] and places[i][1]]
-        # A head holding a box to tick: its row is read whole (see _seamed).
-        boxed = {i for i in long if any(c[0] in BOXES for c in heads[i] or [])}
-        rests = [i for i in long if i not in set(ends) | boxed]
-        second = read([piece(i, widths[i] - head, widths[i]) for i in ends]
-                      + [piece(i, start, widths[i]) for i in rests])
+        # A head holding a box (its last character, cut, aside) is a row read whole (_seamed).
+        boxed = {i for i in long if any(c[0] in BOXES for c in (heads[i] or [])[:-1])}
+        ends = [i for i in long if places[i] and places[i][1] and i not in boxed]
+        rests = [i for i in long if i not in boxed.union(ends)]
+        second = read([piece(i, widths[i] - head_px, widths[i]) for i in ends]
+                      + [piece(i, rest_px, widths[i]) for i in rests])
         joined: dict[int, list[Char] | None] = dict.fromkeys(boxed)
         for i, r in zip(ends, second):
-            joined[i] = _as_printed(heads[i], places[i], _chars(*r), widths[i] - head, printed)
+            tail = _chars(*r, offset=widths[i] - head_px)
+            joined[i] = _as_printed(heads[i], places[i], tail, printed)
         failed = [i for i in ends if joined[i] is None]
-        third = read([piece(i, start, widths[i]) for i in failed])
+        third = read([piece(i, rest_px, widths[i]) for i in failed])
         for i, r in zip(rests + failed, second[len(ends):] + third):
-            joined[i] = _seamed(heads[i], _chars(*r), start, head)
+            joined[i] = _seamed(heads[i], _chars(*r, offset=rest_px), rest_px, head_px)
         # A line whose pieces could not be joined is read whole, alone: few such lines are
         # far apart in width, and a line padded to a much wider one reads otherwise.
         for i in long:
@@ -581,15 +584,13 @@ def _pitch(readings) -> float:  # noqa: ANN001 - (text, score, WordInfo) of Rapi
 
 def _seamed(head: list[Char] | None, rest: list[Char] | None, start: float, end: float
             ) -> list[Char] | None:
-    """A line read as its head (to ``end`` px) and the rest (from ``start`` px), joined at a
-    character both pieces read alike in their overlap (the same character, at most
-    ``SEAM_STEPS`` apart), the one nearest the middle of the overlap: the head's characters
-    up to it, the rest's after it. None where the pieces agree on none, or where either holds
-    a box to tick (a piece lost a box its line read whole had kept: the line is then read
-    whole)."""
+    """A line read as its head (to ``end`` px) and the rest (from ``start`` px; its characters
+    at their steps in the line), joined at a character both pieces read alike in their overlap
+    (the same character, at most ``SEAM_STEPS`` apart), the one nearest the middle of the
+    overlap: the head's characters up to it, the rest's after it. None where the pieces agree
+    on none, or where either holds a box (the line is then read whole)."""
     if head is None or rest is None or any(c[0] in BOXES for c in head + rest):
         return None
-    rest = [(t, s + start / 8, p) for t, s, p in rest]
     middle = (start + end) / 2 / 8
     pairs = [(abs(h[1] - middle), i, j) for i, h in enumerate(head) for j, r in enumerate(rest)
              if h[0] == r[0] and not h[0].isspace() and abs(h[1] - r[1]) <= SEAM_STEPS
@@ -600,13 +601,13 @@ def _seamed(head: list[Char] | None, rest: list[Char] | None, start: float, end:
     return head[:i + 1] + rest[j + 1:]
 
 
-def _as_printed(head: list[Char], place, tail: list[Char] | None, start: float,  # noqa: ANN001 - (known.Head, starts)
-                printed: tuple[str, ...]) -> list[Char] | None:
-    """A line whose head stands in a printed text, its tail read from ``start`` px: the
-    head's kept characters, the text's stretch between, the tail's compared characters, or
-    None where the tail does not stand in the text at the distance the steps give."""
+def _as_printed(head: list[Char], place: tuple[known.Head, list[tuple[int, int]]],
+                tail: list[Char] | None, printed: tuple[str, ...]) -> list[Char] | None:
+    """A line whose head stands in a printed text (``place``: the head as compared, where it
+    stands), its tail read (its characters at their steps in the line): the head's kept
+    characters, the text's stretch between, the tail's compared characters; None where the
+    tail does not stand in the same text at the distance the steps give."""
     found, starts = place
-    tail = tail and [(t, s + start / 8, p) for t, s, p in tail]
     core = tail and known.tail("".join(t for t, _, _ in tail))
     if not core:
         return None
@@ -626,7 +627,7 @@ def _as_printed(head: list[Char], place, tail: list[Char] | None, start: float, 
                    for k, c in enumerate(between)] + ends
 
 
-def _composed(chars: list[Char], width: float, decode):  # noqa: ANN001, ANN202 - rapidocr's CTCLabelDecode, (text, score, WordInfo)
+def _composed(chars: list[Char], width: float, decode):  # noqa: ANN001, ANN202 - rapidocr's CTCLabelDecode; (text, score, WordInfo)
     """A line put together from pieces, as the recogniser's reading of the whole line would
     be: its text, its score (the characters' mean confidence) and its word information (the
     characters at distinct steps of the line's width)."""
@@ -715,7 +716,7 @@ class FasterPaddleEngine:
                      ) -> tuple[int, list[Line]]:
         lines = self.recognize(image)
         if lines and _on_its_side(np.array([ln.bbox for ln in lines])):
-            turns, lines = self.read_upright(np.ascontiguousarray(np.rot90(image, 1)))
+            turns, lines = self.read_upright(np.ascontiguousarray(np.rot90(image, 1)), printed)
             return (turns + 1) % 4, lines
         if _sure(lines) >= UPRIGHT_CONFIDENCE:
             return 0, lines

@@ -140,7 +140,9 @@ def read_ticks(segments: list[Segment], words: tuple[str, ...],
         # settle it where they are found.
         gone = [o for o in found if o.mark is None]
         on_page = _page_ticks(page, segments, words, found, text) if len(gone) > 1 else None
-        return on_page or Ticks(tuple(o.word for o in gone), 0.85 if gone else 0.9, text)
+        if on_page and on_page.words:  # boxes found, none marked: the text's mark stands
+            return on_page
+        return Ticks(tuple(o.word for o in gone), 0.85 if gone else 0.9, text)
     # No box read; none found on the page either: not told.
     return _page_ticks(page, segments, words, found, text) or Ticks((), 0.0, text)
 

@@ -58,9 +58,8 @@ def test_a_line_whose_tail_stands_in_the_clause_is_the_clause_between():
     found = known.head("".join(c for c, _, _ in head_read))
     place = (found, known.starts(found.core, PRINTED))
     width = len(line) * 40.0  # px at the recogniser's height: 5 steps of 8 px a character
-    start = width - 256  # the tail: a head's width at this pitch
-    tail_read = [(c, s - start / 8, p) for c, s, p in _chars(line[-6:], 1 + 5 * (len(line) - 6))]
-    joined = ocr._as_printed(head_read, place, tail_read, start, PRINTED)
+    tail_read = _chars(line[-6:], 1 + 5 * (len(line) - 6))  # 的法律责任。 (的 cut)
+    joined = ocr._as_printed(head_read, place, tail_read, PRINTED)
     assert "".join(c for c, _, _ in joined) == line
     steps = [s for _, s, _ in joined]
     assert steps == sorted(steps) and steps[0] == 1.0 and steps[-1] == 1 + 5 * (len(line) - 1)
@@ -68,28 +67,41 @@ def test_a_line_whose_tail_stands_in_the_clause_is_the_clause_between():
     assert text == line and score == pytest.approx(0.99)
     assert info.line_txt_len == width / 8 and len(info.confs) == len(line)
     # The tail read otherwise, or the line too short for what lies between: read whole.
-    wrong = [(c, s - start / 8, p) for c, s, p in _chars("签名：张三", 1 + 5 * (len(line) - 5))]
-    assert ocr._as_printed(head_read, place, wrong, start, PRINTED) is None
+    wrong = _chars("签名：张三", 1 + 5 * (len(line) - 5))
+    assert ocr._as_printed(head_read, place, wrong, PRINTED) is None
     near = [(c, s - 10, p) for c, s, p in tail_read]  # 10 steps: two characters
-    assert ocr._as_printed(head_read, place, near, start, PRINTED) is not None
+    assert ocr._as_printed(head_read, place, near, PRINTED) is not None
     squeezed = [(c, s - 60, p) for c, s, p in tail_read]  # twelve characters
-    assert ocr._as_printed(head_read, place, squeezed, start, PRINTED) is None
+    assert ocr._as_printed(head_read, place, squeezed, PRINTED) is None
 
 
 def test_a_head_and_the_rest_join_where_both_read_the_same_character():
-    start, ocr_head = 160, 256  # px: the rest from 160, the head to 256 (steps 20 to 32)
+    start, end = 160, 256  # px: the rest from 160, the head to 256 (steps 20 to 32)
     head = _chars("一位乡村教师三十", 1.0, 4.0)  # 十 at step 29, cut by the head's end
-    rest = _chars("十年如一日坚守", 29.0 - start / 8, 4.0)  # 师 before it cut off
-    text = "".join(c for c, _, _ in ocr._seamed(head, rest, start, ocr_head))
+    rest = _chars("十年如一日坚守", 29.0, 4.0)  # 师 before it cut off
+    text = "".join(c for c, _, _ in ocr._seamed(head, rest, start, end))
     assert text == "一位乡村教师三十年如一日坚守"
     # The same character a step apart is one character, not two.
-    rest = _chars("三十年如一日", 26.0 - start / 8, 4.0)
-    joined = ocr._seamed(head, rest, start, ocr_head)
+    joined = ocr._seamed(head, _chars("三十年如一日", 26.0, 4.0), start, end)
     assert "".join(c for c, _, _ in joined) == "一位乡村教师三十年如一日"
     # Pieces that agree on nothing in the overlap, or that hold a box to tick: read whole.
-    assert ocr._seamed(head, _chars("年如一日坚守", 33.0 - start / 8, 4.0), start, ocr_head) is None
-    boxes = _chars("片 □纪录片", 29.0 - start / 8, 4.0)
-    assert ocr._seamed(_chars("作品类型：□故事片", 1.0, 4.0), boxes, start, ocr_head) is None
+    assert ocr._seamed(head, _chars("年如一日坚守", 33.0, 4.0), start, end) is None
+    boxes = _chars("片 □纪录片", 29.0, 4.0)
+    assert ocr._seamed(_chars("作品类型：□故事片", 1.0, 4.0), boxes, start, end) is None
+
+
+def test_a_piece_is_read_at_its_steps_in_the_line():
+    """RapidOCR's word information of a piece (steps in the piece) as characters at their
+    steps in the line; a space stands between its neighbours."""
+    decode = _decode()
+    selection = np.zeros(40, bool)
+    selection[[2, 6, 9, 14]] = True  # 第 六 ␣ 届
+    info = decode.get_word_info("第六 届", selection)
+    info.confs = [0.9, 0.8, 0.7, 0.95]
+    chars = ocr._chars("第六 届", 0.8, info, offset=160)
+    assert chars == [("第", 22.0, 0.9), ("六", 26.0, 0.8), (" ", 30.0, 0.7), ("届", 34.0, 0.95)]
+    assert ocr._chars("", 0.0, info) == []
+    assert ocr._chars("第六届届", 0.8, info) is None  # characters and steps do not add up
 
 
 def _decode():

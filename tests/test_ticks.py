@@ -189,6 +189,7 @@ def test_two_boxes_not_read_beside_empty_ones_the_page_says_which_is_marked():
     assert read({"纪录片": "fill"}) == ("纪录片",)
     assert read({"纪录片": "tick", "专题片": "cross"}) == ("纪录片", "专题片")
     assert read({"专题片": "tick"}, page=False) == ("纪录片", "专题片")  # a person settles it
+    assert read({}) == ("纪录片", "专题片")  # no box marked on the page: the mark went unseen
 
 
 def test_a_character_blurred_solid_in_the_middle_of_a_word_is_no_box():
