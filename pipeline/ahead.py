@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import os
 import signal
+from collections.abc import Callable
 from multiprocessing import get_context
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -74,18 +75,24 @@ def start_for(argv: list[str]) -> None:
     lanes = lanes_for(argv)
     if not lanes or _started is not None:
         return
-    context = get_context("spawn")
-    pipes = [context.Pipe() for _ in range(lanes)]
-    process = context.Process(target=_serve, args=([theirs for _, theirs in pipes],),
-                              name="formscan-worker", daemon=True)
-    process.start()
-    for _, theirs in pipes:
-        theirs.close()
-    _started = (process, [ours for ours, _ in pipes])
+    _started = spawn(_serve, lanes)
     # A command that ends before its batch takes the process (a usage error, an output folder
     # it cannot write) ends it here: a worker ignores the SIGTERM multiprocessing ends
     # daemons with at exit, and would wait for what to read with while it is waited for.
     atexit.register(discard)
+
+
+def spawn(target: Callable[..., None], lanes: int, *args: object) -> Started:
+    """A worker process started on ``target(pipes, *args)``, a pipe per lane: the process
+    and this end of its pipes."""
+    context = get_context("spawn")
+    pipes = [context.Pipe() for _ in range(lanes)]
+    process = context.Process(target=target, args=([theirs for _, theirs in pipes], *args),
+                              name="formscan-worker", daemon=True)
+    process.start()
+    for _, theirs in pipes:
+        theirs.close()
+    return process, [ours for ours, _ in pipes]
 
 
 def take(lanes: int) -> Started | None:

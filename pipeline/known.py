@@ -32,11 +32,6 @@ _DIGITS = "0-9一二三四五六七八九十"
 _NUMBER = re.compile(rf"^\s*(?:[（(][{_DIGITS}]{{1,2}}[)）]|[{_DIGITS}]{{1,2}}[.．、,，])\s*")
 
 
-def is_hanzi(char: str) -> bool:
-    """A Chinese character (CJK unified ideographs): what sets a line's pitch."""
-    return "\u4e00" <= char <= "\u9fff"
-
-
 @cache
 def _fold_char(char: str) -> str:
     folded = unicodedata.normalize("NFKC", clean_text(char, strip=False))

@@ -30,6 +30,7 @@ import numpy as np
 
 from pipeline import __version__, known
 from pipeline.errors import Code, ModelError
+from pipeline.labels import is_cjk
 from pipeline.model import Fingerprint, Line, Word
 from pipeline.normalize import EMPTY, TICKED
 from pipeline.support import Steps
@@ -499,7 +500,8 @@ class RapidOcrEngine:
         # A head holding a box (its last character, cut, aside) is a row read whole (_seamed).
         boxed = {i for i in long if any(c[0] in BOXES for c in (heads[i] or [])[:-1])}
         ends = [i for i in long if places[i] and places[i][1] and i not in boxed]
-        rests = [i for i in long if i not in boxed.union(ends)]
+        settled = boxed.union(ends)
+        rests = [i for i in long if i not in settled]
         second = read([piece(i, widths[i] - head_px, widths[i]) for i in ends]
                       + [piece(i, rest_px, widths[i]) for i in rests])
         joined: dict[int, list[Char] | None] = dict.fromkeys(boxed)
@@ -578,7 +580,7 @@ def _pitch(readings) -> float:  # noqa: ANN001 - (text, score, WordInfo) of Rapi
     for reading in readings:
         chars = _chars(*reading) or []
         gaps += [b[1] - a[1] for a, b in zip(chars, chars[1:])
-                 if known.is_hanzi(a[0]) and known.is_hanzi(b[0])]
+                 if is_cjk(a[0]) and is_cjk(b[0])]
     return 8 * float(np.median(gaps)) if len(gaps) >= 10 else PITCH
 
 

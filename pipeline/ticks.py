@@ -4,8 +4,9 @@ Units print a closed list as a row of options and tick one: ``□故事片 ☑�
 filled, crossed or ticked by hand, or ✓/√ beside the word. PP-OCR reads an empty box as □ and
 either reads a marked one as a tick character or drops it (a box with a stroke in it is no
 character it knows). So the text says which option is ticked: the one whose box reads as a
-tick; else, where the other options keep their empty boxes, the one whose box is gone (and
-beside a tick, a box gone may be a second mark: the page's boxes decide, else it counts). Where
+tick; else, where the other options keep their empty boxes, the one whose box is gone (beside
+a tick, a box gone may be a second mark; two gone, one may be an empty box the recogniser
+dropped: the page's boxes decide where they show a mark, else the text's reading counts). Where
 no box is read at all, the page is asked: the row's printed boxes are found (squares about a
 character high with straight sides), one per option, and a box whose inside holds ink is
 marked. Boxes not found one per option leave the row not told, for a person to look at.

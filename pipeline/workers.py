@@ -32,7 +32,6 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from queue import Empty, SimpleQueue
@@ -403,15 +402,7 @@ class _Process:
             except OSError:  # it died as it started: ready() says so
                 pass
         else:
-            context = get_context("spawn")
-            pipes = [context.Pipe() for _ in range(lanes)]
-            self._conns = [ours for ours, _ in pipes]
-            self._process = context.Process(target=_serve, args=(
-                [theirs for _, theirs in pipes], spec, contest), name="formscan-worker",
-                daemon=True)
-            self._process.start()
-            for _, theirs in pipes:
-                theirs.close()
+            self._process, self._conns = ahead.spawn(_serve, lanes, spec, contest)
         self._ending = threading.Lock()
         self._given = 0  # lanes handed out
         self._loaded = False
